@@ -1,0 +1,4 @@
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE enterprises;
+DROP TABLE organisations;

@@ -1,0 +1,404 @@
+//! Accounts and organisations: the rules shared by the CLI and the HTTP API.
+
+use crate::auth::{self, limiter::LoginLimiter};
+use crate::clock::Clock;
+use crate::db::{self, orgs, sessions, users, DbConnection};
+use crate::domain::role::Role;
+use crate::domain::{CreditCode, RegionCode};
+use crate::error::{Error, Result};
+use crate::wire::FieldProblem;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+/// Body of `POST /api/v1/users` (and what `smeproc user create` gathers).
+#[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
+pub struct CreateUserRequest {
+    /// 3–64 characters: lower-case letters, digits, `.`, `_`, `-`, `@`.
+    #[validate(length(min = 3, max = 64))]
+    #[schema(example = "zhang.wei")]
+    pub username: String,
+    #[validate(length(min = 1, max = 200))]
+    pub display_name: Option<String>,
+    /// admin | agency | supplier | auditor
+    #[schema(example = "agency")]
+    pub role: String,
+    /// At least 12 characters.
+    #[validate(length(min = 12, max = 256))]
+    pub password: String,
+    /// Required for `agency` users: the id of an organisation of kind agency.
+    pub agency_id: Option<String>,
+    /// For `supplier` users: credit code of a registered enterprise.
+    pub enterprise_credit_code: Option<String>,
+}
+
+/// An account as shown to admins: never the password hash.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub agency_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<users::User> for UserView {
+    fn from(u: users::User) -> Self {
+        UserView {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role,
+            agency_id: u.agency_id,
+            enterprise_id: u.enterprise_id,
+            disabled: u.disabled_at.is_some(),
+            created_at: u.created_at.and_utc(),
+        }
+    }
+}
+
+/// Turns validator's report into named field problems.
+pub fn validation_problems(errors: &validator::ValidationErrors) -> Vec<FieldProblem> {
+    let mut problems: Vec<FieldProblem> = errors
+        .field_errors()
+        .into_iter()
+        .flat_map(|(field, errs)| {
+            errs.iter().map(move |e| {
+                let message = match (e.code.as_ref(), e.params.get("min"), e.params.get("max")) {
+                    ("length", Some(min), Some(max)) => {
+                        format!("must be {min}–{max} characters long")
+                    }
+                    ("length", Some(min), None) => {
+                        format!("must be at least {min} characters long")
+                    }
+                    ("range", Some(min), Some(max)) => format!("must be between {min} and {max}"),
+                    _ => e
+                        .message
+                        .as_ref()
+                        .map_or_else(|| format!("is invalid ({})", e.code), ToString::to_string),
+                };
+                FieldProblem::new(field.to_string(), message)
+            })
+        })
+        .collect();
+    problems.sort_by(|a, b| a.field.cmp(&b.field));
+    problems
+}
+
+fn valid_username(name: &str) -> bool {
+    name.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-@".contains(&b))
+}
+
+/// Validates, hashes the password and stores the user. Nothing is written on any problem.
+pub fn create_user(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    req: &CreateUserRequest,
+) -> Result<UserView> {
+    let mut problems = match req.validate() {
+        Ok(()) => Vec::new(),
+        Err(e) => validation_problems(&e),
+    };
+    if !valid_username(&req.username) {
+        problems.push(FieldProblem::new(
+            "username",
+            "use lower-case letters, digits, '.', '_', '-' or '@' only",
+        ));
+    }
+    let role = match req.role.parse::<Role>() {
+        Ok(r) => Some(r),
+        Err(e) => {
+            problems.push(FieldProblem::new("role", e));
+            None
+        }
+    };
+    let mut agency_id = None;
+    match (role, req.agency_id.as_deref()) {
+        (Some(Role::Agency), None) => problems.push(FieldProblem::new(
+            "agency_id",
+            "is required for an agency user",
+        )),
+        (Some(Role::Agency), Some(id)) => match orgs::find_by_id_or_name(conn, id)? {
+            Some(org) if org.kind == "agency" => agency_id = Some(org.id),
+            Some(_) => problems.push(FieldProblem::new(
+                "agency_id",
+                "names a department, not an agency",
+            )),
+            None => problems.push(FieldProblem::new("agency_id", format!("no agency {id:?}"))),
+        },
+        (_, Some(_)) => problems.push(FieldProblem::new(
+            "agency_id",
+            "only agency users belong to an agency",
+        )),
+        _ => {}
+    }
+    let mut enterprise_id = None;
+    match (role, req.enterprise_credit_code.as_deref()) {
+        (Some(Role::Supplier), Some(code)) => match code.parse::<CreditCode>() {
+            Err(e) => problems.push(FieldProblem::new("enterprise_credit_code", e.to_string())),
+            Ok(code) => {
+                use crate::db::schema::enterprises;
+                use diesel::prelude::*;
+                let id: Option<String> = enterprises::table
+                    .filter(enterprises::credit_code.eq(code.as_str()))
+                    .select(enterprises::id)
+                    .first(conn)
+                    .optional()?;
+                match id {
+                    Some(id) => enterprise_id = Some(id),
+                    None => problems.push(FieldProblem::new(
+                        "enterprise_credit_code",
+                        format!("no enterprise registered with credit code {code}"),
+                    )),
+                }
+            }
+        },
+        (_, Some(_)) => problems.push(FieldProblem::new(
+            "enterprise_credit_code",
+            "only supplier users belong to an enterprise",
+        )),
+        _ => {}
+    }
+    if !problems.is_empty() {
+        return Err(Error::Validation(problems));
+    }
+    let role = role.ok_or_else(|| Error::field("role", "is required"))?;
+    if users::find_by_username(conn, &req.username)?.is_some() {
+        return Err(Error::Conflict(format!(
+            "username {:?} is taken",
+            req.username
+        )));
+    }
+    let hash = auth::hash_password(&req.password)?;
+    let id = db::new_id();
+    let new = users::NewUser {
+        id: &id,
+        username: &req.username,
+        display_name: req.display_name.as_deref().unwrap_or(&req.username),
+        password_hash: &hash,
+        role: role.as_str(),
+        agency_id: agency_id.as_deref(),
+        enterprise_id: enterprise_id.as_deref(),
+        created_at: clock.now_naive(),
+    };
+    users::insert(conn, &new).map_err(|e| match Error::from(e) {
+        Error::Conflict(_) => Error::Conflict(format!("username {:?} is taken", req.username)),
+        other => other,
+    })?;
+    let user = users::find_by_id(conn, &id)?
+        .ok_or_else(|| anyhow::anyhow!("user vanished after insert"))?;
+    Ok(user.into())
+}
+
+/// Disables a user (by id or username) and revokes every session it has.
+pub fn disable_user(conn: &mut DbConnection, clock: &dyn Clock, key: &str) -> Result<UserView> {
+    let user = match users::find_by_id(conn, key)? {
+        Some(u) => u,
+        None => users::find_by_username(conn, key)?
+            .ok_or_else(|| Error::NotFound(format!("no user {key:?}")))?,
+    };
+    let now = clock.now_naive();
+    conn.transaction::<_, Error, _>(|conn| {
+        users::disable(conn, &user.id, now)?;
+        sessions::revoke_all_for_user(conn, &user.id, now)?;
+        Ok(())
+    })?;
+    let user = users::find_by_id(conn, &user.id)?.ok_or_else(|| Error::NotFound("user".into()))?;
+    Ok(user.into())
+}
+
+use diesel::Connection;
+
+/// Body of `POST /api/v1/orgs` (and `smeproc org create`).
+#[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
+pub struct CreateOrgRequest {
+    /// agency (采购人/代理机构) | department (预算单位)
+    #[schema(example = "department")]
+    pub kind: String,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(example = "自治区教育厅")]
+    pub name: String,
+    /// Unified social credit code (optional).
+    pub credit_code: Option<String>,
+    /// Six-digit GB/T 2260 region code (optional).
+    pub region: Option<String>,
+    /// Departments only: id of the 主管预算单位 (a department) this unit reports to.
+    pub parent_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OrgView {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub credit_code: Option<String>,
+    pub region: Option<String>,
+    pub parent_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<orgs::Organisation> for OrgView {
+    fn from(o: orgs::Organisation) -> Self {
+        OrgView {
+            id: o.id,
+            kind: o.kind,
+            name: o.name,
+            credit_code: o.credit_code,
+            region: o.region,
+            parent_id: o.parent_id,
+            created_at: o.created_at.and_utc(),
+        }
+    }
+}
+
+pub fn create_org(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    req: &CreateOrgRequest,
+) -> Result<OrgView> {
+    let mut problems = match req.validate() {
+        Ok(()) => Vec::new(),
+        Err(e) => validation_problems(&e),
+    };
+    if !matches!(req.kind.as_str(), "agency" | "department") {
+        problems.push(FieldProblem::new(
+            "kind",
+            format!("unknown kind {:?}; expected agency or department", req.kind),
+        ));
+    }
+    if let Some(code) = &req.credit_code {
+        if let Err(e) = code.parse::<CreditCode>() {
+            problems.push(FieldProblem::new("credit_code", e.to_string()));
+        }
+    }
+    if let Some(region) = &req.region {
+        if let Err(e) = region.parse::<RegionCode>() {
+            problems.push(FieldProblem::new("region", e.to_string()));
+        }
+    }
+    let mut parent_id = None;
+    if let Some(key) = &req.parent_id {
+        if req.kind != "department" {
+            problems.push(FieldProblem::new(
+                "parent_id",
+                "only a department has a 主管预算单位 parent",
+            ));
+        } else {
+            match orgs::find_by_id_or_name(conn, key)? {
+                Some(p) if p.kind == "department" => parent_id = Some(p.id),
+                Some(_) => problems.push(FieldProblem::new(
+                    "parent_id",
+                    "the parent must be a department",
+                )),
+                None => problems.push(FieldProblem::new(
+                    "parent_id",
+                    format!("no department {key:?}"),
+                )),
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Validation(problems));
+    }
+    let id = db::new_id();
+    let new = orgs::NewOrganisation {
+        id: &id,
+        kind: &req.kind,
+        name: req.name.trim(),
+        credit_code: req.credit_code.as_deref(),
+        region: req.region.as_deref(),
+        parent_id: parent_id.as_deref(),
+        created_at: clock.now_naive(),
+    };
+    orgs::insert(conn, &new).map_err(|e| match Error::from(e) {
+        Error::Conflict(_) => Error::Conflict(format!(
+            "an {} named {:?} or with that credit code exists",
+            req.kind, req.name
+        )),
+        other => other,
+    })?;
+    let org = orgs::find_by_id(conn, &id)?
+        .ok_or_else(|| anyhow::anyhow!("organisation vanished after insert"))?;
+    Ok(org.into())
+}
+
+/// Body of `POST /api/v1/auth/login`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// A bearer token for the `Authorization: Bearer …` header.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LoginResponse {
+    /// Shown once; the server keeps only its SHA-256.
+    pub token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: UserView,
+}
+
+/// Checks the limits, then the password; issues a token. Wrong username and wrong password get
+/// the same answer.
+pub fn login(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    limiter: &LoginLimiter,
+    ttl_minutes: i64,
+    req: &LoginRequest,
+    address: &str,
+) -> Result<LoginResponse> {
+    let now = clock.now();
+    limiter
+        .attempt_from(address, now)
+        .map_err(|retry_after_seconds| Error::TooManyRequests {
+            retry_after_seconds,
+        })?;
+    limiter
+        .check_account(&req.username, now)
+        .map_err(|retry_after_seconds| Error::TooManyRequests {
+            retry_after_seconds,
+        })?;
+    let user = users::find_by_username(conn, &req.username)?;
+    let ok = auth::verify_password(
+        &req.password,
+        user.as_ref().map(|u| u.password_hash.as_str()),
+    );
+    let user = match user {
+        Some(u) if ok && u.disabled_at.is_none() => u,
+        _ => {
+            limiter.record_failure(&req.username, now);
+            tracing::info!(username = %req.username, "login refused");
+            return Err(Error::Unauthorized(
+                "wrong username or password, or the account is disabled".into(),
+            ));
+        }
+    };
+    limiter.record_success(&req.username);
+    let (token, hash) = auth::new_token()?;
+    let expires_at = now + Duration::minutes(ttl_minutes);
+    let session_id = db::new_id();
+    sessions::insert(
+        conn,
+        &sessions::NewSession {
+            id: &session_id,
+            user_id: &user.id,
+            token_hash: &hash,
+            created_at: now.naive_utc(),
+            expires_at: expires_at.naive_utc(),
+        },
+    )?;
+    tracing::info!(user_id = %user.id, "login");
+    Ok(LoginResponse {
+        token,
+        token_type: "Bearer".into(),
+        expires_at,
+        user: user.into(),
+    })
+}

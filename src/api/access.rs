@@ -1,0 +1,218 @@
+//! Deny by default: every route states who may call it in [`ROUTES`]; a middleware enforces the
+//! table before any handler runs, and a route missing from the table is refused. The integration
+//! tests walk the same table with every role.
+
+use crate::api::AppState;
+use crate::db::{sessions, users::User};
+use crate::domain::role::Role;
+use crate::error::Error;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use std::future::{ready, Ready};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, logged in or not.
+    Public,
+    /// Any logged-in user.
+    Authenticated,
+    /// Logged-in users with one of these roles.
+    Roles(&'static [Role]),
+}
+
+impl Access {
+    pub fn allows(self, role: Option<Role>) -> bool {
+        match (self, role) {
+            (Access::Public, _) => true,
+            (Access::Authenticated, Some(_)) => true,
+            (Access::Roles(roles), Some(role)) => roles.contains(&role),
+            (_, None) => false,
+        }
+    }
+
+    /// For the OpenAPI description.
+    pub fn describe(self) -> String {
+        match self {
+            Access::Public => "public (no login needed)".into(),
+            Access::Authenticated => "any logged-in user".into(),
+            Access::Roles(roles) => roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
+/// One route: method, path pattern as registered, and who may call it.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+const fn route(method: &'static str, path: &'static str, access: Access) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        access,
+    }
+}
+
+const ADMIN: Access = Access::Roles(&[Role::Admin]);
+const STAFF: Access = Access::Roles(&[Role::Admin, Role::Agency, Role::Auditor]);
+
+/// Every route the service answers.
+pub const ROUTES: &[RouteSpec] = &[
+    route("GET", "/health", Access::Public),
+    route("GET", "/ready", Access::Public),
+    route("GET", "/openapi.json", Access::Public),
+    route("GET", "/docs", Access::Public),
+    route("POST", "/api/v1/auth/login", Access::Public),
+    route("POST", "/api/v1/auth/logout", Access::Authenticated),
+    route("GET", "/api/v1/me", Access::Authenticated),
+    route("GET", "/api/v1/users", ADMIN),
+    route("POST", "/api/v1/users", ADMIN),
+    route("POST", "/api/v1/users/{id}/disable", ADMIN),
+    route("GET", "/api/v1/orgs", STAFF),
+    route("POST", "/api/v1/orgs", ADMIN),
+    route("GET", "/api/v1/policies", Access::Public),
+    route("GET", "/api/v1/policies/{id}", Access::Public),
+    route("POST", "/api/v1/classify", Access::Public),
+    route("POST", "/api/v1/evaluate", Access::Public),
+];
+
+pub fn find_route(method: &str, pattern: &str) -> Option<&'static RouteSpec> {
+    ROUTES
+        .iter()
+        .find(|r| r.method == method && r.path == pattern)
+}
+
+/// The logged-in user behind a request.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub session_id: String,
+    pub user: User,
+    pub role: Role,
+}
+
+/// The caller of a request: `None` for anonymous. Set by [`authorize`].
+#[derive(Debug, Clone, Default)]
+pub struct Caller(pub Option<AuthUser>);
+
+impl Caller {
+    /// The user, for routes whose access already requires a login.
+    pub fn user(&self) -> Result<&AuthUser, Error> {
+        self.0
+            .as_ref()
+            .ok_or_else(|| Error::Unauthorized("log in first".into()))
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = Error;
+    type Future = Ready<Result<Self, Error>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(req
+            .extensions()
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or_default()))
+    }
+}
+
+fn bearer(req: &ServiceRequest) -> Result<Option<String>, Error> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().unwrap_or_default();
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(Some(token.trim().to_string()))
+        }
+        _ => Err(Error::Unauthorized(
+            "the Authorization header must be `Bearer <token>`".into(),
+        )),
+    }
+}
+
+/// Resolves the bearer token and applies the route's [`Access`] before the handler runs.
+pub async fn authorize(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let method = req.method().as_str().to_string();
+    let pattern = req.match_pattern();
+    let spec = match pattern.as_deref() {
+        Some(p) => match find_route(&method, p) {
+            Some(spec) => Some(spec),
+            // Known path, other method: the router answers 405.
+            None if ROUTES.iter().any(|r| r.path == p) => None,
+            None => {
+                tracing::error!(
+                    pattern = p,
+                    "route registered without an access rule: denied"
+                );
+                return Err(Error::Forbidden("this route has no access rule".into()).into());
+            }
+        },
+        // Unknown path: the router answers 404.
+        None => None,
+    };
+    let Some(spec) = spec else {
+        return next.call(req).await;
+    };
+
+    let caller = match bearer(&req)? {
+        None => Caller(None),
+        Some(token) => {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| Error::Internal(anyhow::anyhow!("application state missing")))?;
+            let hash = crate::auth::token_hash(&token);
+            let now = state.clock.now_naive();
+            let found = state
+                .db(move |conn| Ok(sessions::user_for_token(conn, &hash, now)?))
+                .await?;
+            let Some((session_id, user)) = found else {
+                return Err(Error::Unauthorized(
+                    "the token is unknown, expired or revoked; log in again".into(),
+                )
+                .into());
+            };
+            let role = user
+                .role
+                .parse::<Role>()
+                .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+            Caller(Some(AuthUser {
+                session_id,
+                user,
+                role,
+            }))
+        }
+    };
+    let role = caller.0.as_ref().map(|u| u.role);
+    if !spec.access.allows(role) {
+        return Err(match role {
+            None => Error::Unauthorized(
+                "this route needs a login: send Authorization: Bearer <token>".into(),
+            ),
+            Some(role) => Error::Forbidden(format!(
+                "role {role} may not {method} {}; allowed: {}",
+                spec.path,
+                spec.access.describe()
+            )),
+        }
+        .into());
+    }
+    req.extensions_mut().insert(caller);
+    next.call(req).await
+}

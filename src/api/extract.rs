@@ -1,0 +1,81 @@
+//! A JSON body extractor whose every failure is a problem+json: 415 for another content type,
+//! 413 past the route's limit, 400 for broken JSON (with the position), 422 naming the field.
+
+use crate::error::Error;
+use crate::wire::{parse_json, JsonProblem};
+use actix_web::dev::Payload;
+use actix_web::mime;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+/// Largest body a route accepts; set per app or per resource with `app_data`.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// Reads the body within the limit and checks the content type.
+pub async fn read_json_bytes<S>(req: &HttpRequest, payload: &mut S) -> Result<Vec<u8>, Error>
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>>
+        + Unpin,
+{
+    let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
+        m.type_() == mime::APPLICATION
+            && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
+    });
+    if !is_json {
+        return Err(Error::UnsupportedMediaType);
+    }
+    let limit = req.app_data::<BodyLimit>().map_or(256 * 1024, |l| l.0);
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(Error::PayloadTooLarge { limit });
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| Error::BadRequest(format!("reading the body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(Error::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Maps a parse failure to the HTTP error.
+pub fn json_error(problem: JsonProblem) -> Error {
+    match problem {
+        JsonProblem::Syntax {
+            line,
+            column,
+            message,
+        } => Error::MalformedJson {
+            line,
+            column,
+            message,
+        },
+        JsonProblem::Shape(p) => Error::Validation(vec![p]),
+    }
+}
+
+/// `Json<T>`: a typed JSON body.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let bytes = read_json_bytes(&req, &mut payload).await?;
+            parse_json::<T>(&bytes).map(Json).map_err(json_error)
+        })
+    }
+}

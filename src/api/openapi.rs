@@ -1,0 +1,263 @@
+//! `/openapi.json`, generated from the handlers' annotations and the access table, and `/docs`,
+//! a plain HTML page rendered from the same document (no scripts, nothing fetched).
+
+use super::access::ROUTES;
+use actix_web::HttpResponse;
+use serde_json::Value;
+use std::fmt::Write;
+use std::sync::OnceLock;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "smeproc",
+        description = "SME-preference government procurement: explained bid evaluation, the SME catalogue, reserved-share ledger. Errors are application/problem+json (RFC 9457) with a stable `code`; validation errors list every bad field in `errors`. Amounts are decimal strings in yuan.",
+    ),
+    paths(
+        super::system::health,
+        super::system::ready,
+        super::session::login,
+        super::session::logout,
+        super::session::me,
+        super::users::list,
+        super::users::create,
+        super::users::disable,
+        super::orgs::list,
+        super::orgs::create,
+        super::engine::list_policies,
+        super::engine::show_policy,
+        super::engine::classify,
+        super::engine::evaluate,
+    ),
+    components(schemas(crate::error::Problem, crate::wire::FieldProblem)),
+    modifiers(&AccessNotes),
+    tags(
+        (name = "system", description = "Liveness and readiness"),
+        (name = "auth", description = "Bearer tokens: log in, log out, who am I"),
+        (name = "users", description = "Accounts (admins)"),
+        (name = "orgs", description = "Agencies (采购人/代理机构) and departments (预算单位)"),
+        (name = "rules", description = "Policy profiles, classification (划型) and evaluation (评标)"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds the bearer scheme and writes each route's access rule into its description.
+struct AccessNotes;
+
+impl Modify for AccessNotes {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        for spec in ROUTES {
+            let Some(item) = api.paths.paths.get_mut(spec.path) else {
+                continue;
+            };
+            let op = match spec.method {
+                "GET" => item.get.as_mut(),
+                "POST" => item.post.as_mut(),
+                "PUT" => item.put.as_mut(),
+                "PATCH" => item.patch.as_mut(),
+                "DELETE" => item.delete.as_mut(),
+                _ => None,
+            };
+            if let Some(op) = op {
+                let note = format!("Access: {}.", spec.access.describe());
+                op.description = Some(match op.description.take() {
+                    Some(d) if !d.is_empty() => format!("{d}\n\n{note}"),
+                    _ => note,
+                });
+            }
+        }
+    }
+}
+
+/// The OpenAPI document as JSON text, built once.
+pub fn spec_json() -> &'static str {
+    static SPEC: OnceLock<String> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|_| "{}".into())
+    })
+}
+
+/// The OpenAPI 3.1 document.
+pub async fn spec() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(spec_json())
+}
+
+/// The API reference for people.
+pub async fn docs_page() -> HttpResponse {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    let page = PAGE.get_or_init(|| {
+        serde_json::from_str::<Value>(spec_json())
+            .map(|v| render(&v))
+            .unwrap_or_default()
+    });
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page.as_str())
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .map(esc)
+        .unwrap_or_default()
+}
+
+/// `#/components/schemas/X` → a link to X; inline schemas → their type.
+fn schema_ref(schema: &Value) -> String {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.rsplit('/').next().unwrap_or(r);
+        return format!("<a href=\"#schema-{0}\">{0}</a>", esc(name));
+    }
+    if let Some(items) = schema.get("items") {
+        return format!("array of {}", schema_ref(items));
+    }
+    if let Some(any) = schema
+        .get("oneOf")
+        .or_else(|| schema.get("anyOf"))
+        .and_then(Value::as_array)
+    {
+        return any.iter().map(schema_ref).collect::<Vec<_>>().join(" | ");
+    }
+    match schema.get("type") {
+        Some(Value::String(t)) => esc(t),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" | "),
+        _ => "object".into(),
+    }
+}
+
+fn render(spec: &Value) -> String {
+    let mut h = String::with_capacity(64 * 1024);
+    let info = &spec["info"];
+    let _ = write!(
+        h,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>smeproc API</title>\
+         <meta name=\"viewport\" content=\"width=device-width\"><style>\
+         body{{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}}\
+         code,.m{{font-family:ui-monospace,monospace}} .m{{display:inline-block;min-width:4em;font-weight:bold}}\
+         section{{border-top:1px solid #ddd;padding:.5em 0}} table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #ddd;padding:2px 8px;text-align:left;vertical-align:top}}</style></head><body>\
+         <h1>smeproc API {}</h1><p>{}</p><p>Machine-readable: <a href=\"/openapi.json\">/openapi.json</a> (OpenAPI {}).</p>",
+        text(info, "version"),
+        text(info, "description"),
+        text(spec, "openapi")
+    );
+    h.push_str("<h2>Operations</h2>");
+    if let Some(paths) = spec["paths"].as_object() {
+        for (path, item) in paths {
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let Some(op) = item.get(method) else { continue };
+                let _ = write!(
+                    h,
+                    "<section><h3><span class=\"m\">{}</span> <code>{}</code></h3><p><b>{}</b></p><p>{}</p>",
+                    method.to_uppercase(),
+                    esc(path),
+                    text(op, "summary"),
+                    text(op, "description").replace("\n\n", "</p><p>")
+                );
+                if let Some(params) = op.get("parameters").and_then(Value::as_array) {
+                    h.push_str("<p>Parameters:</p><table><tr><th>name</th><th>in</th><th>type</th><th>description</th></tr>");
+                    for p in params {
+                        let _ = write!(
+                            h,
+                            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                            text(p, "name"),
+                            text(p, "in"),
+                            schema_ref(&p["schema"]),
+                            text(p, "description")
+                        );
+                    }
+                    h.push_str("</table>");
+                }
+                if let Some(body) = op.pointer("/requestBody/content/application~1json/schema") {
+                    let _ = write!(
+                        h,
+                        "<p>Request body (application/json): {}</p>",
+                        schema_ref(body)
+                    );
+                }
+                if let Some(responses) = op.get("responses").and_then(Value::as_object) {
+                    h.push_str("<p>Responses:</p><ul>");
+                    for (status, r) in responses {
+                        let body = r
+                            .get("content")
+                            .and_then(Value::as_object)
+                            .and_then(|c| c.values().next())
+                            .map(|c| format!(" — {}", schema_ref(&c["schema"])))
+                            .unwrap_or_default();
+                        let _ = write!(
+                            h,
+                            "<li><code>{}</code> {}{}</li>",
+                            esc(status),
+                            text(r, "description"),
+                            body
+                        );
+                    }
+                    h.push_str("</ul>");
+                }
+                h.push_str("</section>");
+            }
+        }
+    }
+    h.push_str("<h2>Schemas</h2>");
+    if let Some(schemas) = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
+        for (name, schema) in schemas {
+            let _ = write!(
+                h,
+                "<section id=\"schema-{0}\"><h3>{0}</h3><p>{1}</p>",
+                esc(name),
+                text(schema, "description")
+            );
+            let required: Vec<&str> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+                h.push_str("<table><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr>");
+                for (field, p) in props {
+                    let _ = write!(
+                        h,
+                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        esc(field),
+                        schema_ref(p),
+                        if required.contains(&field.as_str()) {
+                            "yes"
+                        } else {
+                            ""
+                        },
+                        text(p, "description")
+                    );
+                }
+                h.push_str("</table>");
+            }
+            h.push_str("</section>");
+        }
+    }
+    h.push_str("</body></html>");
+    h
+}

@@ -1,0 +1,49 @@
+//! Organisations: agencies and departments.
+
+use super::extract::Json;
+use super::AppState;
+use crate::accounts::{self, CreateOrgRequest, OrgView};
+use crate::db::orgs;
+use crate::error::{Error, Result};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct OrgFilter {
+    /// agency | department
+    pub kind: Option<String>,
+}
+
+/// Agencies and departments.
+#[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", security(("bearer" = [])), params(OrgFilter),
+    responses((status = 200, body = Vec<OrgView>)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    filter: web::Query<OrgFilter>,
+) -> Result<HttpResponse> {
+    let kind = filter.into_inner().kind;
+    if let Some(k) = kind.as_deref() {
+        if !matches!(k, "agency" | "department") {
+            return Err(Error::field("kind", "expected agency or department"));
+        }
+    }
+    let all = state
+        .db(move |conn| Ok(orgs::list(conn, kind.as_deref())?))
+        .await?;
+    Ok(HttpResponse::Ok().json(all.into_iter().map(OrgView::from).collect::<Vec<_>>()))
+}
+
+/// Creates an agency or a department.
+#[utoipa::path(post, path = "/api/v1/orgs", tag = "orgs", security(("bearer" = [])), request_body = CreateOrgRequest,
+    responses((status = 201, body = OrgView), (status = 409, body = crate::error::Problem),
+    (status = 422, body = crate::error::Problem)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    body: Json<CreateOrgRequest>,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let org = state
+        .db(move |conn| accounts::create_org(conn, clock.as_ref(), &body.0))
+        .await?;
+    Ok(HttpResponse::Created().json(org))
+}

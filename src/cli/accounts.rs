@@ -1,0 +1,235 @@
+//! `smeproc migrate`, `user …` and `org …`: administration from the shell.
+
+use super::{CliError, CliResult};
+use crate::accounts::{self, CreateOrgRequest, CreateUserRequest, OrgView, UserView};
+use crate::clock::SystemClock;
+use crate::config::Settings;
+use crate::db::{connection, orgs, users};
+use crate::error::Error;
+use anyhow::Context;
+use clap::Subcommand;
+use std::io::{BufRead, IsTerminal};
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from a prompt, or from the first line of standard
+    /// input when it is not a terminal; never from the command line.
+    #[command(
+        after_help = "Examples:\n  smeproc user create --username root --role admin\n  printf '%s\\n' \"$PW\" | smeproc user create --username li --role agency --agency 乌鲁木齐市政府采购中心"
+    )]
+    Create {
+        #[arg(long)]
+        username: String,
+        /// admin | agency | supplier | auditor
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Agency users: the agency's id or exact name.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Supplier users: credit code of a registered enterprise.
+        #[arg(long)]
+        enterprise: Option<String>,
+    },
+    /// List accounts.
+    #[command(after_help = "Example:\n  smeproc user list --json")]
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable an account (by username or id) and revoke its tokens.
+    #[command(after_help = "Example:\n  smeproc user disable li")]
+    Disable { user: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an agency or a department.
+    #[command(
+        after_help = "Examples:\n  smeproc org create --kind agency --name 乌鲁木齐市政府采购中心 --region 650100\n  smeproc org create --kind department --name 自治区教育厅\n  smeproc org create --kind department --name 新疆大学 --parent 自治区教育厅"
+    )]
+    Create {
+        /// agency | department
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        credit_code: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+        /// Departments: the 主管预算单位 (id or exact name).
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// List organisations.
+    #[command(after_help = "Example:\n  smeproc org list --kind department")]
+    List {
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn connect(settings: &Settings) -> Result<connection::DbConnection, CliError> {
+    let mut conn = connection::establish(&settings.database).map_err(|e| {
+        CliError::Other(anyhow::anyhow!(
+            "cannot open the database {}: {e}",
+            settings.database
+        ))
+    })?;
+    connection::run_migrations(&mut conn)?;
+    Ok(conn)
+}
+
+/// The service error as the CLI reports it: fixable input → exit 2.
+fn cli_error(e: Error) -> CliError {
+    match e {
+        Error::Validation(problems) => CliError::Invalid(
+            problems
+                .iter()
+                .map(|p| format!("--{}: {}", p.field.replace('_', "-"), p.message))
+                .collect(),
+        ),
+        Error::Conflict(m) | Error::NotFound(m) => CliError::invalid(m),
+        other => CliError::Other(anyhow::anyhow!("{other}")),
+    }
+}
+
+pub fn migrate(settings: Settings) -> CliResult {
+    let mut conn = connection::establish(&settings.database).map_err(|e| {
+        CliError::Other(anyhow::anyhow!(
+            "cannot open the database {}: {e}",
+            settings.database
+        ))
+    })?;
+    let applied = connection::run_migrations(&mut conn)?;
+    if applied.is_empty() {
+        println!("database {} is up to date", settings.database);
+    } else {
+        println!(
+            "applied {} migration(s) to {}: {}",
+            applied.len(),
+            settings.database,
+            applied.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn read_password() -> Result<String, CliError> {
+    let stdin = std::io::stdin();
+    let password = if stdin.is_terminal() {
+        let first = rpassword::prompt_password("Password: ").context("reading the password")?;
+        let again =
+            rpassword::prompt_password("Password again: ").context("reading the password")?;
+        if first != again {
+            return Err(CliError::invalid("the two passwords differ"));
+        }
+        first
+    } else {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
+    Ok(password)
+}
+
+pub fn user(settings: Settings, cmd: UserCommand) -> CliResult {
+    let mut conn = connect(&settings)?;
+    match cmd {
+        UserCommand::Create {
+            username,
+            role,
+            display_name,
+            agency,
+            enterprise,
+        } => {
+            let password = read_password()?;
+            let req = CreateUserRequest {
+                username,
+                display_name,
+                role,
+                password,
+                agency_id: agency,
+                enterprise_credit_code: enterprise,
+            };
+            let user = accounts::create_user(&mut conn, &SystemClock, &req).map_err(cli_error)?;
+            println!(
+                "created user {} ({}) id {}",
+                user.username, user.role, user.id
+            );
+        }
+        UserCommand::List { json } => {
+            let all: Vec<UserView> = users::list(&mut conn)
+                .map_err(Error::from)
+                .map_err(cli_error)?
+                .into_iter()
+                .map(Into::into)
+                .collect();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all).context("json")?);
+            } else {
+                for u in all {
+                    let state = if u.disabled { "disabled" } else { "active" };
+                    println!("{}\t{}\t{}\t{}", u.username, u.role, state, u.id);
+                }
+            }
+        }
+        UserCommand::Disable { user } => {
+            let u = accounts::disable_user(&mut conn, &SystemClock, &user).map_err(cli_error)?;
+            println!("disabled user {} ({})", u.username, u.id);
+        }
+    }
+    Ok(())
+}
+
+pub fn org(settings: Settings, cmd: OrgCommand) -> CliResult {
+    let mut conn = connect(&settings)?;
+    match cmd {
+        OrgCommand::Create {
+            kind,
+            name,
+            credit_code,
+            region,
+            parent,
+        } => {
+            let req = CreateOrgRequest {
+                kind,
+                name,
+                credit_code,
+                region,
+                parent_id: parent,
+            };
+            let org = accounts::create_org(&mut conn, &SystemClock, &req).map_err(cli_error)?;
+            println!("created {} {} id {}", org.kind, org.name, org.id);
+        }
+        OrgCommand::List { kind, json } => {
+            let all: Vec<OrgView> = orgs::list(&mut conn, kind.as_deref())
+                .map_err(Error::from)
+                .map_err(cli_error)?
+                .into_iter()
+                .map(Into::into)
+                .collect();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all).context("json")?);
+            } else {
+                for o in all {
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        o.kind,
+                        o.name,
+                        o.parent_id.unwrap_or_default(),
+                        o.id
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! `smeproc policy`, `classify` and `evaluate`: the rules engine from the command line.
+
+use super::{read_input, CliError, CliResult};
+use crate::wire::{self, classify::ClassifyRequest, evaluation, JsonProblem};
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// List the profiles with their versions.
+    #[command(after_help = "Example:\n  smeproc policy list")]
+    List,
+    /// Print one profile as JSON.
+    #[command(after_help = "Example:\n  smeproc policy show xinjiang-2011")]
+    Show { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// Industry code of the 300号 table (industry, software, retail, construction, …).
+    #[arg(long)]
+    pub industry: String,
+    /// 从业人员 (persons).
+    #[arg(long)]
+    pub employees: Option<u64>,
+    /// 营业收入 in 万元 (up to 4 decimals).
+    #[arg(long)]
+    pub revenue_wan: Option<String>,
+    /// 资产总额 in 万元 (up to 4 decimals).
+    #[arg(long)]
+    pub assets_wan: Option<String>,
+    /// Print the reasons (limits met or missed) on standard error.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// JSON file (CONTRACTS.md shape), or - for standard input.
+    pub file: PathBuf,
+    /// Indent the JSON output.
+    #[arg(long)]
+    pub pretty: bool,
+}
+
+pub fn policy(cmd: PolicyCommand) -> CliResult {
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        PolicyCommand::List => {
+            for p in crate::policy::profiles() {
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}",
+                    p.id, p.version, p.effective_from, p.title_zh
+                )
+                .context("writing")?;
+            }
+        }
+        PolicyCommand::Show { id } => {
+            let profile = crate::policy::profile(&id).ok_or_else(|| {
+                CliError::invalid(format!(
+                    "unknown policy profile {id:?}; expected one of: {}",
+                    crate::policy::profile_ids().join(", ")
+                ))
+            })?;
+            serde_json::to_writer_pretty(&mut out, profile).context("writing")?;
+            writeln!(out).context("writing")?;
+        }
+    }
+    Ok(())
+}
+
+pub fn classify(args: ClassifyArgs) -> CliResult {
+    use wire::classify::Figure;
+    let request = ClassifyRequest {
+        industry: Some(args.industry),
+        employees: args.employees,
+        revenue_wan: args.revenue_wan.map(Figure::Text),
+        assets_wan: args.assets_wan.map(Figure::Text),
+    };
+    let answer = wire::classify::classify(&request).map_err(|problems| {
+        CliError::Invalid(
+            problems
+                .iter()
+                .map(|p| format!("--{}: {}", p.field.replace('_', "-"), p.message))
+                .collect(),
+        )
+    })?;
+    if args.verbose {
+        for reason in &answer.reasons {
+            eprintln!("{reason}");
+        }
+    }
+    println!("{}", answer.scale);
+    Ok(())
+}
+
+pub fn evaluate(args: EvaluateArgs) -> CliResult {
+    let bytes = read_input(&args.file)?;
+    let request: evaluation::EvaluateRequest = wire::parse_json(&bytes).map_err(|p| match p {
+        JsonProblem::Syntax {
+            line,
+            column,
+            message,
+        } => CliError::invalid(format!(
+            "not valid JSON at line {line}, column {column}: {message}"
+        )),
+        JsonProblem::Shape(problem) => CliError::invalid(problem.to_string()),
+    })?;
+    drop(bytes);
+    let valid = evaluation::validate(request).map_err(|problems| {
+        CliError::Invalid(problems.iter().map(ToString::to_string).collect())
+    })?;
+    let result = valid.run();
+    let output = evaluation::EvaluationOutput {
+        input: &valid,
+        evaluation: &result,
+    };
+    let stdout = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    if args.pretty {
+        serde_json::to_writer_pretty(&mut out, &output)
+    } else {
+        serde_json::to_writer(&mut out, &output)
+    }
+    .context("writing the result")?;
+    writeln!(out).context("writing the result")?;
+    out.flush().context("writing the result")?;
+    Ok(())
+}

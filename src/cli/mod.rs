@@ -1,0 +1,157 @@
+//! The `smeproc` command line: argument shapes (clap) and one runner per command.
+//! Exit codes for every command: 0 done, 2 invalid input (nothing written), 1 anything else.
+
+mod accounts;
+mod engine;
+
+use crate::config::{DatabaseUrl, LogFormat, Settings};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// SME-preference government procurement: explained bid evaluation, SME catalogue, reserved-share ledger.
+#[derive(Debug, Parser)]
+#[command(name = "smeproc", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "Examples:
+  smeproc serve                                   # http://127.0.0.1:8080 on ./data/smeproc.db
+  DATABASE_URL=postgres://smeproc@localhost/smeproc smeproc migrate
+  smeproc user create --username root --role admin
+  smeproc evaluate bids.json > result.json
+  smeproc classify --industry industry --employees 1500 --revenue-wan 30000";
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Database: sqlite://PATH or postgres://… (default sqlite://data/smeproc.db).
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Log format: plain or json.
+    #[arg(
+        long,
+        env = "SMEPROC_LOG_FORMAT",
+        global = true,
+        default_value = "plain"
+    )]
+    pub log_format: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (migrates the database first).
+    #[command(after_help = "Example:\n  smeproc serve --bind 0.0.0.0:8080")]
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    #[command(
+        after_help = "Example:\n  DATABASE_URL=postgres://smeproc@localhost/smeproc smeproc migrate"
+    )]
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(accounts::UserCommand),
+    /// Manage organisations: agencies (采购人/代理机构) and departments (预算单位).
+    #[command(subcommand)]
+    Org(accounts::OrgCommand),
+    /// Show the policy profiles.
+    #[command(subcommand)]
+    Policy(engine::PolicyCommand),
+    /// Classify an enterprise's scale from its size figures (工信部联企业〔2011〕300号).
+    #[command(
+        after_help = "Example:\n  smeproc classify --industry industry --employees 1500 --revenue-wan 30000   # prints: medium"
+    )]
+    Classify(engine::ClassifyArgs),
+    /// Evaluate bids for one lot with the SME preferences applied (reads and writes no database).
+    #[command(
+        after_help = "Examples:\n  smeproc evaluate lot.json\n  cat lot.json | smeproc evaluate - --pretty"
+    )]
+    Evaluate(engine::EvaluateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SMEPROC_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// HTTP worker threads (default: number of cores).
+    #[arg(long, env = "SMEPROC_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+/// What went wrong, mapped to the exit code.
+#[derive(Debug)]
+pub enum CliError {
+    /// Exit 2: one message per problem, nothing written.
+    Invalid(Vec<String>),
+    /// Exit 1.
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(e: anyhow::Error) -> Self {
+        CliError::Other(e)
+    }
+}
+
+impl CliError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        CliError::Invalid(vec![message.into()])
+    }
+}
+
+pub type CliResult = Result<(), CliError>;
+
+/// Builds the settings the database commands share.
+fn settings(global: &GlobalArgs) -> Result<Settings, CliError> {
+    let url = DatabaseUrl::parse(global.database_url.as_deref())
+        .map_err(|e| CliError::invalid(e.to_string()))?;
+    let log_format: LogFormat = global.log_format.parse().map_err(CliError::invalid)?;
+    Settings::from_env(url, log_format).map_err(CliError::invalid)
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Serve(args) => {
+            settings(&cli.global).and_then(|s| crate::startup::serve_blocking(s, args))
+        }
+        Command::Migrate => settings(&cli.global).and_then(accounts::migrate),
+        Command::User(cmd) => settings(&cli.global).and_then(|s| accounts::user(s, cmd)),
+        Command::Org(cmd) => settings(&cli.global).and_then(|s| accounts::org(s, cmd)),
+        Command::Policy(cmd) => engine::policy(cmd),
+        Command::Classify(args) => engine::classify(args),
+        Command::Evaluate(args) => engine::evaluate(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Invalid(messages)) => {
+            for m in messages {
+                eprintln!("error: {m}");
+            }
+            ExitCode::from(2)
+        }
+        Err(CliError::Other(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Reads a path, or standard input for `-`.
+fn read_input(path: &PathBuf) -> Result<Vec<u8>, CliError> {
+    use anyhow::Context;
+    use std::io::Read;
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("reading standard input")?;
+        Ok(buf)
+    } else {
+        Ok(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)
+    }
+}

@@ -1,0 +1,202 @@
+//! Settings from flags and environment variables (the README has the table).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// Where the data lives: chosen from the URL scheme explicitly, so that a typo can never
+/// silently create a new, empty database.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/smeproc.db";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DatabaseUrlError {
+    #[error("DATABASE_URL {0:?} is not supported: use sqlite://PATH (e.g. sqlite://data/smeproc.db) or postgres://USER@HOST/DB (postgresql:// also accepted)")]
+    Scheme(String),
+    #[error("DATABASE_URL sqlite:// needs a file path, e.g. sqlite://data/smeproc.db")]
+    EmptyPath,
+}
+
+impl DatabaseUrl {
+    /// Parses `DATABASE_URL`; `None` means the embedded default.
+    pub fn parse(url: Option<&str>) -> Result<Self, DatabaseUrlError> {
+        let url = url
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .unwrap_or(DEFAULT_DATABASE_URL);
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() || path == ":memory:" {
+                return Err(DatabaseUrlError::EmptyPath);
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_string()));
+        }
+        // Name only the scheme: the rest may hold a password.
+        let scheme = url.split_once("://").map_or(url, |(s, _)| s);
+        Err(DatabaseUrlError::Scheme(format!("{scheme}://…")))
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// Shown in logs: never the password.
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => {
+                let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+                let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+                write!(f, "{scheme}://…@{host}")
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Plain,
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "plain" | "" => Ok(LogFormat::Plain),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!(
+                "SMEPROC_LOG_FORMAT {other:?}: expected plain or json"
+            )),
+        }
+    }
+}
+
+/// Everything the service needs to run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseUrl,
+    pub log_format: LogFormat,
+    /// Connections in the pool.
+    pub pool_size: u32,
+    /// Lifetime of a bearer token.
+    pub token_ttl_minutes: i64,
+    /// Largest JSON body accepted by ordinary endpoints.
+    pub max_body_bytes: usize,
+    /// Largest body `POST /api/v1/evaluate` accepts (the CLI has no cap).
+    pub evaluate_max_bytes: usize,
+    /// Failed logins allowed per account within the window before it is locked for the window.
+    pub login_max_failures: u32,
+    /// Login attempts allowed per client address within the window.
+    pub login_max_per_address: u32,
+    pub login_window_seconds: i64,
+    /// Seconds in-flight requests get to finish on shutdown.
+    pub shutdown_timeout_seconds: u64,
+}
+
+fn env_number<T: FromStr>(name: &str, default: T) -> Result<T, String> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse()
+            .map_err(|_| format!("{name} {v:?} must be a whole number")),
+        _ => Ok(default),
+    }
+}
+
+impl Settings {
+    /// Defaults, overridden by the `SMEPROC_*` environment variables.
+    pub fn from_env(database: DatabaseUrl, log_format: LogFormat) -> Result<Self, String> {
+        let d = Settings::defaults(database);
+        Ok(Settings {
+            log_format,
+            pool_size: env_number("SMEPROC_POOL_SIZE", d.pool_size)?.max(1),
+            token_ttl_minutes: env_number("SMEPROC_TOKEN_TTL_MINUTES", d.token_ttl_minutes)?.max(1),
+            max_body_bytes: env_number("SMEPROC_MAX_BODY_BYTES", d.max_body_bytes)?,
+            evaluate_max_bytes: env_number("SMEPROC_EVALUATE_MAX_BYTES", d.evaluate_max_bytes)?,
+            login_max_failures: env_number("SMEPROC_LOGIN_MAX_FAILURES", d.login_max_failures)?
+                .max(1),
+            login_max_per_address: env_number(
+                "SMEPROC_LOGIN_MAX_PER_ADDRESS",
+                d.login_max_per_address,
+            )?
+            .max(1),
+            login_window_seconds: env_number(
+                "SMEPROC_LOGIN_WINDOW_SECONDS",
+                d.login_window_seconds,
+            )?
+            .max(1),
+            shutdown_timeout_seconds: env_number(
+                "SMEPROC_SHUTDOWN_TIMEOUT_SECONDS",
+                d.shutdown_timeout_seconds,
+            )?,
+            ..d
+        })
+    }
+
+    /// The documented defaults (README), without reading the environment.
+    pub fn defaults(database: DatabaseUrl) -> Self {
+        Settings {
+            database,
+            log_format: LogFormat::Plain,
+            pool_size: 8,
+            token_ttl_minutes: 480,
+            max_body_bytes: 256 * 1024,
+            evaluate_max_bytes: 4 * 1024 * 1024,
+            login_max_failures: 5,
+            login_max_per_address: 30,
+            login_window_seconds: 900,
+            shutdown_timeout_seconds: 30,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemes_are_chosen_explicitly() {
+        assert_eq!(
+            DatabaseUrl::parse(None).unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("data/smeproc.db"))
+        );
+        assert!(matches!(
+            DatabaseUrl::parse(Some("postgres://u:p@h/db")),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        let err = DatabaseUrl::parse(Some("sqlte://x"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("sqlite://") && err.contains("postgres://"),
+            "{err}"
+        );
+        assert!(DatabaseUrl::parse(Some("x.db")).is_err());
+        assert!(DatabaseUrl::parse(Some("sqlite://")).is_err());
+    }
+
+    #[test]
+    fn display_hides_the_password() {
+        let url = DatabaseUrl::parse(Some("postgres://smeproc:s3cret@db:5432/smeproc")).unwrap();
+        assert_eq!(url.to_string(), "postgres://…@db:5432/smeproc");
+    }
+}

@@ -1,0 +1,15 @@
+//! Persistence: diesel schema, the connection over both backends, one module per aggregate.
+//! Everything here is synchronous; HTTP handlers call it inside `web::block`.
+
+pub mod connection;
+pub mod orgs;
+pub mod schema;
+pub mod sessions;
+pub mod users;
+
+pub use connection::{DbConnection, DbPool};
+
+/// A new time-ordered id (UUID v7), as stored (text).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

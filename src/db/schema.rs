@@ -1,0 +1,54 @@
+//! Table definitions for diesel. Portable column types only (Text, BigInt, Integer, Bool,
+//! Timestamp): the same schema serves SQLite and PostgreSQL. IDs are UUIDs stored as text.
+
+diesel::table! {
+    organisations (id) {
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        credit_code -> Nullable<Text>,
+        region -> Nullable<Text>,
+        parent_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    enterprises (id) {
+        id -> Text,
+        credit_code -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        agency_id -> Nullable<Text>,
+        enterprise_id -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(users -> organisations (agency_id));
+diesel::joinable!(users -> enterprises (enterprise_id));
+diesel::joinable!(sessions -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(organisations, enterprises, users, sessions);

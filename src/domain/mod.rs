@@ -1,0 +1,14 @@
+//! Pure rules: no I/O, no database, no HTTP. Everything here is deterministic.
+
+pub mod classify;
+pub mod credit_code;
+pub mod decimal;
+pub mod evaluation;
+pub mod region;
+pub mod role;
+pub mod scale;
+
+pub use credit_code::CreditCode;
+pub use decimal::{Fen, Hundredths};
+pub use region::RegionCode;
+pub use scale::Scale;

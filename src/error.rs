@@ -1,0 +1,219 @@
+//! The one error type of the service, and how it reaches people.
+//!
+//! Use [`Error`] everywhere outside the pure domain: services and repositories return it, HTTP
+//! handlers return it (it renders as `application/problem+json`, RFC 9457), and the CLI maps it
+//! to exit codes (2 for anything the caller can fix, 1 for the rest). Each variant has a stable
+//! snake_case `code`, also the last part of the problem `type`. A 5xx never shows its cause: the
+//! cause goes to the log with the request id.
+
+use crate::wire::FieldProblem;
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// 422: the input is well-formed but breaks a rule; every bad field is named.
+    #[error("invalid input: {}", list(.0))]
+    Validation(Vec<FieldProblem>),
+    /// 400: the body is not JSON.
+    #[error("malformed JSON at line {line}, column {column}: {message}")]
+    MalformedJson {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// 400: something else about the request is unreadable (a path or query parameter).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 415
+    #[error("expected Content-Type: application/json")]
+    UnsupportedMediaType,
+    /// 413
+    #[error("request body larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// 401
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404
+    #[error("{0}")]
+    NotFound(String),
+    /// 405
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 409: the request conflicts with the current state (a duplicate, a wrong state).
+    #[error("{0}")]
+    Conflict(String),
+    /// 429
+    #[error("too many attempts; retry in {retry_after_seconds} s")]
+    TooManyRequests { retry_after_seconds: i64 },
+    /// 503: the database cannot be reached or is not migrated.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: the cause is logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+fn list(problems: &[FieldProblem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Validation(vec![FieldProblem::new(field, message)])
+    }
+
+    /// Stable snake_case code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Validation(_) => "validation_failed",
+            Error::MalformedJson { .. } => "malformed_json",
+            Error::BadRequest(_) => "bad_request",
+            Error::UnsupportedMediaType => "unsupported_media_type",
+            Error::PayloadTooLarge { .. } => "payload_too_large",
+            Error::Unauthorized(_) => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
+            Error::NotFound(_) => "not_found",
+            Error::MethodNotAllowed => "method_not_allowed",
+            Error::Conflict(_) => "conflict",
+            Error::TooManyRequests { .. } => "too_many_requests",
+            Error::Unavailable(_) => "unavailable",
+            Error::Internal(_) => "internal_error",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Error::Validation(_) => "Invalid input",
+            Error::MalformedJson { .. } => "Malformed JSON",
+            Error::BadRequest(_) => "Bad request",
+            Error::UnsupportedMediaType => "Unsupported media type",
+            Error::PayloadTooLarge { .. } => "Payload too large",
+            Error::Unauthorized(_) => "Authentication required",
+            Error::Forbidden(_) => "Forbidden",
+            Error::NotFound(_) => "Not found",
+            Error::MethodNotAllowed => "Method not allowed",
+            Error::Conflict(_) => "Conflict",
+            Error::TooManyRequests { .. } => "Too many requests",
+            Error::Unavailable(_) => "Service unavailable",
+            Error::Internal(_) => "Internal error",
+        }
+    }
+
+    /// What a person may read: internals replaced for 5xx.
+    fn detail(&self) -> String {
+        match self {
+            Error::Internal(_) => {
+                "an internal error occurred; it has been logged with the request id".into()
+            }
+            Error::Validation(problems) if problems.len() == 1 => problems[0].to_string(),
+            Error::Validation(problems) => {
+                format!("{} fields are invalid: {}", problems.len(), list(problems))
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+/// RFC 9457 problem details, with `code` and (for validation) `errors`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Stable URI of the problem kind: `urn:smeproc:problem:<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable snake_case code (the last part of `type`).
+    pub code: String,
+    /// For validation problems: every bad field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldProblem>>,
+}
+
+impl ResponseError for Error {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Error::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::MalformedJson { .. } | Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(code = self.code(), error = ?self, "request failed");
+        }
+        let problem = Problem {
+            kind: format!("urn:smeproc:problem:{}", self.code()),
+            title: self.title().to_string(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            code: self.code().to_string(),
+            errors: match self {
+                Error::Validation(problems) => Some(problems.clone()),
+                _ => None,
+            },
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/problem+json");
+        match self {
+            Error::Unauthorized(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"smeproc\""));
+            }
+            Error::TooManyRequests {
+                retry_after_seconds,
+            } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
+            }
+            _ => {}
+        }
+        response.json(problem)
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error as D};
+        match e {
+            D::NotFound => Error::NotFound("not found".into()),
+            D::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                Error::Conflict("a record with the same unique value already exists".into())
+            }
+            other => Error::Internal(anyhow::Error::new(other).context("database query")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for Error {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        tracing::error!(error = %e, "database pool");
+        Error::Unavailable("the database is unavailable".into())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for Error {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Error::Internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}

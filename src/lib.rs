@@ -1,0 +1,15 @@
+//! smeproc: SME-preference government procurement. See `docs/architecture.md` for the layers.
+
+pub mod accounts;
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod policy;
+pub mod startup;
+pub mod telemetry;
+pub mod wire;

@@ -1,0 +1,125 @@
+//! Builds the HTTP application: pool, migrations, middleware, routes; binds the listener.
+
+use crate::api::{self, access, AppState};
+use crate::auth::limiter::LoginLimiter;
+use crate::cli::{CliError, ServeArgs};
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Settings;
+use crate::db::connection::{self, DbPool};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, App, HttpMessage, HttpServer};
+use anyhow::Context;
+use std::net::TcpListener;
+use std::sync::Arc;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+/// A bound, not yet running, server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    pool: DbPool,
+}
+
+/// Opens the pool and brings the schema up to date.
+pub fn prepare_database(settings: &Settings) -> anyhow::Result<DbPool> {
+    let pool = connection::pool(&settings.database, settings.pool_size)?;
+    let mut conn = pool.get().context("connecting to the database")?;
+    let applied = connection::run_migrations(&mut conn)?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "migrations applied");
+    }
+    Ok(pool)
+}
+
+impl Application {
+    /// Migrates, binds `bind` (port 0 = any free port) and builds the server.
+    pub fn build(
+        settings: Settings,
+        bind: &str,
+        workers: Option<usize>,
+        clock: SharedClock,
+    ) -> anyhow::Result<Self> {
+        let pool = prepare_database(&settings)?;
+        let listener =
+            TcpListener::bind(bind).with_context(|| format!("cannot listen on {bind}"))?;
+        let port = listener.local_addr()?.port();
+        let limiter = Arc::new(LoginLimiter::new(
+            settings.login_max_failures,
+            settings.login_max_per_address,
+            settings.login_window_seconds,
+        ));
+        let shutdown = settings.shutdown_timeout_seconds;
+        let settings = Arc::new(settings);
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            clock,
+            settings: settings.clone(),
+            limiter,
+        });
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(from_fn(access::authorize))
+                .wrap(from_fn(request_id_header))
+                .wrap(TracingLogger::default())
+                .configure(|cfg| api::configure(cfg, &settings))
+                .default_service(web::to(api::system::not_found))
+        })
+        .shutdown_timeout(shutdown)
+        .listen(listener)?;
+        if let Some(n) = workers {
+            server = server.workers(n.max(1));
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+            pool,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// Runs until SIGINT/SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Echoes the request id (also in every log line of the request) as `x-request-id`.
+async fn request_id_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let mut res = next.call(req).await?;
+    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(res)
+}
+
+/// `smeproc serve`.
+pub fn serve_blocking(settings: Settings, args: ServeArgs) -> Result<(), CliError> {
+    crate::telemetry::init(settings.log_format);
+    let db = settings.database.to_string();
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings, &args.bind, args.workers, Arc::new(SystemClock))?;
+        tracing::info!(database = %db, bind = %args.bind, port = app.port(), "smeproc listening");
+        app.run_until_stopped()
+            .await
+            .context("server stopped with an error")?;
+        tracing::info!("smeproc stopped");
+        Ok::<(), anyhow::Error>(())
+    })?;
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! `smeproc classify` and `POST /api/v1/classify` (CONTRACTS.md).
+
+use super::FieldProblem;
+use crate::domain::classify::{Classification, ClassifyError, SizeFigures};
+use crate::domain::decimal::parse_scaled;
+use serde::{Deserialize, Serialize};
+
+/// Size figures of one firm (中小企业声明函 figures).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct ClassifyRequest {
+    /// Industry code of the 300号 table: `industry`, `software`, `retail`, … (`GET /api/v1/policies` lists none of these; see docs/policy.md).
+    #[schema(example = "industry")]
+    pub industry: Option<String>,
+    /// 从业人员 (persons).
+    #[schema(example = 1500)]
+    pub employees: Option<u64>,
+    /// 营业收入 in 万元; a number or a decimal string, up to 4 decimals.
+    #[schema(value_type = Option<String>, example = "30000")]
+    pub revenue_wan: Option<Figure>,
+    /// 资产总额 in 万元; a number or a decimal string, up to 4 decimals.
+    #[schema(value_type = Option<String>)]
+    pub assets_wan: Option<Figure>,
+}
+
+/// A 万元 figure as given: JSON number or string. Parsed exactly, never through float arithmetic.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Figure {
+    Number(serde_json::Number),
+    Text(String),
+}
+
+impl Figure {
+    fn text(&self) -> String {
+        match self {
+            Figure::Number(n) => n.to_string(),
+            Figure::Text(t) => t.clone(),
+        }
+    }
+}
+
+/// The scale and the reasoning behind it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ClassifyResponse {
+    /// micro | small | medium | large
+    #[schema(example = "medium")]
+    pub scale: String,
+    pub sme: bool,
+    pub industry: String,
+    /// One line per tier tested: which limits were met or missed.
+    pub reasons: Vec<String>,
+}
+
+/// Parses a 万元 figure into yuan (exact to the yuan).
+pub fn parse_wan(text: &str) -> Result<u64, String> {
+    let yuan = parse_scaled(text, 4).map_err(|e| format!("{text:?} {e}"))?;
+    u64::try_from(yuan).map_err(|_| "must not be negative".to_string())
+}
+
+/// Validates and classifies; every problem is named by its field.
+pub fn classify(request: &ClassifyRequest) -> Result<ClassifyResponse, Vec<FieldProblem>> {
+    let mut problems = Vec::new();
+    let mut figure = |name: &str, value: &Option<Figure>| {
+        value.as_ref().and_then(|v| match parse_wan(&v.text()) {
+            Ok(yuan) => Some(yuan),
+            Err(message) => {
+                problems.push(FieldProblem::new(name, message));
+                None
+            }
+        })
+    };
+    let figures = SizeFigures {
+        employees: request.employees,
+        revenue_yuan: figure("revenue_wan", &request.revenue_wan),
+        assets_yuan: figure("assets_wan", &request.assets_wan),
+    };
+    let Some(industry) = request.industry.as_deref() else {
+        problems.push(FieldProblem::new("industry", "is required"));
+        return Err(problems);
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let standard = crate::policy::size_standard();
+    match standard.classify(industry, figures) {
+        Ok(Classification { scale, reasons }) => Ok(ClassifyResponse {
+            scale: scale.to_string(),
+            sme: scale.is_sme(),
+            industry: industry.to_string(),
+            reasons,
+        }),
+        Err(e @ ClassifyError::UnknownIndustry { .. }) => {
+            Err(vec![FieldProblem::new("industry", e.to_string())])
+        }
+        Err(e @ ClassifyError::MissingFigure { figure, .. }) => {
+            Err(vec![FieldProblem::new(figure, e.to_string())])
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Wire formats promised in CONTRACTS.md, shared by the CLI and the HTTP API: parsing and
+//! validation into domain types (every problem named by its JSON path) and output shapes.
+
+pub mod classify;
+pub mod evaluation;
+
+use serde::Serialize;
+
+/// One problem with an input, named by its JSON path (`bids[3].consortium[1].share_pct`) or field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    /// JSON path, form field or CSV column of the bad value.
+    pub field: String,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+impl FieldProblem {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldProblem {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Why a JSON document could not be read, before any rule was checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonProblem {
+    /// Not JSON at all: position of the first error.
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// JSON, but a value has the wrong type or a required field is missing.
+    Shape(FieldProblem),
+}
+
+/// Parses `bytes` as `T`; on failure, parses again tracking the path so the error names the field.
+/// The fast path costs nothing extra for valid input.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonProblem> {
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Ok(value),
+        Err(first) => {
+            if first.is_syntax() || first.is_eof() || first.is_io() {
+                return Err(JsonProblem::Syntax {
+                    line: first.line(),
+                    column: first.column(),
+                    message: strip_position(&first.to_string()),
+                });
+            }
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                Ok(value) => Ok(value),
+                Err(err) => {
+                    let path = err.path().to_string();
+                    let message = strip_position(&err.into_inner().to_string());
+                    // A missing field is reported at its parent: name the field itself.
+                    let missing = message
+                        .strip_prefix("missing field `")
+                        .and_then(|rest| rest.split_once('`'))
+                        .map(|(name, _)| name.to_string());
+                    let field = match (path.as_str(), missing) {
+                        (".", Some(name)) => name,
+                        (_, Some(name)) => format!("{path}.{name}"),
+                        (".", None) => "body".to_string(),
+                        (_, None) => path,
+                    };
+                    Err(JsonProblem::Shape(FieldProblem::new(field, message)))
+                }
+            }
+        }
+    }
+}
+
+/// serde_json appends " at line L column C"; the path already says where.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
