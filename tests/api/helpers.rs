@@ -1,0 +1,202 @@
+//! `spawn_app()`: the real application on a random port against a fresh database — a new
+//! SQLite file, or a new PostgreSQL database when SMEPROC_TEST_POSTGRES_URL names a server.
+
+use chrono::{TimeZone, Utc};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use reqwest::{Client, Method, Response};
+use serde_json::{json, Value};
+use smeproc::accounts::{self, CreateOrgRequest, CreateUserRequest};
+use smeproc::clock::ManualClock;
+use smeproc::config::{DatabaseUrl, Settings};
+use smeproc::db::DbPool;
+use smeproc::startup::Application;
+use std::sync::Arc;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub clock: ManualClock,
+    pub pool: DbPool,
+    pub settings: Settings,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A fresh, empty database for one test.
+pub fn fresh_database() -> (DatabaseUrl, Option<tempfile::TempDir>) {
+    match std::env::var("SMEPROC_TEST_POSTGRES_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!("smeproc_test_{}", uuid::Uuid::new_v4().simple());
+            let mut admin =
+                PgConnection::establish(&admin_url).expect("connect to the test PostgreSQL server");
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .expect("create database");
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(b, _)| b);
+            (DatabaseUrl::Postgres(format!("{base}/{name}")), None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            (DatabaseUrl::Sqlite(dir.path().join("test.db")), Some(dir))
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Spawns the app after `adjust` has changed the settings.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let (url, dir) = fresh_database();
+    let mut settings = Settings::defaults(url);
+    settings.pool_size = 4;
+    settings.login_max_per_address = 1_000;
+    adjust(&mut settings);
+    let clock = ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 3, 1, 2, 0, 0)
+            .single()
+            .expect("time"),
+    );
+    let app = Application::build(
+        settings.clone(),
+        "127.0.0.1:0",
+        Some(1),
+        Arc::new(clock.clone()),
+    )
+    .expect("build the application");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let pool = app.pool().clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: Client::new(),
+        clock,
+        pool,
+        settings,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Sends a request with an optional token and JSON body.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.send(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Creates an agency organisation directly through the service layer.
+    pub fn create_agency(&self, name: &str) -> String {
+        let mut conn = self.pool.get().expect("connection");
+        let req = CreateOrgRequest {
+            kind: "agency".into(),
+            name: name.into(),
+            credit_code: None,
+            region: Some("650100".into()),
+            parent_id: None,
+        };
+        accounts::create_org(&mut conn, &self.clock, &req)
+            .expect("create agency")
+            .id
+    }
+
+    /// Creates a user directly through the service layer (agency users get a new agency).
+    pub fn create_user(&self, username: &str, role: &str) -> String {
+        let agency_id =
+            (role == "agency").then(|| self.create_agency(&format!("agency of {username}")));
+        let mut conn = self.pool.get().expect("connection");
+        let req = CreateUserRequest {
+            username: username.into(),
+            display_name: None,
+            role: role.into(),
+            password: PASSWORD.into(),
+            agency_id,
+            enterprise_credit_code: None,
+        };
+        accounts::create_user(&mut conn, &self.clock, &req)
+            .expect("create user")
+            .id
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": username, "password": password}),
+        )
+        .await
+    }
+
+    /// Logs in and returns the token.
+    pub async fn token(&self, username: &str) -> String {
+        let res = self.login(username, PASSWORD).await;
+        assert_eq!(res.status(), 200, "login of {username}");
+        let body: Value = res.json().await.expect("json");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    /// A user of `role` and a token for it.
+    pub async fn user_with_token(&self, role: &str) -> (String, String) {
+        let username = format!("{role}-{}", uuid::Uuid::new_v4().simple());
+        let id = self.create_user(&username, role);
+        (id, self.token(&username).await)
+    }
+}
+
+/// The body as JSON, asserting it is a problem document with that status.
+pub async fn problem(res: Response, status: u16) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["status"], status);
+    assert!(body["type"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("urn:smeproc:problem:")));
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    body
+}
+
+/// The `field`s named in a validation problem.
+pub fn problem_fields(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errs| {
+            errs.iter()
+                .filter_map(|e| e["field"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}

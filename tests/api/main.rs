@@ -1,0 +1,12 @@
+//! Integration tests over HTTP: one binary, the real app on a random port per test, a fresh
+//! database each (SQLite by default; PostgreSQL with SMEPROC_TEST_POSTGRES_URL).
+
+#[path = "../common/mod.rs"]
+mod common;
+mod helpers;
+
+mod access;
+mod auth;
+mod engine;
+mod errors;
+mod system;
