@@ -66,7 +66,7 @@ pub struct Classification {
 const WAN: u64 = 10_000;
 
 fn format_wan(yuan: u64) -> String {
-    if yuan % WAN == 0 {
+    if yuan.is_multiple_of(WAN) {
         (yuan / WAN).to_string()
     } else {
         let s = format!("{}.{:04}", yuan / WAN, yuan % WAN);

@@ -178,54 +178,6 @@ impl std::iter::Sum for Hundredths {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_yuan_with_up_to_two_decimals() {
-        assert_eq!(Fen::parse_yuan("980000"), Ok(Fen(98_000_000)));
-        assert_eq!(Fen::parse_yuan("905000.5"), Ok(Fen(90_500_050)));
-        assert_eq!(Fen::parse_yuan("905000.50"), Ok(Fen(90_500_050)));
-        assert_eq!(Fen::parse_yuan("0.01"), Ok(Fen(1)));
-        assert_eq!(
-            Fen::parse_yuan("1.005"),
-            Err(DecimalError::TooManyDecimals(2))
-        );
-        for bad in ["", "1.", ".5", "1e5", "+1", "1,000", "12a", "--1", " 1"] {
-            assert_eq!(Fen::parse_yuan(bad), Err(DecimalError::NotANumber), "{bad}");
-        }
-        assert_eq!(Fen::parse_positive_yuan("-1"), Err(DecimalError::Negative));
-        assert_eq!(
-            Fen::parse_positive_yuan("0.00"),
-            Err(DecimalError::NotPositive)
-        );
-        assert_eq!(
-            Fen::parse_yuan("99999999999999999999"),
-            Err(DecimalError::TooLarge)
-        );
-    }
-
-    #[test]
-    fn formats_with_two_decimals() {
-        assert_eq!(Fen(90_500_050).to_string(), "905000.50");
-        assert_eq!(Fen(5).to_string(), "0.05");
-        assert_eq!(Hundredths(-150).to_string(), "-1.50");
-        assert_eq!(Hundredths(750).to_short_string(), "7.5");
-        assert_eq!(Hundredths(800).to_short_string(), "8");
-        assert_eq!(Hundredths(25).to_short_string(), "0.25");
-    }
-
-    #[test]
-    fn rounds_half_away_from_zero() {
-        assert_eq!(div_round_half_up(5, 10), 1);
-        assert_eq!(div_round_half_up(4, 10), 0);
-        assert_eq!(div_round_half_up(15, 10), 2);
-        assert_eq!(div_round_half_up(-15, 10), -2);
-        assert_eq!(div_round_half_up(2989, 100), 30);
-    }
-}
-
 /// Percentages and scores arrive as JSON/TOML numbers (`8`, `42.5`) or decimal strings (`"42.5"`).
 /// A float is only a carrier here: its shortest round-trip text is parsed exactly, so `0.1`
 /// stays 0.1, and anything with more than two decimals is refused.
@@ -274,5 +226,53 @@ impl serde::Serialize for Hundredths {
             let shown: f64 = self.to_short_string().parse().unwrap_or_default();
             serializer.serialize_f64(shown)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_yuan_with_up_to_two_decimals() {
+        assert_eq!(Fen::parse_yuan("980000"), Ok(Fen(98_000_000)));
+        assert_eq!(Fen::parse_yuan("905000.5"), Ok(Fen(90_500_050)));
+        assert_eq!(Fen::parse_yuan("905000.50"), Ok(Fen(90_500_050)));
+        assert_eq!(Fen::parse_yuan("0.01"), Ok(Fen(1)));
+        assert_eq!(
+            Fen::parse_yuan("1.005"),
+            Err(DecimalError::TooManyDecimals(2))
+        );
+        for bad in ["", "1.", ".5", "1e5", "+1", "1,000", "12a", "--1", " 1"] {
+            assert_eq!(Fen::parse_yuan(bad), Err(DecimalError::NotANumber), "{bad}");
+        }
+        assert_eq!(Fen::parse_positive_yuan("-1"), Err(DecimalError::Negative));
+        assert_eq!(
+            Fen::parse_positive_yuan("0.00"),
+            Err(DecimalError::NotPositive)
+        );
+        assert_eq!(
+            Fen::parse_yuan("99999999999999999999"),
+            Err(DecimalError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn formats_with_two_decimals() {
+        assert_eq!(Fen(90_500_050).to_string(), "905000.50");
+        assert_eq!(Fen(5).to_string(), "0.05");
+        assert_eq!(Hundredths(-150).to_string(), "-1.50");
+        assert_eq!(Hundredths(750).to_short_string(), "7.5");
+        assert_eq!(Hundredths(800).to_short_string(), "8");
+        assert_eq!(Hundredths(25).to_short_string(), "0.25");
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero() {
+        assert_eq!(div_round_half_up(5, 10), 1);
+        assert_eq!(div_round_half_up(4, 10), 0);
+        assert_eq!(div_round_half_up(15, 10), 2);
+        assert_eq!(div_round_half_up(-15, 10), -2);
+        assert_eq!(div_round_half_up(2989, 100), 30);
     }
 }

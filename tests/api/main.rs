@@ -1,6 +1,8 @@
 //! Integration tests over HTTP: one binary, the real app on a random port per test, a fresh
 //! database each (SQLite by default; PostgreSQL with SMEPROC_TEST_POSTGRES_URL).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "../common/mod.rs"]
 mod common;
 mod helpers;

@@ -1,0 +1,81 @@
+use crate::common::{evaluation_examples, subset_differences};
+use smeproc::wire::evaluation::{validate, EvaluateRequest, EvaluationOutput};
+
+/// Parses, validates, evaluates and renders, as the CLI and the API do.
+pub fn run(input: &serde_json::Value) -> serde_json::Value {
+    let request: EvaluateRequest = serde_json::from_value(input.clone()).unwrap();
+    let valid = validate(request).unwrap();
+    let result = valid.run();
+    serde_json::to_value(EvaluationOutput {
+        input: &valid,
+        evaluation: &result,
+    })
+    .unwrap()
+}
+
+#[test]
+fn every_worked_example_matches() {
+    for (name, input, expected) in evaluation_examples() {
+        let actual = run(&input);
+        let diffs = subset_differences(&expected, &actual, "");
+        assert!(diffs.is_empty(), "{name}: {diffs:#?}");
+        assert!(actual["policy"]["version"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:"));
+    }
+}
+
+#[test]
+fn explanations_name_the_rules_and_their_numbers() {
+    let (_, input, _) = evaluation_examples()
+        .into_iter()
+        .find(|(n, _, _)| n.starts_with("01"))
+        .unwrap();
+    let actual = run(&input);
+    let k1 = actual["ranking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["bid_id"] == "K1")
+        .unwrap();
+    let text = k1["explanation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for needle in [
+        "小微企业价格扣除",
+        "980000.00 × (1 − 8%) = 901600.00",
+        "少数民族地区中小企业加分",
+        "2% × (30 + 20) = 1.00",
+        "Total (综合得分) = 30.00 + 41.17 + 15.33 + 1.00 = 87.50",
+        "Rank 3",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+}
+
+#[test]
+fn a_failed_reserved_lot_says_it_may_be_rerun_where_the_profile_allows() {
+    let input = serde_json::json!({
+        "policy": "national-2020",
+        "project": {"category": "goods", "method": "lowest_price", "reserved_for_smes": true},
+        "bids": [
+            {"id": "A", "price": "100", "bidder": {"name": "a", "scale": "small", "region": "110101"}},
+            {"id": "B", "price": "90", "bidder": {"name": "b", "scale": "large", "region": "110101"}},
+            {"id": "C", "price": "95", "bidder": {"name": "c", "scale": "medium", "region": "110101"}}
+        ]
+    });
+    let out = run(&input);
+    assert_eq!(out["outcome"], "failed");
+    assert_eq!(out["rerun_unreserved_allowed"], true);
+    assert!(out["failure_reason"]
+        .as_str()
+        .unwrap()
+        .contains("fewer than 3 qualified SME bids"));
+    assert_eq!(out["excluded"][0]["bid_id"], "B");
+    assert_eq!(out["ranking"].as_array().unwrap().len(), 2);
+}
