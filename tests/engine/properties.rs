@@ -44,7 +44,7 @@ fn bid(evaluators: usize, weights: Weights) -> impl Strategy<Value = Bid> {
         )
     };
     (
-        prop::sample::select(vec![90_000_00i64, 95_000_00, 100_000_00, 97_777_78]),
+        prop::sample::select(vec![9_000_000_i64, 9_500_000, 10_000_000, 9_777_778]), // fen
         bidder(),
         prop::option::of((firm(), 1i64..=60)),
         prop::option::of(scale()),
