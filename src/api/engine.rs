@@ -69,15 +69,21 @@ pub async fn classify(body: Json<ClassifyRequest>) -> Result<HttpResponse> {
 pub async fn evaluate(req: HttpRequest, mut payload: web::Payload) -> Result<HttpResponse> {
     let bytes = read_json_bytes(&req, &mut payload).await?;
     let body = web::block(move || -> Result<Vec<u8>> {
-        let request: evaluation::EvaluateRequest = wire::parse_json(&bytes).map_err(json_error)?;
+        let valid = evaluation::parse(&bytes).map_err(|e| match e {
+            evaluation::InputError::Json(problem) => json_error(problem),
+            evaluation::InputError::Invalid(problems) => Error::Validation(problems),
+        })?;
         drop(bytes);
-        let valid = evaluation::validate(request).map_err(Error::Validation)?;
         let result = valid.run();
         let output = evaluation::EvaluationOutput {
             input: &valid,
             evaluation: &result,
         };
-        serde_json::to_vec(&output).map_err(|e| Error::Internal(e.into()))
+        let mut body = Vec::with_capacity(4096);
+        output
+            .write_compact(&mut body)
+            .map_err(|e| Error::Internal(e.into()))?;
+        Ok(body)
     })
     .await??;
     Ok(HttpResponse::Ok()

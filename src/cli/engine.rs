@@ -99,20 +99,23 @@ pub fn classify(args: ClassifyArgs) -> CliResult {
 
 pub fn evaluate(args: EvaluateArgs) -> CliResult {
     let bytes = read_input(&args.file)?;
-    let request: evaluation::EvaluateRequest = wire::parse_json(&bytes).map_err(|p| match p {
-        JsonProblem::Syntax {
+    let valid = evaluation::parse(&bytes).map_err(|e| match e {
+        evaluation::InputError::Json(JsonProblem::Syntax {
             line,
             column,
             message,
-        } => CliError::invalid(format!(
+        }) => CliError::invalid(format!(
             "not valid JSON at line {line}, column {column}: {message}"
         )),
-        JsonProblem::Shape(problem) => CliError::invalid(problem.to_string()),
+        evaluation::InputError::Json(JsonProblem::Shape(problem)) => {
+            CliError::invalid(problem.to_string())
+        }
+        evaluation::InputError::Invalid(problems) => {
+            CliError::Invalid(problems.iter().map(ToString::to_string).collect())
+        }
     })?;
+    // The bids own their data now: the file's bytes can go before the result is built.
     drop(bytes);
-    let valid = evaluation::validate(request).map_err(|problems| {
-        CliError::Invalid(problems.iter().map(ToString::to_string).collect())
-    })?;
     let result = valid.run();
     let output = evaluation::EvaluationOutput {
         input: &valid,
@@ -121,11 +124,12 @@ pub fn evaluate(args: EvaluateArgs) -> CliResult {
     let stdout = std::io::stdout().lock();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
     if args.pretty {
-        serde_json::to_writer_pretty(&mut out, &output)
+        serde_json::to_writer_pretty(&mut out, &output).context("writing the result")?;
     } else {
-        serde_json::to_writer(&mut out, &output)
+        output
+            .write_compact(&mut out)
+            .context("writing the result")?;
     }
-    .context("writing the result")?;
     writeln!(out).context("writing the result")?;
     out.flush().context("writing the result")?;
     Ok(())

@@ -152,9 +152,29 @@ impl fmt::Display for Hundredths {
 impl Hundredths {
     /// The shortest decimal text: `8`, `7.5`, `0.25` — for percentages and inputs echoed back.
     pub fn to_short_string(self) -> String {
-        let s = self.to_string();
-        let s = s.trim_end_matches('0');
-        s.trim_end_matches('.').to_string()
+        self.short().to_string()
+    }
+
+    /// Displays as the shortest decimal text without allocating.
+    pub fn short(self) -> Short {
+        Short(self)
+    }
+}
+
+/// [`Hundredths`] shown without trailing zeros (`8`, `7.5`).
+#[derive(Debug, Clone, Copy)]
+pub struct Short(Hundredths);
+
+impl fmt::Display for Short {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0 .0;
+        let sign = if v < 0 { "-" } else { "" };
+        let (whole, frac) = (v.unsigned_abs() / 100, v.unsigned_abs() % 100);
+        match frac {
+            0 => write!(f, "{sign}{whole}"),
+            f10 if f10 % 10 == 0 => write!(f, "{sign}{whole}.{}", f10 / 10),
+            _ => write!(f, "{sign}{whole}.{frac:02}"),
+        }
     }
 }
 
@@ -202,10 +222,17 @@ impl<'de> serde::Deserialize<'de> for Hundredths {
                     .ok_or_else(|| E::custom("number is too large"))
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Hundredths, E> {
-                if !v.is_finite() {
-                    return Err(E::custom("number must be finite"));
+                if !v.is_finite() || v.abs() >= 1e15 {
+                    return Err(E::custom("number is out of range"));
                 }
-                self.visit_str(&v.to_string())
+                // The nearest double to k/100 is exactly what a text with at most two decimals
+                // parses to; anything else had more decimals. No arithmetic is kept from the float.
+                let k = (v * 100.0).round();
+                if k / 100.0 == v {
+                    Ok(Hundredths(k as i64))
+                } else {
+                    Err(E::custom(format!("{v} must have at most 2 decimal places")))
+                }
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Hundredths, E> {
                 v.parse::<Hundredths>()
@@ -265,6 +292,8 @@ mod tests {
         assert_eq!(Hundredths(750).to_short_string(), "7.5");
         assert_eq!(Hundredths(800).to_short_string(), "8");
         assert_eq!(Hundredths(25).to_short_string(), "0.25");
+        assert_eq!(Hundredths(-5).to_short_string(), "-0.05");
+        assert_eq!(Hundredths(4250).to_short_string(), "42.5");
     }
 
     #[test]
@@ -274,5 +303,23 @@ mod tests {
         assert_eq!(div_round_half_up(15, 10), 2);
         assert_eq!(div_round_half_up(-15, 10), -2);
         assert_eq!(div_round_half_up(2989, 100), 30);
+    }
+
+    #[test]
+    fn numbers_with_two_decimals_parse_exactly() {
+        let parse = |json: &str| serde_json::from_str::<Hundredths>(json);
+        assert_eq!(parse("42.5").unwrap(), Hundredths(4250));
+        assert_eq!(parse("0.29").unwrap(), Hundredths(29));
+        assert_eq!(parse("0.07").unwrap(), Hundredths(7));
+        assert_eq!(parse("99.99").unwrap(), Hundredths(9999));
+        assert_eq!(parse("-1.1").unwrap(), Hundredths(-110));
+        assert_eq!(parse("8").unwrap(), Hundredths(800));
+        assert_eq!(parse("\"7.25\"").unwrap(), Hundredths(725));
+        assert!(parse("0.125").is_err());
+        assert!(parse("1e300").is_err());
+        for k in 0..100_000 {
+            let text = format!("{}.{:02}", k / 100, k % 100);
+            assert_eq!(parse(&text).unwrap(), Hundredths(k), "{text}");
+        }
     }
 }

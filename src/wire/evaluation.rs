@@ -1,65 +1,69 @@
 //! `smeproc evaluate` / `POST /api/v1/evaluate`: the request and response shapes of CONTRACTS.md,
 //! validation that names every problem by its JSON path, and streaming output.
+//!
+//! Input is read in two passes over one buffer: the envelope (policy, project) with the bids
+//! left as a raw slice, then the bids one at a time, each checked and turned into a compact
+//! domain [`Bid`] at once, with strings borrowed from the buffer. JSON paths are only written
+//! out when a problem is found. So a 100 000-bid file costs little more than its own size.
 
-use super::FieldProblem;
+use super::{parse_json, FieldProblem, JsonProblem};
 use crate::domain::evaluation::{
     self, Bid, Bidder, Category, Evaluation, Firm, Method, Outcome, Participant, Project, Weights,
 };
 use crate::domain::{Fen, Hundredths, RegionCode, Scale};
 use crate::policy::{self, Profile};
-use serde::ser::{SerializeSeq, SerializeStruct};
+use serde::de::{DeserializeSeed, SeqAccess};
+use serde::ser::SerializeSeq;
 use serde::{Deserialize, Serialize, Serializer};
-use std::collections::HashMap;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::fmt;
 
 /// A yuan amount as it arrived: it must be a decimal string; a JSON number is refused.
 #[derive(Debug, Clone, PartialEq)]
-pub enum AmountField {
-    Text(String),
+pub enum AmountField<'a> {
+    Text(Cow<'a, str>),
     /// Any other JSON type, named for the message.
     Wrong(&'static str),
 }
 
-impl<'de> Deserialize<'de> for AmountField {
+impl<'de: 'a, 'a> Deserialize<'de> for AmountField<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = AmountField;
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = AmountField<'a>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an amount as a decimal string")
             }
-            fn visit_str<E>(self, v: &str) -> Result<AmountField, E> {
-                Ok(AmountField::Text(v.to_string()))
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(AmountField::Text(Cow::Borrowed(v)))
             }
-            fn visit_string<E>(self, v: String) -> Result<AmountField, E> {
-                Ok(AmountField::Text(v))
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(AmountField::Text(Cow::Owned(v.to_string())))
             }
-            fn visit_u64<E>(self, _: u64) -> Result<AmountField, E> {
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
                 Ok(AmountField::Wrong("a JSON number"))
             }
-            fn visit_i64<E>(self, _: i64) -> Result<AmountField, E> {
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
                 Ok(AmountField::Wrong("a JSON number"))
             }
-            fn visit_f64<E>(self, _: f64) -> Result<AmountField, E> {
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
                 Ok(AmountField::Wrong("a JSON number"))
             }
-            fn visit_bool<E>(self, _: bool) -> Result<AmountField, E> {
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
                 Ok(AmountField::Wrong("a boolean"))
             }
-            fn visit_unit<E>(self) -> Result<AmountField, E> {
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
                 Ok(AmountField::Wrong("null"))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<AmountField, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
                 Ok(AmountField::Wrong("an array"))
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<AmountField, A::Error> {
+            ) -> Result<Self::Value, A::Error> {
                 while map
                     .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
                     .is_some()
@@ -67,18 +71,29 @@ impl<'de> Deserialize<'de> for AmountField {
                 Ok(AmountField::Wrong("an object"))
             }
         }
-        deserializer.deserialize_any(Visitor)
+        deserializer.deserialize_any(Visitor(std::marker::PhantomData))
     }
 }
 
-/// Body of `POST /api/v1/evaluate` and the file `smeproc evaluate` reads.
+/// Body of `POST /api/v1/evaluate` and the file `smeproc evaluate` reads (documentation shape;
+/// the bids are read by [`parse`] one at a time).
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct EvaluateRequest {
     /// Policy profile id; default `xinjiang-2011`.
     #[schema(example = "xinjiang-2011")]
     pub policy: Option<String>,
     pub project: Option<ProjectInput>,
-    pub bids: Option<Vec<BidInput>>,
+    #[schema(value_type = Option<Vec<BidInput>>)]
+    pub bids: Option<Vec<serde::de::IgnoredAny>>,
+}
+
+/// The envelope as parsed: the bids stay raw until the project is known.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    policy: Option<String>,
+    project: Option<ProjectInput>,
+    #[serde(borrow)]
+    bids: Option<&'a RawValue>,
 }
 
 /// The lot being evaluated.
@@ -115,12 +130,18 @@ pub struct WeightsInput {
 
 /// A firm: the bidder, a consortium member, a subcontractor or a goods manufacturer.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-pub struct FirmInput {
-    pub name: Option<String>,
+pub struct FirmInput<'a> {
+    #[serde(borrow)]
+    #[schema(value_type = Option<String>)]
+    pub name: Option<Cow<'a, str>>,
     /// micro | small | medium | large, as declared (中小企业声明函).
-    pub scale: Option<String>,
+    #[serde(borrow)]
+    #[schema(value_type = Option<String>)]
+    pub scale: Option<Cow<'a, str>>,
     /// Six-digit GB/T 2260 region code.
-    pub region: Option<String>,
+    #[serde(borrow)]
+    #[schema(value_type = Option<String>)]
+    pub region: Option<Cow<'a, str>>,
     /// Share of the consortium agreement or of the work subcontracted, percent.
     #[schema(value_type = Option<f64>)]
     pub share_pct: Option<Hundredths>,
@@ -128,16 +149,27 @@ pub struct FirmInput {
 
 /// One sealed bid.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-pub struct BidInput {
-    pub id: Option<String>,
+pub struct BidInput<'a> {
+    #[serde(borrow)]
+    #[schema(value_type = Option<String>)]
+    pub id: Option<Cow<'a, str>>,
     /// Yuan as a decimal string with 0–2 decimals: `"980000.00"`.
+    #[serde(borrow)]
     #[schema(value_type = Option<String>, example = "980000.00")]
-    pub price: Option<AmountField>,
-    pub bidder: Option<FirmInput>,
-    pub consortium: Option<Vec<FirmInput>>,
+    pub price: Option<AmountField<'a>>,
+    #[serde(borrow)]
+    #[schema(value_type = Option<FirmInput>)]
+    pub bidder: Option<FirmInput<'a>>,
+    #[serde(borrow)]
+    #[schema(value_type = Option<Vec<FirmInput>>)]
+    pub consortium: Option<Vec<FirmInput<'a>>>,
     pub related_parties: Option<bool>,
-    pub subcontracts: Option<Vec<FirmInput>>,
-    pub goods_manufacturers: Option<Vec<FirmInput>>,
+    #[serde(borrow)]
+    #[schema(value_type = Option<Vec<FirmInput>>)]
+    pub subcontracts: Option<Vec<FirmInput<'a>>>,
+    #[serde(borrow)]
+    #[schema(value_type = Option<Vec<FirmInput>>)]
+    pub goods_manufacturers: Option<Vec<FirmInput<'a>>>,
     /// One score per evaluator (comprehensive).
     #[schema(value_type = Option<Vec<f64>>)]
     pub technical: Option<Vec<Hundredths>>,
@@ -156,8 +188,62 @@ pub struct ValidEvaluation {
 }
 
 impl ValidEvaluation {
-    pub fn run(&self) -> Evaluation {
+    pub fn run(&self) -> Evaluation<'_> {
         evaluation::evaluate(self.profile, &self.project, &self.bids)
+    }
+}
+
+/// Why an input was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputError {
+    /// Not JSON, or a value of the wrong JSON type.
+    Json(JsonProblem),
+    /// Every rule broken, by JSON path.
+    Invalid(Vec<FieldProblem>),
+}
+
+/// A JSON path built on the stack and written out only when a problem is reported.
+#[derive(Clone, Copy)]
+struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    key: Option<&'a str>,
+    index: usize,
+}
+
+impl<'a> Path<'a> {
+    const fn root(key: &'a str) -> Self {
+        Path {
+            parent: None,
+            key: Some(key),
+            index: 0,
+        }
+    }
+    fn key(&'a self, key: &'a str) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            key: Some(key),
+            index: 0,
+        }
+    }
+    fn index(&'a self, index: usize) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            key: None,
+            index,
+        }
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(parent) = self.parent {
+            write!(f, "{parent}")?;
+        }
+        match (self.key, self.parent) {
+            (Some(k), None) => f.write_str(k),
+            (Some(k), Some(_)) => write!(f, ".{k}"),
+            (None, _) => write!(f, "[{}]", self.index),
+        }
     }
 }
 
@@ -166,69 +252,69 @@ struct Checker {
 }
 
 impl Checker {
-    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(FieldProblem::new(path, message));
+    fn push(&mut self, path: &Path<'_>, message: impl Into<String>) {
+        self.problems
+            .push(FieldProblem::new(path.to_string(), message));
     }
 
-    fn required<'a, T>(&mut self, value: &'a Option<T>, path: &str) -> Option<&'a T> {
+    fn required<'v, T>(&mut self, value: &'v Option<T>, path: &Path<'_>) -> Option<&'v T> {
         if value.is_none() {
             self.push(path, "is required");
         }
         value.as_ref()
     }
 
-    fn scale(&mut self, value: &Option<String>, path: &str) -> Option<Scale> {
+    fn scale(&mut self, value: &Option<Cow<'_, str>>, path: &Path<'_>) -> Option<Scale> {
         let text = self.required(value, path)?;
         text.parse::<Scale>()
             .map_err(|e| self.push(path, e.to_string()))
             .ok()
     }
 
-    fn region(&mut self, value: &Option<String>, path: &str, required: bool) -> Option<RegionCode> {
-        let text = match value {
-            Some(t) => t,
-            None if required => return self.required(value, path).and(None),
-            None => return None,
-        };
-        text.parse::<RegionCode>()
-            .map_err(|e| self.push(path, e.to_string()))
-            .ok()
-    }
-
-    fn firm(&mut self, input: &FirmInput, path: &str, region_required: bool) -> Option<Firm> {
-        let name = match input.name.as_deref().map(str::trim) {
-            Some(n) if !n.is_empty() => Some(n.to_string()),
-            Some(_) => {
-                self.push(format!("{path}.name"), "must not be empty");
-                None
+    /// A firm; bidders and consortium members need a name and a region.
+    fn firm(&mut self, input: &FirmInput<'_>, path: &Path<'_>, full: bool) -> Option<Firm> {
+        let mut ok = true;
+        match input.name.as_deref().map(str::trim) {
+            Some("") => {
+                self.push(&path.key("name"), "must not be empty");
+                ok = false;
             }
-            None if region_required => {
-                self.push(format!("{path}.name"), "is required");
-                None
+            None if full => {
+                self.push(&path.key("name"), "is required");
+                ok = false;
             }
-            None => Some(String::new()),
-        };
-        let scale = self.scale(&input.scale, &format!("{path}.scale"));
-        let region = self.region(&input.region, &format!("{path}.region"), region_required);
-        if region_required && region.is_none() {
-            return None;
+            _ => {}
         }
-        Some(Firm {
-            name: name?,
-            scale: scale?,
-            region,
-        })
+        let scale = self.scale(&input.scale, &path.key("scale"));
+        let region = match &input.region {
+            Some(text) => match text.parse::<RegionCode>() {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    self.push(&path.key("region"), e.to_string());
+                    ok = false;
+                    None
+                }
+            },
+            None if full => {
+                self.push(&path.key("region"), "is required");
+                ok = false;
+                None
+            }
+            None => None,
+        };
+        if ok {
+            scale.map(|scale| Firm { scale, region })
+        } else {
+            None
+        }
     }
 
-    fn share(&mut self, value: Option<Hundredths>, path: &str) -> Option<Hundredths> {
+    fn share(&mut self, value: Option<Hundredths>, path: &Path<'_>) -> Option<Hundredths> {
         let share = *self.required(&value, path)?;
         if share <= Hundredths::ZERO || share > Hundredths::whole(100) {
             self.push(
                 path,
-                format!(
-                    "{} must be above 0 and at most 100",
-                    share.to_short_string()
-                ),
+                format!("{} must be above 0 and at most 100", share.short()),
             );
             return None;
         }
@@ -237,16 +323,16 @@ impl Checker {
 
     fn participants(
         &mut self,
-        list: &[FirmInput],
-        path: &str,
-        region_required: bool,
+        list: &[FirmInput<'_>],
+        path: &Path<'_>,
+        full: bool,
     ) -> Option<Vec<Participant>> {
         let mut out = Vec::with_capacity(list.len());
         let mut ok = true;
         for (j, input) in list.iter().enumerate() {
-            let p = format!("{path}[{j}]");
-            let firm = self.firm(input, &p, region_required);
-            let share = self.share(input.share_pct, &format!("{p}.share_pct"));
+            let p = path.index(j);
+            let firm = self.firm(input, &p, full);
+            let share = self.share(input.share_pct, &p.key("share_pct"));
             match (firm, share) {
                 (Some(firm), Some(share_pct)) => out.push(Participant { firm, share_pct }),
                 _ => ok = false,
@@ -259,7 +345,7 @@ impl Checker {
         &mut self,
         value: Option<Hundredths>,
         range: &policy::profile::RateRange,
-        path: &str,
+        path: &Path<'_>,
         what: &str,
         profile: &Profile,
     ) -> Hundredths {
@@ -271,9 +357,9 @@ impl Checker {
                     path,
                     format!(
                         "{} is outside the {what} range {}–{} of {}",
-                        v.to_short_string(),
-                        range.min.to_short_string(),
-                        range.max.to_short_string(),
+                        v.short(),
+                        range.min.short(),
+                        range.max.short(),
                         profile.id
                     ),
                 );
@@ -300,33 +386,34 @@ fn method(text: &str) -> Option<Method> {
     }
 }
 
-/// Checks the request against CONTRACTS.md and the chosen profile. Returns every problem found.
-pub fn validate(request: EvaluateRequest) -> Result<ValidEvaluation, Vec<FieldProblem>> {
+/// Reads and checks an evaluation input against CONTRACTS.md and the chosen profile.
+pub fn parse(bytes: &[u8]) -> Result<ValidEvaluation, InputError> {
+    let envelope: Envelope<'_> = parse_json(bytes).map_err(InputError::Json)?;
     let mut c = Checker {
         problems: Vec::new(),
     };
-    let profile_id = request.policy.as_deref().unwrap_or(policy::DEFAULT_PROFILE);
+    let profile_id = envelope
+        .policy
+        .as_deref()
+        .unwrap_or(policy::DEFAULT_PROFILE);
     let Some(profile) = policy::profile(profile_id) else {
         c.push(
-            "policy",
+            &Path::root("policy"),
             format!(
                 "unknown policy profile {profile_id:?}; expected one of: {}",
                 policy::profile_ids().join(", ")
             ),
         );
-        return Err(c.problems);
+        return Err(InputError::Invalid(c.problems));
     };
-    let project = project(&mut c, profile, request.project.as_ref());
-    let bids = match request.bids {
+    let project = project(&mut c, profile, envelope.project.as_ref());
+    let bids_path = Path::root("bids");
+    let bids = match envelope.bids {
         None => {
-            c.push("bids", "is required: give at least one bid");
+            c.push(&bids_path, "is required: give at least one bid");
             None
         }
-        Some(list) if list.is_empty() => {
-            c.push("bids", "must hold at least one bid");
-            None
-        }
-        Some(list) => bids(&mut c, project.as_ref(), list),
+        Some(raw) => bids(&mut c, project.as_ref(), raw)?,
     };
     match (project, bids) {
         (Some(project), Some(bids)) if c.problems.is_empty() => Ok(ValidEvaluation {
@@ -334,30 +421,31 @@ pub fn validate(request: EvaluateRequest) -> Result<ValidEvaluation, Vec<FieldPr
             project,
             bids,
         }),
-        _ => Err(c.problems),
+        _ => Err(InputError::Invalid(c.problems)),
     }
 }
 
 fn project(c: &mut Checker, profile: &Profile, input: Option<&ProjectInput>) -> Option<Project> {
+    let root = Path::root("project");
     let Some(input) = input else {
-        c.push("project", "is required");
+        c.push(&root, "is required");
         return None;
     };
-    let cat = c
-        .required(&input.category, "project.category")
-        .and_then(|t| {
-            category(t).or_else(|| {
-                c.push(
-                    "project.category",
-                    format!("unknown category {t:?}; expected goods, services or works"),
-                );
-                None
-            })
-        });
-    let meth = c.required(&input.method, "project.method").and_then(|t| {
+    let cat_path = root.key("category");
+    let cat = c.required(&input.category, &cat_path).and_then(|t| {
+        category(t).or_else(|| {
+            c.push(
+                &cat_path,
+                format!("unknown category {t:?}; expected goods, services or works"),
+            );
+            None
+        })
+    });
+    let method_path = root.key("method");
+    let meth = c.required(&input.method, &method_path).and_then(|t| {
         method(t).or_else(|| {
             c.push(
-                "project.method",
+                &method_path,
                 format!("unknown method {t:?}; expected comprehensive or lowest_price"),
             );
             None
@@ -366,15 +454,16 @@ fn project(c: &mut Checker, profile: &Profile, input: Option<&ProjectInput>) -> 
     let (Some(cat), Some(meth)) = (cat, meth) else {
         return None;
     };
+    let weights_path = root.key("weights");
     let weights = match (meth, &input.weights) {
         (Method::Comprehensive, None) => {
-            c.push("project.weights", "is required for comprehensive scoring");
+            c.push(&weights_path, "is required for comprehensive scoring");
             None
         }
-        (Method::Comprehensive, Some(w)) => weights(c, profile, cat, w),
+        (Method::Comprehensive, Some(w)) => weights(c, profile, cat, w, &weights_path),
         (Method::LowestPrice, Some(_)) => {
             c.push(
-                "project.weights",
+                &weights_path,
                 "applies only to comprehensive scoring; remove it for lowest_price",
             );
             None
@@ -390,7 +479,7 @@ fn project(c: &mut Checker, profile: &Profile, input: Option<&ProjectInput>) -> 
     let small_micro_rate = c.rate(
         input.price_deduction_pct,
         sm_range,
-        "project.price_deduction_pct",
+        &root.key("price_deduction_pct"),
         &label,
         profile,
     );
@@ -398,21 +487,16 @@ fn project(c: &mut Checker, profile: &Profile, input: Option<&ProjectInput>) -> 
     let consortium_rate = c.rate(
         input.consortium_deduction_pct,
         cons_range,
-        "project.consortium_deduction_pct",
+        &root.key("consortium_deduction_pct"),
         &label,
         profile,
     );
+    let bonus_path = root.key("minority_bonus_pct");
     let minority_bonus_rate = match (profile.active_minority_bonus(), input.minority_bonus_pct) {
-        (Some(bonus), value) => c.rate(
-            value,
-            &bonus.rate,
-            "project.minority_bonus_pct",
-            "minority bonus",
-            profile,
-        ),
+        (Some(bonus), value) => c.rate(value, &bonus.rate, &bonus_path, "minority bonus", profile),
         (None, Some(_)) => {
             c.push(
-                "project.minority_bonus_pct",
+                &bonus_path,
                 format!("policy {} has no minority-region bonus (少数民族地区加分 is xinjiang-2011 only)", profile.id),
             );
             Hundredths::ZERO
@@ -423,25 +507,23 @@ fn project(c: &mut Checker, profile: &Profile, input: Option<&ProjectInput>) -> 
         category: cat,
         method: meth,
         reserved_for_smes: input.reserved_for_smes.unwrap_or(false),
-        weights: if meth == Method::Comprehensive {
-            weights
-        } else {
-            None
-        },
+        weights,
         small_micro_rate,
         consortium_rate,
         minority_bonus_rate,
     })
 }
 
-fn weights(c: &mut Checker, profile: &Profile, cat: Category, w: &WeightsInput) -> Option<Weights> {
-    let price = c.required(&w.price, "project.weights.price").copied();
-    let technical = c
-        .required(&w.technical, "project.weights.technical")
-        .copied();
-    let commercial = c
-        .required(&w.commercial, "project.weights.commercial")
-        .copied();
+fn weights(
+    c: &mut Checker,
+    profile: &Profile,
+    cat: Category,
+    w: &WeightsInput,
+    path: &Path<'_>,
+) -> Option<Weights> {
+    let price = c.required(&w.price, &path.key("price")).copied();
+    let technical = c.required(&w.technical, &path.key("technical")).copied();
+    let commercial = c.required(&w.commercial, &path.key("commercial")).copied();
     let (price, technical, commercial) = (price?, technical?, commercial?);
     let mut ok = true;
     for (name, v) in [
@@ -450,17 +532,17 @@ fn weights(c: &mut Checker, profile: &Profile, cat: Category, w: &WeightsInput) 
         ("commercial", commercial),
     ] {
         if v < Hundredths::ZERO {
-            c.push(format!("project.weights.{name}"), "must not be negative");
+            c.push(&path.key(name), "must not be negative");
             ok = false;
         }
     }
     let sum = price + technical + commercial;
     if sum != Hundredths::whole(100) {
         c.push(
-            "project.weights",
+            path,
             format!(
                 "price + technical + commercial must be 100, got {}",
-                sum.to_short_string()
+                sum.short()
             ),
         );
         ok = false;
@@ -472,12 +554,12 @@ fn weights(c: &mut Checker, profile: &Profile, cat: Category, w: &WeightsInput) 
     };
     if !bounds.contains(price) {
         c.push(
-            "project.weights.price",
+            &path.key("price"),
             format!(
                 "{} is outside the price-weight range {}–{} for {} under {}",
-                price.to_short_string(),
-                bounds.min.to_short_string(),
-                bounds.max.to_short_string(),
+                price.short(),
+                bounds.min.short(),
+                bounds.max.short(),
                 cat.as_str(),
                 profile.id
             ),
@@ -491,86 +573,197 @@ fn weights(c: &mut Checker, profile: &Profile, cat: Category, w: &WeightsInput) 
     })
 }
 
-fn bids(c: &mut Checker, project: Option<&Project>, list: Vec<BidInput>) -> Option<Vec<Bid>> {
-    let mut seen: HashMap<String, usize> = HashMap::with_capacity(list.len());
-    let mut evaluators: Option<(usize, usize)> = None; // (count, first bid index)
-    let mut out = Vec::with_capacity(list.len());
+/// Streams the raw bids array: each element is checked and converted, then dropped.
+fn bids(
+    c: &mut Checker,
+    project: Option<&Project>,
+    raw: &RawValue,
+) -> Result<Option<Vec<Bid>>, InputError> {
     let before = c.problems.len();
-    for (i, input) in list.into_iter().enumerate() {
-        let path = format!("bids[{i}]");
+    // Count first (a skip over the slice, no allocation: the elements are zero-sized) so the
+    // bids vector is allocated once instead of doubling next to the file's bytes.
+    let count =
+        serde_json::from_str::<Vec<serde::de::IgnoredAny>>(raw.get()).map_or(0, |v| v.len());
+    let mut state = BidsState {
+        checker: c,
+        project,
+        out: Vec::with_capacity(count),
+        positions: Vec::with_capacity(count),
+        rejected_ids: Vec::new(),
+        evaluators: None,
+        seen: 0,
+    };
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    if let Err(e) = (&mut state).deserialize(&mut de) {
+        return Err(InputError::Json(bids_json_problem(raw, e)));
+    }
+    let BidsState {
+        checker: c,
+        out,
+        positions,
+        rejected_ids,
+        seen,
+        ..
+    } = state;
+    if seen == 0 {
+        c.push(&Path::root("bids"), "must hold at least one bid");
+    }
+    // Duplicate ids over every bid read, named at each later occurrence.
+    let mut ids: Vec<(&str, usize)> = out
+        .iter()
+        .zip(&positions)
+        .map(|(b, &i)| (&*b.id, i as usize))
+        .chain(rejected_ids.iter().map(|(id, i)| (id.as_str(), *i)))
+        .collect();
+    ids.sort_unstable();
+    let root = Path::root("bids");
+    let mut first = 0;
+    for k in 1..ids.len() {
+        if ids[k].0 == ids[first].0 {
+            let (id, later) = ids[k];
+            c.push(
+                &root.index(later).key("id"),
+                format!("{id:?} is already the id of bids[{}]", ids[first].1),
+            );
+        } else {
+            first = k;
+        }
+    }
+    drop(ids);
+    Ok((c.problems.len() == before).then_some(out))
+}
+
+/// Re-reads the bids with path tracking to name where a JSON type error is.
+fn bids_json_problem(raw: &RawValue, first: serde_json::Error) -> JsonProblem {
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    let message = match serde_path_to_error::deserialize::<_, Vec<BidInput<'_>>>(&mut de) {
+        Err(e) => {
+            let path = e.path().to_string();
+            let message = e.into_inner().to_string();
+            let message = message
+                .rsplit_once(" at line ")
+                .map_or(message.as_str(), |(m, _)| m)
+                .to_string();
+            let field = if path == "." {
+                "bids".to_string()
+            } else {
+                format!("bids{path}")
+            };
+            return JsonProblem::Shape(FieldProblem::new(field, message));
+        }
+        Ok(_) => first.to_string(),
+    };
+    JsonProblem::Shape(FieldProblem::new("bids", message))
+}
+
+struct BidsState<'c, 'p> {
+    checker: &'c mut Checker,
+    project: Option<&'p Project>,
+    out: Vec<Bid>,
+    /// Input index of each bid in `out`.
+    positions: Vec<u32>,
+    /// Ids of bids refused for other reasons, still checked for duplicates.
+    rejected_ids: Vec<(String, usize)>,
+    /// (evaluator count, index of the first bid that had it)
+    evaluators: Option<(usize, usize)>,
+    /// Elements read, valid or not.
+    seen: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for &mut BidsState<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for &mut BidsState<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of bids")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if let Some(n) = seq.size_hint() {
+            self.out.reserve(n);
+        }
+        let mut i = 0;
+        while let Some(input) = seq.next_element::<BidInput<'de>>()? {
+            self.bid(i, input);
+            i += 1;
+        }
+        self.seen = i;
+        Ok(())
+    }
+}
+
+impl BidsState<'_, '_> {
+    fn bid(&mut self, i: usize, input: BidInput<'_>) {
+        let root = Path::root("bids");
+        let path = root.index(i);
+        let c = &mut *self.checker;
         let id = match input.id.as_deref().map(str::trim) {
             None => {
-                c.push(format!("{path}.id"), "is required");
+                c.push(&path.key("id"), "is required");
                 None
             }
             Some("") => {
-                c.push(format!("{path}.id"), "must not be empty");
+                c.push(&path.key("id"), "must not be empty");
                 None
             }
-            Some(id) => match seen.get(id) {
-                Some(first) => {
-                    c.push(
-                        format!("{path}.id"),
-                        format!("{id:?} is already the id of bids[{first}]"),
-                    );
-                    None
-                }
-                None => {
-                    seen.insert(id.to_string(), i);
-                    Some(id.to_string())
-                }
-            },
+            Some(id) => Some(id),
         };
+        let price_path = path.key("price");
         let price = match &input.price {
             None => {
-                c.push(format!("{path}.price"), "is required");
+                c.push(&price_path, "is required");
                 None
             }
             Some(AmountField::Wrong(kind)) => {
                 c.push(
-                    format!("{path}.price"),
+                    &price_path,
                     format!("must be a decimal string in yuan such as \"980000.00\", not {kind} (no floats for money)"),
                 );
                 None
             }
             Some(AmountField::Text(t)) => Fen::parse_positive_yuan(t)
-                .map_err(|e| c.push(format!("{path}.price"), format!("{t:?} {e}")))
+                .map_err(|e| c.push(&price_path, format!("{t:?} {e}")))
                 .ok(),
         };
         let bidder = match (&input.bidder, &input.consortium) {
             (Some(_), Some(_)) | (None, None) => {
-                c.push(path.clone(), "give exactly one of bidder or consortium");
+                c.push(&path, "give exactly one of bidder or consortium");
                 None
             }
             (Some(firm), None) => {
                 if input.related_parties == Some(true) {
-                    c.push(
-                        format!("{path}.related_parties"),
-                        "applies only to a consortium",
-                    );
+                    c.push(&path.key("related_parties"), "applies only to a consortium");
                 }
-                c.firm(firm, &format!("{path}.bidder"), true)
-                    .map(Bidder::Single)
+                c.firm(firm, &path.key("bidder"), true).map(Bidder::Single)
             }
             (None, Some(members)) => {
                 consortium(c, &path, members, input.related_parties.unwrap_or(false))
             }
         };
-        let subcontracts = input.subcontracts.as_deref().unwrap_or_default();
-        let subcontracts = c.participants(subcontracts, &format!("{path}.subcontracts"), false);
+        let subs_path = path.key("subcontracts");
+        let subcontracts = c.participants(
+            input.subcontracts.as_deref().unwrap_or_default(),
+            &subs_path,
+            false,
+        );
         if let Some(subs) = &subcontracts {
             let total: Hundredths = subs.iter().map(|s| s.share_pct).sum();
             if total > Hundredths::whole(100) {
                 c.push(
-                    format!("{path}.subcontracts"),
-                    format!("shares sum to {}, more than 100", total.to_short_string()),
+                    &subs_path,
+                    format!("shares sum to {}, more than 100", total.short()),
                 );
             }
         }
-        let manufacturers = match (&input.goods_manufacturers, project.map(|p| p.category)) {
+        let makers_path = path.key("goods_manufacturers");
+        let manufacturers = match (&input.goods_manufacturers, self.project.map(|p| p.category)) {
             (Some(list), Some(cat)) if cat != Category::Goods && !list.is_empty() => {
                 c.push(
-                    format!("{path}.goods_manufacturers"),
+                    &makers_path,
                     format!("applies only to goods, not {}", cat.as_str()),
                 );
                 None
@@ -579,25 +772,26 @@ fn bids(c: &mut Checker, project: Option<&Project>, list: Vec<BidInput>) -> Opti
                 let firms: Vec<Option<Firm>> = list
                     .iter()
                     .enumerate()
-                    .map(|(j, m)| c.firm(m, &format!("{path}.goods_manufacturers[{j}]"), false))
+                    .map(|(j, m)| c.firm(m, &makers_path.index(j), false))
                     .collect();
                 firms.into_iter().collect::<Option<Vec<_>>>()
             }
             (None, _) => Some(Vec::new()),
         };
-        let (technical, commercial) = match project {
-            Some(p) => scores(c, p, &path, &input, &mut evaluators, i),
+        let qualified = input.qualified.unwrap_or(true);
+        let (technical, commercial) = match self.project {
+            Some(p) => scores(
+                c,
+                p,
+                &path,
+                input.technical,
+                input.commercial,
+                &mut self.evaluators,
+                i,
+            ),
             None => (Some(Vec::new()), Some(Vec::new())),
         };
-        if let (
-            Some(id),
-            Some(price),
-            Some(bidder),
-            Some(subcontracts),
-            Some(manufacturers),
-            Some(technical),
-            Some(commercial),
-        ) = (
+        match (
             id,
             price,
             bidder,
@@ -606,45 +800,57 @@ fn bids(c: &mut Checker, project: Option<&Project>, list: Vec<BidInput>) -> Opti
             technical,
             commercial,
         ) {
-            out.push(Bid {
-                id,
-                price,
-                bidder,
-                subcontracts,
-                manufacturers,
-                technical,
-                commercial,
-                qualified: input.qualified.unwrap_or(true),
-            });
+            (
+                Some(id),
+                Some(price),
+                Some(bidder),
+                Some(subcontracts),
+                Some(manufacturers),
+                Some(technical),
+                Some(commercial),
+            ) => {
+                self.out.push(Bid {
+                    id: id.into(),
+                    price,
+                    bidder,
+                    subcontracts: subcontracts.into(),
+                    manufacturers: manufacturers.into(),
+                    technical: technical.into(),
+                    commercial: commercial.into(),
+                    qualified,
+                });
+                self.positions.push(u32::try_from(i).unwrap_or(u32::MAX));
+            }
+            (Some(id), ..) => self.rejected_ids.push((id.to_string(), i)),
+            _ => {}
         }
     }
-    (c.problems.len() == before).then_some(out)
 }
 
 fn consortium(
     c: &mut Checker,
-    path: &str,
-    members: &[FirmInput],
+    path: &Path<'_>,
+    members: &[FirmInput<'_>],
     related_parties: bool,
 ) -> Option<Bidder> {
-    let cpath = format!("{path}.consortium");
+    let cpath = path.key("consortium");
     if members.len() < 2 {
-        c.push(cpath.clone(), "a consortium needs at least two members");
+        c.push(&cpath, "a consortium needs at least two members");
     }
     let members = c.participants(members, &cpath, true)?;
     let total: Hundredths = members.iter().map(|m| m.share_pct).sum();
     if total != Hundredths::whole(100) {
         c.push(
-            cpath,
+            &cpath,
             format!(
                 "member shares (share_pct) sum to {}, must be 100",
-                total.to_short_string()
+                total.short()
             ),
         );
         return None;
     }
     Some(Bidder::Consortium {
-        members,
+        members: members.into(),
         related_parties,
     })
 }
@@ -654,20 +860,18 @@ type Scores = (Option<Vec<Hundredths>>, Option<Vec<Hundredths>>);
 fn scores(
     c: &mut Checker,
     project: &Project,
-    path: &str,
-    input: &BidInput,
+    path: &Path<'_>,
+    technical: Option<Vec<Hundredths>>,
+    commercial: Option<Vec<Hundredths>>,
     evaluators: &mut Option<(usize, usize)>,
     index: usize,
 ) -> Scores {
     let Some(weights) = project.weights else {
         if project.method == Method::LowestPrice {
-            for (name, v) in [
-                ("technical", &input.technical),
-                ("commercial", &input.commercial),
-            ] {
+            for (name, v) in [("technical", &technical), ("commercial", &commercial)] {
                 if v.is_some() {
                     c.push(
-                        format!("{path}.{name}"),
+                        &path.key(name),
                         "scores apply only to comprehensive scoring",
                     );
                 }
@@ -676,26 +880,26 @@ fn scores(
         return (Some(Vec::new()), Some(Vec::new()));
     };
     let mut check = |name: &str,
-                     list: &Option<Vec<Hundredths>>,
+                     list: Option<Vec<Hundredths>>,
                      max: Hundredths|
      -> Option<Vec<Hundredths>> {
-        let p = format!("{path}.{name}");
+        let p = path.key(name);
         let Some(list) = list else {
             c.push(
-                p,
+                &p,
                 "is required for comprehensive scoring: one score per evaluator",
             );
             return None;
         };
         if list.is_empty() {
-            c.push(p, "needs one score per evaluator, got none");
+            c.push(&p, "needs one score per evaluator, got none");
             return None;
         }
         match *evaluators {
             None => *evaluators = Some((list.len(), index)),
             Some((n, first)) if n != list.len() => {
                 c.push(
-                    p,
+                    &p,
                     format!("has {} evaluator scores, but bids[{first}] has {n}: every bid needs one score per evaluator", list.len()),
                 );
                 return None;
@@ -706,44 +910,57 @@ fn scores(
         for (j, s) in list.iter().enumerate() {
             if *s < Hundredths::ZERO || *s > max {
                 c.push(
-                    format!("{p}[{j}]"),
+                    &p.index(j),
                     format!(
                         "{} is outside 0–{}, the {name} weight",
-                        s.to_short_string(),
-                        max.to_short_string()
+                        s.short(),
+                        max.short()
                     ),
                 );
                 ok = false;
             }
         }
-        ok.then(|| list.clone())
+        ok.then_some(list)
     };
     (
-        check("technical", &input.technical, weights.technical),
-        check("commercial", &input.commercial, weights.commercial),
+        check("technical", technical, weights.technical),
+        check("commercial", commercial, weights.commercial),
     )
 }
 
-/// The output of CONTRACTS.md, written straight to any serializer: explanations are produced
-/// one bid at a time, so a 100 000-bid result never sits in memory as text.
+/// The output of CONTRACTS.md. `Serialize` writes it through any serde serializer (pretty
+/// printing, tests); [`EvaluationOutput::write_compact`] writes the same bytes as compact JSON
+/// with the ranking rendered on every core in bounded chunks.
 pub struct EvaluationOutput<'a> {
     pub input: &'a ValidEvaluation,
-    pub evaluation: &'a Evaluation,
+    pub evaluation: &'a Evaluation<'a>,
 }
 
-impl Serialize for EvaluationOutput<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+/// Everything before the ranking.
+#[derive(Serialize)]
+struct Header<'a> {
+    policy: PolicyRef<'a>,
+    method: &'static str,
+    outcome: &'static str,
+    failure_reason: Option<String>,
+    rerun_unreserved_allowed: bool,
+    /// Comprehensive only (null when no bid was ranked); absent for lowest price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    benchmark_price: Option<Option<AsText<Fen>>>,
+}
+
+#[derive(Serialize)]
+struct Full<'a> {
+    #[serde(flatten)]
+    header: Header<'a>,
+    ranking: RankingOut<'a>,
+    excluded: Vec<ExcludedOut<'a>>,
+}
+
+impl<'a> EvaluationOutput<'a> {
+    fn header(&self) -> Header<'a> {
         let e = self.evaluation;
-        let mut s = serializer.serialize_struct("Evaluation", 8)?;
-        s.serialize_field(
-            "policy",
-            &PolicyRef {
-                id: &e.policy_id,
-                version: &e.policy_version,
-            },
-        )?;
-        s.serialize_field("method", e.method.as_str())?;
-        let (outcome, reason, rerun) = match e.outcome {
+        let (outcome, failure_reason, rerun) = match e.outcome {
             Outcome::Ranked => ("ranked", None, false),
             Outcome::Failed {
                 qualified,
@@ -763,23 +980,127 @@ impl Serialize for EvaluationOutput<'_> {
                 ("failed", Some(reason), rerun_unreserved)
             }
         };
-        s.serialize_field("outcome", outcome)?;
-        s.serialize_field("failure_reason", &reason)?;
-        s.serialize_field("rerun_unreserved_allowed", &rerun)?;
-        if e.method == Method::Comprehensive {
-            s.serialize_field("benchmark_price", &e.benchmark_price.map(|f| f.to_string()))?;
+        Header {
+            policy: PolicyRef {
+                id: &e.policy_id,
+                version: &e.policy_version,
+            },
+            method: e.method.as_str(),
+            outcome,
+            failure_reason,
+            rerun_unreserved_allowed: rerun,
+            benchmark_price: (e.method == Method::Comprehensive)
+                .then(|| e.benchmark_price.map(AsText)),
         }
-        s.serialize_field("ranking", &RankingOut(self))?;
-        let excluded: Vec<ExcludedOut> = e
+    }
+
+    fn excluded(&self) -> Vec<ExcludedOut<'a>> {
+        self.evaluation
             .excluded
             .iter()
             .map(|x| ExcludedOut {
-                bid_id: &x.bid_id,
+                bid_id: x.bid_id,
                 reason: evaluation::exclusion_reason(x.exclusion),
             })
-            .collect();
-        s.serialize_field("excluded", &excluded)?;
-        s.end()
+            .collect()
+    }
+
+    /// Writes compact JSON (the bytes `serde_json::to_writer` would write), rendering chunks of
+    /// the ranking in parallel; memory stays bounded by the chunk size times the cores.
+    pub fn write_compact<W: std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        const CHUNK: usize = 2048;
+        let mut head = serde_json::to_vec(&self.header())?;
+        head.pop(); // the closing brace
+        head.extend_from_slice(b",\"ranking\":[");
+        w.write_all(&head)?;
+        let ranking = &self.evaluation.ranking;
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); workers];
+        let mut start = 0;
+        while start < ranking.len() {
+            let ends: Vec<(usize, usize)> = (0..workers)
+                .map(|k| {
+                    (
+                        (start + k * CHUNK).min(ranking.len()),
+                        (start + (k + 1) * CHUNK).min(ranking.len()),
+                    )
+                })
+                .collect();
+            std::thread::scope(|scope| {
+                for (buf, &(from, to)) in buffers.iter_mut().zip(&ends) {
+                    buf.clear();
+                    if from < to {
+                        scope.spawn(move || self.render_range(from, to, buf));
+                    }
+                }
+            });
+            for buf in &buffers {
+                w.write_all(buf)?;
+            }
+            start = ends.last().map_or(ranking.len(), |&(_, to)| to);
+        }
+        w.write_all(b"],\"excluded\":")?;
+        serde_json::to_writer(&mut *w, &self.excluded())?;
+        w.write_all(b"}")
+    }
+
+    /// Ranking entries `from..to`, comma-separated (with a leading comma unless `from` is 0).
+    fn render_range(&self, from: usize, to: usize, buf: &mut Vec<u8>) {
+        let mut lines = evaluation::Lines::default();
+        for position in from..to {
+            if position > 0 {
+                buf.push(b',');
+            }
+            // Writing to a Vec cannot fail, and every field serializes.
+            let _ = serde_json::to_writer(&mut *buf, &self.ranked(position, &mut lines));
+        }
+    }
+
+    fn ranked<'l>(&self, position: usize, lines: &'l mut evaluation::Lines) -> RankedOut<'a, 'l>
+    where
+        'a: 'l,
+    {
+        let EvaluationOutput { input, evaluation } = self;
+        evaluation::explain_into(
+            input.profile,
+            &input.project,
+            &input.bids,
+            evaluation,
+            position,
+            lines,
+        );
+        let r = &evaluation.ranking[position];
+        RankedOut {
+            bid_id: r.bid_id,
+            rank: r.rank,
+            tied: r.tied,
+            effective_scale: r.effective_scale.as_str(),
+            sme: r.sme,
+            minority_region: r.minority_region,
+            preference: r.preference.as_str(),
+            deduction_pct: r.deduction_pct,
+            price: AsText(r.price),
+            evaluated_price: AsText(r.evaluated_price),
+            price_score: r.scores.map(|s| AsText(s.price)),
+            technical_score: r.scores.map(|s| AsText(s.technical)),
+            commercial_score: r.scores.map(|s| AsText(s.commercial)),
+            bonus: r.scores.map(|s| AsText(s.bonus)),
+            total: r.scores.map(|s| AsText(s.total)),
+            explanation: LinesOut(lines),
+        }
+    }
+}
+
+impl Serialize for EvaluationOutput<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Full {
+            header: self.header(),
+            ranking: RankingOut(self),
+            excluded: self.excluded(),
+        }
+        .serialize(serializer)
     }
 }
 
@@ -799,41 +1120,38 @@ struct RankingOut<'a>(&'a EvaluationOutput<'a>);
 
 impl Serialize for RankingOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let EvaluationOutput { input, evaluation } = self.0;
-        let mut seq = serializer.serialize_seq(Some(evaluation.ranking.len()))?;
-        for (position, r) in evaluation.ranking.iter().enumerate() {
-            let explanation = evaluation::explain(
-                input.profile,
-                &input.project,
-                &input.bids,
-                evaluation,
-                position,
-            );
-            seq.serialize_element(&RankedOut {
-                bid_id: &r.bid_id,
-                rank: r.rank,
-                tied: r.tied,
-                effective_scale: r.effective_scale.as_str(),
-                sme: r.sme,
-                minority_region: r.minority_region,
-                preference: r.preference.as_str(),
-                deduction_pct: r.deduction_pct,
-                price: r.price.to_string(),
-                evaluated_price: r.evaluated_price.to_string(),
-                price_score: r.scores.map(|s| s.price.to_string()),
-                technical_score: r.scores.map(|s| s.technical.to_string()),
-                commercial_score: r.scores.map(|s| s.commercial.to_string()),
-                bonus: r.scores.map(|s| s.bonus.to_string()),
-                total: r.scores.map(|s| s.total.to_string()),
-                explanation,
-            })?;
+        let output = self.0;
+        let ranking = &output.evaluation.ranking;
+        let mut seq = serializer.serialize_seq(Some(ranking.len()))?;
+        // One buffer for every bid's explanation: no allocation per line.
+        let mut lines = evaluation::Lines::default();
+        for position in 0..ranking.len() {
+            seq.serialize_element(&output.ranked(position, &mut lines))?;
         }
         seq.end()
     }
 }
 
+/// A value written as a JSON string through its `Display` (two decimals), without a temporary.
+#[derive(Clone, Copy)]
+struct AsText<T>(T);
+
+impl<T: fmt::Display> Serialize for AsText<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+struct LinesOut<'l>(&'l evaluation::Lines);
+
+impl Serialize for LinesOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter())
+    }
+}
+
 #[derive(Serialize)]
-struct RankedOut<'a> {
+struct RankedOut<'a, 'l> {
     bid_id: &'a str,
     rank: u32,
     tied: bool,
@@ -842,19 +1160,19 @@ struct RankedOut<'a> {
     minority_region: bool,
     preference: &'static str,
     deduction_pct: Hundredths,
-    price: String,
-    evaluated_price: String,
+    price: AsText<Fen>,
+    evaluated_price: AsText<Fen>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    price_score: Option<String>,
+    price_score: Option<AsText<Hundredths>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    technical_score: Option<String>,
+    technical_score: Option<AsText<Hundredths>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    commercial_score: Option<String>,
+    commercial_score: Option<AsText<Hundredths>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    bonus: Option<String>,
+    bonus: Option<AsText<Hundredths>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    total: Option<String>,
-    explanation: Vec<String>,
+    total: Option<AsText<Hundredths>>,
+    explanation: LinesOut<'l>,
 }
 
 /// Documents the output shape in OpenAPI (the real output is written by [`EvaluationOutput`]).

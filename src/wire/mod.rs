@@ -45,7 +45,7 @@ pub enum JsonProblem {
 
 /// Parses `bytes` as `T`; on failure, parses again tracking the path so the error names the field.
 /// The fast path costs nothing extra for valid input.
-pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonProblem> {
+pub fn parse_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, JsonProblem> {
     match serde_json::from_slice(bytes) {
         Ok(value) => Ok(value),
         Err(first) => {

@@ -1,10 +1,9 @@
 use crate::common::{evaluation_examples, subset_differences};
-use smeproc::wire::evaluation::{validate, EvaluateRequest, EvaluationOutput};
+use smeproc::wire::evaluation::{parse, EvaluationOutput};
 
 /// Parses, validates, evaluates and renders, as the CLI and the API do.
 pub fn run(input: &serde_json::Value) -> serde_json::Value {
-    let request: EvaluateRequest = serde_json::from_value(input.clone()).unwrap();
-    let valid = validate(request).unwrap();
+    let valid = parse(input.to_string().as_bytes()).unwrap();
     let result = valid.run();
     serde_json::to_value(EvaluationOutput {
         input: &valid,
@@ -51,7 +50,7 @@ fn explanations_name_the_rules_and_their_numbers() {
         "980000.00 × (1 − 8%) = 901600.00",
         "少数民族地区中小企业加分",
         "2% × (30 + 20) = 1.00",
-        "Total (综合得分) = 30.00 + 41.17 + 15.33 + 1.00 = 87.50",
+        "Total (综合得分) = 30.00 + 41.17 + 15.33 + 1.00 = 87.50.",
         "Rank 3",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");

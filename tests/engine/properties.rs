@@ -16,7 +16,6 @@ fn scale() -> impl Strategy<Value = Scale> {
 
 fn firm() -> impl Strategy<Value = Firm> {
     (scale(), prop::sample::select(REGIONS.to_vec())).prop_map(|(scale, region)| Firm {
-        name: "f".into(),
         scale,
         region: Some(region.parse().unwrap()),
     })
@@ -29,7 +28,8 @@ fn bidder() -> impl Strategy<Value = Bidder> {
             members: vec![
                 Participant { firm: a, share_pct: Hundredths::whole(share) },
                 Participant { firm: b, share_pct: Hundredths::whole(100 - share) },
-            ],
+            ]
+            .into(),
             related_parties: related,
         }),
     ]
@@ -54,7 +54,7 @@ fn bid(evaluators: usize, weights: Weights) -> impl Strategy<Value = Bid> {
     )
         .prop_map(
             |(price, bidder, sub, maker, technical, commercial, qualified)| Bid {
-                id: String::new(),
+                id: "".into(),
                 price: Fen(price),
                 bidder,
                 subcontracts: sub
@@ -64,18 +64,19 @@ fn bid(evaluators: usize, weights: Weights) -> impl Strategy<Value = Bid> {
                             share_pct: Hundredths::whole(share),
                         }]
                     })
-                    .unwrap_or_default(),
+                    .unwrap_or_default()
+                    .into(),
                 manufacturers: maker
                     .map(|scale| {
                         vec![Firm {
-                            name: "m".into(),
                             scale,
                             region: None,
                         }]
                     })
-                    .unwrap_or_default(),
-                technical,
-                commercial,
+                    .unwrap_or_default()
+                    .into(),
+                technical: technical.into(),
+                commercial: commercial.into(),
                 qualified,
             },
         )
@@ -138,12 +139,13 @@ fn lot() -> impl Strategy<Value = (&'static Profile, Project, Vec<Bid>)> {
         )
         .prop_map(|(profile, project, mut bids)| {
             for (i, b) in bids.iter_mut().enumerate() {
-                b.id = format!("B{i:02}");
+                b.id = format!("B{i:02}").into();
             }
             (profile, project, bids)
         })
 }
 
+/// The compact output; checks on the way that the parallel writer and serde agree byte for byte.
 fn render(profile: &'static Profile, project: &Project, bids: Vec<Bid>) -> Vec<u8> {
     let valid = ValidEvaluation {
         profile,
@@ -151,11 +153,18 @@ fn render(profile: &'static Profile, project: &Project, bids: Vec<Bid>) -> Vec<u
         bids,
     };
     let result = valid.run();
-    serde_json::to_vec(&EvaluationOutput {
+    let output = EvaluationOutput {
         input: &valid,
         evaluation: &result,
-    })
-    .unwrap()
+    };
+    let mut compact = Vec::new();
+    output.write_compact(&mut compact).unwrap();
+    assert_eq!(
+        compact,
+        serde_json::to_vec(&output).unwrap(),
+        "write_compact and serde differ"
+    );
+    compact
 }
 
 proptest! {

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 
 /// Evaluates one lot. The input is assumed valid (the wire layer checks it against the profile);
 /// nothing here panics on any input, and the result does not depend on the order of `bids`.
-pub fn evaluate(profile: &Profile, project: &Project, bids: &[Bid]) -> Evaluation {
+pub fn evaluate<'a>(profile: &Profile, project: &Project, bids: &'a [Bid]) -> Evaluation<'a> {
     let mut ranking = Vec::with_capacity(bids.len());
     let mut excluded = Vec::new();
     for (input_index, bid) in bids.iter().enumerate() {
@@ -23,7 +23,7 @@ pub fn evaluate(profile: &Profile, project: &Project, bids: &[Bid]) -> Evaluatio
         if let Some(exclusion) = exclusion {
             excluded.push(Excluded {
                 input_index,
-                bid_id: bid.id.clone(),
+                bid_id: &bid.id,
                 exclusion,
             });
             continue;
@@ -46,7 +46,7 @@ pub fn evaluate(profile: &Profile, project: &Project, bids: &[Bid]) -> Evaluatio
         };
         ranking.push(RankedBid {
             input_index,
-            bid_id: bid.id.clone(),
+            bid_id: &bid.id,
             rank: 0,
             tied: false,
             declared_scale: declared_scale(&bid.bidder),
@@ -77,10 +77,10 @@ pub fn evaluate(profile: &Profile, project: &Project, bids: &[Bid]) -> Evaluatio
     }
 
     let equal_priority = profile.equal_priority.enabled;
-    let order = |a: &RankedBid, b: &RankedBid| compare(a, b, equal_priority);
-    ranking.sort_unstable_by(|a, b| order(a, b).then_with(|| a.bid_id.cmp(&b.bid_id)));
+    let order = |a: &RankedBid<'_>, b: &RankedBid<'_>| compare(a, b, equal_priority);
+    ranking.sort_unstable_by(|a, b| order(a, b).then_with(|| a.bid_id.cmp(b.bid_id)));
     assign_ranks(&mut ranking, order);
-    excluded.sort_unstable_by(|a, b| a.bid_id.cmp(&b.bid_id));
+    excluded.sort_unstable_by(|a, b| a.bid_id.cmp(b.bid_id));
 
     let minimum = profile.failure.min_qualified_bids;
     let outcome = if ranking.len() < minimum as usize {
@@ -315,8 +315,8 @@ pub(super) fn mean(scores: &[Hundredths]) -> Hundredths {
 }
 
 /// §4.6: the rank order; `Equal` means tied (to be settled by drawing lots).
-fn compare(a: &RankedBid, b: &RankedBid, equal_priority: bool) -> Ordering {
-    let sme_first = |a: &RankedBid, b: &RankedBid| {
+fn compare(a: &RankedBid<'_>, b: &RankedBid<'_>, equal_priority: bool) -> Ordering {
+    let sme_first = |a: &RankedBid<'_>, b: &RankedBid<'_>| {
         if equal_priority {
             b.sme.cmp(&a.sme)
         } else {
@@ -338,7 +338,10 @@ fn compare(a: &RankedBid, b: &RankedBid, equal_priority: bool) -> Ordering {
 }
 
 /// Competition ranking (1, 1, 3) over a sorted list; equal neighbours are marked tied.
-fn assign_ranks(ranking: &mut [RankedBid], order: impl Fn(&RankedBid, &RankedBid) -> Ordering) {
+fn assign_ranks(
+    ranking: &mut [RankedBid<'_>],
+    order: impl Fn(&RankedBid<'_>, &RankedBid<'_>) -> Ordering,
+) {
     let mut start = 0;
     while start < ranking.len() {
         let mut end = start + 1;

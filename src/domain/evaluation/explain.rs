@@ -1,16 +1,45 @@
 //! Explanation lines: one per rule applied, naming the rule (with its Chinese term) and the
 //! numbers. Built from the facts [`super::evaluate`] recorded, never recomputed differently.
+//! Lines are written into a reusable [`Lines`] buffer so that a 100 000-bid result streams out
+//! without an allocation per line.
 
 use super::*;
 use crate::policy::Profile;
+use std::fmt::Write;
 
-fn pct(h: Hundredths) -> String {
-    format!("{}%", h.to_short_string())
+/// The explanation of one bid: its lines back to back in one buffer.
+#[derive(Debug, Default, Clone)]
+pub struct Lines {
+    text: String,
+    ends: Vec<usize>,
 }
 
-fn list(scores: &[Hundredths]) -> String {
-    let shown: Vec<String> = scores.iter().map(|s| s.to_short_string()).collect();
-    format!("[{}]", shown.join(", "))
+impl Lines {
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    /// Appends one line. Writing to a `String` cannot fail.
+    fn line(&mut self, args: std::fmt::Arguments<'_>) {
+        let _ = self.text.write_fmt(args);
+        self.ends.push(self.text.len());
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter().copied())
+            .map(|(a, b)| &self.text[a..b])
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
 }
 
 /// The reason an excluded bid is listed with.
@@ -25,87 +54,87 @@ pub fn exclusion_reason(exclusion: Exclusion) -> String {
     }
 }
 
-/// Explanation lines for the bid at `position` in `evaluation.ranking`. Computed one bid at a
-/// time so that a large result can be written out without holding every line in memory.
+/// Explanation lines for the bid at `position` in `evaluation.ranking`, as owned strings.
 pub fn explain(
     profile: &Profile,
     project: &Project,
     bids: &[Bid],
-    evaluation: &Evaluation,
+    evaluation: &Evaluation<'_>,
     position: usize,
 ) -> Vec<String> {
-    let ranking = &evaluation.ranking;
-    let Some(ranked) = ranking.get(position) else {
-        return Vec::new();
-    };
-    let bid = &bids[ranked.input_index];
-    let mut lines = Vec::with_capacity(10);
-    scale_lines(profile, bid, ranked, &mut lines);
-    preference_lines(profile, project, ranked, &mut lines);
-    if let (Some(scores), Some(weights), Some(benchmark)) =
-        (ranked.scores, project.weights, evaluation.benchmark_price)
-    {
-        score_lines(project, bid, ranked, scores, weights, benchmark, &mut lines);
-    }
-    rank_lines(profile, ranking, position, &mut lines);
-    lines
+    let mut lines = Lines::default();
+    explain_into(profile, project, bids, evaluation, position, &mut lines);
+    lines.iter().map(String::from).collect()
 }
 
-fn scale_lines(profile: &Profile, bid: &Bid, r: &RankedBid, lines: &mut Vec<String>) {
-    let before = match r.raised_by_manufacturer {
-        Some(_) => bid_own_scale(r),
-        None => r.effective_scale,
+/// Writes the explanation of the bid at `position` into `out` (cleared first).
+pub fn explain_into(
+    profile: &Profile,
+    project: &Project,
+    bids: &[Bid],
+    evaluation: &Evaluation<'_>,
+    position: usize,
+    out: &mut Lines,
+) {
+    out.clear();
+    let Some(r) = evaluation.ranking.get(position) else {
+        return;
     };
-    let line = match (&bid.bidder, r.basis) {
-        (Bidder::Single(firm), _) => format!(
-            "Scale (企业规模): single firm {:?} declared {} ({}).",
-            firm.name, firm.scale, firm.scale.zh()
-        ),
-        (_, ScaleBasis::AllSmallMicro) => format!(
-            "Consortium (联合体) of small/micro firms only: treated as {before} (视同小微企业)."
-        ),
-        (_, ScaleBasis::AllSme) => {
-            "Consortium (联合体) of SMEs only, with a medium member: treated as medium.".into()
+    let bid = &bids[r.input_index];
+    scale_line(profile, bid, r, out);
+    price_line(profile, project, r, out);
+    if let (Some(s), Some(w), Some(benchmark)) =
+        (r.scores, project.weights, evaluation.benchmark_price)
+    {
+        out.line(format_args!(
+            "Price score (价格分) = benchmark {benchmark} ÷ {} × {} = {}.",
+            r.evaluated_price,
+            w.price.short(),
+            s.price
+        ));
+        out.line(format_args!(
+            "Technical score (技术分) = mean of {} = {}; commercial score (商务分) = mean of {} = {}.",
+            ScoreList(&bid.technical),
+            s.technical,
+            ScoreList(&bid.commercial),
+            s.commercial
+        ));
+        if r.minority_region {
+            out.line(format_args!(
+                "Minority-region SME bonus (少数民族地区中小企业加分) = {}% × ({} + {}) = {}; SME parties in minority regions hold {}%.",
+                project.minority_bonus_rate.short(),
+                w.price.short(),
+                w.commercial.short(),
+                s.bonus,
+                r.minority_share_pct.short()
+            ));
         }
-        (_, ScaleBasis::LocalLargeTreatedAsSme) => format!(
-            "Consortium (联合体) of large firms registered in Xinjiang (疆内, region {}…) with an SME and no related parties: treated as an SME, medium (视同中小企业, {}).",
-            profile.consortium.local_region_prefix.as_deref().unwrap_or_default(),
-            profile.id
-        ),
-        (_, ScaleBasis::LargeMember { related_parties, non_local }) => {
-            let why = if !profile.consortium.local_large_with_sme_treated_as_sme {
-                format!("{} has no rule treating such a consortium as an SME", profile.id)
-            } else if related_parties {
-                "related parties (关联关系) void the treated-as-SME rule".into()
-            } else if non_local {
-                "a large member is registered outside Xinjiang (疆外)".into()
-            } else {
-                "no member is an SME".into()
-            };
-            format!("Consortium (联合体) with a large member: large, because {why}.")
-        }
-        (_, ScaleBasis::SingleFirm) => String::new(),
-    };
-    lines.push(line);
-    if let Some(maker) = r.raised_by_manufacturer {
-        lines.push(format!(
-            "Goods manufacturer (货物制造商) is {maker}: effective scale raised from {before} to {maker}."
+        out.line(format_args!(
+            "Total (综合得分) = {} + {} + {} + {} = {}.",
+            s.price, s.technical, s.commercial, s.bonus, s.total
         ));
     }
-    lines.push(format!(
-        "Effective scale {} ({}): {}.",
-        r.effective_scale,
-        r.effective_scale.zh(),
-        if r.sme {
-            "an SME (中小企业)"
-        } else {
-            "not an SME"
+    rank_lines(profile, &evaluation.ranking, position, out);
+}
+
+/// `[40, 42.5, 41]`
+struct ScoreList<'a>(&'a [Hundredths]);
+
+impl std::fmt::Display for ScoreList<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[")?;
+        for (i, s) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}", s.short())?;
         }
-    ));
+        f.write_str("]")
+    }
 }
 
 /// The scale the bidder had before goods manufacturers were considered.
-fn bid_own_scale(r: &RankedBid) -> Scale {
+fn own_scale(r: &RankedBid<'_>) -> Scale {
     match r.basis {
         ScaleBasis::SingleFirm => r.declared_scale,
         ScaleBasis::AllSmallMicro if r.declared_scale == Scale::Micro => Scale::Micro,
@@ -115,107 +144,129 @@ fn bid_own_scale(r: &RankedBid) -> Scale {
     }
 }
 
-fn preference_lines(profile: &Profile, project: &Project, r: &RankedBid, lines: &mut Vec<String>) {
+fn scale_line(profile: &Profile, bid: &Bid, r: &RankedBid<'_>, out: &mut Lines) {
+    let scale = r.effective_scale;
+    let sme = if r.sme {
+        "an SME (中小企业)"
+    } else {
+        "not an SME"
+    };
+    let maker = match r.raised_by_manufacturer {
+        Some(m) => format!(
+            "; goods made by a {m} manufacturer (货物制造商) raise {} to {m}",
+            own_scale(r)
+        ),
+        None => String::new(),
+    };
+    match (&bid.bidder, r.basis) {
+        (Bidder::Single(firm), _) => out.line(format_args!(
+            "Effective scale (企业规模) {scale}, {sme}: single firm declared {} ({}){maker}.",
+            firm.scale,
+            firm.scale.zh()
+        )),
+        (_, ScaleBasis::AllSmallMicro) => out.line(format_args!(
+            "Effective scale (企业规模) {scale}, {sme}: consortium (联合体) of small/micro firms only, treated as small/micro{maker}."
+        )),
+        (_, ScaleBasis::AllSme) => out.line(format_args!(
+            "Effective scale (企业规模) {scale}, {sme}: consortium (联合体) of SMEs only, with a medium member{maker}."
+        )),
+        (_, ScaleBasis::LocalLargeTreatedAsSme) => out.line(format_args!(
+            "Effective scale (企业规模) {scale}, {sme}: consortium (联合体) of large firms registered in Xinjiang (疆内, region {}…) with an SME and no related parties, treated as an SME (视同中小企业, {}){maker}.",
+            profile.consortium.local_region_prefix.as_deref().unwrap_or_default(),
+            profile.id
+        )),
+        (_, ScaleBasis::LargeMember { related_parties, non_local }) => {
+            let why = if !profile.consortium.local_large_with_sme_treated_as_sme {
+                "with a large member"
+            } else if related_parties {
+                "with a large member; related parties (关联关系) void the treated-as-SME rule"
+            } else if non_local {
+                "with a large member registered outside Xinjiang (疆外)"
+            } else {
+                "with a large member and no SME"
+            };
+            out.line(format_args!("Effective scale (企业规模) {scale}, {sme}: consortium (联合体) {why}{maker}."))
+        }
+        (_, ScaleBasis::SingleFirm) => {}
+    }
+}
+
+fn price_line(profile: &Profile, project: &Project, r: &RankedBid<'_>, out: &mut Lines) {
     let d = &profile.deduction;
-    let base_rate = if r.minority_region && project.method == Method::LowestPrice {
+    let minority_extra = r.minority_region && project.method == Method::LowestPrice;
+    let base = if minority_extra {
         r.deduction_pct - project.minority_bonus_rate
     } else {
         r.deduction_pct
     };
-    lines.push(match r.preference {
-        Preference::SmallMicroDeduction => format!(
-            "Small/micro price deduction (小微企业价格扣除): {} for {} ({}).",
-            pct(base_rate),
-            project.category.as_str(),
-            profile.id
+    let extra = if minority_extra {
+        format!(
+            " + minority-region SME deduction (少数民族地区中小企业, {}% held in minority regions) {}%",
+            r.minority_share_pct.short(),
+            project.minority_bonus_rate.short()
+        )
+    } else {
+        String::new()
+    };
+    let evaluated = |out: &mut Lines, rule: std::fmt::Arguments<'_>| {
+        out.line(format_args!(
+            "{rule}{extra}: evaluated price (评标价) = {} × (1 − {}%) = {}.",
+            r.price,
+            r.deduction_pct.short(),
+            r.evaluated_price
+        ))
+    };
+    match r.preference {
+        Preference::SmallMicroDeduction => evaluated(
+            out,
+            format_args!("Small/micro price deduction (小微企业价格扣除) {}% for {}", base.short(), project.category.as_str()),
         ),
-        Preference::ConsortiumDeduction => format!(
-            "Consortium price deduction (联合体价格扣除): small/micro members hold {} ≥ {}, rate {}.",
-            pct(r.preference_share_pct),
-            pct(d.consortium_min_small_micro_share_pct),
-            pct(base_rate)
+        Preference::ConsortiumDeduction => evaluated(
+            out,
+            format_args!(
+                "Consortium price deduction (联合体价格扣除) {}%, small/micro members hold {}% ≥ {}%",
+                base.short(),
+                r.preference_share_pct.short(),
+                d.consortium_min_small_micro_share_pct.short()
+            ),
         ),
-        Preference::SubcontractDeduction => format!(
-            "Subcontract price deduction (分包价格扣除): {} subcontracted to small/micro firms ≥ {}, rate {}.",
-            pct(r.preference_share_pct),
-            pct(d.subcontract_min_small_micro_share_pct),
-            pct(base_rate)
+        Preference::SubcontractDeduction => evaluated(
+            out,
+            format_args!(
+                "Subcontract price deduction (分包价格扣除) {}%, {}% subcontracted to small/micro firms ≥ {}%",
+                base.short(),
+                r.preference_share_pct.short(),
+                d.subcontract_min_small_micro_share_pct.short()
+            ),
         ),
-        Preference::None if project.reserved_for_smes => {
-            "No price deduction: the lot is reserved for SMEs (预留份额), so deductions do not apply.".into()
+        Preference::None => {
+            let why = if project.reserved_for_smes {
+                "the lot is reserved for SMEs (预留份额), so deductions do not apply"
+            } else if r.effective_scale == Scale::Medium {
+                "medium firms get no small/micro deduction"
+            } else {
+                "no small/micro scale, consortium share or subcontract share qualifies"
+            };
+            if minority_extra {
+                evaluated(out, format_args!("No price deduction (价格扣除): {why}"))
+            } else {
+                out.line(format_args!(
+                    "No price deduction (价格扣除): {why}; evaluated price (评标价) = price {}.",
+                    r.evaluated_price
+                ))
+            }
         }
-        Preference::None if r.effective_scale == Scale::Medium => {
-            "No price deduction: medium firms get none of their own (小微企业价格扣除 is for small/micro firms).".into()
-        }
-        Preference::None => "No price deduction (价格扣除): no small/micro scale, qualifying consortium share or subcontract share.".into(),
-    });
-    if r.minority_region && project.method == Method::LowestPrice {
-        lines.push(format!(
-            "Minority-region SME (少数民族地区中小企业): SME parties in minority regions hold {}; extra deduction {} under lowest evaluated price (最低评标价法), total {}.",
-            pct(r.minority_share_pct),
-            pct(project.minority_bonus_rate),
-            pct(r.deduction_pct)
-        ));
     }
-    lines.push(format!(
-        "Evaluated price (评标价) = {} × (1 − {}) = {}, rounded half-up to the fen.",
-        r.price,
-        pct(r.deduction_pct),
-        r.evaluated_price
-    ));
 }
 
-fn score_lines(
-    project: &Project,
-    bid: &Bid,
-    r: &RankedBid,
-    s: Scores,
-    w: Weights,
-    benchmark: Fen,
-    lines: &mut Vec<String>,
-) {
-    lines.push(format!(
-        "Price score (价格分) = benchmark {benchmark} ÷ {} × {} = {}.",
-        r.evaluated_price,
-        w.price.to_short_string(),
-        s.price
-    ));
-    lines.push(format!(
-        "Technical score (技术分) = mean of {} evaluators {} = {}.",
-        bid.technical.len(),
-        list(&bid.technical),
-        s.technical
-    ));
-    lines.push(format!(
-        "Commercial score (商务分) = mean of {} evaluators {} = {}.",
-        bid.commercial.len(),
-        list(&bid.commercial),
-        s.commercial
-    ));
-    if r.minority_region {
-        lines.push(format!(
-            "Minority-region SME bonus (少数民族地区中小企业加分) = {} × ({} + {}) = {}; SME parties in minority regions hold {}.",
-            pct(project.minority_bonus_rate),
-            w.price.to_short_string(),
-            w.commercial.to_short_string(),
-            s.bonus,
-            pct(r.minority_share_pct)
-        ));
-    }
-    lines.push(format!(
-        "Total (综合得分) = {} + {} + {} + {} = {}.",
-        s.price, s.technical, s.commercial, s.bonus, s.total
-    ));
-}
-
-fn primary_key(r: &RankedBid) -> (Hundredths, Fen) {
+fn primary_key(r: &RankedBid<'_>) -> (Hundredths, Fen) {
     match r.scores {
         Some(s) => (s.total, Fen(0)),
         None => (Hundredths::ZERO, r.evaluated_price),
     }
 }
 
-fn rank_lines(profile: &Profile, ranking: &[RankedBid], i: usize, lines: &mut Vec<String>) {
+fn rank_lines(profile: &Profile, ranking: &[RankedBid<'_>], i: usize, out: &mut Lines) {
     let r = &ranking[i];
     // Bids sharing the first sort key sit next to each other.
     let key = primary_key(r);
@@ -234,33 +285,40 @@ fn rank_lines(profile: &Profile, ranking: &[RankedBid], i: usize, lines: &mut Ve
         "evaluated price"
     };
     if profile.equal_priority.enabled && peers.iter().any(|p| p.sme != r.sme) {
-        let others: Vec<&str> = peers
-            .iter()
-            .filter(|p| p.sme != r.sme)
-            .map(|p| p.bid_id.as_str())
-            .collect();
-        lines.push(format!(
-            "Equal priority (同等条件下中小企业优先): same {what} as {}; {}.",
-            others.join(", "),
-            if r.sme {
-                "the SME ranks first"
-            } else {
-                "the SME ranks first, this bid after it"
-            }
+        let others = Ids(peers, &|p: &RankedBid<'_>| p.sme != r.sme);
+        let outcome = if r.sme {
+            "the SME ranks first"
+        } else {
+            "the SME ranks first, this bid after it"
+        };
+        out.line(format_args!(
+            "Equal priority (同等条件下中小企业优先): same {what} as {others}; {outcome}."
         ));
     }
     if r.tied {
-        let others: Vec<&str> = peers
-            .iter()
-            .filter(|p| p.tied && p.rank == r.rank && p.bid_id != r.bid_id)
-            .map(|p| p.bid_id.as_str())
-            .collect();
-        lines.push(format!(
-            "Rank {} (排名), tied with {}: equal on every ranking key; to be settled by drawing lots (抽签), never by input order.",
-            r.rank,
-            others.join(", ")
+        let others = Ids(peers, &|p: &RankedBid<'_>| {
+            p.tied && p.rank == r.rank && p.bid_id != r.bid_id
+        });
+        out.line(format_args!(
+            "Rank {} (排名), tied with {others}: equal on every ranking key; to be settled by drawing lots (抽签), never by input order.",
+            r.rank
         ));
     } else {
-        lines.push(format!("Rank {} (排名).", r.rank));
+        out.line(format_args!("Rank {} (排名).", r.rank));
+    }
+}
+
+/// The ids of the bids in a slice that pass a filter, comma-separated.
+struct Ids<'a>(&'a [RankedBid<'a>], &'a dyn Fn(&RankedBid<'_>) -> bool);
+
+impl std::fmt::Display for Ids<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, p) in self.0.iter().filter(|p| (self.1)(p)).enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(p.bid_id)?;
+        }
+        Ok(())
     }
 }

@@ -8,7 +8,7 @@ mod engine;
 mod explain;
 
 pub use engine::evaluate;
-pub use explain::{exclusion_reason, explain};
+pub use explain::{exclusion_reason, explain, explain_into, Lines};
 
 use super::{Fen, Hundredths, RegionCode, Scale};
 
@@ -76,10 +76,9 @@ pub struct Project {
     pub minority_bonus_rate: Hundredths,
 }
 
-/// A firm named in a bid.
+/// A firm named in a bid, as far as the rules look at it (its name plays no part).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Firm {
-    pub name: String,
     /// Declared scale (中小企业声明函).
     pub scale: Scale,
     pub region: Option<RegionCode>,
@@ -97,24 +96,25 @@ pub enum Bidder {
     Single(Firm),
     /// 联合体: members' shares sum to 100.
     Consortium {
-        members: Vec<Participant>,
+        members: Box<[Participant]>,
         /// 关联关系: voids the consortium preferences.
         related_parties: bool,
     },
 }
 
+/// One bid. Lists are boxed slices: a lot can hold 100 000 bids, and they never grow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bid {
-    pub id: String,
+    pub id: Box<str>,
     pub price: Fen,
     pub bidder: Bidder,
     /// 分包 to other firms.
-    pub subcontracts: Vec<Participant>,
+    pub subcontracts: Box<[Participant]>,
     /// 货物制造商 (goods only).
-    pub manufacturers: Vec<Firm>,
+    pub manufacturers: Box<[Firm]>,
     /// One score per evaluator (comprehensive).
-    pub technical: Vec<Hundredths>,
-    pub commercial: Vec<Hundredths>,
+    pub technical: Box<[Hundredths]>,
+    pub commercial: Box<[Hundredths]>,
     /// Passed the qualification / compliance review (资格性、符合性审查).
     pub qualified: bool,
 }
@@ -166,12 +166,12 @@ pub struct Scores {
     pub total: Hundredths,
 }
 
-/// A bid that takes part in the ranking, with every fact the rules used.
+/// A bid that takes part in the ranking, with every fact the rules used. Borrows the bid id.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RankedBid {
+pub struct RankedBid<'a> {
     /// Index of the bid in the input, to reach its details when explaining.
     pub input_index: usize,
-    pub bid_id: String,
+    pub bid_id: &'a str,
     pub rank: u32,
     pub tied: bool,
     pub declared_scale: Scale,
@@ -203,9 +203,9 @@ pub enum Exclusion {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Excluded {
+pub struct Excluded<'a> {
     pub input_index: usize,
-    pub bid_id: String,
+    pub bid_id: &'a str,
     pub exclusion: Exclusion,
 }
 
@@ -222,9 +222,9 @@ pub enum Outcome {
     },
 }
 
-/// The result of evaluating one lot.
+/// The result of evaluating one lot; borrows the bids' ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Evaluation {
+pub struct Evaluation<'a> {
     pub policy_id: String,
     pub policy_version: String,
     pub method: Method,
@@ -232,7 +232,7 @@ pub struct Evaluation {
     /// Lowest evaluated price among ranked bids (comprehensive only).
     pub benchmark_price: Option<Fen>,
     /// In rank order; tied bids in bid-id order.
-    pub ranking: Vec<RankedBid>,
+    pub ranking: Vec<RankedBid<'a>>,
     /// In bid-id order.
-    pub excluded: Vec<Excluded>,
+    pub excluded: Vec<Excluded<'a>>,
 }
