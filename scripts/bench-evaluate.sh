@@ -15,8 +15,8 @@ trap 'rm -rf "$WORK"' EXIT
 cargo build --release --quiet
 python3 scripts/gen-lot.py "$BIDS" "$WORK/lot.json"
 
-python3 - "$WORK/lot.json" "$RUNS" "$BIDS" <<'PY'
-import os, statistics, subprocess, sys, time, datetime, platform, re
+python3 - "$WORK/lot.json" "$RUNS" "$BIDS" <<'PY' | tee /dev/stderr | scripts/record-benchmark.py bench-evaluate
+import os, statistics, subprocess, sys, time, datetime, platform
 
 path, runs, bids = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 size = os.path.getsize(path)
@@ -50,12 +50,4 @@ lines = [
     f"- peak memory {peak / 1e6:.1f} MB = {mem_ratio:.2f}x the file (target < 3x: {'met' if mem_ratio < 3.0 else 'MISSED'}).",
 ]
 print("\n".join(lines))
-doc = "docs/benchmarks.md"
-if os.path.exists(doc):
-    text = open(doc, encoding="utf-8").read()
-    block = "<!-- bench-evaluate:start -->\n" + "\n".join(lines) + "\n<!-- bench-evaluate:end -->"
-    text, n = re.subn(r"<!-- bench-evaluate:start -->.*?<!-- bench-evaluate:end -->", lambda _: block, text, flags=re.S)
-    if n:
-        open(doc, "w", encoding="utf-8").write(text)
-        print(f"(written into {doc})")
 PY

@@ -53,8 +53,8 @@ run() {  # name, path, extra wrk args…
 HEALTH=$(run health /health)
 ME=$(run me /api/v1/me -H "Authorization: Bearer $TOKEN")
 
-python3 - "$HEALTH" "$ME" "$DURATION" "$CONNECTIONS" <<'PY'
-import datetime, os, re, sys
+python3 - "$HEALTH" "$ME" "$DURATION" "$CONNECTIONS" <<'PY' | tee /dev/stderr | scripts/record-benchmark.py bench-http
+import datetime, os, sys
 (_, h_rps, h50, h99), (_, m_rps, m50, m99) = (a.split() for a in sys.argv[1:3])
 duration, conns = sys.argv[3], sys.argv[4]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -64,12 +64,4 @@ lines = [
     f"- `GET /api/v1/me` (bearer token → session ⋈ user): {float(m_rps):,.0f} req/s, p50 {m50}, p99 {m99}; {float(m_rps) / float(h_rps):.2f} of the anchor.",
 ]
 print("\n".join(lines))
-doc = "docs/benchmarks.md"
-if os.path.exists(doc):
-    text = open(doc, encoding="utf-8").read()
-    block = "<!-- bench-http:start -->\n" + "\n".join(lines) + "\n<!-- bench-http:end -->"
-    text, n = re.subn(r"<!-- bench-http:start -->.*?<!-- bench-http:end -->", lambda _: block, text, flags=re.S)
-    if n:
-        open(doc, "w", encoding="utf-8").write(text)
-        print(f"(written into {doc})")
 PY

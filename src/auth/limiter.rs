@@ -39,11 +39,13 @@ impl LoginLimiter {
         (w.started + self.window - now).num_seconds().max(1)
     }
 
-    /// Counts an attempt from `address`; `Err(seconds)` when over the limit.
-    pub fn attempt_from(&self, address: &str, now: DateTime<Utc>) -> Result<(), i64> {
-        let mut map = self.addresses.lock().unwrap_or_else(|p| p.into_inner());
-        self.sweep(&mut map, now);
-        let w = map.entry(address.to_string()).or_insert(Window {
+    /// Adds one to `key`'s count in the current window (a new window once the last has ended).
+    fn bump(&self, map: &Mutex<HashMap<String, Window>>, key: &str, now: DateTime<Utc>) -> Window {
+        let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= SWEEP_AT {
+            map.retain(|_, w| now < w.started + self.window);
+        }
+        let w = map.entry(key.to_string()).or_insert(Window {
             started: now,
             count: 0,
         });
@@ -54,8 +56,14 @@ impl LoginLimiter {
             };
         }
         w.count += 1;
+        *w
+    }
+
+    /// Counts an attempt from `address`; `Err(seconds)` when over the limit.
+    pub fn attempt_from(&self, address: &str, now: DateTime<Utc>) -> Result<(), i64> {
+        let w = self.bump(&self.addresses, address, now);
         if w.count > self.max_per_address {
-            return Err(self.retry_after(w, now));
+            return Err(self.retry_after(&w, now));
         }
         Ok(())
     }
@@ -72,19 +80,7 @@ impl LoginLimiter {
     }
 
     pub fn record_failure(&self, username: &str, now: DateTime<Utc>) {
-        let mut map = self.accounts.lock().unwrap_or_else(|p| p.into_inner());
-        self.sweep(&mut map, now);
-        let w = map.entry(username.to_string()).or_insert(Window {
-            started: now,
-            count: 0,
-        });
-        if now >= w.started + self.window {
-            *w = Window {
-                started: now,
-                count: 0,
-            };
-        }
-        w.count += 1;
+        self.bump(&self.accounts, username, now);
     }
 
     pub fn record_success(&self, username: &str) {
@@ -92,12 +88,6 @@ impl LoginLimiter {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(username);
-    }
-
-    fn sweep(&self, map: &mut HashMap<String, Window>, now: DateTime<Utc>) {
-        if map.len() >= SWEEP_AT {
-            map.retain(|_, w| now < w.started + self.window);
-        }
     }
 }
 

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 /// Size figures of one firm (中小企业声明函 figures).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ClassifyRequest {
-    /// Industry code of the 300号 table: `industry`, `software`, `retail`, … (`GET /api/v1/policies` lists none of these; see docs/policy.md).
+    /// Industry code of the 300号 table: agriculture, industry, construction, wholesale, retail,
+    /// transport, warehousing, postal, accommodation, catering, telecom, software, real_estate,
+    /// property_management, leasing_business, other.
     #[schema(example = "industry")]
     pub industry: Option<String>,
     /// 从业人员 (persons).
