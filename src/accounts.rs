@@ -8,6 +8,7 @@ use crate::domain::{CreditCode, RegionCode};
 use crate::error::{Error, Result};
 use crate::wire::FieldProblem;
 use chrono::{DateTime, Duration, Utc};
+use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
@@ -210,8 +211,6 @@ pub fn disable_user(conn: &mut DbConnection, clock: &dyn Clock, key: &str) -> Re
     let user = users::find_by_id(conn, &user.id)?.ok_or_else(|| Error::NotFound("user".into()))?;
     Ok(user.into())
 }
-
-use diesel::Connection;
 
 /// Body of `POST /api/v1/orgs` (and `smeproc org create`).
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
