@@ -10,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod policy;
+pub mod registry;
 pub mod startup;
 pub mod telemetry;
 pub mod wire;

@@ -79,3 +79,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         })
     }
 }
+
+/// Reads and parses a JSON body inside a handler, after checks that must come first
+/// (ownership: a stranger gets 403, not a report on its body).
+pub async fn json_body<T: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: &mut actix_web::web::Payload,
+) -> Result<T, Error> {
+    let bytes = read_json_bytes(req, payload).await?;
+    parse_json::<T>(&bytes).map_err(json_error)
+}

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod engine;
+pub mod enterprises;
 pub mod extract;
 pub mod openapi;
 pub mod orgs;
@@ -48,9 +49,14 @@ fn method_not_allowed() -> actix_web::Route {
     web::route().to(|| async { Err::<actix_web::HttpResponse, _>(Error::MethodNotAllowed) })
 }
 
-/// Registers every route of [`access::ROUTES`].
+/// A resource that answers 405 problem+json for methods it does not route.
+fn at(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(method_not_allowed())
+}
+
+/// Registers every route of [`access::ROUTES`] (the access test fails if one is missing).
 pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
-    use actix_web::web::{get, post, resource};
+    use actix_web::web::{get, post};
     let limit = extract::BodyLimit(settings.max_body_bytes);
     cfg.app_data(limit)
         .app_data(
@@ -59,82 +65,49 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
         )
         .app_data(
             web::QueryConfig::default()
-                .error_handler(|e, _| Error::BadRequest(e.to_string()).into()),
+                .error_handler(|e, _| Error::field("query", e.to_string()).into()),
         )
-        .service(
-            resource("/health")
-                .route(get().to(system::health))
-                .default_service(method_not_allowed()),
-        )
-        .service(
-            resource("/ready")
-                .route(get().to(system::ready))
-                .default_service(method_not_allowed()),
-        )
-        .service(
-            resource("/openapi.json")
-                .route(get().to(openapi::spec))
-                .default_service(method_not_allowed()),
-        )
-        .service(
-            resource("/docs")
-                .route(get().to(openapi::docs_page))
-                .default_service(method_not_allowed()),
-        )
+        .service(at("/health").route(get().to(system::health)))
+        .service(at("/ready").route(get().to(system::ready)))
+        .service(at("/openapi.json").route(get().to(openapi::spec)))
+        .service(at("/docs").route(get().to(openapi::docs_page)))
         .service(
             web::scope("/api/v1")
+                .service(at("/auth/login").route(post().to(session::login)))
+                .service(at("/auth/signup").route(post().to(enterprises::signup)))
+                .service(at("/auth/logout").route(post().to(session::logout)))
+                .service(at("/me").route(get().to(session::me)))
                 .service(
-                    resource("/auth/login")
-                        .route(post().to(session::login))
-                        .default_service(method_not_allowed()),
-                )
-                .service(
-                    resource("/auth/logout")
-                        .route(post().to(session::logout))
-                        .default_service(method_not_allowed()),
-                )
-                .service(
-                    resource("/me")
-                        .route(get().to(session::me))
-                        .default_service(method_not_allowed()),
-                )
-                .service(
-                    resource("/users")
+                    at("/users")
                         .route(get().to(users::list))
-                        .route(post().to(users::create))
-                        .default_service(method_not_allowed()),
+                        .route(post().to(users::create)),
                 )
+                .service(at("/users/{id}/disable").route(post().to(users::disable)))
                 .service(
-                    resource("/users/{id}/disable")
-                        .route(post().to(users::disable))
-                        .default_service(method_not_allowed()),
-                )
-                .service(
-                    resource("/orgs")
+                    at("/orgs")
                         .route(get().to(orgs::list))
-                        .route(post().to(orgs::create))
-                        .default_service(method_not_allowed()),
+                        .route(post().to(orgs::create)),
                 )
                 .service(
-                    resource("/policies")
-                        .route(get().to(engine::list_policies))
-                        .default_service(method_not_allowed()),
+                    at("/enterprises")
+                        .route(get().to(enterprises::list))
+                        .route(post().to(enterprises::create)),
                 )
+                .service(at("/enterprises/{id}").route(get().to(enterprises::show)))
+                .service(at("/enterprises/{id}/scale").route(get().to(enterprises::scale_on)))
                 .service(
-                    resource("/policies/{id}")
-                        .route(get().to(engine::show_policy))
-                        .default_service(method_not_allowed()),
+                    at("/enterprises/{id}/declarations")
+                        .route(get().to(enterprises::declarations))
+                        .route(post().to(enterprises::declare)),
                 )
+                .service(at("/declarations/{id}/review").route(post().to(enterprises::review)))
+                .service(at("/policies").route(get().to(engine::list_policies)))
+                .service(at("/policies/{id}").route(get().to(engine::show_policy)))
+                .service(at("/classify").route(post().to(engine::classify)))
                 .service(
-                    resource("/classify")
-                        .route(post().to(engine::classify))
-                        .default_service(method_not_allowed()),
-                )
-                .service(
-                    resource("/evaluate")
+                    at("/evaluate")
                         .app_data(extract::BodyLimit(settings.evaluate_max_bytes))
-                        .route(post().to(engine::evaluate))
-                        .default_service(method_not_allowed()),
+                        .route(post().to(engine::evaluate)),
                 ),
         );
 }

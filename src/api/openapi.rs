@@ -26,6 +26,14 @@ use utoipa::{Modify, OpenApi};
         super::users::disable,
         super::orgs::list,
         super::orgs::create,
+        super::enterprises::signup,
+        super::enterprises::list,
+        super::enterprises::create,
+        super::enterprises::show,
+        super::enterprises::scale_on,
+        super::enterprises::declarations,
+        super::enterprises::declare,
+        super::enterprises::review,
         super::engine::list_policies,
         super::engine::show_policy,
         super::engine::classify,
@@ -38,6 +46,7 @@ use utoipa::{Modify, OpenApi};
         (name = "auth", description = "Bearer tokens: log in, log out, who am I"),
         (name = "users", description = "Accounts (admins)"),
         (name = "orgs", description = "Agencies (采购人/代理机构) and departments (预算单位)"),
+        (name = "registry", description = "Enterprises (企业) and SME declaration letters (中小企业声明函)"),
         (name = "rules", description = "Policy profiles, classification (划型) and evaluation (评标)"),
     )
 )]

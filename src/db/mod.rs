@@ -2,6 +2,7 @@
 //! Everything here is synchronous; HTTP handlers call it inside `web::block`.
 
 pub mod connection;
+pub mod enterprises;
 pub mod orgs;
 pub mod schema;
 pub mod sessions;

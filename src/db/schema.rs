@@ -18,6 +18,36 @@ diesel::table! {
         id -> Text,
         credit_code -> Text,
         name -> Text,
+        industry -> Text,
+        employees -> Nullable<BigInt>,
+        revenue_fen -> Nullable<BigInt>,
+        assets_fen -> Nullable<BigInt>,
+        region -> Text,
+        computed_scale -> Text,
+        large_firm_relation -> Nullable<Text>,
+        scale -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    declarations (id) {
+        id -> Text,
+        enterprise_id -> Text,
+        year -> Integer,
+        declared_on -> Date,
+        industry -> Text,
+        employees -> Nullable<BigInt>,
+        revenue_fen -> Nullable<BigInt>,
+        assets_fen -> Nullable<BigInt>,
+        large_firm_relation -> Nullable<Text>,
+        declared_scale -> Text,
+        computed_scale -> Text,
+        status -> Text,
+        review_reason -> Nullable<Text>,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
     }
 }
@@ -50,5 +80,12 @@ diesel::table! {
 diesel::joinable!(users -> organisations (agency_id));
 diesel::joinable!(users -> enterprises (enterprise_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(declarations -> enterprises (enterprise_id));
 
-diesel::allow_tables_to_appear_in_same_query!(organisations, enterprises, users, sessions);
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    enterprises,
+    declarations,
+    users,
+    sessions
+);

@@ -3,6 +3,7 @@
 pub mod classify;
 pub mod credit_code;
 pub mod decimal;
+pub mod enterprise;
 pub mod evaluation;
 pub mod region;
 pub mod role;

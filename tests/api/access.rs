@@ -13,20 +13,39 @@ async fn every_route_admits_exactly_its_roles() {
     let app = spawn_app().await;
     let target = app.create_user("target-user", "auditor");
     let mut callers: Vec<(Option<Role>, Option<String>)> = vec![(None, None)];
+    let mut supplier_id = String::new();
     for role in Role::ALL {
-        let (_, token) = app.user_with_token(role.as_str()).await;
+        let (id, token) = app.user_with_token(role.as_str()).await;
+        if role == Role::Supplier {
+            supplier_id = id;
+        }
         callers.push((Some(role), Some(token)));
     }
+    // Path ids that exist: the supplier's own enterprise and one of its letters, so that
+    // allowed callers get past ownership checks and find the record.
+    let mut conn = app.pool.get().unwrap();
+    let user = smeproc::db::users::find_by_id(&mut conn, &supplier_id)
+        .unwrap()
+        .unwrap();
+    let enterprise = user.enterprise_id.unwrap();
+    let letter: smeproc::registry::DeclarationRequest = serde_json::from_value(json!({
+        "year": 2025, "declared_on": "2026-01-15", "declared_scale": "small",
+        "industry": "software", "employees": 50, "revenue_wan": "800"
+    }))
+    .unwrap();
+    let declaration = smeproc::registry::declare(&mut conn, &app.clock, &enterprise, &letter)
+        .unwrap()
+        .id;
+    drop(conn);
     let mut checked = 0;
     for route in ROUTES {
-        let path = route.path.replace(
-            "{id}",
-            if route.path.contains("users") {
-                &target
-            } else {
-                "xinjiang-2011"
-            },
-        );
+        let id = match route.path {
+            p if p.contains("/users/") => target.as_str(),
+            p if p.contains("/enterprises/") => enterprise.as_str(),
+            p if p.contains("/declarations/") => declaration.as_str(),
+            _ => "xinjiang-2011",
+        };
+        let path = route.path.replace("{id}", id);
         let method = Method::from_bytes(route.method.as_bytes()).unwrap();
         for (role, token) in &callers {
             // Logging out would spend the shared token: use a fresh one.

@@ -127,10 +127,35 @@ impl TestApp {
             .id
     }
 
-    /// Creates a user directly through the service layer (agency users get a new agency).
+    /// Registers an enterprise directly through the service layer; returns its id.
+    pub fn create_enterprise(&self, name: &str) -> String {
+        let mut conn = self.pool.get().expect("connection");
+        let input = smeproc::registry::EnterpriseInput {
+            credit_code: Some(credit_code("653101")),
+            name: Some(name.into()),
+            industry: Some("software".into()),
+            employees: Some(50),
+            revenue_wan: Some("800".into()),
+            ..Default::default()
+        };
+        smeproc::registry::register(&mut conn, &self.clock, &input)
+            .expect("register")
+            .id
+    }
+
+    /// Creates a user directly through the service layer (agency users get a new agency,
+    /// suppliers a new enterprise).
     pub fn create_user(&self, username: &str, role: &str) -> String {
         let agency_id =
             (role == "agency").then(|| self.create_agency(&format!("agency of {username}")));
+        let enterprise_credit_code = (role == "supplier").then(|| {
+            let id = self.create_enterprise(&format!("企业 {username}"));
+            let mut conn = self.pool.get().expect("connection");
+            smeproc::db::enterprises::find_by_id(&mut conn, &id)
+                .unwrap()
+                .unwrap()
+                .credit_code
+        });
         let mut conn = self.pool.get().expect("connection");
         let req = CreateUserRequest {
             username: username.into(),
@@ -138,7 +163,7 @@ impl TestApp {
             role: role.into(),
             password: PASSWORD.into(),
             agency_id,
-            enterprise_credit_code: None,
+            enterprise_credit_code,
         };
         accounts::create_user(&mut conn, &self.clock, &req)
             .expect("create user")
@@ -168,6 +193,15 @@ impl TestApp {
         let id = self.create_user(&username, role);
         (id, self.token(&username).await)
     }
+}
+
+/// A fresh, valid credit code registered in `region` (six digits).
+pub fn credit_code(region: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    let serial = NEXT.fetch_add(1, Ordering::Relaxed) + std::process::id() % 1000 * 100_000;
+    smeproc::domain::credit_code::with_check_character(&format!("91{region}{serial:09}"))
+        .expect("valid prefix")
 }
 
 /// The body as JSON, asserting it is a problem document with that status.

@@ -11,4 +11,5 @@ mod access;
 mod auth;
 mod engine;
 mod errors;
+mod registry;
 mod system;

@@ -1,3 +1,4 @@
+DROP TABLE declarations;
 DROP TABLE sessions;
 DROP TABLE users;
 DROP TABLE enterprises;

@@ -1,0 +1,592 @@
+//! The enterprise registry: registration (by a supplier signing up, or by an admin), the SME
+//! declaration letters (中小企业声明函) with their history and review, and who may see what.
+//! Shared by the HTTP API and (later) the CSV import.
+
+use crate::accounts::{self, CreateUserRequest, UserView};
+use crate::clock::Clock;
+use crate::db::enterprises::{self as repo, Declaration, Enterprise};
+use crate::db::{self, DbConnection};
+use crate::domain::classify::SizeFigures;
+use crate::domain::enterprise::{effective_scale, LargeFirmRelation};
+use crate::domain::{CreditCode, RegionCode, Scale};
+use crate::error::{Error, Result};
+use crate::policy;
+use crate::wire::classify::parse_wan;
+use crate::wire::FieldProblem;
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+
+/// An enterprise and its size figures, as registered or declared.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct EnterpriseInput {
+    /// 统一社会信用代码 (GB 32100), unique.
+    #[schema(example = "91653100000000019P")]
+    pub credit_code: Option<String>,
+    pub name: Option<String>,
+    /// Industry code of the 300号 table (see `POST /api/v1/classify`).
+    pub industry: Option<String>,
+    pub employees: Option<u64>,
+    /// 营业收入, 万元, decimal string (up to 4 decimals).
+    #[schema(example = "1200.5")]
+    pub revenue_wan: Option<String>,
+    /// 资产总额, 万元, decimal string.
+    pub assets_wan: Option<String>,
+    /// Six-digit region code; default: characters 3–8 of the credit code.
+    pub region: Option<String>,
+    /// branch | controlled | shared_responsible_person: tied to a large firm → not an SME.
+    pub large_firm_relation: Option<String>,
+}
+
+/// What the public sees of an enterprise; the figures only for the owner, agencies, auditors
+/// and admins.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EnterpriseView {
+    pub id: String,
+    pub credit_code: String,
+    pub name: String,
+    pub industry: String,
+    /// Effective scale: micro | small | medium | large.
+    pub scale: String,
+    pub sme: bool,
+    pub region: String,
+    /// Registered in Xinjiang (疆内), by the active profile.
+    pub xinjiang: bool,
+    /// In a minority region (少数民族地区), by the active profile's list.
+    pub minority_region: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub figures: Option<Figures>,
+}
+
+/// Size figures and the classification behind the scale.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Figures {
+    pub employees: Option<i64>,
+    pub revenue_wan: Option<String>,
+    pub assets_wan: Option<String>,
+    /// The scale the figures give (before any large-firm relation).
+    pub computed_scale: String,
+    pub large_firm_relation: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// fen → 万元 text without trailing zeros.
+fn wan_text(fen: i64) -> String {
+    let per_wan = 1_000_000;
+    let whole = fen / per_wan;
+    let frac = (fen % per_wan).abs();
+    if frac == 0 {
+        whole.to_string()
+    } else {
+        let s = format!("{whole}.{frac:06}");
+        s.trim_end_matches('0').to_string()
+    }
+}
+
+impl EnterpriseView {
+    pub fn new(e: Enterprise, with_figures: bool) -> Self {
+        let profile =
+            policy::profile(policy::DEFAULT_PROFILE).or_else(|| policy::profiles().first());
+        let region: Option<RegionCode> = e.region.parse().ok();
+        let xinjiang = match (
+            region,
+            profile.and_then(|p| p.consortium.local_region_prefix.as_deref()),
+        ) {
+            (Some(r), Some(prefix)) => r.has_prefix(prefix),
+            _ => false,
+        };
+        let minority_region = match (region, profile.and_then(|p| p.active_minority_bonus())) {
+            (Some(r), Some(bonus)) => r.in_any(&bonus.region_prefixes),
+            _ => false,
+        };
+        let scale: Scale = e.scale.parse().unwrap_or(Scale::Large);
+        EnterpriseView {
+            sme: scale.is_sme(),
+            figures: with_figures.then(|| Figures {
+                employees: e.employees,
+                revenue_wan: e.revenue_fen.map(wan_text),
+                assets_wan: e.assets_fen.map(wan_text),
+                computed_scale: e.computed_scale.clone(),
+                large_firm_relation: e.large_firm_relation.clone(),
+                updated_at: e.updated_at.and_utc(),
+            }),
+            id: e.id,
+            credit_code: e.credit_code,
+            name: e.name,
+            industry: e.industry,
+            scale: e.scale,
+            region: e.region,
+            xinjiang,
+            minority_region,
+        }
+    }
+}
+
+/// Checked figures and their classification.
+struct Classified {
+    industry: String,
+    employees: Option<i64>,
+    revenue_fen: Option<i64>,
+    assets_fen: Option<i64>,
+    relation: Option<LargeFirmRelation>,
+    computed: Scale,
+    effective: Scale,
+}
+
+/// Checks the figures (with `prefix` before each field name) and classifies them.
+fn classify(
+    input: &EnterpriseInput,
+    prefix: &str,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<Classified> {
+    let field = |name: &str| format!("{prefix}{name}");
+    let mut fen = |name: &str, value: &Option<String>| -> Option<i64> {
+        let text = value.as_deref()?;
+        match parse_wan(text) {
+            Ok(yuan) => i64::try_from(yuan)
+                .ok()
+                .and_then(|y| y.checked_mul(100))
+                .or_else(|| {
+                    problems.push(FieldProblem::new(field(name), "is too large"));
+                    None
+                }),
+            Err(message) => {
+                problems.push(FieldProblem::new(field(name), message));
+                None
+            }
+        }
+    };
+    let revenue_fen = fen("revenue_wan", &input.revenue_wan);
+    let assets_fen = fen("assets_wan", &input.assets_wan);
+    let relation = match input.large_firm_relation.as_deref() {
+        None => None,
+        Some(text) => match text.parse::<LargeFirmRelation>() {
+            Ok(r) => Some(r),
+            Err(e) => {
+                problems.push(FieldProblem::new(field("large_firm_relation"), e));
+                return None;
+            }
+        },
+    };
+    let Some(industry) = input.industry.as_deref() else {
+        problems.push(FieldProblem::new(field("industry"), "is required"));
+        return None;
+    };
+    let figures = SizeFigures {
+        employees: input.employees,
+        revenue_yuan: revenue_fen.map(|f| f.unsigned_abs() / 100),
+        assets_yuan: assets_fen.map(|f| f.unsigned_abs() / 100),
+    };
+    if (input.revenue_wan.is_some() && revenue_fen.is_none())
+        || (input.assets_wan.is_some() && assets_fen.is_none())
+    {
+        return None;
+    }
+    match policy::size_standard().classify(industry, figures) {
+        Ok(c) => Some(Classified {
+            industry: industry.to_string(),
+            employees: input.employees.and_then(|e| i64::try_from(e).ok()),
+            revenue_fen,
+            assets_fen,
+            relation,
+            computed: c.scale,
+            effective: effective_scale(c.scale, relation),
+        }),
+        Err(crate::domain::classify::ClassifyError::MissingFigure { figure, industry }) => {
+            problems.push(FieldProblem::new(
+                field(figure),
+                format!("is required for industry {industry}"),
+            ));
+            None
+        }
+        Err(e) => {
+            problems.push(FieldProblem::new(field("industry"), e.to_string()));
+            None
+        }
+    }
+}
+
+/// Checks a new enterprise; `prefix` names the fields inside a larger body (`enterprise.`).
+fn check_new(
+    conn: &mut DbConnection,
+    input: &EnterpriseInput,
+    prefix: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Enterprise> {
+    let mut problems = Vec::new();
+    let field = |name: &str| format!("{prefix}{name}");
+    let code = match input.credit_code.as_deref().map(str::trim) {
+        None | Some("") => {
+            problems.push(FieldProblem::new(field("credit_code"), "is required"));
+            None
+        }
+        Some(text) => match text.parse::<CreditCode>() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                problems.push(FieldProblem::new(field("credit_code"), e.to_string()));
+                None
+            }
+        },
+    };
+    let name = match input.name.as_deref().map(str::trim) {
+        Some(n) if !n.is_empty() && n.chars().count() <= 200 => Some(n.to_string()),
+        _ => {
+            problems.push(FieldProblem::new(
+                field("name"),
+                "is required (1–200 characters)",
+            ));
+            None
+        }
+    };
+    let region = match (&input.region, &code) {
+        (Some(text), _) => match text.parse::<RegionCode>() {
+            Ok(r) => Some(r),
+            Err(e) => {
+                problems.push(FieldProblem::new(field("region"), e.to_string()));
+                None
+            }
+        },
+        (None, Some(code)) => match code.region() {
+            Ok(r) => Some(r),
+            Err(e) => {
+                problems.push(FieldProblem::new(field("region"), format!("give it: {e}")));
+                None
+            }
+        },
+        (None, None) => None,
+    };
+    let classified = classify(input, prefix, &mut problems);
+    let (Some(code), Some(name), Some(region), Some(c), true) =
+        (code, name, region, classified, problems.is_empty())
+    else {
+        return Err(Error::Validation(problems));
+    };
+    if repo::find_by_credit_code(conn, code.as_str())?.is_some() {
+        return Err(Error::Conflict(format!(
+            "an enterprise with credit code {code} is already registered"
+        )));
+    }
+    Ok(Enterprise {
+        id: db::new_id(),
+        credit_code: code.to_string(),
+        name,
+        industry: c.industry,
+        employees: c.employees,
+        revenue_fen: c.revenue_fen,
+        assets_fen: c.assets_fen,
+        region: region.to_string(),
+        computed_scale: c.computed.to_string(),
+        large_firm_relation: c.relation.map(|r| r.to_string()),
+        scale: c.effective.to_string(),
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+fn insert(conn: &mut DbConnection, e: &Enterprise) -> Result<()> {
+    repo::insert(conn, e).map_err(|err| match Error::from(err) {
+        Error::Conflict(_) => Error::Conflict(format!(
+            "an enterprise with credit code {} is already registered",
+            e.credit_code
+        )),
+        other => other,
+    })?;
+    Ok(())
+}
+
+/// Registers an enterprise without an account (admins).
+pub fn register(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    input: &EnterpriseInput,
+) -> Result<EnterpriseView> {
+    let e = check_new(conn, input, "", clock.now_naive())?;
+    insert(conn, &e)?;
+    Ok(EnterpriseView::new(e, true))
+}
+
+/// Body of `POST /api/v1/auth/signup`: a supplier account and its enterprise.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct SignupRequest {
+    pub username: String,
+    /// At least 12 characters.
+    pub password: String,
+    pub display_name: Option<String>,
+    pub enterprise: EnterpriseInput,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SignupResponse {
+    pub user: UserView,
+    pub enterprise: EnterpriseView,
+}
+
+/// Creates the enterprise and its supplier account together, or neither.
+pub fn signup(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    req: &SignupRequest,
+) -> Result<SignupResponse> {
+    conn.transaction::<_, Error, _>(|conn| {
+        let e = check_new(conn, &req.enterprise, "enterprise.", clock.now_naive())?;
+        insert(conn, &e)?;
+        let user = accounts::create_user(
+            conn,
+            clock,
+            &CreateUserRequest {
+                username: req.username.clone(),
+                display_name: req.display_name.clone(),
+                role: "supplier".into(),
+                password: req.password.clone(),
+                agency_id: None,
+                enterprise_credit_code: Some(e.credit_code.clone()),
+            },
+        )?;
+        Ok(SignupResponse {
+            user,
+            enterprise: EnterpriseView::new(e, true),
+        })
+    })
+}
+
+/// Body of `POST /api/v1/enterprises/{id}/declarations`: one SME declaration letter.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct DeclarationRequest {
+    /// The year the figures are for (上年度).
+    pub year: Option<i32>,
+    /// The letter's date, `YYYY-MM-DD`; it is in force from that day.
+    pub declared_on: Option<NaiveDate>,
+    /// The scale the firm declares: micro | small | medium | large.
+    pub declared_scale: Option<String>,
+    #[serde(flatten)]
+    pub figures: EnterpriseInput,
+}
+
+/// A declaration letter with the scale its figures give and its review.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DeclarationView {
+    pub id: String,
+    pub enterprise_id: String,
+    pub year: i32,
+    pub declared_on: NaiveDate,
+    pub industry: String,
+    pub employees: Option<i64>,
+    pub revenue_wan: Option<String>,
+    pub assets_wan: Option<String>,
+    pub large_firm_relation: Option<String>,
+    pub declared_scale: String,
+    /// What the figures give under the 300号 table (large if tied to a large firm).
+    pub computed_scale: String,
+    /// The declared scale differs from the computed one.
+    pub mismatch: bool,
+    /// pending | verified | rejected
+    pub status: String,
+    pub review_reason: Option<String>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Declaration> for DeclarationView {
+    fn from(d: Declaration) -> Self {
+        DeclarationView {
+            mismatch: d.declared_scale != d.computed_scale,
+            id: d.id,
+            enterprise_id: d.enterprise_id,
+            year: d.year,
+            declared_on: d.declared_on,
+            industry: d.industry,
+            employees: d.employees,
+            revenue_wan: d.revenue_fen.map(wan_text),
+            assets_wan: d.assets_fen.map(wan_text),
+            large_firm_relation: d.large_firm_relation,
+            declared_scale: d.declared_scale,
+            computed_scale: d.computed_scale,
+            status: d.status,
+            review_reason: d.review_reason,
+            reviewed_at: d.reviewed_at.map(|t| t.and_utc()),
+            created_at: d.created_at.and_utc(),
+        }
+    }
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Enterprise> {
+    repo::find_by_id(conn, id)?
+        .ok_or_else(|| Error::NotFound(format!("no enterprise with id {id}")))
+}
+
+/// Records a letter. The newest letter (by date) also becomes the enterprise's current figures.
+pub fn declare(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    enterprise_id: &str,
+    req: &DeclarationRequest,
+) -> Result<DeclarationView> {
+    let mut problems = Vec::new();
+    let today = clock.now().date_naive();
+    let year = match req.year {
+        Some(y) if (2000..=chrono::Datelike::year(&today)).contains(&y) => Some(y),
+        Some(y) => {
+            problems.push(FieldProblem::new(
+                "year",
+                format!("{y} is not a year from 2000 to this year"),
+            ));
+            None
+        }
+        None => {
+            problems.push(FieldProblem::new("year", "is required"));
+            None
+        }
+    };
+    let declared_on = match req.declared_on {
+        Some(d) if d <= today => Some(d),
+        Some(d) => {
+            problems.push(FieldProblem::new(
+                "declared_on",
+                format!("{d} is in the future"),
+            ));
+            None
+        }
+        None => {
+            problems.push(FieldProblem::new("declared_on", "is required (YYYY-MM-DD)"));
+            None
+        }
+    };
+    let declared = match req.declared_scale.as_deref() {
+        None => {
+            problems.push(FieldProblem::new("declared_scale", "is required"));
+            None
+        }
+        Some(text) => text
+            .parse::<Scale>()
+            .map_err(|e| problems.push(FieldProblem::new("declared_scale", e.to_string())))
+            .ok(),
+    };
+    for (name, given) in [
+        ("credit_code", req.figures.credit_code.is_some()),
+        ("name", req.figures.name.is_some()),
+        ("region", req.figures.region.is_some()),
+    ] {
+        if given {
+            problems.push(FieldProblem::new(
+                name,
+                "is not part of a declaration; change the enterprise instead",
+            ));
+        }
+    }
+    let classified = classify(&req.figures, "", &mut problems);
+    let (Some(year), Some(declared_on), Some(declared), Some(c), true) =
+        (year, declared_on, declared, classified, problems.is_empty())
+    else {
+        return Err(Error::Validation(problems));
+    };
+    let mut enterprise = find(conn, enterprise_id)?;
+    let now = clock.now_naive();
+    let d = Declaration {
+        id: db::new_id(),
+        enterprise_id: enterprise.id.clone(),
+        year,
+        declared_on,
+        industry: c.industry.clone(),
+        employees: c.employees,
+        revenue_fen: c.revenue_fen,
+        assets_fen: c.assets_fen,
+        large_firm_relation: c.relation.map(|r| r.to_string()),
+        declared_scale: declared.to_string(),
+        computed_scale: c.effective.to_string(),
+        status: "pending".into(),
+        review_reason: None,
+        reviewed_by: None,
+        reviewed_at: None,
+        created_at: now,
+    };
+    conn.transaction::<_, Error, _>(|conn| {
+        let newest = repo::declarations_of(conn, &enterprise.id)?
+            .first()
+            .is_none_or(|n| n.declared_on <= declared_on);
+        repo::insert_declaration(conn, &d)?;
+        if newest {
+            enterprise.industry = c.industry;
+            enterprise.employees = c.employees;
+            enterprise.revenue_fen = c.revenue_fen;
+            enterprise.assets_fen = c.assets_fen;
+            enterprise.computed_scale = c.computed.to_string();
+            enterprise.large_firm_relation = c.relation.map(|r| r.to_string());
+            enterprise.scale = c.effective.to_string();
+            enterprise.updated_at = now;
+            repo::update(conn, &enterprise)?;
+        }
+        Ok(())
+    })?;
+    Ok(d.into())
+}
+
+/// Body of `POST /api/v1/declarations/{id}/review`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct ReviewRequest {
+    /// verified | rejected
+    pub status: Option<String>,
+    /// Required when rejecting.
+    pub reason: Option<String>,
+}
+
+pub fn review(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    id: &str,
+    reviewer: &str,
+    req: &ReviewRequest,
+) -> Result<DeclarationView> {
+    let reason = req
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    match (req.status.as_deref(), reason) {
+        (Some("verified"), _) => {}
+        (Some("rejected"), Some(_)) => {}
+        (Some("rejected"), None) => {
+            return Err(Error::field("reason", "is required when rejecting"))
+        }
+        (Some(other), _) => {
+            return Err(Error::field(
+                "status",
+                format!("{other:?}: expected verified or rejected"),
+            ))
+        }
+        (None, _) => return Err(Error::field("status", "is required: verified or rejected")),
+    }
+    let d = repo::find_declaration(conn, id)?
+        .ok_or_else(|| Error::NotFound(format!("no declaration with id {id}")))?;
+    if d.status != "pending" {
+        return Err(Error::Conflict(format!(
+            "the declaration is already {}",
+            d.status
+        )));
+    }
+    let status = req.status.as_deref().unwrap_or_default();
+    repo::review(conn, id, status, reason, reviewer, clock.now_naive())?;
+    let d =
+        repo::find_declaration(conn, id)?.ok_or_else(|| Error::NotFound("declaration".into()))?;
+    Ok(d.into())
+}
+
+/// The scale an enterprise had on a day: the letter in force then (not rejected).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ScaleOn {
+    pub enterprise_id: String,
+    pub on: NaiveDate,
+    /// The declared scale in force, or null when no letter covers the day.
+    pub scale: Option<String>,
+    pub declaration: Option<DeclarationView>,
+}
+
+pub fn scale_on(conn: &mut DbConnection, enterprise_id: &str, on: NaiveDate) -> Result<ScaleOn> {
+    let e = find(conn, enterprise_id)?;
+    let d = repo::declaration_on(conn, &e.id, on)?;
+    Ok(ScaleOn {
+        enterprise_id: e.id,
+        on,
+        scale: d.as_ref().map(|d| d.declared_scale.clone()),
+        declaration: d.map(Into::into),
+    })
+}
