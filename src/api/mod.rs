@@ -65,7 +65,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
         )
         .app_data(
             web::QueryConfig::default()
-                .error_handler(|e, _| Error::field("query", e.to_string()).into()),
+                .error_handler(|e, _| Error::BadRequest(e.to_string()).into()),
         )
         .service(at("/health").route(get().to(system::health)))
         .service(at("/ready").route(get().to(system::ready)))
