@@ -1,7 +1,7 @@
 //! The enterprise registry over HTTP: sign-up, enterprises, declaration letters and review.
 
 use super::access::{AuthUser, Caller};
-use super::extract::{json_body, Json};
+use super::extract::{json_body, Json, Query};
 use super::AppState;
 use crate::db::enterprises as repo;
 use crate::domain::role::Role;
@@ -86,11 +86,8 @@ pub struct EnterprisePage {
 /// Registered enterprises in credit-code order (public: name, scale, region).
 #[utoipa::path(get, path = "/api/v1/enterprises", tag = "registry", params(ListQuery),
     responses((status = 200, body = EnterprisePage), (status = 422, body = crate::error::Problem)))]
-pub async fn list(
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse> {
-    let q = query.into_inner();
+pub async fn list(state: web::Data<AppState>, query: Query<ListQuery>) -> Result<HttpResponse> {
+    let Query(q) = query;
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(Error::field("limit", "must be 1–200"));
@@ -229,9 +226,9 @@ pub struct ScaleQuery {
 pub async fn scale_on(
     state: web::Data<AppState>,
     id: web::Path<String>,
-    query: web::Query<ScaleQuery>,
+    query: Query<ScaleQuery>,
 ) -> Result<HttpResponse> {
-    let on = query.on.unwrap_or_else(|| state.clock.now().date_naive());
+    let on = query.0.on.unwrap_or_else(|| state.clock.now().date_naive());
     let id = id.into_inner();
     let answer = state
         .db(move |conn| registry::scale_on(conn, &id, on))

@@ -89,3 +89,29 @@ pub async fn json_body<T: DeserializeOwned>(
     let bytes = read_json_bytes(req, payload).await?;
     parse_json::<T>(&bytes).map_err(json_error)
 }
+
+/// `Query<T>`: typed query parameters; a bad one is a 422 naming the parameter.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = Error;
+    type Future = std::future::Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let parser = form_urlencoded::parse(req.query_string().as_bytes());
+        let de = serde_urlencoded::Deserializer::new(parser);
+        std::future::ready(
+            serde_path_to_error::deserialize(de)
+                .map(Query)
+                .map_err(|e| {
+                    let path = e.path().to_string();
+                    let field = if path == "." {
+                        "query".to_string()
+                    } else {
+                        path
+                    };
+                    Error::field(field, e.into_inner().to_string())
+                }),
+        )
+    }
+}

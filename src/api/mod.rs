@@ -63,10 +63,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
             web::PathConfig::default()
                 .error_handler(|e, _| Error::BadRequest(e.to_string()).into()),
         )
-        .app_data(
-            web::QueryConfig::default()
-                .error_handler(|e, _| Error::BadRequest(e.to_string()).into()),
-        )
         .service(at("/health").route(get().to(system::health)))
         .service(at("/ready").route(get().to(system::ready)))
         .service(at("/openapi.json").route(get().to(openapi::spec)))

@@ -1,6 +1,6 @@
 //! Organisations: agencies and departments.
 
-use super::extract::Json;
+use super::extract::{Json, Query};
 use super::AppState;
 use crate::accounts::{self, CreateOrgRequest, OrgView};
 use crate::db::orgs;
@@ -17,11 +17,8 @@ pub struct OrgFilter {
 /// Agencies and departments.
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", security(("bearer" = [])), params(OrgFilter),
     responses((status = 200, body = Vec<OrgView>)))]
-pub async fn list(
-    state: web::Data<AppState>,
-    filter: web::Query<OrgFilter>,
-) -> Result<HttpResponse> {
-    let kind = filter.into_inner().kind;
+pub async fn list(state: web::Data<AppState>, filter: Query<OrgFilter>) -> Result<HttpResponse> {
+    let kind = filter.0.kind;
     if let Some(k) = kind.as_deref() {
         if !matches!(k, "agency" | "department") {
             return Err(Error::field("kind", "expected agency or department"));

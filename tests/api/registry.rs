@@ -321,4 +321,6 @@ async fn a_firm_tied_to_a_large_firm_is_large_and_lists_page_by_credit_code() {
         .unwrap();
     assert_eq!(smes["items"].as_array().unwrap().len(), 4);
     problem(app.get("/api/v1/enterprises?scale=huge", None).await, 422).await;
+    let body = problem(app.get("/api/v1/enterprises?limit=many", None).await, 422).await;
+    assert_eq!(problem_fields(&body), ["limit"]);
 }
