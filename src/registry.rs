@@ -16,6 +16,7 @@ use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// An enterprise and its size figures, as registered or declared.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -589,4 +590,156 @@ pub fn scale_on(conn: &mut DbConnection, enterprise_id: &str, on: NaiveDate) -> 
         scale: d.as_ref().map(|d| d.declared_scale.clone()),
         declaration: d.map(Into::into),
     })
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOutcome {
+    pub imported: u64,
+    /// Rows refused (only with `skip_invalid`; otherwise any problem aborts the import).
+    pub rejected: Vec<(csv::StringRecord, Vec<crate::csv_import::RowProblem>)>,
+}
+
+const IMPORT_REQUIRED: [&str; 6] = [
+    "credit_code",
+    "name",
+    "industry",
+    "employees",
+    "revenue_wan",
+    "assets_wan",
+];
+const IMPORT_OPTIONAL: [&str; 2] = ["region", "large_firm_relation"];
+
+/// `smeproc enterprise import`: registers every row of an enterprise CSV (CONTRACTS.md) in one
+/// transaction. Without `skip_invalid`, any bad row means nothing is written and every problem is
+/// returned; with it, good rows are written and bad ones come back with their reasons.
+pub fn import(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    reader: &mut csv::Reader<Box<dyn std::io::Read>>,
+    skip_invalid: bool,
+) -> std::result::Result<ImportOutcome, ImportError> {
+    use crate::csv_import::{csv_problem, Columns, RowProblem};
+    let headers = reader
+        .headers()
+        .map_err(|e| ImportError::Invalid(vec![csv_problem(&e, 1)]))?
+        .clone();
+    let columns = Columns::from_header(&headers, &IMPORT_REQUIRED, &IMPORT_OPTIONAL)
+        .map_err(ImportError::Invalid)?;
+    let now = clock.now_naive();
+    let result = conn.transaction::<_, ImportError, _>(|conn| {
+        let mut outcome = ImportOutcome::default();
+        let mut problems: Vec<RowProblem> = Vec::new();
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let mut record = csv::StringRecord::new();
+        let mut line = 1;
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    // The reader cannot go on past a broken record: report and stop.
+                    problems.push(csv_problem(&e, line + 1));
+                    break;
+                }
+            }
+            line = record.position().map_or(line + 1, |p| p.line());
+            let row_problems = import_row(conn, &columns, &record, line, now, &mut seen)?;
+            if row_problems.is_empty() {
+                outcome.imported += 1;
+            } else if skip_invalid {
+                outcome.rejected.push((record.clone(), row_problems));
+            } else {
+                problems.extend(row_problems);
+            }
+        }
+        if problems.is_empty() {
+            Ok(outcome)
+        } else {
+            Err(ImportError::Invalid(problems))
+        }
+    });
+    result
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug)]
+pub enum ImportError {
+    /// Every problem found, by line and column.
+    Invalid(Vec<crate::csv_import::RowProblem>),
+    Failed(Error),
+}
+
+impl From<diesel::result::Error> for ImportError {
+    fn from(e: diesel::result::Error) -> Self {
+        ImportError::Failed(e.into())
+    }
+}
+
+/// Checks and inserts one row; returns its problems (nothing inserted when there are any).
+fn import_row(
+    conn: &mut DbConnection,
+    columns: &crate::csv_import::Columns,
+    record: &csv::StringRecord,
+    line: u64,
+    now: chrono::NaiveDateTime,
+    seen: &mut HashMap<String, u64>,
+) -> std::result::Result<Vec<crate::csv_import::RowProblem>, ImportError> {
+    use crate::csv_import::RowProblem;
+    let problem = |column: &str, reason: String| RowProblem {
+        line,
+        column: column.to_string(),
+        reason,
+    };
+    let mut problems = Vec::new();
+    let get = |c: &str| columns.get(record, c).map(str::to_string);
+    let employees = match columns.get(record, "employees") {
+        None => None,
+        Some(text) => match text.parse::<u64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                problems.push(problem(
+                    "employees",
+                    format!("{text:?} is not a whole number of persons"),
+                ));
+                None
+            }
+        },
+    };
+    let input = EnterpriseInput {
+        credit_code: get("credit_code"),
+        name: get("name"),
+        industry: get("industry"),
+        employees,
+        revenue_wan: get("revenue_wan"),
+        assets_wan: get("assets_wan"),
+        region: get("region"),
+        large_firm_relation: get("large_firm_relation"),
+    };
+    if let Some(code) = input.credit_code.as_deref() {
+        if let Some(first) = seen.get(code) {
+            problems.push(problem(
+                "credit_code",
+                format!("{code} is already on line {first}"),
+            ));
+        }
+    }
+    // Every problem of the row, not just the first; a cell already reported is not reported
+    // again as missing.
+    let reported: Vec<String> = problems.iter().map(|p| p.column.clone()).collect();
+    match check_new(conn, &input, "", now) {
+        Ok(e) if problems.is_empty() => {
+            seen.insert(e.credit_code.clone(), line);
+            repo::insert(conn, &e)?;
+        }
+        Ok(_) => {}
+        Err(Error::Validation(list)) => problems.extend(
+            list.into_iter()
+                .filter(|p| !reported.contains(&p.field))
+                .map(|p| problem(&p.field, p.message)),
+        ),
+        Err(Error::Conflict(message)) => problems.push(problem("credit_code", message)),
+        Err(other) => return Err(ImportError::Failed(other)),
+    }
+    Ok(problems)
 }

@@ -57,6 +57,9 @@ pub enum Command {
     /// Manage organisations: agencies (采购人/代理机构) and departments (预算单位).
     #[command(subcommand)]
     Org(accounts::OrgCommand),
+    /// Register enterprises in bulk (CSV of CONTRACTS.md).
+    #[command(subcommand)]
+    Enterprise(accounts::EnterpriseCommand),
     /// Show the policy profiles.
     #[command(subcommand)]
     Policy(engine::PolicyCommand),
@@ -122,6 +125,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Migrate => settings(&cli.global).and_then(accounts::migrate),
         Command::User(cmd) => settings(&cli.global).and_then(|s| accounts::user(s, cmd)),
         Command::Org(cmd) => settings(&cli.global).and_then(|s| accounts::org(s, cmd)),
+        Command::Enterprise(cmd) => {
+            settings(&cli.global).and_then(|s| accounts::enterprise(s, cmd))
+        }
         Command::Policy(cmd) => engine::policy(cmd),
         Command::Classify(args) => engine::classify(args),
         Command::Evaluate(args) => engine::evaluate(args),

@@ -256,3 +256,137 @@ fn policies_and_help() {
     let version = text(&smeproc(dir.path(), &["--version"], None).stdout);
     assert!(version.starts_with("smeproc "));
 }
+
+/// A valid credit code for a serial number in a region.
+fn code(region: &str, serial: u32) -> String {
+    smeproc::domain::credit_code::with_check_character(&format!("91{region}{serial:09}")).unwrap()
+}
+
+fn enterprise_csv(region: &str, rows: usize) -> String {
+    let mut text =
+        String::from("name,credit_code,industry,employees,revenue_wan,assets_wan,region\n");
+    for i in 0..rows {
+        text.push_str(&format!(
+            "和田企业{i},{},retail,{},150.5,,\n",
+            code(region, i as u32),
+            10 + i
+        ));
+    }
+    text
+}
+
+/// (name, scale, region) of every enterprise in the database of `dir`, by name.
+fn enterprises_in(dir: &std::path::Path) -> Vec<(String, String, String)> {
+    let url = smeproc::config::DatabaseUrl::Sqlite(dir.join("data/smeproc.db"));
+    let mut conn = smeproc::db::connection::establish(&url).unwrap();
+    let mut all: Vec<_> = smeproc::db::enterprises::list(&mut conn, None, None, None, 10_000)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.name, e.scale, e.region))
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn enterprise_import_is_all_or_nothing_with_a_report_by_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = enterprise_csv("653201", 6);
+    let mut lines: Vec<String> = good.lines().map(String::from).collect();
+    // Line 4 of the file: a bad check character and a bad employee count.
+    lines[3] = lines[3]
+        .replacen(
+            &code("653201", 2),
+            &(code("653201", 2)[..17].to_string() + "Z"),
+            1,
+        )
+        .replace(",12,", ",twelve,");
+    std::fs::write(dir.path().join("bad.csv"), lines.join("\n") + "\n").unwrap();
+    let out = smeproc(dir.path(), &["enterprise", "import", "bad.csv"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("line 4, column credit_code"), "{stderr}");
+    assert!(stderr.contains("line 4, column employees"), "{stderr}");
+    assert!(stderr.contains("nothing was imported"));
+    assert!(enterprises_in(dir.path()).is_empty(), "nothing written");
+
+    // The fixed file (with a BOM) then imports every row.
+    std::fs::write(dir.path().join("good.csv"), format!("\u{feff}{good}")).unwrap();
+    let out = smeproc(dir.path(), &["enterprise", "import", "good.csv"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(enterprises_in(dir.path()).len(), 6);
+    // Again: every row is now a duplicate, and still nothing changes.
+    let out = smeproc(dir.path(), &["enterprise", "import", "good.csv"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("already registered"));
+}
+
+#[test]
+fn a_gb18030_file_imports_the_same_as_its_utf8_twin() {
+    let utf8 = enterprise_csv("653001", 4);
+    let (gb, _, unmappable) = encoding_rs::GB18030.encode(&utf8);
+    assert!(!unmappable);
+    assert_ne!(gb.as_ref(), utf8.as_bytes());
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    std::fs::write(a.path().join("f.csv"), &utf8).unwrap();
+    std::fs::write(b.path().join("f.csv"), gb.as_ref()).unwrap();
+    assert_eq!(
+        smeproc(a.path(), &["enterprise", "import", "f.csv"], None)
+            .status
+            .code(),
+        Some(0)
+    );
+    // Read as UTF-8 it is refused, naming the encoding flag.
+    let out = smeproc(b.path(), &["enterprise", "import", "f.csv"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--encoding gb18030"));
+    let out = smeproc(
+        b.path(),
+        &["enterprise", "import", "f.csv", "--encoding", "gb18030"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (ea, eb) = (enterprises_in(a.path()), enterprises_in(b.path()));
+    assert_eq!(ea.len(), 4);
+    assert_eq!(ea, eb);
+    assert!(ea[0].0.starts_with("和田企业"));
+}
+
+#[test]
+fn skip_invalid_imports_the_good_rows_and_writes_the_rejects() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text_in = enterprise_csv("650102", 3);
+    text_in.push_str("坏企业,not-a-code,retail,5,1,,\n");
+    std::fs::write(dir.path().join("f.csv"), text_in).unwrap();
+    let out = smeproc(
+        dir.path(),
+        &["enterprise", "import", "f.csv", "--skip-invalid"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "--skip-invalid needs --rejects");
+    let out = smeproc(
+        dir.path(),
+        &[
+            "enterprise",
+            "import",
+            "f.csv",
+            "--skip-invalid",
+            "--rejects",
+            "rej.csv",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("imported 3 enterprise(s); rejected 1"));
+    let rejects = std::fs::read_to_string(dir.path().join("rej.csv")).unwrap();
+    assert!(
+        rejects.starts_with('\u{feff}'),
+        "BOM for spreadsheet programs"
+    );
+    assert!(
+        rejects.contains("坏企业") && rejects.contains("credit_code: must be 18 characters"),
+        "{rejects}"
+    );
+    assert_eq!(enterprises_in(dir.path()).len(), 3);
+}

@@ -1,0 +1,141 @@
+//! Reading the CSV files of CONTRACTS.md: UTF-8 (with or without BOM) or GB18030, a header row
+//! with the columns in any order, and problems reported by line and column. Files are read as a
+//! stream, one record at a time.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+/// Source encodings we accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Gb18030,
+}
+
+impl std::str::FromStr for Encoding {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "utf-8" | "utf8" => Ok(Encoding::Utf8),
+            "gb18030" | "gbk" | "gb2312" => Ok(Encoding::Gb18030),
+            other => Err(format!(
+                "unknown encoding {other:?}; expected utf-8 or gb18030"
+            )),
+        }
+    }
+}
+
+/// One problem in a file: 1-based line (the header is line 1), column name, reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.reason
+        )
+    }
+}
+
+/// A CSV reader over the decoded text (GB18030 is decoded to UTF-8 on the fly; a UTF-8 BOM is
+/// skipped).
+pub fn open(path: &Path, encoding: Encoding) -> std::io::Result<csv::Reader<Box<dyn Read>>> {
+    let file = std::fs::File::open(path)?;
+    let source: Box<dyn Read> = match encoding {
+        Encoding::Utf8 => Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(None)
+                .bom_override(true)
+                .utf8_passthru(true)
+                .strip_bom(true)
+                .build(std::io::BufReader::with_capacity(1 << 16, file)),
+        ),
+        Encoding::Gb18030 => Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding_rs::GB18030))
+                .build(std::io::BufReader::with_capacity(1 << 16, file)),
+        ),
+    };
+    Ok(csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(source))
+}
+
+/// Column positions by name, checked against the required and optional names.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    index: HashMap<String, usize>,
+}
+
+impl Columns {
+    /// Reads the header; unknown, duplicate and missing required columns are problems on line 1.
+    pub fn from_header(
+        headers: &csv::StringRecord,
+        required: &[&str],
+        optional: &[&str],
+    ) -> Result<Self, Vec<RowProblem>> {
+        let mut index = HashMap::new();
+        let mut problems = Vec::new();
+        let header_problem = |column: &str, reason: String| RowProblem {
+            line: 1,
+            column: column.to_string(),
+            reason,
+        };
+        for (i, name) in headers.iter().enumerate() {
+            let name = name.trim();
+            if !required.contains(&name) && !optional.contains(&name) {
+                problems.push(header_problem(name, "unknown column".into()));
+            } else if index.insert(name.to_string(), i).is_some() {
+                problems.push(header_problem(name, "column given twice".into()));
+            }
+        }
+        for name in required {
+            if !index.contains_key(*name) {
+                problems.push(header_problem(name, "required column missing".into()));
+            }
+        }
+        if problems.is_empty() {
+            Ok(Columns { index })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The value of `column` in `record`, `None` when the column is absent or the cell empty.
+    pub fn get<'r>(&self, record: &'r csv::StringRecord, column: &str) -> Option<&'r str> {
+        self.index
+            .get(column)
+            .and_then(|&i| record.get(i))
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// A CSV error (bad UTF-8, wrong number of fields) as a row problem.
+pub fn csv_problem(error: &csv::Error, fallback_line: u64) -> RowProblem {
+    let line = error.position().map_or(fallback_line, |p| p.line());
+    let reason = match error.kind() {
+        csv::ErrorKind::Utf8 { .. } => {
+            "not valid UTF-8 (use --encoding gb18030 for GB18030 files)".to_string()
+        }
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("{len} fields, but the header has {expected_len}")
+        }
+        _ => error.to_string(),
+    };
+    RowProblem {
+        line,
+        column: "*".into(),
+        reason,
+    }
+}
