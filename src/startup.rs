@@ -52,6 +52,9 @@ impl Application {
             settings.login_window_seconds,
         ));
         let shutdown = settings.shutdown_timeout_seconds;
+        let worker_count = workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+        // Each worker's share of the pool.
+        let blocking_threads = (settings.pool_size as usize).div_ceil(worker_count).max(2);
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
             pool: pool.clone(),
@@ -69,10 +72,11 @@ impl Application {
                 .default_service(web::to(api::system::not_found))
         })
         .shutdown_timeout(shutdown)
+        // Database work runs on each worker's blocking threads; more threads than pooled
+        // connections only queue on the pool and cost wake-ups (measured: docs/benchmarks.md).
+        .worker_max_blocking_threads(blocking_threads)
         .listen(listener)?;
-        if let Some(n) = workers {
-            server = server.workers(n.max(1));
-        }
+        server = server.workers(worker_count);
         Ok(Application {
             port,
             server: server.run(),
