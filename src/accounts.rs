@@ -95,11 +95,8 @@ fn valid_username(name: &str) -> bool {
 }
 
 /// Validates, hashes the password and stores the user. Nothing is written on any problem.
-pub fn create_user(
-    conn: &mut DbConnection,
-    clock: &dyn Clock,
-    req: &CreateUserRequest,
-) -> Result<UserView> {
+/// The checks on an account that need no database (lengths, username characters).
+pub fn account_problems(req: &CreateUserRequest) -> Vec<FieldProblem> {
     let mut problems = match req.validate() {
         Ok(()) => Vec::new(),
         Err(e) => validation_problems(&e),
@@ -110,6 +107,15 @@ pub fn create_user(
             "use lower-case letters, digits, '.', '_', '-' or '@' only",
         ));
     }
+    problems
+}
+
+pub fn create_user(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    req: &CreateUserRequest,
+) -> Result<UserView> {
+    let mut problems = account_problems(req);
     let role = match req.role.parse::<Role>() {
         Ok(r) => Some(r),
         Err(e) => {

@@ -322,27 +322,40 @@ pub struct SignupResponse {
     pub enterprise: EnterpriseView,
 }
 
-/// Creates the enterprise and its supplier account together, or neither.
+/// Creates the enterprise and its supplier account together, or neither. Problems with the
+/// account and with the enterprise are reported together.
 pub fn signup(
     conn: &mut DbConnection,
     clock: &dyn Clock,
     req: &SignupRequest,
 ) -> Result<SignupResponse> {
+    let account = CreateUserRequest {
+        username: req.username.clone(),
+        display_name: req.display_name.clone(),
+        role: "supplier".into(),
+        password: req.password.clone(),
+        agency_id: None,
+        enterprise_credit_code: None,
+    };
+    let account_problems = accounts::account_problems(&account);
     conn.transaction::<_, Error, _>(|conn| {
-        let e = check_new(conn, &req.enterprise, "enterprise.", clock.now_naive())?;
+        let e = match check_new(conn, &req.enterprise, "enterprise.", clock.now_naive()) {
+            Err(Error::Validation(mut problems)) => {
+                problems.splice(0..0, account_problems);
+                return Err(Error::Validation(problems));
+            }
+            Err(other) => return Err(other),
+            Ok(_) if !account_problems.is_empty() => {
+                return Err(Error::Validation(account_problems))
+            }
+            Ok(e) => e,
+        };
         insert(conn, &e)?;
-        let user = accounts::create_user(
-            conn,
-            clock,
-            &CreateUserRequest {
-                username: req.username.clone(),
-                display_name: req.display_name.clone(),
-                role: "supplier".into(),
-                password: req.password.clone(),
-                agency_id: None,
-                enterprise_credit_code: Some(e.credit_code.clone()),
-            },
-        )?;
+        let account = CreateUserRequest {
+            enterprise_credit_code: Some(e.credit_code.clone()),
+            ..account
+        };
+        let user = accounts::create_user(conn, clock, &account)?;
         Ok(SignupResponse {
             user,
             enterprise: EnterpriseView::new(e, true),

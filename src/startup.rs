@@ -52,7 +52,9 @@ impl Application {
             settings.login_window_seconds,
         ));
         let shutdown = settings.shutdown_timeout_seconds;
-        let worker_count = workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+        let worker_count = workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1);
         // Each worker's share of the pool.
         let blocking_threads = (settings.pool_size as usize).div_ceil(worker_count).max(2);
         let settings = Arc::new(settings);

@@ -99,12 +99,18 @@ async fn a_bad_signup_names_its_fields_and_writes_nothing() {
     let (_, admin) = app.user_with_token("admin").await;
     let users_before = count(&app, "/api/v1/users", &admin).await;
 
-    let mut body = signup_body("bad", "91653100000000019Q");
+    let mut body = signup_body("Bad Name", "91653100000000019Q");
+    body["password"] = json!("short");
     body["enterprise"]["revenue_wan"] = json!("12.345678");
     body["enterprise"]["industry"] = json!("construction");
     let res = app.post("/api/v1/auth/signup", None, &body).await;
     let fields = problem_fields(&problem(res, 422).await);
-    for f in ["enterprise.credit_code", "enterprise.revenue_wan"] {
+    for f in [
+        "username",
+        "password",
+        "enterprise.credit_code",
+        "enterprise.revenue_wan",
+    ] {
         assert!(fields.contains(&f.to_string()), "{f} not in {fields:?}");
     }
 
