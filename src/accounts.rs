@@ -201,13 +201,10 @@ pub fn create_user(
     Ok(user.into())
 }
 
-/// Disables a user (by id or username) and revokes every session it has.
-pub fn disable_user(conn: &mut DbConnection, clock: &dyn Clock, key: &str) -> Result<UserView> {
-    let user = match users::find_by_id(conn, key)? {
-        Some(u) => u,
-        None => users::find_by_username(conn, key)?
-            .ok_or_else(|| Error::NotFound(format!("no user {key:?}")))?,
-    };
+/// Disables a user and revokes every session it has.
+pub fn disable_user(conn: &mut DbConnection, clock: &dyn Clock, id: &str) -> Result<UserView> {
+    let user = users::find_by_id(conn, id)?
+        .ok_or_else(|| Error::NotFound(format!("no user with id {id}")))?;
     let now = clock.now_naive();
     conn.transaction::<_, Error, _>(|conn| {
         users::disable(conn, &user.id, now)?;

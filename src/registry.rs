@@ -141,54 +141,44 @@ fn classify(
     problems: &mut Vec<FieldProblem>,
 ) -> Option<Classified> {
     let field = |name: &str| format!("{prefix}{name}");
-    let mut fen = |name: &str, value: &Option<String>| -> Option<i64> {
+    let before = problems.len();
+    // 万元 text → yuan (classification) and fen (storage).
+    let mut money = |name: &str, value: &Option<String>| -> Option<(u64, i64)> {
         let text = value.as_deref()?;
-        match parse_wan(text) {
-            Ok(yuan) => i64::try_from(yuan)
-                .ok()
-                .and_then(|y| y.checked_mul(100))
-                .or_else(|| {
-                    problems.push(FieldProblem::new(field(name), "is too large"));
-                    None
-                }),
-            Err(message) => {
-                problems.push(FieldProblem::new(field(name), message));
-                None
-            }
+        let yuan = parse_wan(text)
+            .map_err(|m| problems.push(FieldProblem::new(field(name), m)))
+            .ok()?;
+        let fen = i64::try_from(yuan).ok().and_then(|y| y.checked_mul(100));
+        if fen.is_none() {
+            problems.push(FieldProblem::new(field(name), "is too large"));
         }
+        Some((yuan, fen?))
     };
-    let revenue_fen = fen("revenue_wan", &input.revenue_wan);
-    let assets_fen = fen("assets_wan", &input.assets_wan);
-    let relation = match input.large_firm_relation.as_deref() {
-        None => None,
-        Some(text) => match text.parse::<LargeFirmRelation>() {
-            Ok(r) => Some(r),
-            Err(e) => {
-                problems.push(FieldProblem::new(field("large_firm_relation"), e));
-                return None;
-            }
-        },
-    };
-    let Some(industry) = input.industry.as_deref() else {
+    let revenue = money("revenue_wan", &input.revenue_wan);
+    let assets = money("assets_wan", &input.assets_wan);
+    let relation = input.large_firm_relation.as_deref().and_then(|text| {
+        text.parse::<LargeFirmRelation>()
+            .map_err(|e| problems.push(FieldProblem::new(field("large_firm_relation"), e)))
+            .ok()
+    });
+    if input.industry.is_none() {
         problems.push(FieldProblem::new(field("industry"), "is required"));
-        return None;
-    };
+    }
+    let industry = input
+        .industry
+        .as_deref()
+        .filter(|_| problems.len() == before)?;
     let figures = SizeFigures {
         employees: input.employees,
-        revenue_yuan: revenue_fen.map(|f| f.unsigned_abs() / 100),
-        assets_yuan: assets_fen.map(|f| f.unsigned_abs() / 100),
+        revenue_yuan: revenue.map(|(yuan, _)| yuan),
+        assets_yuan: assets.map(|(yuan, _)| yuan),
     };
-    if (input.revenue_wan.is_some() && revenue_fen.is_none())
-        || (input.assets_wan.is_some() && assets_fen.is_none())
-    {
-        return None;
-    }
     match policy::size_standard().classify(industry, figures) {
         Ok(c) => Some(Classified {
             industry: industry.to_string(),
             employees: input.employees.and_then(|e| i64::try_from(e).ok()),
-            revenue_fen,
-            assets_fen,
+            revenue_fen: revenue.map(|(_, fen)| fen),
+            assets_fen: assets.map(|(_, fen)| fen),
             relation,
             computed: c.scale,
             effective: effective_scale(c.scale, relation),

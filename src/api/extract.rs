@@ -103,15 +103,7 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
         std::future::ready(
             serde_path_to_error::deserialize(de)
                 .map(Query)
-                .map_err(|e| {
-                    let path = e.path().to_string();
-                    let field = if path == "." {
-                        "query".to_string()
-                    } else {
-                        path
-                    };
-                    Error::field(field, e.into_inner().to_string())
-                }),
+                .map_err(|e| Error::Validation(vec![crate::wire::path_problem(e, "", "query")])),
         )
     }
 }

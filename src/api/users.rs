@@ -39,14 +39,7 @@ pub async fn disable(state: web::Data<AppState>, id: web::Path<String>) -> Resul
     let clock = state.clock.clone();
     let id = id.into_inner();
     let user = state
-        .db(move |conn| {
-            if users::find_by_id(conn, &id)?.is_none() {
-                return Err(crate::error::Error::NotFound(format!(
-                    "no user with id {id}"
-                )));
-            }
-            accounts::disable_user(conn, clock.as_ref(), &id)
-        })
+        .db(move |conn| accounts::disable_user(conn, clock.as_ref(), &id))
         .await?;
     Ok(HttpResponse::Ok().json(user))
 }

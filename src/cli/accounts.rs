@@ -266,7 +266,15 @@ pub fn user(settings: Settings, cmd: UserCommand) -> CliResult {
             }
         }
         UserCommand::Disable { user } => {
-            let u = accounts::disable_user(&mut conn, &SystemClock, &user).map_err(cli_error)?;
+            // By username, or by id.
+            let id = match users::find_by_username(&mut conn, &user)
+                .map_err(Error::from)
+                .map_err(cli_error)?
+            {
+                Some(found) => found.id,
+                None => user,
+            };
+            let u = accounts::disable_user(&mut conn, &SystemClock, &id).map_err(cli_error)?;
             println!("disabled user {} ({})", u.username, u.id);
         }
     }

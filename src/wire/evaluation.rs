@@ -6,7 +6,7 @@
 //! domain [`Bid`] at once, with strings borrowed from the buffer. JSON paths are only written
 //! out when a problem is found. So a 100 000-bid file costs little more than its own size.
 
-use super::{parse_json, FieldProblem, JsonProblem};
+use super::{parse_json, path_problem, strip_position, FieldProblem, JsonProblem};
 use crate::domain::evaluation::{
     self, Bid, Bidder, Category, Evaluation, Firm, Method, Outcome, Participant, Project, Weights,
 };
@@ -75,9 +75,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for AmountField<'a> {
     }
 }
 
-/// Body of `POST /api/v1/evaluate` and the file `smeproc evaluate` reads (documentation shape;
-/// the bids are read by [`parse`] one at a time).
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+/// Body of `POST /api/v1/evaluate` and the file `smeproc evaluate` reads. A documentation
+/// shape only: [`parse`] reads the envelope and then the bids one at a time.
+#[derive(Debug, utoipa::ToSchema)]
 pub struct EvaluateRequest {
     /// Policy profile id; default `xinjiang-2011`.
     #[schema(example = "xinjiang-2011")]
@@ -636,24 +636,12 @@ fn bids(
 /// Re-reads the bids with path tracking to name where a JSON type error is.
 fn bids_json_problem(raw: &RawValue, first: serde_json::Error) -> JsonProblem {
     let mut de = serde_json::Deserializer::from_str(raw.get());
-    let message = match serde_path_to_error::deserialize::<_, Vec<BidInput<'_>>>(&mut de) {
-        Err(e) => {
-            let path = e.path().to_string();
-            let message = e.into_inner().to_string();
-            let message = message
-                .rsplit_once(" at line ")
-                .map_or(message.as_str(), |(m, _)| m)
-                .to_string();
-            let field = if path == "." {
-                "bids".to_string()
-            } else {
-                format!("bids{path}")
-            };
-            return JsonProblem::Shape(FieldProblem::new(field, message));
-        }
-        Ok(_) => first.to_string(),
-    };
-    JsonProblem::Shape(FieldProblem::new("bids", message))
+    JsonProblem::Shape(
+        match serde_path_to_error::deserialize::<_, Vec<BidInput<'_>>>(&mut de) {
+            Err(e) => path_problem(e, "bids", "bids"),
+            Ok(_) => FieldProblem::new("bids", strip_position(&first.to_string())),
+        },
+    )
 }
 
 struct BidsState<'c, 'p> {

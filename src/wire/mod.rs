@@ -57,31 +57,43 @@ pub fn parse_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, J
                 });
             }
             let mut de = serde_json::Deserializer::from_slice(bytes);
-            match serde_path_to_error::deserialize::<_, T>(&mut de) {
-                Ok(value) => Ok(value),
-                Err(err) => {
-                    let path = err.path().to_string();
-                    let message = strip_position(&err.into_inner().to_string());
-                    // A missing field is reported at its parent: name the field itself.
-                    let missing = message
-                        .strip_prefix("missing field `")
-                        .and_then(|rest| rest.split_once('`'))
-                        .map(|(name, _)| name.to_string());
-                    let field = match (path.as_str(), missing) {
-                        (".", Some(name)) => name,
-                        (_, Some(name)) => format!("{path}.{name}"),
-                        (".", None) => "body".to_string(),
-                        (_, None) => path,
-                    };
-                    Err(JsonProblem::Shape(FieldProblem::new(field, message)))
-                }
-            }
+            serde_path_to_error::deserialize::<_, T>(&mut de)
+                .map_err(|err| JsonProblem::Shape(path_problem(err, "", "body")))
         }
     }
 }
 
+/// A typed-deserialization error as a problem named by its path: `prefix` goes before the path
+/// (`bids` for a slice read on its own), `whole` names the input when the path is empty. A
+/// missing field is reported at its parent by serde, so the field itself is named.
+pub fn path_problem<E: std::fmt::Display>(
+    err: serde_path_to_error::Error<E>,
+    prefix: &str,
+    whole: &str,
+) -> FieldProblem {
+    let path = err.path().to_string();
+    let message = strip_position(&err.into_inner().to_string());
+    let base = match (path.as_str(), prefix) {
+        (".", _) => prefix.to_string(),
+        (_, "") => path,
+        (p, _) if p.starts_with('[') => format!("{prefix}{p}"),
+        (p, _) => format!("{prefix}.{p}"),
+    };
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name.to_string());
+    let field = match (base.is_empty(), missing) {
+        (true, Some(name)) => name,
+        (false, Some(name)) => format!("{base}.{name}"),
+        (true, None) => whole.to_string(),
+        (false, None) => base,
+    };
+    FieldProblem::new(field, message)
+}
+
 /// serde_json appends " at line L column C"; the path already says where.
-fn strip_position(message: &str) -> String {
+pub fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),
