@@ -630,7 +630,7 @@ pub fn import(
     let columns = Columns::from_header(&headers, &IMPORT_REQUIRED, &IMPORT_OPTIONAL)
         .map_err(ImportError::Invalid)?;
     let now = clock.now_naive();
-    let result = conn.transaction::<_, ImportError, _>(|conn| {
+    conn.transaction::<_, ImportError, _>(|conn| {
         let mut outcome = ImportOutcome::default();
         let mut problems: Vec<RowProblem> = Vec::new();
         let mut seen: HashMap<String, u64> = HashMap::new();
@@ -661,8 +661,7 @@ pub fn import(
         } else {
             Err(ImportError::Invalid(problems))
         }
-    });
-    result
+    })
 }
 
 /// Why an import wrote nothing.
