@@ -103,6 +103,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Largest body `POST /api/v1/evaluate` accepts (the CLI has no cap).
     pub evaluate_max_bytes: usize,
+    /// Largest catalogue CSV `POST /api/v1/catalogue/import` accepts (spooled to a temporary
+    /// file, never held in memory).
+    pub upload_max_bytes: usize,
     /// Failed logins allowed per account within the window before it is locked for the window.
     pub login_max_failures: u32,
     /// Login attempts allowed per client address within the window.
@@ -132,6 +135,7 @@ impl Settings {
             token_ttl_minutes: env_number("SMEPROC_TOKEN_TTL_MINUTES", d.token_ttl_minutes)?.max(1),
             max_body_bytes: env_number("SMEPROC_MAX_BODY_BYTES", d.max_body_bytes)?,
             evaluate_max_bytes: env_number("SMEPROC_EVALUATE_MAX_BYTES", d.evaluate_max_bytes)?,
+            upload_max_bytes: env_number("SMEPROC_UPLOAD_MAX_BYTES", d.upload_max_bytes)?,
             login_max_failures: env_number("SMEPROC_LOGIN_MAX_FAILURES", d.login_max_failures)?
                 .max(1),
             login_max_per_address: env_number(
@@ -161,6 +165,7 @@ impl Settings {
             token_ttl_minutes: 480,
             max_body_bytes: 256 * 1024,
             evaluate_max_bytes: 4 * 1024 * 1024,
+            upload_max_bytes: 256 * 1024 * 1024,
             login_max_failures: 5,
             login_max_per_address: 30,
             login_window_seconds: 900,

@@ -27,7 +27,7 @@ impl std::str::FromStr for Encoding {
 }
 
 /// One problem in a file: 1-based line (the header is line 1), column name, reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct RowProblem {
     pub line: u64,
     pub column: String,
@@ -124,7 +124,7 @@ pub fn csv_problem(error: &csv::Error, fallback_line: u64) -> RowProblem {
     let line = error.position().map_or(fallback_line, |p| p.line());
     let reason = match error.kind() {
         csv::ErrorKind::Utf8 { .. } => {
-            "not valid UTF-8 (use --encoding gb18030 for GB18030 files)".to_string()
+            "not valid UTF-8 (for a GB18030 file give the encoding gb18030)".to_string()
         }
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
@@ -138,4 +138,44 @@ pub fn csv_problem(error: &csv::Error, fallback_line: u64) -> RowProblem {
         column: "*".into(),
         reason,
     }
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug)]
+pub enum ImportError {
+    /// Every problem found, by line and column.
+    Invalid(Vec<RowProblem>),
+    Failed(crate::error::Error),
+}
+
+impl From<diesel::result::Error> for ImportError {
+    fn from(e: diesel::result::Error) -> Self {
+        ImportError::Failed(e.into())
+    }
+}
+
+/// Writes refused rows as CSV (UTF-8 with BOM): the original columns and an `error` column.
+pub fn write_rejects(
+    out: impl std::io::Write,
+    headers: &csv::StringRecord,
+    rejected: &[(csv::StringRecord, Vec<RowProblem>)],
+) -> csv::Result<()> {
+    let mut out = out;
+    out.write_all("\u{feff}".as_bytes())?;
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header: Vec<&str> = headers.iter().collect();
+    header.push("error");
+    writer.write_record(&header)?;
+    for (record, problems) in rejected {
+        let error = problems
+            .iter()
+            .map(|p| format!("line {}, {}: {}", p.line, p.column, p.reason))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut row: Vec<&str> = record.iter().collect();
+        row.push(&error);
+        writer.write_record(&row)?;
+    }
+    writer.flush()?;
+    Ok(())
 }

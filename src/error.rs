@@ -26,9 +26,12 @@ pub enum Error {
     /// 400: something else about the request is unreadable (a path or query parameter).
     #[error("{0}")]
     BadRequest(String),
+    /// 422: rows of an uploaded CSV break rules; every bad row is named (line, column, reason).
+    #[error("{} bad row(s); nothing was imported", .0.len())]
+    InvalidRows(Vec<crate::csv_import::RowProblem>),
     /// 415
-    #[error("expected Content-Type: application/json")]
-    UnsupportedMediaType,
+    #[error("expected Content-Type: {0}")]
+    UnsupportedMediaType(&'static str),
     /// 413
     #[error("request body larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -79,7 +82,8 @@ impl Error {
             Error::Validation(_) => "validation_failed",
             Error::MalformedJson { .. } => "malformed_json",
             Error::BadRequest(_) => "bad_request",
-            Error::UnsupportedMediaType => "unsupported_media_type",
+            Error::UnsupportedMediaType(_) => "unsupported_media_type",
+            Error::InvalidRows(_) => "invalid_rows",
             Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::Unauthorized(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
@@ -97,7 +101,8 @@ impl Error {
             Error::Validation(_) => "Invalid input",
             Error::MalformedJson { .. } => "Malformed JSON",
             Error::BadRequest(_) => "Bad request",
-            Error::UnsupportedMediaType => "Unsupported media type",
+            Error::UnsupportedMediaType(_) => "Unsupported media type",
+            Error::InvalidRows(_) => "Invalid rows",
             Error::PayloadTooLarge { .. } => "Payload too large",
             Error::Unauthorized(_) => "Authentication required",
             Error::Forbidden(_) => "Forbidden",
@@ -139,6 +144,9 @@ pub struct Problem {
     /// For validation problems: every bad field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldProblem>>,
+    /// For CSV uploads: every bad row (1-based line, the header is line 1), column and reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<Vec<crate::csv_import::RowProblem>>,
 }
 
 impl ResponseError for Error {
@@ -146,7 +154,8 @@ impl ResponseError for Error {
         match self {
             Error::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::MalformedJson { .. } | Error::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::InvalidRows(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -172,6 +181,10 @@ impl ResponseError for Error {
             code: self.code().to_string(),
             errors: match self {
                 Error::Validation(problems) => Some(problems.clone()),
+                _ => None,
+            },
+            rows: match self {
+                Error::InvalidRows(rows) => Some(rows.clone()),
                 _ => None,
             },
         };

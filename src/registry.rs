@@ -4,6 +4,7 @@
 
 use crate::accounts::{self, CreateUserRequest, UserView};
 use crate::clock::Clock;
+pub use crate::csv_import::ImportError;
 use crate::db::enterprises::{self as repo, Declaration, Enterprise};
 use crate::db::{self, DbConnection};
 use crate::domain::classify::SizeFigures;
@@ -662,20 +663,6 @@ pub fn import(
             Err(ImportError::Invalid(problems))
         }
     })
-}
-
-/// Why an import wrote nothing.
-#[derive(Debug)]
-pub enum ImportError {
-    /// Every problem found, by line and column.
-    Invalid(Vec<crate::csv_import::RowProblem>),
-    Failed(Error),
-}
-
-impl From<diesel::result::Error> for ImportError {
-    fn from(e: diesel::result::Error) -> Self {
-        ImportError::Failed(e.into())
-    }
 }
 
 /// Checks and inserts one row; returns its problems (nothing inserted when there are any).

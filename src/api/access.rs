@@ -65,6 +65,8 @@ const fn route(method: &'static str, path: &'static str, access: Access) -> Rout
 }
 
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
+/// Suppliers (their own enterprise's records) and admins (anyone's).
+const SUPPLIERS: Access = Access::Roles(&[Role::Admin, Role::Supplier]);
 const STAFF: Access = Access::Roles(&[Role::Admin, Role::Agency, Role::Auditor]);
 
 /// Every route the service answers.
@@ -101,6 +103,15 @@ pub const ROUTES: &[RouteSpec] = &[
         "/api/v1/declarations/{id}/review",
         Access::Roles(&[Role::Admin, Role::Agency]),
     ),
+    route("GET", "/api/v1/products", Access::Public),
+    route("POST", "/api/v1/products", SUPPLIERS),
+    route("GET", "/api/v1/products/{id}", Access::Public),
+    route("PATCH", "/api/v1/products/{id}", SUPPLIERS),
+    route("GET", "/api/v1/products/{id}/prices", Access::Public),
+    route("GET", "/api/v1/market-prices", Access::Public),
+    route("GET", "/api/v1/categories", Access::Public),
+    route("POST", "/api/v1/catalogue/import", SUPPLIERS),
+    route("GET", "/api/v1/catalogue/export", SUPPLIERS),
     route("GET", "/api/v1/policies", Access::Public),
     route("GET", "/api/v1/policies/{id}", Access::Public),
     route("POST", "/api/v1/classify", Access::Public),

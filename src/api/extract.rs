@@ -25,7 +25,7 @@ where
             && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
     });
     if !is_json {
-        return Err(Error::UnsupportedMediaType);
+        return Err(Error::UnsupportedMediaType("application/json"));
     }
     let limit = req.app_data::<BodyLimit>().map_or(256 * 1024, |l| l.0);
     let declared = req

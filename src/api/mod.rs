@@ -3,6 +3,7 @@
 //! `web::block` via [`AppState::db`]), map to a response.
 
 pub mod access;
+pub mod catalogue;
 pub mod engine;
 pub mod enterprises;
 pub mod extract;
@@ -56,7 +57,7 @@ fn at(path: &str) -> actix_web::Resource {
 
 /// Registers every route of [`access::ROUTES`] (the access test fails if one is missing).
 pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
-    use actix_web::web::{get, post};
+    use actix_web::web::{get, patch, post};
     let limit = extract::BodyLimit(settings.max_body_bytes);
     cfg.app_data(limit)
         .app_data(
@@ -97,6 +98,21 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
                         .route(post().to(enterprises::declare)),
                 )
                 .service(at("/declarations/{id}/review").route(post().to(enterprises::review)))
+                .service(
+                    at("/products")
+                        .route(get().to(catalogue::search))
+                        .route(post().to(catalogue::create)),
+                )
+                .service(
+                    at("/products/{id}")
+                        .route(get().to(catalogue::show))
+                        .route(patch().to(catalogue::update)),
+                )
+                .service(at("/products/{id}/prices").route(get().to(catalogue::prices)))
+                .service(at("/market-prices").route(get().to(catalogue::market_prices)))
+                .service(at("/categories").route(get().to(catalogue::categories)))
+                .service(at("/catalogue/import").route(post().to(catalogue::import)))
+                .service(at("/catalogue/export").route(get().to(catalogue::export)))
                 .service(at("/policies").route(get().to(engine::list_policies)))
                 .service(at("/policies/{id}").route(get().to(engine::show_policy)))
                 .service(at("/classify").route(post().to(engine::classify)))

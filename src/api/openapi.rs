@@ -34,6 +34,15 @@ use utoipa::{Modify, OpenApi};
         super::enterprises::declarations,
         super::enterprises::declare,
         super::enterprises::review,
+        super::catalogue::create,
+        super::catalogue::search,
+        super::catalogue::show,
+        super::catalogue::update,
+        super::catalogue::prices,
+        super::catalogue::market_prices,
+        super::catalogue::categories,
+        super::catalogue::import,
+        super::catalogue::export,
         super::engine::list_policies,
         super::engine::show_policy,
         super::engine::classify,
@@ -47,6 +56,7 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "Accounts (admins)"),
         (name = "orgs", description = "Agencies (采购人/代理机构) and departments (预算单位)"),
         (name = "registry", description = "Enterprises (企业) and SME declaration letters (中小企业声明函)"),
+        (name = "catalogue", description = "The SME catalogue (中小企业商品行情库): products, search, market prices, CSV"),
         (name = "rules", description = "Policy profiles, classification (划型) and evaluation (评标)"),
     )
 )]

@@ -126,28 +126,10 @@ pub fn enterprise(settings: Settings, cmd: EnterpriseCommand) -> CliResult {
         Err(ImportError::Failed(e)) => return Err(cli_error(e)),
     };
     if let Some(path) = rejects {
-        let mut out =
+        let headers = reader.headers().cloned().unwrap_or_default();
+        let out =
             std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-        std::io::Write::write_all(&mut out, "\u{feff}".as_bytes()).context("writing rejects")?;
-        let mut writer = csv::Writer::from_writer(out);
-        let mut header: Vec<String> = reader
-            .headers()
-            .map(|h| h.iter().map(String::from).collect())
-            .unwrap_or_default();
-        header.push("error".into());
-        writer.write_record(&header).context("writing rejects")?;
-        for (record, problems) in &outcome.rejected {
-            let mut row: Vec<String> = record.iter().map(String::from).collect();
-            row.push(
-                problems
-                    .iter()
-                    .map(|p| format!("{}: {}", p.column, p.reason))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            );
-            writer.write_record(&row).context("writing rejects")?;
-        }
-        writer.flush().context("writing rejects")?;
+        csv_import::write_rejects(out, &headers, &outcome.rejected).context("writing rejects")?;
     }
     println!(
         "imported {} enterprise(s); rejected {}",
@@ -157,7 +139,7 @@ pub fn enterprise(settings: Settings, cmd: EnterpriseCommand) -> CliResult {
     Ok(())
 }
 
-fn connect(settings: &Settings) -> Result<connection::DbConnection, CliError> {
+pub(super) fn connect(settings: &Settings) -> Result<connection::DbConnection, CliError> {
     let mut conn = connection::establish(&settings.database).map_err(|e| {
         CliError::Other(anyhow::anyhow!(
             "cannot open the database {}: {e}",
@@ -169,7 +151,7 @@ fn connect(settings: &Settings) -> Result<connection::DbConnection, CliError> {
 }
 
 /// The service error as the CLI reports it: fixable input → exit 2.
-fn cli_error(e: Error) -> CliError {
+pub(super) fn cli_error(e: Error) -> CliError {
     match e {
         Error::Validation(problems) => CliError::Invalid(
             problems

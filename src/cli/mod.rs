@@ -2,6 +2,7 @@
 //! Exit codes for every command: 0 done, 2 invalid input (nothing written), 1 anything else.
 
 mod accounts;
+mod catalogue;
 mod engine;
 
 use crate::config::{DatabaseUrl, LogFormat, Settings};
@@ -60,6 +61,9 @@ pub enum Command {
     /// Register enterprises in bulk (CSV of CONTRACTS.md).
     #[command(subcommand)]
     Enterprise(accounts::EnterpriseCommand),
+    /// The SME catalogue (中小企业商品行情库): import and export products (CSV of CONTRACTS.md).
+    #[command(subcommand)]
+    Catalogue(catalogue::CatalogueCommand),
     /// Show the policy profiles.
     #[command(subcommand)]
     Policy(engine::PolicyCommand),
@@ -128,6 +132,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Enterprise(cmd) => {
             settings(&cli.global).and_then(|s| accounts::enterprise(s, cmd))
         }
+        Command::Catalogue(cmd) => settings(&cli.global).and_then(|s| catalogue::catalogue(s, cmd)),
         Command::Policy(cmd) => engine::policy(cmd),
         Command::Classify(args) => engine::classify(args),
         Command::Evaluate(args) => engine::evaluate(args),

@@ -18,7 +18,8 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migration
 
 /// Foreign keys on, WAL, and waiting (not failing) when another writer holds the lock.
 const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                              PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+                              PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                              PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;";
 
 /// Opens connections for the backend the URL names; never guesses.
 #[derive(Debug, Clone)]

@@ -68,6 +68,12 @@ pub fn find_by_credit_code(conn: &mut DbConnection, code: &str) -> QueryResult<O
         .optional()
 }
 
+pub fn find_many(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<Vec<Enterprise>> {
+    enterprises::table
+        .filter(enterprises::id.eq_any(ids))
+        .load(conn)
+}
+
 /// A page in credit-code order (keyset: `after` is the last code of the previous page).
 pub fn list(
     conn: &mut DbConnection,

@@ -77,6 +77,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    products (id) {
+        id -> BigInt,
+        supplier_id -> Text,
+        sku -> Text,
+        name -> Text,
+        category_code -> Text,
+        spec -> Text,
+        unit -> Text,
+        price_fen -> BigInt,
+        manufacturer_id -> Nullable<Text>,
+        region -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    price_history (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        price_fen -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (agency_id));
 diesel::joinable!(users -> enterprises (enterprise_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -87,5 +114,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     enterprises,
     declarations,
     users,
-    sessions
+    sessions,
+    products,
+    price_history
 );
+diesel::joinable!(price_history -> products (product_id));

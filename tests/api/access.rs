@@ -36,6 +36,22 @@ async fn every_route_admits_exactly_its_roles() {
     let declaration = smeproc::registry::declare(&mut conn, &app.clock, &enterprise, &letter)
         .unwrap()
         .id;
+    let product: smeproc::catalogue::ProductInput = serde_json::from_value(json!({
+        "sku": "ACCESS-1", "name": "激光打印机", "category_code": "A020201", "unit": "台",
+        "price": "1200.00"
+    }))
+    .unwrap();
+    let product = smeproc::catalogue::create(
+        &mut conn,
+        &app.clock,
+        smeproc::catalogue::Actor::Supplier {
+            enterprise_id: &enterprise,
+        },
+        &product,
+    )
+    .unwrap()
+    .id
+    .to_string();
     drop(conn);
     let mut checked = 0;
     for route in ROUTES {
@@ -43,6 +59,7 @@ async fn every_route_admits_exactly_its_roles() {
             p if p.contains("/users/") => target.as_str(),
             p if p.contains("/enterprises/") => enterprise.as_str(),
             p if p.contains("/declarations/") => declaration.as_str(),
+            p if p.contains("/products/") => product.as_str(),
             _ => "xinjiang-2011",
         };
         let path = route.path.replace("{id}", id);

@@ -9,6 +9,7 @@ mod helpers;
 
 mod access;
 mod auth;
+mod catalogue;
 mod engine;
 mod errors;
 mod registry;

@@ -1,0 +1,4 @@
+DROP TABLE price_history;
+DROP FUNCTION price_history_append_only();
+DROP TABLE products;
+DROP FUNCTION products_record_price();

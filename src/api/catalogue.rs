@@ -1,0 +1,302 @@
+//! The SME catalogue over HTTP: products, search, price history, market prices, CSV upload and
+//! download.
+
+use super::access::{AuthUser, Caller};
+use super::extract::{Json, Query};
+use super::AppState;
+use crate::catalogue::{
+    self, Actor, ImportSummary, MarketPrices, MarketQuery, PriceHistory, ProductInput, ProductPage,
+    ProductPatch, ProductView, SearchParams,
+};
+use crate::csv_import::{self, Encoding, ImportError, RowProblem};
+use crate::domain::role::Role;
+use crate::error::{Error, Result};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+
+/// The caller as a catalogue actor: admins act for anyone, suppliers for their enterprise.
+fn actor(user: &AuthUser) -> Result<Actor<'_>> {
+    match (user.role, user.user.enterprise_id.as_deref()) {
+        (Role::Admin, _) => Ok(Actor::Admin),
+        (Role::Supplier, Some(enterprise_id)) => Ok(Actor::Supplier { enterprise_id }),
+        _ => Err(Error::Forbidden(
+            "only admins and suppliers with an enterprise manage products".into(),
+        )),
+    }
+}
+
+fn product_id(text: &str) -> Result<i64> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| Error::NotFound(format!("no product with id {text}")))
+}
+
+/// Lists a product (a supplier: its own; an admin: any supplier's, by `supplier_credit_code`).
+#[utoipa::path(post, path = "/api/v1/products", tag = "catalogue", security(("bearer" = [])),
+    request_body = ProductInput, responses((status = 201, body = ProductView),
+    (status = 403, description = "another supplier's enterprise", body = crate::error::Problem),
+    (status = 409, description = "sku already listed by this supplier", body = crate::error::Problem),
+    (status = 422, body = crate::error::Problem)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<ProductInput>,
+) -> Result<HttpResponse> {
+    let user = caller.user()?.clone();
+    let clock = state.clock.clone();
+    let view = state
+        .db(move |conn| catalogue::create(conn, clock.as_ref(), actor(&user)?, &body.0))
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// The public catalogue search: keywords that work for Chinese, filters, keyset pages.
+#[utoipa::path(get, path = "/api/v1/products", tag = "catalogue", params(SearchParams),
+    responses((status = 200, body = ProductPage), (status = 422, body = crate::error::Problem)))]
+pub async fn search(
+    state: web::Data<AppState>,
+    query: Query<SearchParams>,
+) -> Result<HttpResponse> {
+    let page = state
+        .db(move |conn| catalogue::search(conn, &query.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalogue",
+    params(("id" = i64, Path, description = "product id")),
+    responses((status = 200, body = ProductView), (status = 404, body = crate::error::Problem)))]
+pub async fn show(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse> {
+    let id = product_id(&id)?;
+    let view = state.db(move |conn| catalogue::show(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Changes a product (its own supplier or an admin); a new price appends to its history.
+#[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "catalogue", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "product id")), request_body = ProductPatch,
+    responses((status = 200, body = ProductView),
+    (status = 403, description = "another supplier's product", body = crate::error::Problem),
+    (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: Json<ProductPatch>,
+) -> Result<HttpResponse> {
+    let id = product_id(&id)?;
+    let user = caller.user()?.clone();
+    let clock = state.clock.clone();
+    let view = state
+        .db(move |conn| catalogue::update(conn, clock.as_ref(), actor(&user)?, id, &body.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Every price the product has had, oldest first (append-only).
+#[utoipa::path(get, path = "/api/v1/products/{id}/prices", tag = "catalogue",
+    params(("id" = i64, Path, description = "product id")),
+    responses((status = 200, body = PriceHistory), (status = 404, body = crate::error::Problem)))]
+pub async fn prices(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse> {
+    let id = product_id(&id)?;
+    let history = state.db(move |conn| catalogue::history(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(history))
+}
+
+/// 行情: count, min, quartiles and max of current prices and of the prices recorded in the window.
+#[utoipa::path(get, path = "/api/v1/market-prices", tag = "catalogue", params(MarketQuery),
+    responses((status = 200, body = MarketPrices), (status = 422, body = crate::error::Problem)))]
+pub async fn market_prices(
+    state: web::Data<AppState>,
+    query: Query<MarketQuery>,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let answer = state
+        .db(move |conn| catalogue::market_prices(conn, clock.as_ref(), &query.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Category {
+    pub code: &'static str,
+    pub name_zh: &'static str,
+    pub name_en: &'static str,
+}
+
+/// The top levels of the 政府采购品目分类目录 (codes below them are checked for shape).
+#[utoipa::path(get, path = "/api/v1/categories", tag = "catalogue",
+    responses((status = 200, body = Vec<Category>)))]
+pub async fn categories() -> HttpResponse {
+    let list: Vec<Category> = crate::domain::category::TOP_LEVELS
+        .iter()
+        .map(|&(code, name_zh, name_en)| Category {
+            code,
+            name_zh,
+            name_en,
+        })
+        .collect();
+    HttpResponse::Ok().json(list)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ImportQuery {
+    /// utf-8 (default; with or without BOM) or gb18030.
+    pub encoding: Option<String>,
+    /// Import the good rows and return the bad ones instead of refusing the file.
+    pub skip_invalid: Option<bool>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportResponse {
+    pub summary: ImportSummary,
+    /// With `skip_invalid`: the refused rows' problems.
+    pub rejected: Vec<RowProblem>,
+}
+
+/// Uploads a catalogue CSV (CONTRACTS.md; `Content-Type: text/csv`). All or nothing: any bad
+/// row → 422 naming every bad row, nothing written. A supplier's rows must all be its own.
+#[utoipa::path(post, path = "/api/v1/catalogue/import", tag = "catalogue", security(("bearer" = [])),
+    params(ImportQuery), request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportResponse),
+    (status = 413, body = crate::error::Problem), (status = 415, body = crate::error::Problem),
+    (status = 422, description = "bad rows: `rows` lists line, column, reason", body = crate::error::Problem)))]
+pub async fn import(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    query: Query<ImportQuery>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse> {
+    let user = caller.user()?.clone();
+    actor(&user)?;
+    let is_csv =
+        req.mime_type().ok().flatten().is_some_and(|m| {
+            m.type_() == actix_web::mime::TEXT && m.subtype() == actix_web::mime::CSV
+        });
+    if !is_csv {
+        return Err(Error::UnsupportedMediaType("text/csv"));
+    }
+    let encoding: Encoding = query
+        .0
+        .encoding
+        .as_deref()
+        .unwrap_or("utf-8")
+        .parse()
+        .map_err(|e: String| Error::field("encoding", e))?;
+    let skip_invalid = query.0.skip_invalid.unwrap_or(false);
+    // Spool the body to a temporary file: memory stays flat whatever the upload's size.
+    let limit = state.settings.upload_max_bytes;
+    let mut spool = tempfile::NamedTempFile::new()
+        .map_err(|e| Error::Internal(anyhow::anyhow!("creating the upload spool: {e}")))?;
+    let mut size = 0usize;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| Error::BadRequest(format!("reading the body: {e}")))?;
+        size += chunk.len();
+        if size > limit {
+            return Err(Error::PayloadTooLarge { limit });
+        }
+        spool
+            .write_all(&chunk)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("writing the upload spool: {e}")))?;
+    }
+    let clock = state.clock.clone();
+    let outcome = state
+        .db(move |conn| {
+            let mut reader = csv_import::open(spool.path(), encoding)
+                .map_err(|e| Error::Internal(anyhow::anyhow!("reading the upload spool: {e}")))?;
+            let result = catalogue::import(
+                conn,
+                clock.as_ref(),
+                actor(&user)?,
+                &mut reader,
+                skip_invalid,
+                &mut |_, _| {},
+            );
+            match result {
+                Ok(outcome) => Ok(outcome),
+                Err(ImportError::Invalid(rows)) => Err(Error::InvalidRows(rows)),
+                Err(ImportError::Failed(e)) => Err(e),
+            }
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ImportResponse {
+        summary: outcome.summary,
+        rejected: outcome
+            .rejected
+            .into_iter()
+            .flat_map(|(_, problems)| problems)
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ExportQuery {
+    /// Admins: only this supplier's products (credit code). Suppliers always get their own.
+    pub supplier: Option<String>,
+}
+
+/// Downloads the catalogue CSV (UTF-8 with BOM, the import's columns): a supplier its own
+/// products, an admin all or one supplier's. Written to a temporary file and streamed.
+#[utoipa::path(get, path = "/api/v1/catalogue/export", tag = "catalogue", security(("bearer" = [])),
+    params(ExportQuery), responses((status = 200, content_type = "text/csv", body = String)))]
+pub async fn export(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<ExportQuery>,
+) -> Result<HttpResponse> {
+    let user = caller.user()?.clone();
+    let file = state
+        .db(move |conn| {
+            let supplier_id = match (actor(&user)?, query.0.supplier.as_deref()) {
+                (Actor::Supplier { enterprise_id }, _) => Some(enterprise_id.to_string()),
+                (Actor::Admin, None) => None,
+                (Actor::Admin, Some(code)) => Some(
+                    crate::db::enterprises::find_by_credit_code(conn, code.trim())?
+                        .ok_or_else(|| {
+                            Error::field("supplier", format!("{code} is not registered"))
+                        })?
+                        .id,
+                ),
+            };
+            let mut file = tempfile::tempfile()
+                .map_err(|e| Error::Internal(anyhow::anyhow!("creating the export: {e}")))?;
+            {
+                let mut out = std::io::BufWriter::new(&mut file);
+                catalogue::export(conn, supplier_id.as_deref(), &mut out)?;
+                out.flush()
+                    .map_err(|e| Error::Internal(anyhow::anyhow!("writing the export: {e}")))?;
+            }
+            std::io::Seek::rewind(&mut file)
+                .map_err(|e| Error::Internal(anyhow::anyhow!("reading the export: {e}")))?;
+            Ok(file)
+        })
+        .await?;
+    // Stream the file back in 64 KiB chunks, each read on the blocking pool.
+    let stream = futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let read = web::block(move || {
+            let mut buf = vec![0u8; 64 * 1024];
+            let n = std::io::Read::read(&mut file, &mut buf)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((buf, file))
+        })
+        .await;
+        match read {
+            Ok(Ok((buf, _))) if buf.is_empty() => None,
+            Ok(Ok((buf, file))) => Some((Ok(web::Bytes::from(buf)), Some(file))),
+            Ok(Err(e)) => Some((Err(Error::Internal(anyhow::anyhow!(e))), None)),
+            Err(e) => Some((Err(Error::from(e)), None)),
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"catalogue.csv\"",
+        ))
+        .streaming(stream))
+}
