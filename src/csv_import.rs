@@ -124,7 +124,7 @@ pub fn csv_problem(error: &csv::Error, fallback_line: u64) -> RowProblem {
     let line = error.position().map_or(fallback_line, |p| p.line());
     let reason = match error.kind() {
         csv::ErrorKind::Utf8 { .. } => {
-            "not valid UTF-8 (for a GB18030 file give the encoding gb18030)".to_string()
+            "not valid UTF-8 (a GB18030 file: --encoding gb18030 on the command line, ?encoding=gb18030 over HTTP)".to_string()
         }
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..

@@ -1,7 +1,7 @@
 //! Products of the SME catalogue and their price history. The history is written by the
 //! database (triggers on `products`), never by this code, and cannot be changed.
 
-use super::schema::{enterprises, price_history, products};
+use super::schema::{enterprises, price_history, products, products_fts};
 use super::DbConnection;
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
@@ -226,19 +226,8 @@ macro_rules! apply_filter {
         let mut query = $query;
         for term in &filter.terms {
             let pattern = format!("%{}%", like_literal(term));
-            query = if sqlite && term.chars().count() >= 3 && !term.contains(['%', '_']) {
-                // FTS5 trigram: the index yields the rows holding every trigram of the term, and
-                // SQLite re-checks the LIKE on the text.
-                let pattern = format!("%{term}%");
-                query.filter(
-                    sql::<Bool>("products.id IN (SELECT rowid FROM products_fts WHERE name LIKE ")
-                        .bind::<Text, _>(pattern.clone())
-                        .sql(" UNION ALL SELECT rowid FROM products_fts WHERE spec LIKE ")
-                        .bind::<Text, _>(pattern)
-                        .sql(")"),
-                )
-            } else if sqlite {
-                // Shorter than a trigram: a scan.
+            query = if sqlite {
+                // The exact test; the trigram index only narrows the candidates (see `fts_match`).
                 query.filter(
                     sql::<Bool>("(products.name LIKE ")
                         .bind::<Text, _>(pattern.clone())
@@ -267,8 +256,8 @@ macro_rules! apply_filter {
                 query = query.filter(products::region.lt(to.clone()));
             }
         }
-        if let Some(id) = &filter.supplier_id {
-            query = query.filter(products::supplier_id.eq(id.clone()));
+        if let Some(supplier) = &filter.supplier_id {
+            query = query.filter(products::supplier_id.eq(supplier.clone()));
         }
         if !filter.supplier_scales.is_empty() {
             query = query.filter(
@@ -304,8 +293,35 @@ macro_rules! apply_filter {
     }};
 }
 
+/// An FTS5 MATCH expression that every row containing all the terms satisfies: the AND of
+/// the trigrams of each term of 3+ characters (`detail=none` cannot match phrases, and the
+/// exact LIKE test follows anyway). `None` when no term is long enough to use the index.
+fn fts_match(terms: &[String]) -> Option<String> {
+    let mut grams: Vec<String> = Vec::new();
+    for term in terms {
+        let chars: Vec<char> = term.chars().collect();
+        for window in chars.windows(3) {
+            let gram: String = window.iter().collect();
+            let quoted = format!("\"{}\"", gram.replace('"', "\"\""));
+            if !grams.contains(&quoted) {
+                grams.push(quoted);
+            }
+        }
+    }
+    (!grams.is_empty()).then(|| grams.join(" AND "))
+}
+
+/// The filtered products; on SQLite the keyword terms are narrowed by the trigram index first.
 fn filtered<'a>(filter: &'a Filter, sqlite: bool) -> BoxedProducts<'a> {
-    apply_filter!(products::table.into_boxed(), filter, sqlite)
+    let query = apply_filter!(products::table.into_boxed(), filter, sqlite);
+    match fts_match(&filter.terms).filter(|_| sqlite) {
+        Some(expr) => query.filter(
+            sql::<Bool>("products.id IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ")
+                .bind::<Text, _>(expr)
+                .sql(")"),
+        ),
+        None => query,
+    }
 }
 
 /// One page of search results in `sort` order after `after` (keyset: no OFFSET, so a deep
@@ -318,6 +334,27 @@ pub fn search(
     limit: i64,
 ) -> QueryResult<Vec<Product>> {
     let sqlite = matches!(conn, DbConnection::Sqlite(_));
+    if let (true, Sort::Newest, Some(expr)) = (sqlite, sort, fts_match(&filter.terms)) {
+        // Newest first with keywords on SQLite: walk the index in rowid order and stop at the
+        // page's end, instead of collecting every match (a common word matches 10 % of a
+        // million products).
+        let mut query = apply_filter!(
+            products::table
+                .inner_join(products_fts::table.on(products_fts::rowid.eq(products::id)))
+                .select(Product::as_select())
+                .into_boxed(),
+            filter,
+            sqlite
+        )
+        .filter(sql::<Bool>("products_fts MATCH ").bind::<Text, _>(expr));
+        if let Some(After::Id(last)) = after {
+            query = query.filter(products_fts::rowid.lt(*last));
+        }
+        return query
+            .order(products_fts::rowid.desc())
+            .limit(limit)
+            .load(conn);
+    }
     let mut query = filtered(filter, sqlite);
     use products::{id, name, price_fen};
     query = match (sort, after) {

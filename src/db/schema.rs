@@ -116,6 +116,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
     products,
-    price_history
+    price_history,
+    products_fts
 );
 diesel::joinable!(price_history -> products (product_id));
+
+// SQLite only: the FTS5 trigram index over products (rowid = products.id); see db/products.rs.
+diesel::table! {
+    products_fts (rowid) {
+        rowid -> BigInt,
+    }
+}

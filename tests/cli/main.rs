@@ -390,3 +390,68 @@ fn skip_invalid_imports_the_good_rows_and_writes_the_rejects() {
     );
     assert_eq!(enterprises_in(dir.path()).len(), 3);
 }
+
+#[test]
+fn catalogue_import_and_export_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("firms.csv"), enterprise_csv("653101", 2)).unwrap();
+    let out = smeproc(dir.path(), &["enterprise", "import", "firms.csv"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (a, b) = (code("653101", 0), code("653101", 1));
+    let good = format!(
+        "supplier_credit_code,sku,name,category_code,unit,price,manufacturer_credit_code\n\
+         {a},1,激光打印机,A020201,台,1500.00,{b}\n\
+         {a},2,复印纸,A090101,箱,150,\n\
+         {b},1,办公椅,A050102,把,300.5,\n"
+    );
+    // Line 3: a price with three decimals; line 4: an unregistered manufacturer.
+    let bad = good
+        .replace("150,", "150.123,")
+        .replace("300.5,\n", &format!("300.5,{}\n", code("653101", 9)));
+    std::fs::write(dir.path().join("bad.csv"), &bad).unwrap();
+    let out = smeproc(dir.path(), &["catalogue", "import", "bad.csv"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("line 3, column price"), "{stderr}");
+    assert!(
+        stderr.contains("line 4, column manufacturer_credit_code"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was imported"));
+    assert!(text(&out.stdout).is_empty());
+
+    std::fs::write(dir.path().join("good.csv"), &good).unwrap();
+    let out = smeproc(dir.path(), &["catalogue", "import", "good.csv"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("3 row(s): 3 inserted"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        !text(&out.stderr).contains('%'),
+        "no progress bar when stderr is not a terminal"
+    );
+    let out = smeproc(
+        dir.path(),
+        &["catalogue", "export", "--output", "out.csv"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let exported = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
+    assert!(exported.starts_with('\u{feff}'));
+    assert!(exported.contains(&format!(
+        "{a},1,激光打印机,A020201,,台,1500.00,{b},653101,CNY"
+    )));
+    assert!(exported.contains("300.50"));
+    // Re-imported: nothing changes.
+    let out = smeproc(dir.path(), &["catalogue", "import", "out.csv"], None);
+    assert!(
+        text(&out.stdout).contains("3 unchanged"),
+        "{}",
+        text(&out.stdout)
+    );
+    // To standard output, one supplier's products.
+    let out = smeproc(dir.path(), &["catalogue", "export", "--supplier", &b], None);
+    assert_eq!(text(&out.stdout).lines().count(), 2);
+}
