@@ -1101,6 +1101,10 @@ pub fn import(
         state.flush(conn, &mut batch).map_err(ImportError::Failed)?;
         // One statement for every new product: FTS5 builds its segments in memory.
         repo::index_for_search(conn, state.max_id_before)?;
+        let summary = &state.outcome.summary;
+        if summary.inserted + summary.updated >= 10_000 {
+            repo::refresh_statistics(conn)?;
+        }
         progress(state.outcome.summary.rows, u64::MAX);
         if state.problems.is_empty() {
             Ok(state.outcome)

@@ -91,6 +91,16 @@ pub fn index_for_search(conn: &mut DbConnection, after_id: i64) -> QueryResult<(
     Ok(())
 }
 
+/// After a bulk load: fresh planner statistics on PostgreSQL (without them a keyword search
+/// on a just-loaded catalogue chose a bitmap scan of every match: 360 ms instead of 0.2 ms).
+/// SQLite's plans do not depend on statistics here.
+pub fn refresh_statistics(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Postgresql(c) = conn {
+        diesel::sql_query("ANALYZE products, price_history").execute(c)?;
+    }
+    Ok(())
+}
+
 /// Replaces a product's values (`old` as read before, to update the SQLite search index).
 pub fn update(conn: &mut DbConnection, old: &Product, row: &ProductRow) -> QueryResult<usize> {
     let n = diesel::update(products::table.find(old.id))
@@ -128,20 +138,32 @@ pub fn max_id(conn: &mut DbConnection) -> QueryResult<i64> {
         .map(Option::unwrap_or_default)
 }
 
-/// The products with these (supplier id, sku) pairs (one index probe per pair).
+/// The products with these (supplier id, sku) pairs. The pairs travel as one JSON text
+/// parameter, so the statement is prepared once and cached (500 OR terms were parsed and
+/// planned afresh for every batch).
 pub fn find_pairs(conn: &mut DbConnection, pairs: &[(&str, &str)]) -> QueryResult<Vec<Product>> {
     if pairs.is_empty() {
         return Ok(Vec::new());
     }
-    let mut query = products::table.into_boxed();
-    for (supplier, sku) in pairs {
-        query = query.or_filter(
-            products::supplier_id
-                .eq(supplier.to_string())
-                .and(products::sku.eq(sku.to_string())),
-        );
-    }
-    query.load(conn)
+    let json = serde_json::to_string(pairs)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let condition = match conn {
+        DbConnection::Sqlite(_) => sql::<Bool>(
+            "(products.supplier_id, products.sku) IN \
+             (SELECT value ->> 0, value ->> 1 FROM json_each(",
+        ),
+        DbConnection::Postgresql(_) => sql::<Bool>(
+            "(products.supplier_id, products.sku) IN \
+             (SELECT p ->> 0, p ->> 1 FROM jsonb_array_elements(CAST(",
+        ),
+    };
+    let close = match conn {
+        DbConnection::Sqlite(_) => "))",
+        DbConnection::Postgresql(_) => " AS jsonb)) AS p)",
+    };
+    products::table
+        .filter(condition.bind::<Text, _>(json).sql(close))
+        .load(conn)
 }
 
 /// A product's prices, oldest first.
