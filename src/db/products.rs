@@ -258,11 +258,12 @@ macro_rules! apply_filter {
                         .sql(" ESCAPE '\\')"),
                 )
             } else {
-                // The expression of the pg_trgm index `products_search`.
+                // The expression of the pg_trgm index `products_search` (backslash is
+                // PostgreSQL's default LIKE escape; an ESCAPE clause would wrap the pattern in
+                // a function call).
                 query.filter(
                     sql::<Bool>("(products.name || ' ' || products.spec) ILIKE ")
-                        .bind::<Text, _>(pattern)
-                        .sql(" ESCAPE '\\'"),
+                        .bind::<Text, _>(pattern),
                 )
             };
         }

@@ -274,6 +274,10 @@ async fn chinese_keywords_filters_and_keyset_pages() {
         "every term must occur, case-insensitively"
     );
     assert_eq!(search(&app, "q=扫描仪").await["items"], json!([]));
+    // LIKE wildcards in a keyword are literal characters.
+    assert_eq!(search(&app, "q=%25").await["items"], json!([]));
+    assert_eq!(search(&app, "q=_").await["items"], json!([]));
+    assert_eq!(search(&app, "q=%25%25%25").await["items"], json!([]));
     // Filters.
     assert_eq!(
         search(&app, "q=打印机&category=A0202").await["items"]
