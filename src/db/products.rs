@@ -225,7 +225,8 @@ pub struct Filter {
     pub unit: Option<String>,
 }
 
-/// `%`, `_` and `\` taken literally in a LIKE pattern with `ESCAPE '\'`.
+/// `%`, `_` and `\` taken literally in a LIKE pattern (SQLite: with `ESCAPE '\'`; backslash is
+/// PostgreSQL's default escape).
 fn like_literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     for c in text.chars() {
