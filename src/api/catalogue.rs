@@ -142,6 +142,25 @@ pub async fn categories() -> HttpResponse {
     HttpResponse::Ok().json(list)
 }
 
+const SPOOL_CHUNK: usize = 1 << 20;
+
+/// Appends `bytes` to the upload spool (created on the first call), on the blocking pool.
+async fn spool_write(
+    spool: Option<tempfile::NamedTempFile>,
+    bytes: Vec<u8>,
+) -> Result<tempfile::NamedTempFile> {
+    web::block(move || {
+        let mut spool = match spool {
+            Some(spool) => spool,
+            None => tempfile::NamedTempFile::new()?,
+        };
+        spool.write_all(&bytes)?;
+        Ok::<_, std::io::Error>(spool)
+    })
+    .await?
+    .map_err(|e| Error::Internal(anyhow::anyhow!("writing the upload spool: {e}")))
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ImportQuery {
     /// utf-8 (default; with or without BOM) or gb18030.
@@ -188,10 +207,11 @@ pub async fn import(
         .parse()
         .map_err(|e: String| Error::field("encoding", e))?;
     let skip_invalid = query.0.skip_invalid.unwrap_or(false);
-    // Spool the body to a temporary file: memory stays flat whatever the upload's size.
+    // Spool the body to a temporary file: memory stays flat whatever the upload's size. The
+    // file is written 1 MiB at a time on the blocking pool, never on the actix worker.
     let limit = state.settings.upload_max_bytes;
-    let mut spool = tempfile::NamedTempFile::new()
-        .map_err(|e| Error::Internal(anyhow::anyhow!("creating the upload spool: {e}")))?;
+    let mut spool = spool_write(None, Vec::new()).await?;
+    let mut buffer: Vec<u8> = Vec::with_capacity(SPOOL_CHUNK);
     let mut size = 0usize;
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| Error::BadRequest(format!("reading the body: {e}")))?;
@@ -199,10 +219,12 @@ pub async fn import(
         if size > limit {
             return Err(Error::PayloadTooLarge { limit });
         }
-        spool
-            .write_all(&chunk)
-            .map_err(|e| Error::Internal(anyhow::anyhow!("writing the upload spool: {e}")))?;
+        buffer.extend_from_slice(&chunk);
+        if buffer.len() >= SPOOL_CHUNK {
+            spool = spool_write(Some(spool), std::mem::take(&mut buffer)).await?;
+        }
     }
+    let spool = spool_write(Some(spool), buffer).await?;
     let clock = state.clock.clone();
     let outcome = state
         .db(move |conn| {

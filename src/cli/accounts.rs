@@ -97,7 +97,7 @@ pub enum EnterpriseCommand {
 
 pub fn enterprise(settings: Settings, cmd: EnterpriseCommand) -> CliResult {
     use crate::csv_import::{self, Encoding};
-    use crate::registry::{self, ImportError};
+    use crate::registry;
     let EnterpriseCommand::Import {
         file,
         encoding,
@@ -112,24 +112,10 @@ pub fn enterprise(settings: Settings, cmd: EnterpriseCommand) -> CliResult {
     let mut conn = connect(&settings)?;
     let outcome = match registry::import(&mut conn, &SystemClock, &mut reader, skip_invalid) {
         Ok(outcome) => outcome,
-        Err(ImportError::Invalid(problems)) => {
-            let mut lines: Vec<String> = problems
-                .iter()
-                .map(|p| format!("{}: {p}", file.display()))
-                .collect();
-            lines.push(format!(
-                "{} problem(s); nothing was imported",
-                problems.len()
-            ));
-            return Err(CliError::Invalid(lines));
-        }
-        Err(ImportError::Failed(e)) => return Err(cli_error(e)),
+        Err(e) => return Err(import_failed(&file, e)),
     };
     if let Some(path) = rejects {
-        let headers = reader.headers().cloned().unwrap_or_default();
-        let out =
-            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-        csv_import::write_rejects(out, &headers, &outcome.rejected).context("writing rejects")?;
+        write_rejects(&path, &mut reader, &outcome.rejected)?;
     }
     println!(
         "imported {} enterprise(s); rejected {}",
@@ -151,6 +137,37 @@ pub(super) fn connect(settings: &Settings) -> Result<connection::DbConnection, C
 }
 
 /// The service error as the CLI reports it: fixable input → exit 2.
+/// An import that wrote nothing: every problem as `FILE: line N, column C: reason` (exit 2).
+pub(super) fn import_failed(file: &std::path::Path, e: crate::csv_import::ImportError) -> CliError {
+    match e {
+        crate::csv_import::ImportError::Invalid(problems) => {
+            let mut lines: Vec<String> = problems
+                .iter()
+                .map(|p| format!("{}: {p}", file.display()))
+                .collect();
+            lines.push(format!(
+                "{} problem(s); nothing was imported",
+                problems.len()
+            ));
+            CliError::Invalid(lines)
+        }
+        crate::csv_import::ImportError::Failed(e) => cli_error(e),
+    }
+}
+
+/// `--rejects FILE`: the refused rows with an `error` column.
+pub(super) fn write_rejects(
+    path: &std::path::Path,
+    reader: &mut csv::Reader<Box<dyn std::io::Read>>,
+    rejected: &[(csv::StringRecord, Vec<crate::csv_import::RowProblem>)],
+) -> Result<(), CliError> {
+    let headers = reader.headers().cloned().unwrap_or_default();
+    let out =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    crate::csv_import::write_rejects(out, &headers, rejected).context("writing rejects")?;
+    Ok(())
+}
+
 pub(super) fn cli_error(e: Error) -> CliError {
     match e {
         Error::Validation(problems) => CliError::Invalid(

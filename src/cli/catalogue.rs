@@ -1,11 +1,11 @@
 //! `smeproc catalogue import|export`: the catalogue CSV of CONTRACTS.md.
 
-use super::accounts::{cli_error, connect};
+use super::accounts::{cli_error, connect, import_failed, write_rejects};
 use super::{CliError, CliResult};
 use crate::catalogue::{self, Actor};
 use crate::clock::SystemClock;
 use crate::config::Settings;
-use crate::csv_import::{self, Encoding, ImportError};
+use crate::csv_import::{self, Encoding};
 use anyhow::Context;
 use clap::Subcommand;
 use std::io::{IsTerminal, Write};
@@ -107,24 +107,10 @@ fn import(
     }
     let outcome = match result {
         Ok(outcome) => outcome,
-        Err(ImportError::Invalid(problems)) => {
-            let mut lines: Vec<String> = problems
-                .iter()
-                .map(|p| format!("{}: {p}", file.display()))
-                .collect();
-            lines.push(format!(
-                "{} problem(s); nothing was imported",
-                problems.len()
-            ));
-            return Err(CliError::Invalid(lines));
-        }
-        Err(ImportError::Failed(e)) => return Err(cli_error(e)),
+        Err(e) => return Err(import_failed(file, e)),
     };
     if let Some(path) = rejects {
-        let headers = reader.headers().cloned().unwrap_or_default();
-        let out =
-            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-        csv_import::write_rejects(out, &headers, &outcome.rejected).context("writing rejects")?;
+        write_rejects(&path, &mut reader, &outcome.rejected)?;
     }
     let s = &outcome.summary;
     println!(
