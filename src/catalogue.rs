@@ -1137,38 +1137,34 @@ pub fn export(
         let mut ids: Vec<&str> = page.iter().map(|p| p.supplier_id.as_str()).collect();
         ids.extend(page.iter().filter_map(|p| p.manufacturer_id.as_deref()));
         enterprises.load_ids(conn, &ids)?;
+        // The enterprise cache is bounded by the number of enterprises, not of products.
+        let code = |id: &str| -> &str {
+            enterprises
+                .by_id
+                .get(id)
+                .and_then(Option::as_ref)
+                .map_or("", |e| e.credit_code.as_str())
+        };
         for p in &page {
-            let code = |id: &str, e: &mut Enterprises| -> String {
-                e.by_id
-                    .get(id)
-                    .and_then(Option::as_ref)
-                    .map(|e| e.credit_code.clone())
-                    .unwrap_or_default()
-            };
-            let supplier_code = code(&p.supplier_id, &mut enterprises);
-            let manufacturer_code = p
-                .manufacturer_id
-                .as_deref()
-                .map(|m| code(m, &mut enterprises))
-                .unwrap_or_default();
+            let supplier_code = code(&p.supplier_id);
+            let manufacturer_code = p.manufacturer_id.as_deref().map_or("", code);
             let price = Fen(p.price_fen).to_string();
             writer
                 .write_record([
-                    supplier_code.as_str(),
+                    supplier_code,
                     &p.sku,
                     &p.name,
                     &p.category_code,
                     &p.spec,
                     &p.unit,
                     &price,
-                    &manufacturer_code,
+                    manufacturer_code,
                     &p.region,
                     "CNY",
                 ])
                 .map_err(csv_err)?;
             rows += 1;
         }
-        // The enterprise cache is bounded by the number of enterprises, not of products.
     }
     writer.flush().map_err(io)?;
     Ok(rows)

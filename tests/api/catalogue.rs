@@ -172,6 +172,17 @@ async fn a_supplier_manages_its_products_and_only_its_own() {
     );
     assert!(tampered.is_err(), "price_history accepted an UPDATE");
 
+    // The sku and supplier never change: not patchable fields.
+    let res = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/products/{id}"),
+            Some(&token),
+            Some(&json!({"sku": "LP-2"})),
+        )
+        .await;
+    assert_eq!(problem_fields(&problem(res, 422).await), ["sku"]);
+
     // The same sku twice for one supplier is a conflict.
     let res = app
         .post(
