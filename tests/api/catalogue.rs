@@ -3,7 +3,6 @@
 //! export → re-import).
 
 use crate::helpers::*;
-use reqwest::Method;
 use serde_json::{json, Value};
 
 /// The credit code of a registered enterprise.
@@ -97,11 +96,10 @@ async fn a_supplier_manages_its_products_and_only_its_own() {
 
     // Another supplier may neither change it nor list products for this enterprise.
     let res = app
-        .send(
-            Method::PATCH,
+        .patch(
             &format!("/api/v1/products/{id}"),
             Some(&other),
-            Some(&json!({"price": "1.00"})),
+            &json!({"price": "1.00"}),
         )
         .await;
     problem(res, 403).await;
@@ -123,11 +121,10 @@ async fn a_supplier_manages_its_products_and_only_its_own() {
     // The owner changes the price: the history grows, append-only.
     app.clock.advance(chrono::Duration::days(1));
     let res = app
-        .send(
-            Method::PATCH,
+        .patch(
             &format!("/api/v1/products/{id}"),
             Some(&token),
-            Some(&json!({"price": "1199.00", "spec": "A4 黑白"})),
+            &json!({"price": "1199.00", "spec": "A4 黑白"}),
         )
         .await;
     let changed = json_of(res, 200).await;
@@ -149,11 +146,10 @@ async fn a_supplier_manages_its_products_and_only_its_own() {
     assert_eq!(prices, ["1299.50", "1199.00"]);
     // A change that keeps the price adds no point.
     let res = app
-        .send(
-            Method::PATCH,
+        .patch(
             &format!("/api/v1/products/{id}"),
             Some(&token),
-            Some(&json!({"name": "激光打印机 P1 Pro"})),
+            &json!({"name": "激光打印机 P1 Pro"}),
         )
         .await;
     json_of(res, 200).await;
@@ -174,11 +170,10 @@ async fn a_supplier_manages_its_products_and_only_its_own() {
 
     // The sku and supplier never change: not patchable fields.
     let res = app
-        .send(
-            Method::PATCH,
+        .patch(
             &format!("/api/v1/products/{id}"),
             Some(&token),
-            Some(&json!({"sku": "LP-2"})),
+            &json!({"sku": "LP-2"}),
         )
         .await;
     assert_eq!(problem_fields(&problem(res, 422).await), ["sku"]);
@@ -223,12 +218,7 @@ async fn bad_products_name_every_field_and_change_nothing() {
     );
     assert_eq!(search(&app, "active=true").await["items"], json!([]));
     let res = app
-        .send(
-            Method::PATCH,
-            "/api/v1/products/999",
-            Some(&token),
-            Some(&json!({"price": "1"})),
-        )
+        .patch("/api/v1/products/999", Some(&token), &json!({"price": "1"}))
         .await;
     problem(res, 404).await;
 }
@@ -394,11 +384,10 @@ async fn market_prices_match_hand_computed_quartiles() {
         .as_i64()
         .unwrap();
     let res = app
-        .send(
-            Method::PATCH,
+        .patch(
             &format!("/api/v1/products/{d}"),
             Some(&token),
-            Some(&json!({"price": "50"})),
+            &json!({"price": "50"}),
         )
         .await;
     json_of(res, 200).await;

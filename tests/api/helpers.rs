@@ -112,6 +112,10 @@ impl TestApp {
         self.send(Method::POST, path, token, Some(body)).await
     }
 
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send(Method::PATCH, path, token, Some(body)).await
+    }
+
     /// Creates an agency organisation directly through the service layer.
     pub fn create_agency(&self, name: &str) -> String {
         let mut conn = self.pool.get().expect("connection");
