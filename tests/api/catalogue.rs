@@ -51,6 +51,39 @@ async fn json_of(res: reqwest::Response, status: u16) -> Value {
     res.json().await.unwrap()
 }
 
+/// Changes a product as `token`'s user, expecting success; the product as returned.
+async fn change(app: &TestApp, token: &str, id: i64, body: &Value) -> Value {
+    let res = app
+        .patch(&format!("/api/v1/products/{id}"), Some(token), body)
+        .await;
+    json_of(res, 200).await
+}
+
+/// A product's price history, oldest first, as yuan strings.
+async fn prices(app: &TestApp, id: i64) -> Vec<String> {
+    let history = json_of(
+        app.get(&format!("/api/v1/products/{id}/prices"), None)
+            .await,
+        200,
+    )
+    .await;
+    history["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["price"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn market(app: &TestApp, query: &str) -> Value {
+    json_of(
+        app.get(&format!("/api/v1/market-prices?{query}"), None)
+            .await,
+        200,
+    )
+    .await
+}
+
 async fn search(app: &TestApp, query: &str) -> Value {
     json_of(
         app.get(&format!("/api/v1/products?{query}"), None).await,
@@ -120,46 +153,20 @@ async fn a_supplier_manages_its_products_and_only_its_own() {
 
     // The owner changes the price: the history grows, append-only.
     app.clock.advance(chrono::Duration::days(1));
-    let res = app
-        .patch(
-            &format!("/api/v1/products/{id}"),
-            Some(&token),
-            &json!({"price": "1199.00", "spec": "A4 黑白"}),
-        )
-        .await;
-    let changed = json_of(res, 200).await;
+    let changed = change(
+        &app,
+        &token,
+        id,
+        &json!({"price": "1199.00", "spec": "A4 黑白"}),
+    )
+    .await;
     assert_eq!(changed["price"], "1199.00");
     assert_eq!(changed["spec"], "A4 黑白");
     assert_eq!(changed["sku"], "LP-1");
-    let history = json_of(
-        app.get(&format!("/api/v1/products/{id}/prices"), None)
-            .await,
-        200,
-    )
-    .await;
-    let prices: Vec<&str> = history["points"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["price"].as_str().unwrap())
-        .collect();
-    assert_eq!(prices, ["1299.50", "1199.00"]);
+    assert_eq!(prices(&app, id).await, ["1299.50", "1199.00"]);
     // A change that keeps the price adds no point.
-    let res = app
-        .patch(
-            &format!("/api/v1/products/{id}"),
-            Some(&token),
-            &json!({"name": "激光打印机 P1 Pro"}),
-        )
-        .await;
-    json_of(res, 200).await;
-    let history = json_of(
-        app.get(&format!("/api/v1/products/{id}/prices"), None)
-            .await,
-        200,
-    )
-    .await;
-    assert_eq!(history["points"].as_array().unwrap().len(), 2);
+    change(&app, &token, id, &json!({"name": "激光打印机 P1 Pro"})).await;
+    assert_eq!(prices(&app, id).await.len(), 2);
     // The history cannot be rewritten, even behind the service's back.
     let mut conn = app.pool.get().unwrap();
     let tampered = diesel::RunQueryDsl::execute(
@@ -366,12 +373,7 @@ async fn market_prices_match_hand_computed_quartiles() {
             .collect::<Vec<_>>()
     };
     // n = 4: h = 3q → p25 = 10 + 0.75·10, median = 20 + 0.5·10, p75 = 30 + 0.25·15.
-    let m = json_of(
-        app.get("/api/v1/market-prices?category=A0201&days=30", None)
-            .await,
-        200,
-    )
-    .await;
+    let m = market(&app, "category=A0201&days=30").await;
     assert_eq!(
         figures(&m["current"]),
         ["4", "10.00", "17.50", "25.00", "33.75", "45.00"]
@@ -383,20 +385,8 @@ async fn market_prices_match_hand_computed_quartiles() {
     let d = search(&app, "q=台式计算机%20D").await["items"][0]["id"]
         .as_i64()
         .unwrap();
-    let res = app
-        .patch(
-            &format!("/api/v1/products/{d}"),
-            Some(&token),
-            &json!({"price": "50"}),
-        )
-        .await;
-    json_of(res, 200).await;
-    let m = json_of(
-        app.get("/api/v1/market-prices?category=A0201&days=30", None)
-            .await,
-        200,
-    )
-    .await;
+    change(&app, &token, d, &json!({"price": "50"})).await;
+    let m = market(&app, "category=A0201&days=30").await;
     assert_eq!(
         figures(&m["current"]),
         ["4", "10.00", "17.50", "25.00", "35.00", "50.00"]
@@ -406,22 +396,13 @@ async fn market_prices_match_hand_computed_quartiles() {
         figures(&m["history"]),
         ["5", "10.00", "20.00", "30.00", "45.00", "50.00"]
     );
-    let m = json_of(
-        app.get("/api/v1/market-prices?category=A0201&days=5", None)
-            .await,
-        200,
-    )
-    .await;
+    let m = market(&app, "category=A0201&days=5").await;
     assert_eq!(
         figures(&m["history"]),
         ["1", "50.00", "50.00", "50.00", "50.00", "50.00"]
     );
     // Nothing matches: zero and nulls, not an error.
-    let m = json_of(
-        app.get("/api/v1/market-prices?category=C16", None).await,
-        200,
-    )
-    .await;
+    let m = market(&app, "category=C16").await;
     assert_eq!(m["current"]["count"], 0);
     assert_eq!(m["current"]["median"], Value::Null);
     let res = app
@@ -539,13 +520,7 @@ async fn gb18030_imports_like_its_utf8_twin_and_exports_reimport_unchanged() {
     assert_eq!(body["summary"]["price_changes"], 1);
     let pen = search(&app, "q=签字笔").await["items"][0].clone();
     assert_eq!(pen["price"], "19.90");
-    let history = json_of(
-        app.get(&format!("/api/v1/products/{}/prices", pen["id"]), None)
-            .await,
-        200,
-    )
-    .await;
-    assert_eq!(history["points"].as_array().unwrap().len(), 2);
+    assert_eq!(prices(&app, pen["id"].as_i64().unwrap()).await.len(), 2);
 
     // The export re-imports into an empty catalogue as the same catalogue.
     let fresh = spawn_app().await;
