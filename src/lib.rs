@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod policy;
+pub mod procurement;
 pub mod registry;
 pub mod startup;
 pub mod telemetry;

@@ -68,6 +68,13 @@ const ADMIN: Access = Access::Roles(&[Role::Admin]);
 /// Suppliers (their own enterprise's records) and admins (anyone's).
 const SUPPLIERS: Access = Access::Roles(&[Role::Admin, Role::Supplier]);
 const STAFF: Access = Access::Roles(&[Role::Admin, Role::Agency, Role::Auditor]);
+/// Agencies (their own projects) and admins (any).
+const MANAGERS: Access = Access::Roles(&[Role::Admin, Role::Agency]);
+const AGENCY: Access = Access::Roles(&[Role::Agency]);
+const SUPPLIER: Access = Access::Roles(&[Role::Supplier]);
+/// Staff, and suppliers (their own bids: a receipt until the opening).
+const BID_READERS: Access =
+    Access::Roles(&[Role::Admin, Role::Agency, Role::Auditor, Role::Supplier]);
 
 /// Every route the service answers.
 pub const ROUTES: &[RouteSpec] = &[
@@ -112,6 +119,33 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/api/v1/categories", Access::Public),
     route("POST", "/api/v1/catalogue/import", SUPPLIERS),
     route("GET", "/api/v1/catalogue/export", SUPPLIERS),
+    route("POST", "/api/v1/projects", AGENCY),
+    route("GET", "/api/v1/projects", STAFF),
+    route("GET", "/api/v1/projects/{id}", Access::Public),
+    route("PUT", "/api/v1/projects/{id}", AGENCY),
+    route("POST", "/api/v1/projects/{id}/publish", MANAGERS),
+    route("POST", "/api/v1/projects/{id}/corrections", MANAGERS),
+    route("POST", "/api/v1/projects/{id}/result", MANAGERS),
+    route("GET", "/api/v1/projects/{id}/contracts", Access::Public),
+    route("GET", "/api/v1/projects/{id}/ocds", Access::Public),
+    route("GET", "/api/v1/ocds/releases", Access::Public),
+    route("GET", "/api/v1/notices", Access::Public),
+    route("GET", "/api/v1/notices.atom", Access::Public),
+    route("GET", "/api/v1/notices/{id}", Access::Public),
+    route("POST", "/api/v1/lots/{id}/bids", SUPPLIER),
+    route("GET", "/api/v1/lots/{id}/bids", STAFF),
+    route("GET", "/api/v1/bids/{id}", BID_READERS),
+    route("PUT", "/api/v1/bids/{id}", SUPPLIER),
+    route("POST", "/api/v1/bids/{id}/withdraw", SUPPLIER),
+    route("POST", "/api/v1/lots/{id}/qualification", MANAGERS),
+    route("POST", "/api/v1/lots/{id}/scores", MANAGERS),
+    route("POST", "/api/v1/lots/{id}/evaluate", MANAGERS),
+    route("GET", "/api/v1/lots/{id}/evaluations", STAFF),
+    route("GET", "/api/v1/evaluations/{id}", STAFF),
+    route("GET", "/api/v1/evaluations/{id}/replay", STAFF),
+    route("POST", "/api/v1/lots/{id}/award", MANAGERS),
+    route("POST", "/api/v1/lots/{id}/contract", MANAGERS),
+    route("GET", "/api/v1/contracts/{id}", Access::Public),
     route("GET", "/api/v1/policies", Access::Public),
     route("GET", "/api/v1/policies/{id}", Access::Public),
     route("POST", "/api/v1/classify", Access::Public),

@@ -9,6 +9,7 @@ pub mod enterprises;
 pub mod extract;
 pub mod openapi;
 pub mod orgs;
+pub mod procurement;
 pub mod session;
 pub mod system;
 pub mod users;
@@ -57,7 +58,7 @@ fn at(path: &str) -> actix_web::Resource {
 
 /// Registers every route of [`access::ROUTES`] (the access test fails if one is missing).
 pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
-    use actix_web::web::{get, patch, post};
+    use actix_web::web::{get, patch, post, put};
     let limit = extract::BodyLimit(settings.max_body_bytes);
     cfg.app_data(limit)
         .app_data(
@@ -113,6 +114,51 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
                 .service(at("/categories").route(get().to(catalogue::categories)))
                 .service(at("/catalogue/import").route(post().to(catalogue::import)))
                 .service(at("/catalogue/export").route(get().to(catalogue::export)))
+                .service(
+                    at("/projects")
+                        .route(get().to(procurement::list_projects))
+                        .route(post().to(procurement::create_project)),
+                )
+                .service(
+                    at("/projects/{id}")
+                        .route(get().to(procurement::show_project))
+                        .route(put().to(procurement::replace_project)),
+                )
+                .service(
+                    at("/projects/{id}/publish").route(post().to(procurement::publish_project)),
+                )
+                .service(
+                    at("/projects/{id}/corrections").route(post().to(procurement::correct_project)),
+                )
+                .service(at("/projects/{id}/result").route(post().to(procurement::publish_result)))
+                .service(
+                    at("/projects/{id}/contracts").route(get().to(procurement::project_contracts)),
+                )
+                .service(at("/projects/{id}/ocds").route(get().to(procurement::project_ocds)))
+                .service(at("/ocds/releases").route(get().to(procurement::ocds_releases)))
+                .service(at("/notices").route(get().to(procurement::list_notices)))
+                .service(at("/notices.atom").route(get().to(procurement::notices_atom)))
+                .service(at("/notices/{id}").route(get().to(procurement::show_notice)))
+                .service(
+                    at("/lots/{id}/bids")
+                        .route(get().to(procurement::lot_bids))
+                        .route(post().to(procurement::submit_bid)),
+                )
+                .service(
+                    at("/bids/{id}")
+                        .route(get().to(procurement::show_bid))
+                        .route(put().to(procurement::replace_bid)),
+                )
+                .service(at("/bids/{id}/withdraw").route(post().to(procurement::withdraw_bid)))
+                .service(at("/lots/{id}/qualification").route(post().to(procurement::qualify)))
+                .service(at("/lots/{id}/scores").route(post().to(procurement::enter_scores)))
+                .service(at("/lots/{id}/evaluate").route(post().to(procurement::run_evaluation)))
+                .service(at("/lots/{id}/evaluations").route(get().to(procurement::lot_runs)))
+                .service(at("/evaluations/{id}").route(get().to(procurement::show_run)))
+                .service(at("/evaluations/{id}/replay").route(get().to(procurement::replay_run)))
+                .service(at("/lots/{id}/award").route(post().to(procurement::award)))
+                .service(at("/lots/{id}/contract").route(post().to(procurement::record_contract)))
+                .service(at("/contracts/{id}").route(get().to(procurement::show_contract)))
                 .service(at("/policies").route(get().to(engine::list_policies)))
                 .service(at("/policies/{id}").route(get().to(engine::show_policy)))
                 .service(at("/classify").route(post().to(engine::classify)))

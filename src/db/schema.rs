@@ -104,6 +104,128 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    projects (id) {
+        id -> Text,
+        agency_id -> Text,
+        department_id -> Nullable<Text>,
+        title -> Text,
+        category -> Text,
+        category_code -> Text,
+        procurement_method -> Text,
+        evaluation_method -> Text,
+        policy_id -> Text,
+        policy_version -> Nullable<Text>,
+        reservation -> Text,
+        reservation_reason -> Nullable<Text>,
+        budget_fen -> BigInt,
+        terms -> Text,
+        region -> Text,
+        state -> Text,
+        bid_deadline -> Nullable<Timestamp>,
+        opening_at -> Nullable<Timestamp>,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lots (id) {
+        id -> Text,
+        project_id -> Text,
+        number -> Integer,
+        title -> Text,
+        budget_fen -> BigInt,
+        reserved -> Bool,
+        reservation_lifted -> Bool,
+        state -> Text,
+        awarded_bid_id -> Nullable<Text>,
+        awarded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notices (id) {
+        id -> Text,
+        project_id -> Text,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        corrects_id -> Nullable<Text>,
+        agency_id -> Text,
+        region -> Text,
+        category -> Text,
+        category_code -> Text,
+        reserved -> Bool,
+        published_at -> Timestamp,
+        sha256 -> Text,
+    }
+}
+
+diesel::table! {
+    bids (id) {
+        id -> Text,
+        lot_id -> Text,
+        project_id -> Text,
+        supplier_id -> Text,
+        state -> Text,
+        price_fen -> BigInt,
+        content -> Text,
+        receipt_sha256 -> Text,
+        submitted_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        qualified -> Nullable<Bool>,
+        qualification_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    scores (bid_id, evaluator) {
+        bid_id -> Text,
+        evaluator -> Text,
+        technical -> BigInt,
+        commercial -> BigInt,
+        entered_by -> Text,
+        entered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evaluation_runs (id) {
+        id -> Text,
+        lot_id -> Text,
+        run_no -> Integer,
+        reserved -> Bool,
+        policy_id -> Text,
+        policy_version -> Text,
+        input_sha256 -> Text,
+        input -> Text,
+        output -> Text,
+        outcome -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contracts (id) {
+        id -> Text,
+        number -> Text,
+        project_id -> Text,
+        lot_id -> Text,
+        bid_id -> Text,
+        supplier_id -> Text,
+        amount_fen -> BigInt,
+        signed_on -> Date,
+        sme_credit_fen -> BigInt,
+        small_micro_credit_fen -> BigInt,
+        credit_basis -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (agency_id));
 diesel::joinable!(users -> enterprises (enterprise_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -117,8 +239,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     products,
     price_history,
-    products_fts
+    products_fts,
+    projects,
+    lots,
+    notices,
+    bids,
+    scores,
+    evaluation_runs,
+    contracts
 );
+diesel::joinable!(lots -> projects (project_id));
+diesel::joinable!(bids -> lots (lot_id));
+diesel::joinable!(scores -> bids (bid_id));
+diesel::joinable!(evaluation_runs -> lots (lot_id));
 diesel::joinable!(price_history -> products (product_id));
 
 // SQLite only: the FTS5 trigram index over products (rowid = products.id); see db/products.rs.

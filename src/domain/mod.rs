@@ -7,6 +7,7 @@ pub mod decimal;
 pub mod enterprise;
 pub mod evaluation;
 pub mod region;
+pub mod reservation;
 pub mod role;
 pub mod scale;
 

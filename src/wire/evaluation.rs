@@ -425,8 +425,33 @@ pub fn parse(bytes: &[u8]) -> Result<ValidEvaluation, InputError> {
     }
 }
 
+/// Checks a lot's evaluation terms against a profile exactly as [`parse`] does; problems are
+/// named under `root` (e.g. `evaluation.weights.price`).
+pub fn check_terms(
+    profile: &Profile,
+    input: &ProjectInput,
+    root: &'static str,
+) -> Result<Project, Vec<FieldProblem>> {
+    let mut c = Checker {
+        problems: Vec::new(),
+    };
+    match project_at(&mut c, profile, Some(input), root) {
+        Some(project) if c.problems.is_empty() => Ok(project),
+        _ => Err(c.problems),
+    }
+}
+
 fn project(c: &mut Checker, profile: &Profile, input: Option<&ProjectInput>) -> Option<Project> {
-    let root = Path::root("project");
+    project_at(c, profile, input, "project")
+}
+
+fn project_at(
+    c: &mut Checker,
+    profile: &Profile,
+    input: Option<&ProjectInput>,
+    root: &'static str,
+) -> Option<Project> {
+    let root = Path::root(root);
     let Some(input) = input else {
         c.push(&root, "is required");
         return None;

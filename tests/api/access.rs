@@ -53,6 +53,17 @@ async fn every_route_admits_exactly_its_roles() {
     .id
     .to_string();
     drop(conn);
+    // A project of the agency caller, taken to its contract, with a bid of the supplier caller.
+    let token_of = |role: Role| {
+        callers
+            .iter()
+            .find(|(r, _)| *r == Some(role))
+            .and_then(|(_, t)| t.clone())
+            .unwrap()
+    };
+    let done =
+        crate::procurement::concluded(&app, &token_of(Role::Agency), &token_of(Role::Supplier))
+            .await;
     let mut checked = 0;
     for route in ROUTES {
         let id = match route.path {
@@ -60,6 +71,12 @@ async fn every_route_admits_exactly_its_roles() {
             p if p.contains("/enterprises/") => enterprise.as_str(),
             p if p.contains("/declarations/") => declaration.as_str(),
             p if p.contains("/products/") => product.as_str(),
+            p if p.contains("/projects/") => done.project.as_str(),
+            p if p.contains("/lots/") => done.lot.as_str(),
+            p if p.contains("/bids/") => done.bid.as_str(),
+            p if p.contains("/notices/") => done.notice.as_str(),
+            p if p.contains("/evaluations/") => done.run.as_str(),
+            p if p.contains("/contracts/") => done.contract.as_str(),
             _ => "xinjiang-2011",
         };
         let path = route.path.replace("{id}", id);

@@ -147,6 +147,64 @@ impl TestApp {
             .id
     }
 
+    /// Registers a software firm of `scale` in `region`; returns (id, credit code).
+    pub fn create_firm(&self, name: &str, region: &str, scale: &str) -> (String, String) {
+        let (employees, revenue) = match scale {
+            "micro" => (5, "30"),
+            "small" => (50, "800"),
+            "medium" => (200, "5000"),
+            _ => (500, "20000"),
+        };
+        let code = credit_code(region);
+        let mut conn = self.pool.get().expect("connection");
+        let input = smeproc::registry::EnterpriseInput {
+            credit_code: Some(code.clone()),
+            name: Some(name.into()),
+            industry: Some("software".into()),
+            employees: Some(employees),
+            revenue_wan: Some(revenue.into()),
+            region: Some(region.into()),
+            ..Default::default()
+        };
+        let view = smeproc::registry::register(&mut conn, &self.clock, &input).expect("register");
+        assert_eq!(view.scale, scale, "the figures give the intended scale");
+        (view.id, code)
+    }
+
+    /// A supplier account bound to the enterprise with this credit code, and its token.
+    pub async fn supplier_token(&self, credit_code: &str) -> String {
+        let username = format!("supplier-{}", uuid::Uuid::new_v4().simple());
+        {
+            let mut conn = self.pool.get().expect("connection");
+            let req = CreateUserRequest {
+                username: username.clone(),
+                display_name: None,
+                role: "supplier".into(),
+                password: PASSWORD.into(),
+                agency_id: None,
+                enterprise_credit_code: Some(credit_code.into()),
+            };
+            accounts::create_user(&mut conn, &self.clock, &req).expect("create supplier");
+        }
+        self.token(&username).await
+    }
+
+    /// An agency account of a new agency: (agency id, token).
+    pub async fn agency_token(&self) -> (String, String) {
+        let username = format!("agency-{}", uuid::Uuid::new_v4().simple());
+        let id = self.create_user(&username, "agency");
+        let mut conn = self.pool.get().expect("connection");
+        let user = smeproc::db::users::find_by_id(&mut conn, &id)
+            .unwrap()
+            .unwrap();
+        drop(conn);
+        (user.agency_id.unwrap(), self.token(&username).await)
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send(Method::PUT, path, token, Some(body)).await
+    }
+
     /// Creates a user directly through the service layer (agency users get a new agency,
     /// suppliers a new enterprise).
     pub fn create_user(&self, username: &str, role: &str) -> String {

@@ -12,5 +12,7 @@ mod auth;
 mod catalogue;
 mod engine;
 mod errors;
+mod ocds;
+mod procurement;
 mod registry;
 mod system;

@@ -118,7 +118,8 @@ fn declared_scale(bidder: &Bidder) -> Scale {
 }
 
 /// §4.1: one firm's scale, or the consortium rule; for goods, raised to the largest manufacturer.
-fn effective_scale(
+/// Returns the scale, how it was reached, and the manufacturer scale that raised it.
+pub fn effective_scale(
     profile: &Profile,
     category: Category,
     bid: &Bid,

@@ -7,7 +7,7 @@
 mod engine;
 mod explain;
 
-pub use engine::evaluate;
+pub use engine::{effective_scale, evaluate};
 pub use explain::{exclusion_reason, explain, explain_into, Lines};
 
 use super::{Fen, Hundredths, RegionCode, Scale};

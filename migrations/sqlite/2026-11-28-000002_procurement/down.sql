@@ -1,0 +1,9 @@
+DROP TABLE contracts;
+DROP TABLE evaluation_runs;
+DROP TABLE scores;
+DROP TABLE bids;
+DROP TRIGGER notices_no_delete;
+DROP TRIGGER notices_no_update;
+DROP TABLE notices;
+DROP TABLE lots;
+DROP TABLE projects;

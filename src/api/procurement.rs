@@ -1,0 +1,497 @@
+//! The procurement lifecycle over HTTP: projects and lots, notices (with an Atom feed and OCDS
+//! release packages), sealed bids, qualification, scores, evaluation runs, awards, contracts.
+
+use super::access::Caller;
+use super::extract::{json_body, Json, Query};
+use super::AppState;
+use crate::domain::role::Role;
+use crate::error::Result;
+use crate::procurement::bids::{
+    self, BidInput, BidOrReceipt, LotBids, QualificationInput, Receipt, ScoresInput,
+};
+use crate::procurement::evaluation::{
+    self, AwardInput, ContractInput, ContractView, Replay, RunInput, RunView,
+};
+use crate::procurement::notices::{self, NoticePage, NoticeParams, NoticeView};
+use crate::procurement::ocds::{self, BulkParams};
+use crate::procurement::projects::{
+    self, CorrectionInput, LotView, ProjectDraft, ProjectListParams, ProjectPage, ProjectView,
+};
+use crate::procurement::Actor;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::de::DeserializeOwned;
+
+/// The caller as a procurement actor.
+fn actor(caller: &Caller) -> Actor<'_> {
+    let Some(u) = caller.0.as_ref() else {
+        return Actor::Public;
+    };
+    match u.role {
+        Role::Admin => Actor::Admin {
+            user_id: &u.user.id,
+        },
+        Role::Auditor => Actor::Auditor,
+        Role::Agency => match u.user.agency_id.as_deref() {
+            Some(agency_id) => Actor::Agency {
+                agency_id,
+                user_id: &u.user.id,
+            },
+            None => Actor::Public,
+        },
+        Role::Supplier => match u.user.enterprise_id.as_deref() {
+            Some(enterprise_id) => Actor::Supplier {
+                enterprise_id,
+                user_id: &u.user.id,
+            },
+            None => Actor::Public,
+        },
+    }
+}
+
+/// An optional JSON body: none (or empty) means the defaults.
+async fn optional_body<T: DeserializeOwned + Default>(
+    req: &HttpRequest,
+    payload: &mut web::Payload,
+) -> Result<T> {
+    let has_body = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v != "0")
+        || req.headers().contains_key(header::TRANSFER_ENCODING);
+    if has_body {
+        json_body(req, payload).await
+    } else {
+        Ok(T::default())
+    }
+}
+
+fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+type Id = web::Path<String>;
+
+/// Drafts a project with its lots (an agency user, for its agency).
+#[utoipa::path(post, path = "/api/v1/projects", tag = "procurement", security(("bearer" = [])),
+    request_body = ProjectDraft, responses((status = 201, body = ProjectView),
+    (status = 422, description = "every bad field named", body = crate::error::Problem)))]
+pub async fn create_project(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<ProjectDraft>,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let view = state
+        .db(move |conn| projects::create(conn, clock.as_ref(), &actor(&caller), &body.0))
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// The agency workspace: its projects (admins and auditors: all), newest first.
+#[utoipa::path(get, path = "/api/v1/projects", tag = "procurement", security(("bearer" = [])),
+    params(ProjectListParams), responses((status = 200, body = ProjectPage)))]
+pub async fn list_projects(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<ProjectListParams>,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let page = state
+        .db(move |conn| projects::list(conn, clock.as_ref(), &actor(&caller), &query.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// A project with its lots and bid counts (drafts: only its agency, admins and auditors).
+#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "procurement",
+    params(("id" = String, Path)), responses((status = 200, body = ProjectView), (status = 404, body = crate::error::Problem)))]
+pub async fn show_project(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let view = state
+        .db(move |conn| projects::show(conn, clock.as_ref(), &actor(&caller), &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Replaces a draft (same body as creation); a published project is changed by a correction notice.
+#[utoipa::path(put, path = "/api/v1/projects/{id}", tag = "procurement", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ProjectDraft,
+    responses((status = 200, body = ProjectView), (status = 409, description = "not a draft", body = crate::error::Problem),
+    (status = 422, body = crate::error::Problem)))]
+pub async fn replace_project(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+    body: Json<ProjectDraft>,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let view = state
+        .db(move |conn| projects::replace(conn, clock.as_ref(), &actor(&caller), &id, &body.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Publishes a draft: pins the policy version and publishes the procurement notice.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/publish", tag = "procurement", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = ProjectView),
+    (status = 409, description = "not a draft", body = crate::error::Problem),
+    (status = 422, description = "timeline missing or past", body = crate::error::Problem)))]
+pub async fn publish_project(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let view = state
+        .db(move |conn| projects::publish(conn, clock.as_ref(), &actor(&caller), &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Publishes a correction notice (更正公告) before the deadline; it may move the timeline.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/corrections", tag = "procurement", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = CorrectionInput,
+    responses((status = 201, body = NoticeView), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn correct_project(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+    body: Json<CorrectionInput>,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let notice = state
+        .db(move |conn| projects::correct(conn, clock.as_ref(), &actor(&caller), &id, &body.0))
+        .await?;
+    Ok(HttpResponse::Created().json(notice))
+}
+
+/// Publishes the result notice (or the failure notice) once every lot is awarded or failed.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/result", tag = "procurement", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 201, body = NoticeView), (status = 409, body = crate::error::Problem)))]
+pub async fn publish_result(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let notice = state
+        .db(move |conn| evaluation::publish_result(conn, clock.as_ref(), &actor(&caller), &id))
+        .await?;
+    Ok(HttpResponse::Created().json(notice))
+}
+
+/// The project's contracts, with their SME credits.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/contracts", tag = "procurement",
+    params(("id" = String, Path)), responses((status = 200, body = Vec<ContractView>)))]
+pub async fn project_contracts(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+) -> Result<HttpResponse> {
+    let list = state
+        .db(move |conn| evaluation::project_contracts(conn, &actor(&caller), &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// OCDS 1.1 release package of one published project.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/ocds", tag = "notices",
+    params(("id" = String, Path)), responses((status = 200, description = "OCDS release package", body = Object)))]
+pub async fn project_ocds(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: Id,
+) -> Result<HttpResponse> {
+    let now = state.clock.now_naive();
+    let base = base_url(&req);
+    let package = state
+        .db(move |conn| ocds::project_package(conn, &id, now, &base))
+        .await?;
+    Ok(HttpResponse::Ok().json(package))
+}
+
+/// OCDS 1.1 releases of every published project, paged by the date of its last change.
+#[utoipa::path(get, path = "/api/v1/ocds/releases", tag = "notices", params(BulkParams),
+    responses((status = 200, description = "OCDS release package; `Link: <…>; rel=\"next\"` when more", body = Object)))]
+pub async fn ocds_releases(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: Query<BulkParams>,
+) -> Result<HttpResponse> {
+    let now = state.clock.now_naive();
+    let base = base_url(&req);
+    let mut params = query.0;
+    let (package, next) = {
+        let base = base.clone();
+        let p = params.clone();
+        state
+            .db(move |conn| ocds::bulk(conn, &p, now, &base))
+            .await?
+    };
+    let mut res = HttpResponse::Ok();
+    if let Some(cursor) = next {
+        params.cursor = Some(cursor.clone());
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if let Some(f) = params.from {
+            q.append_pair("from", &f.to_string());
+        }
+        if let Some(t) = params.to {
+            q.append_pair("to", &t.to_string());
+        }
+        if let Some(l) = params.limit {
+            q.append_pair("limit", &l.to_string());
+        }
+        q.append_pair("cursor", &cursor);
+        res.insert_header((
+            header::LINK,
+            format!("<{base}/api/v1/ocds/releases?{}>; rel=\"next\"", q.finish()),
+        ));
+    }
+    Ok(res.json(package))
+}
+
+/// Published notices, newest first, with filters.
+#[utoipa::path(get, path = "/api/v1/notices", tag = "notices", params(NoticeParams),
+    responses((status = 200, body = NoticePage), (status = 422, body = crate::error::Problem)))]
+pub async fn list_notices(
+    state: web::Data<AppState>,
+    query: Query<NoticeParams>,
+) -> Result<HttpResponse> {
+    let page = state.db(move |conn| notices::list(conn, &query.0)).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// The same notices as an Atom 1.0 feed.
+#[utoipa::path(get, path = "/api/v1/notices.atom", tag = "notices", params(NoticeParams),
+    responses((status = 200, description = "application/atom+xml", body = String)))]
+pub async fn notices_atom(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: Query<NoticeParams>,
+) -> Result<HttpResponse> {
+    let base = base_url(&req);
+    let feed = state
+        .db(move |conn| notices::atom(conn, &query.0, &base))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/atom+xml; charset=utf-8")
+        .body(feed))
+}
+
+#[utoipa::path(get, path = "/api/v1/notices/{id}", tag = "notices", params(("id" = String, Path)),
+    responses((status = 200, body = NoticeView), (status = 404, body = crate::error::Problem)))]
+pub async fn show_notice(state: web::Data<AppState>, id: Id) -> Result<HttpResponse> {
+    let notice = state.db(move |conn| notices::show(conn, &id)).await?;
+    Ok(HttpResponse::Ok().json(notice))
+}
+
+/// Submits a sealed bid (a supplier, before the deadline); answers the receipt.
+#[utoipa::path(post, path = "/api/v1/lots/{id}/bids", tag = "bids", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = BidInput,
+    responses((status = 201, body = Receipt), (status = 409, description = "past the deadline, or a bid already submitted", body = crate::error::Problem),
+    (status = 422, description = "bad field, or not an SME on a reserved lot", body = crate::error::Problem)))]
+pub async fn submit_bid(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+    body: Json<BidInput>,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let receipt = state
+        .db(move |conn| bids::submit(conn, clock.as_ref(), &actor(&caller), &id, &body.0))
+        .await?;
+    Ok(HttpResponse::Created().json(receipt))
+}
+
+/// The lot's bids for its project's staff: only the count before the opening.
+#[utoipa::path(get, path = "/api/v1/lots/{id}/bids", tag = "bids", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = LotBids)))]
+pub async fn lot_bids(state: web::Data<AppState>, caller: Caller, id: Id) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let list = state
+        .db(move |conn| bids::of_lot(conn, clock.as_ref(), &actor(&caller), &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// One bid: its supplier gets the receipt before the opening; after it, the bid.
+#[utoipa::path(get, path = "/api/v1/bids/{id}", tag = "bids", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = BidOrReceipt),
+    (status = 409, description = "sealed until the opening", body = crate::error::Problem)))]
+pub async fn show_bid(state: web::Data<AppState>, caller: Caller, id: Id) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let bid = state
+        .db(move |conn| bids::show(conn, clock.as_ref(), &actor(&caller), &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(bid))
+}
+
+/// Replaces a submitted bid before the deadline (a new bid id and receipt).
+#[utoipa::path(put, path = "/api/v1/bids/{id}", tag = "bids", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = BidInput,
+    responses((status = 200, body = Receipt), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn replace_bid(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+    body: Json<BidInput>,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let receipt = state
+        .db(move |conn| bids::replace(conn, clock.as_ref(), &actor(&caller), &id, &body.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(receipt))
+}
+
+/// Withdraws a submitted bid before the deadline.
+#[utoipa::path(post, path = "/api/v1/bids/{id}/withdraw", tag = "bids", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = Receipt), (status = 409, body = crate::error::Problem)))]
+pub async fn withdraw_bid(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let receipt = state
+        .db(move |conn| bids::withdraw(conn, clock.as_ref(), &actor(&caller), &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(receipt))
+}
+
+/// Records the qualification review (资格性、符合性审查) of bids, after the opening.
+#[utoipa::path(post, path = "/api/v1/lots/{id}/qualification", tag = "evaluation", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = QualificationInput,
+    responses((status = 200, body = LotBids), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn qualify(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+    body: Json<QualificationInput>,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let list = state
+        .db(move |conn| bids::qualify(conn, clock.as_ref(), &actor(&caller), &id, &body.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Records one evaluator's technical and commercial scores, after the opening.
+#[utoipa::path(post, path = "/api/v1/lots/{id}/scores", tag = "evaluation", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ScoresInput,
+    responses((status = 200, body = LotBids), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn enter_scores(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+    body: Json<ScoresInput>,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let list = state
+        .db(move |conn| bids::enter_scores(conn, clock.as_ref(), &actor(&caller), &id, &body.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Runs the evaluation of a lot with the pinned profile and stores the run.
+#[utoipa::path(post, path = "/api/v1/lots/{id}/evaluate", tag = "evaluation", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body(content = RunInput, description = "optional"),
+    responses((status = 201, body = RunView), (status = 409, description = "sealed, reviews or scores missing, or decided", body = crate::error::Problem)))]
+pub async fn run_evaluation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: Id,
+    mut payload: web::Payload,
+) -> Result<HttpResponse> {
+    let input: RunInput = optional_body(&req, &mut payload).await?;
+    let clock = state.clock.clone();
+    let run = state
+        .db(move |conn| evaluation::run(conn, clock.as_ref(), &actor(&caller), &id, &input))
+        .await?;
+    Ok(HttpResponse::Created().json(run))
+}
+
+/// The lot's evaluation runs, oldest first.
+#[utoipa::path(get, path = "/api/v1/lots/{id}/evaluations", tag = "evaluation", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = Vec<RunView>)))]
+pub async fn lot_runs(state: web::Data<AppState>, caller: Caller, id: Id) -> Result<HttpResponse> {
+    let list = state
+        .db(move |conn| evaluation::runs(conn, &actor(&caller), &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+#[utoipa::path(get, path = "/api/v1/evaluations/{id}", tag = "evaluation", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = RunView)))]
+pub async fn show_run(state: web::Data<AppState>, caller: Caller, id: Id) -> Result<HttpResponse> {
+    let run = state
+        .db(move |conn| evaluation::show_run(conn, &actor(&caller), &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(run))
+}
+
+/// Runs the stored input again and compares the bytes with the stored output.
+#[utoipa::path(get, path = "/api/v1/evaluations/{id}/replay", tag = "evaluation", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = Replay)))]
+pub async fn replay_run(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+) -> Result<HttpResponse> {
+    let replay = state
+        .db(move |conn| evaluation::replay(conn, &actor(&caller), &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(replay))
+}
+
+/// Awards a lot to its first-ranked bid (name it when bids tie at rank 1).
+#[utoipa::path(post, path = "/api/v1/lots/{id}/award", tag = "evaluation", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body(content = AwardInput, description = "optional"),
+    responses((status = 200, body = LotView), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn award(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: Id,
+    mut payload: web::Payload,
+) -> Result<HttpResponse> {
+    let input: AwardInput = optional_body(&req, &mut payload).await?;
+    let clock = state.clock.clone();
+    let lot = state
+        .db(move |conn| evaluation::award(conn, clock.as_ref(), &actor(&caller), &id, &input))
+        .await?;
+    Ok(HttpResponse::Ok().json(lot))
+}
+
+/// Records the contract of an awarded lot, with its SME and small/micro credits.
+#[utoipa::path(post, path = "/api/v1/lots/{id}/contract", tag = "evaluation", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ContractInput,
+    responses((status = 201, body = ContractView), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn record_contract(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+    body: Json<ContractInput>,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let contract = state
+        .db(move |conn| evaluation::contract(conn, clock.as_ref(), &actor(&caller), &id, &body.0))
+        .await?;
+    Ok(HttpResponse::Created().json(contract))
+}
+
+#[utoipa::path(get, path = "/api/v1/contracts/{id}", tag = "evaluation",
+    params(("id" = String, Path)), responses((status = 200, body = ContractView), (status = 404, body = crate::error::Problem)))]
+pub async fn show_contract(state: web::Data<AppState>, id: Id) -> Result<HttpResponse> {
+    let contract = state
+        .db(move |conn| evaluation::show_contract(conn, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(contract))
+}

@@ -1,0 +1,185 @@
+//! The procurement lifecycle (采购项目): projects and lots, published notices, sealed bids,
+//! evaluation runs, awards and contracts. Shared by the HTTP API and the CLI; every write happens
+//! in one transaction, and a refused request changes nothing.
+//!
+//! States: draft → published → closed → opened → evaluated → awarded | failed → contracted.
+//! `closed` and `opened` follow from the timeline and the clock (the bid deadline and the opening
+//! time pass by themselves); the others are stored.
+
+pub mod bids;
+pub mod evaluation;
+pub mod notices;
+pub mod ocds;
+pub mod projects;
+
+use crate::db::procurement::{self as repo, Lot, Project};
+use crate::db::DbConnection;
+use crate::error::{Error, Result};
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+/// Who is acting, as far as procurement is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor<'a> {
+    /// Anyone, logged in or not, without a role that widens the view.
+    Public,
+    Admin {
+        user_id: &'a str,
+    },
+    /// 审计/财政: reads everything an admin reads, writes nothing.
+    Auditor,
+    /// An agency user: its own agency's projects.
+    Agency {
+        agency_id: &'a str,
+        user_id: &'a str,
+    },
+    /// A supplier user: its own enterprise's bids.
+    Supplier {
+        enterprise_id: &'a str,
+        user_id: &'a str,
+    },
+}
+
+impl Actor<'_> {
+    /// May read this project's non-public records (drafts, bids after opening, runs)?
+    pub fn is_staff_of(&self, project: &Project) -> bool {
+        match self {
+            Actor::Admin { .. } | Actor::Auditor => true,
+            Actor::Agency { agency_id, .. } => *agency_id == project.agency_id,
+            Actor::Public | Actor::Supplier { .. } => false,
+        }
+    }
+
+    /// May change this project (its agency, or an admin)?
+    pub fn manages(&self, project: &Project) -> bool {
+        match self {
+            Actor::Admin { .. } => true,
+            Actor::Agency { agency_id, .. } => *agency_id == project.agency_id,
+            _ => false,
+        }
+    }
+
+    pub fn user_id(&self) -> Option<&str> {
+        match self {
+            Actor::Admin { user_id }
+            | Actor::Agency { user_id, .. }
+            | Actor::Supplier { user_id, .. } => Some(user_id),
+            _ => None,
+        }
+    }
+}
+
+/// The lifecycle state of a project at `now` (stored state, with the timeline applied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    Draft,
+    /// Open for bids.
+    Published,
+    /// Past the bid deadline, before the opening time: sealed.
+    Closed,
+    /// Bids opened: they can be read, qualified, scored and evaluated.
+    Opened,
+    Evaluated,
+    Awarded,
+    Failed,
+    Contracted,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Draft => "draft",
+            Phase::Published => "published",
+            Phase::Closed => "closed",
+            Phase::Opened => "opened",
+            Phase::Evaluated => "evaluated",
+            Phase::Awarded => "awarded",
+            Phase::Failed => "failed",
+            Phase::Contracted => "contracted",
+        }
+    }
+
+    pub fn of(project: &Project, now: NaiveDateTime) -> Phase {
+        match project.state.as_str() {
+            "draft" => Phase::Draft,
+            "published" => match (project.bid_deadline, project.opening_at) {
+                (_, Some(open)) if now >= open => Phase::Opened,
+                (Some(deadline), _) if now >= deadline => Phase::Closed,
+                _ => Phase::Published,
+            },
+            "evaluated" => Phase::Evaluated,
+            "awarded" => Phase::Awarded,
+            "failed" => Phase::Failed,
+            _ => Phase::Contracted,
+        }
+    }
+
+    /// Bids are open to their readers (past the opening time).
+    pub fn is_opened(self) -> bool {
+        self >= Phase::Opened
+    }
+}
+
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// Parses an RFC 3339 time with its offset (`2026-03-20T09:30:00+08:00`) into stored UTC.
+pub fn parse_time(text: &str) -> std::result::Result<NaiveDateTime, String> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.naive_utc())
+        .map_err(|_| {
+            format!(
+                "{text:?} is not an RFC 3339 time with an offset, e.g. 2026-03-20T09:30:00+08:00"
+            )
+        })
+}
+
+pub(crate) fn find_project(conn: &mut DbConnection, id: &str) -> Result<Project> {
+    repo::find_project(conn, id)?.ok_or_else(|| Error::NotFound(format!("no project with id {id}")))
+}
+
+pub(crate) fn find_lot(conn: &mut DbConnection, id: &str) -> Result<(Lot, Project)> {
+    let lot =
+        repo::find_lot(conn, id)?.ok_or_else(|| Error::NotFound(format!("no lot with id {id}")))?;
+    let project = find_project(conn, &lot.project_id)?;
+    Ok((lot, project))
+}
+
+/// A project the actor may see: drafts only to their agency, admins and auditors; a hidden
+/// draft answers 404 as if it did not exist.
+pub(crate) fn visible_project(
+    conn: &mut DbConnection,
+    actor: &Actor<'_>,
+    id: &str,
+) -> Result<Project> {
+    let p = find_project(conn, id)?;
+    if p.state == "draft" && !actor.is_staff_of(&p) {
+        return Err(Error::NotFound(format!("no project with id {id}")));
+    }
+    Ok(p)
+}
+
+/// Refuses a change by someone other than the project's agency or an admin.
+pub(crate) fn require_manager(actor: &Actor<'_>, project: &Project) -> Result<()> {
+    if actor.manages(project) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "only the project's agency (or an admin) may change it".into(),
+        ))
+    }
+}
+
+/// A 409 that says what the state is and what the action needs.
+pub(crate) fn wrong_phase(action: &str, phase: Phase, needs: &str) -> Error {
+    Error::Conflict(format!(
+        "cannot {action}: the project is {}; this needs {needs}",
+        phase.as_str()
+    ))
+}
+
+/// SHA-256 in lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    crate::policy::hex(&sha2::Sha256::digest(bytes))
+}

@@ -1,0 +1,329 @@
+//! 公告: procurement, correction, result and failure notices. Written once (the database refuses
+//! UPDATE and DELETE), read by anyone: a filtered list, a detail page and an Atom feed.
+
+use super::utc;
+use crate::db::procurement::{self as repo, Lot, Notice, NoticeFilter, Project};
+use crate::db::{self, DbConnection};
+use crate::domain::Fen;
+use crate::error::{Error, Result};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// 采购公告
+    Procurement,
+    /// 更正公告
+    Correction,
+    /// 中标(成交)结果公告
+    Result,
+    /// 废标(终止)公告
+    Failure,
+}
+
+impl NoticeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Procurement => "procurement",
+            NoticeKind::Correction => "correction",
+            NoticeKind::Result => "result",
+            NoticeKind::Failure => "failure",
+        }
+    }
+
+    fn zh(self) -> &'static str {
+        match self {
+            NoticeKind::Procurement => "采购公告",
+            NoticeKind::Correction => "更正公告",
+            NoticeKind::Result => "中标(成交)结果公告",
+            NoticeKind::Failure => "废标公告",
+        }
+    }
+}
+
+/// The procurement notice's content: what suppliers need to bid.
+pub fn procurement_body(p: &Project, lots: &[Lot]) -> serde_json::Value {
+    serde_json::json!({
+        "project_id": p.id,
+        "title": p.title,
+        "agency_id": p.agency_id,
+        "department_id": p.department_id,
+        "category": p.category,
+        "category_code": p.category_code,
+        "procurement_method": p.procurement_method,
+        "procurement_method_zh": super::projects::method_zh(&p.procurement_method),
+        "policy": {"id": p.policy_id, "version": p.policy_version},
+        "evaluation": serde_json::from_str::<serde_json::Value>(&p.terms).unwrap_or_default(),
+        "budget": Fen(p.budget_fen).to_string(),
+        "reservation": p.reservation,
+        "reservation_reason": p.reservation_reason,
+        "region": p.region,
+        "bid_deadline": p.bid_deadline.map(utc),
+        "opening_at": p.opening_at.map(utc),
+        "lots": lots.iter().map(|l| serde_json::json!({
+            "id": l.id, "number": l.number, "title": l.title,
+            "budget": Fen(l.budget_fen).to_string(), "reserved_for_smes": l.reserved,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Writes a notice (inside the caller's transaction).
+pub fn publish(
+    conn: &mut DbConnection,
+    p: &Project,
+    kind: NoticeKind,
+    body: serde_json::Value,
+    corrects_id: Option<String>,
+    now: NaiveDateTime,
+) -> Result<Notice> {
+    let body = serde_json::to_string(&body).map_err(|e| Error::Internal(e.into()))?;
+    let reserved = p.reservation != "none";
+    let notice = Notice {
+        id: db::new_id(),
+        project_id: p.id.clone(),
+        kind: kind.as_str().into(),
+        title: format!("{}{}", p.title, kind.zh()),
+        sha256: super::sha256_hex(body.as_bytes()),
+        body,
+        corrects_id,
+        agency_id: p.agency_id.clone(),
+        region: p.region.clone(),
+        category: p.category.clone(),
+        category_code: p.category_code.clone(),
+        reserved,
+        published_at: now,
+    };
+    diesel::insert_into(crate::db::schema::notices::table)
+        .values(&notice)
+        .execute(conn)?;
+    Ok(notice)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NoticeView {
+    pub id: String,
+    pub project_id: String,
+    /// procurement | correction | result | failure
+    pub kind: String,
+    pub title: String,
+    /// The notice this one corrects (correction notices).
+    pub corrects_id: Option<String>,
+    pub agency_id: String,
+    pub region: String,
+    pub category: String,
+    pub category_code: String,
+    /// Something in the project is reserved for SMEs.
+    pub reserved_for_smes: bool,
+    pub published_at: DateTime<Utc>,
+    /// SHA-256 of the body as published.
+    pub sha256: String,
+    #[schema(value_type = Object)]
+    pub body: serde_json::Value,
+}
+
+pub fn view(n: Notice) -> NoticeView {
+    NoticeView {
+        body: serde_json::from_str(&n.body).unwrap_or_default(),
+        id: n.id,
+        project_id: n.project_id,
+        kind: n.kind,
+        title: n.title,
+        corrects_id: n.corrects_id,
+        agency_id: n.agency_id,
+        region: n.region,
+        category: n.category,
+        category_code: n.category_code,
+        reserved_for_smes: n.reserved,
+        published_at: utc(n.published_at),
+        sha256: n.sha256,
+    }
+}
+
+/// Filters of `GET /api/v1/notices` (and the Atom feed).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeParams {
+    /// Region code prefix: `65` Xinjiang, `6531` Kashgar prefecture.
+    pub region: Option<String>,
+    /// goods | services | works
+    pub category: Option<String>,
+    /// 品目 code prefix, e.g. `A02`.
+    pub category_code: Option<String>,
+    pub agency_id: Option<String>,
+    pub project_id: Option<String>,
+    /// procurement | correction | result | failure
+    pub kind: Option<String>,
+    /// Published on or after this day (YYYY-MM-DD, Beijing time).
+    pub from: Option<NaiveDate>,
+    /// Published on or before this day (YYYY-MM-DD, Beijing time).
+    pub to: Option<NaiveDate>,
+    /// Only projects with (true) or without (false) an SME reservation.
+    pub reserved: Option<bool>,
+    /// 1–100, default 20.
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NoticePage {
+    pub items: Vec<NoticeView>,
+    pub next_cursor: Option<String>,
+}
+
+/// A Beijing calendar day's start, in UTC.
+fn beijing_day_start(day: NaiveDate) -> NaiveDateTime {
+    day.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(8)
+}
+
+fn filter(params: &NoticeParams) -> Result<NoticeFilter> {
+    let mut problems = Vec::new();
+    if let Some(k) = params.kind.as_deref() {
+        if !matches!(k, "procurement" | "correction" | "result" | "failure") {
+            problems.push(crate::wire::FieldProblem::new(
+                "kind",
+                format!("unknown kind {k:?}; expected procurement, correction, result or failure"),
+            ));
+        }
+    }
+    if let Some(c) = params.category.as_deref() {
+        if !matches!(c, "goods" | "services" | "works") {
+            problems.push(crate::wire::FieldProblem::new(
+                "category",
+                format!("unknown category {c:?}; expected goods, services or works"),
+            ));
+        }
+    }
+    if let Some(r) = params.region.as_deref() {
+        if r.is_empty() || r.len() > 6 || !r.bytes().all(|b| b.is_ascii_digit()) {
+            problems.push(crate::wire::FieldProblem::new(
+                "region",
+                "must be 1–6 digits of a region code",
+            ));
+        }
+    }
+    if let (Some(f), Some(t)) = (params.from, params.to) {
+        if t < f {
+            problems.push(crate::wire::FieldProblem::new("to", "is before from"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Validation(problems));
+    }
+    Ok(NoticeFilter {
+        region_prefix: params.region.clone(),
+        category: params.category.clone(),
+        category_code_prefix: params.category_code.clone(),
+        agency_id: params.agency_id.clone(),
+        kind: params.kind.clone(),
+        from: params.from.map(beijing_day_start),
+        until: params.to.and_then(|d| d.succ_opt()).map(beijing_day_start),
+        reserved: params.reserved,
+        project_id: params.project_id.clone(),
+    })
+}
+
+fn cursor_of(n: &Notice) -> String {
+    crate::policy::hex(
+        format!("{}|{}", n.published_at.and_utc().timestamp_micros(), n.id).as_bytes(),
+    )
+}
+
+fn parse_cursor(text: &str) -> Result<(NaiveDateTime, String)> {
+    let bad = || Error::field("cursor", "is not a cursor this service gave out");
+    let bytes = (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(bad)?;
+    let s = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (micros, id) = s.split_once('|').ok_or_else(bad)?;
+    let t = DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?).ok_or_else(bad)?;
+    Ok((t.naive_utc(), id.to_string()))
+}
+
+pub fn list(conn: &mut DbConnection, params: &NoticeParams) -> Result<NoticePage> {
+    let limit = params.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(Error::field("limit", "must be 1–100"));
+    }
+    let f = filter(params)?;
+    let after = params.cursor.as_deref().map(parse_cursor).transpose()?;
+    let rows = repo::list_notices(conn, &f, after, limit + 1)?;
+    let more = rows.len() as i64 > limit;
+    let rows: Vec<Notice> = rows.into_iter().take(limit as usize).collect();
+    let next_cursor = more.then(|| rows.last().map(cursor_of)).flatten();
+    Ok(NoticePage {
+        items: rows.into_iter().map(view).collect(),
+        next_cursor,
+    })
+}
+
+pub fn show(conn: &mut DbConnection, id: &str) -> Result<NoticeView> {
+    repo::find_notice(conn, id)?
+        .map(view)
+        .ok_or_else(|| Error::NotFound(format!("no notice with id {id}")))
+}
+
+fn xml_escape(text: &str, out: &mut String) {
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The newest notices matching the filters as an Atom 1.0 feed (RFC 4287).
+pub fn atom(conn: &mut DbConnection, params: &NoticeParams, base_url: &str) -> Result<String> {
+    let page = list(conn, params)?;
+    let updated = page.items.first().map_or_else(
+        || "1970-01-01T00:00:00Z".to_string(),
+        |n| {
+            n.published_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        },
+    );
+    let mut out = String::with_capacity(1024 + page.items.len() * 512);
+    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    out.push_str("<title>smeproc 政府采购公告</title>\n<id>urn:smeproc:notices</id>\n");
+    out.push_str("<link rel=\"self\" href=\"");
+    xml_escape(&format!("{base_url}/api/v1/notices.atom"), &mut out);
+    out.push_str("\"/>\n<updated>");
+    out.push_str(&updated);
+    out.push_str("</updated>\n<author><name>smeproc</name></author>\n");
+    for n in &page.items {
+        out.push_str("<entry>\n<id>urn:uuid:");
+        out.push_str(&n.id);
+        out.push_str("</id>\n<title>");
+        xml_escape(&n.title, &mut out);
+        out.push_str("</title>\n<link href=\"");
+        xml_escape(&format!("{base_url}/api/v1/notices/{}", n.id), &mut out);
+        out.push_str("\"/>\n<updated>");
+        out.push_str(
+            &n.published_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        );
+        out.push_str("</updated>\n<category term=\"");
+        out.push_str(&n.kind);
+        out.push_str("\"/>\n<summary>");
+        xml_escape(
+            &format!(
+                "{} · {} · {} · {}",
+                n.kind, n.category, n.category_code, n.region
+            ),
+            &mut out,
+        );
+        out.push_str("</summary>\n</entry>\n");
+    }
+    out.push_str("</feed>\n");
+    Ok(out)
+}
