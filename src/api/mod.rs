@@ -150,8 +150,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
                         .route(put().to(procurement::replace_bid)),
                 )
                 .service(at("/bids/{id}/withdraw").route(post().to(procurement::withdraw_bid)))
-                .service(at("/lots/{id}/qualification").route(post().to(procurement::qualify)))
-                .service(at("/lots/{id}/scores").route(post().to(procurement::enter_scores)))
+                // A large lot's review comes in one body: the evaluation cap applies.
+                .service(
+                    at("/lots/{id}/qualification")
+                        .app_data(extract::BodyLimit(settings.evaluate_max_bytes))
+                        .route(post().to(procurement::qualify)),
+                )
+                .service(
+                    at("/lots/{id}/scores")
+                        .app_data(extract::BodyLimit(settings.evaluate_max_bytes))
+                        .route(post().to(procurement::enter_scores)),
+                )
                 .service(at("/lots/{id}/evaluate").route(post().to(procurement::run_evaluation)))
                 .service(at("/lots/{id}/evaluations").route(get().to(procurement::lot_runs)))
                 .service(at("/evaluations/{id}").route(get().to(procurement::show_run)))

@@ -16,6 +16,7 @@ use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 /// A consortium member or a subcontractor: a registered enterprise and its share.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -383,6 +384,9 @@ fn check(
         submitted_at: utc(now),
         replaces,
     };
+    // The bidder itself must be an SME (alone, or as a consortium the rules count as one). The
+    // goods' makers are judged by the evaluation (step 1), which excludes such a bid with its
+    // reason and may then let the lot be re-run without the reservation.
     if lot.reserved {
         let profile = policy::profile(&project.policy_id).ok_or_else(|| {
             Error::Internal(anyhow::anyhow!("profile {} missing", project.policy_id))
@@ -392,12 +396,12 @@ fn check(
             price,
             bidder: content.engine_bidder(),
             subcontracts: Box::new([]),
-            manufacturers: content.goods_manufacturers.iter().map(firm).collect(),
+            manufacturers: Box::new([]),
             technical: Box::new([]),
             commercial: Box::new([]),
             qualified: true,
         };
-        let (scale, _, raised_by) = evaluation::effective_scale(
+        let (scale, _, _) = evaluation::effective_scale(
             profile,
             super::projects::category_of(project),
             &engine_bid,
@@ -408,13 +412,12 @@ fn check(
             } else {
                 "bidder"
             };
-            let why = match (raised_by, &content.consortium) {
-                (Some(_), _) => "goods made by a large enterprise are offered".to_string(),
-                (None, None) => format!(
+            let why = match &content.consortium {
+                None => format!(
                     "{} is a {} enterprise ({})",
                     content.supplier.name, content.supplier.scale, content.supplier.scale_source
                 ),
-                (None, Some(_)) => {
+                Some(_) => {
                     "the consortium counts as large (a large member the rules do not excuse)"
                         .to_string()
                 }
@@ -786,9 +789,13 @@ pub fn qualify(
     let now = clock.now_naive();
     let (lot, project) = find_lot(conn, lot_id)?;
     reviewable(actor, &lot, &project, now)?;
-    let submitted = repo::submitted_bids(conn, &lot.id)?;
+    let submitted: HashSet<String> = repo::submitted_bids(conn, &lot.id)?
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
     let mut problems = Vec::new();
-    let mut updates = Vec::new();
+    let mut updates: Vec<(String, bool, Option<String>)> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     match input.results.as_deref() {
         None | Some([]) => problems.push(FieldProblem::new(
             "results",
@@ -802,16 +809,14 @@ pub fn qualify(
                         problems.push(FieldProblem::new(at("bid_id"), "is required"));
                         None
                     }
-                    Some(id) => match submitted.iter().find(|b| b.id == id) {
-                        Some(b) => Some(b.id.clone()),
-                        None => {
-                            problems.push(FieldProblem::new(
-                                at("bid_id"),
-                                format!("{id} is not a submitted bid of this lot"),
-                            ));
-                            None
-                        }
-                    },
+                    Some(id) if submitted.contains(id) => Some(id.to_string()),
+                    Some(id) => {
+                        problems.push(FieldProblem::new(
+                            at("bid_id"),
+                            format!("{id} is not a submitted bid of this lot"),
+                        ));
+                        None
+                    }
                 };
                 let reason = r
                     .reason
@@ -830,13 +835,10 @@ pub fn qualify(
                     )),
                     Some(q) => {
                         if let Some(b) = bid {
-                            if updates
-                                .iter()
-                                .any(|(id, _, _): &(String, bool, Option<String>)| *id == b)
-                            {
-                                problems.push(FieldProblem::new(at("bid_id"), "is listed twice"));
-                            } else {
+                            if seen.insert(b.clone()) {
                                 updates.push((b, q, reason));
+                            } else {
+                                problems.push(FieldProblem::new(at("bid_id"), "is listed twice"));
                             }
                         }
                     }
@@ -901,7 +903,11 @@ pub fn enter_scores(
             "this lot is evaluated by lowest price: it takes no scores".into(),
         ));
     };
-    let submitted = repo::submitted_bids(conn, &lot.id)?;
+    let submitted: HashSet<String> = repo::submitted_bids(conn, &lot.id)?
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut problems = Vec::new();
     let evaluator = match input.evaluator.as_deref().map(str::trim) {
         None | Some("") => {
@@ -931,20 +937,18 @@ pub fn enter_scores(
                         problems.push(FieldProblem::new(at("bid_id"), "is required"));
                         None
                     }
-                    Some(id) if rows.iter().any(|r| r.bid_id == id) => {
+                    Some(id) if !seen.insert(id.to_string()) => {
                         problems.push(FieldProblem::new(at("bid_id"), "is listed twice"));
                         None
                     }
-                    Some(id) => match submitted.iter().find(|b| b.id == id) {
-                        Some(b) => Some(b.id.clone()),
-                        None => {
-                            problems.push(FieldProblem::new(
-                                at("bid_id"),
-                                format!("{id} is not a submitted bid of this lot"),
-                            ));
-                            None
-                        }
-                    },
+                    Some(id) if submitted.contains(id) => Some(id.to_string()),
+                    Some(id) => {
+                        problems.push(FieldProblem::new(
+                            at("bid_id"),
+                            format!("{id} is not a submitted bid of this lot"),
+                        ));
+                        None
+                    }
                 };
                 let mut value = |name: &str,
                                  v: Option<Hundredths>,

@@ -23,7 +23,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -104,6 +104,10 @@ fn engine_input(
         )));
     }
     let evaluators: BTreeSet<&str> = scores.iter().map(|s| s.evaluator.as_str()).collect();
+    let by_bid: HashMap<(&str, &str), &crate::db::procurement::Score> = scores
+        .iter()
+        .map(|s| ((s.bid_id.as_str(), s.evaluator.as_str()), s))
+        .collect();
     let mut missing = Vec::new();
     let mut list = Vec::with_capacity(bids.len());
     for b in &bids {
@@ -133,10 +137,7 @@ fn engine_input(
             let mut technical = Vec::new();
             let mut commercial = Vec::new();
             for e in &evaluators {
-                match scores
-                    .iter()
-                    .find(|s| s.bid_id == b.id && s.evaluator == *e)
-                {
+                match by_bid.get(&(b.id.as_str(), *e)) {
                     Some(s) => {
                         technical.push(Hundredths(s.technical));
                         commercial.push(Hundredths(s.commercial));

@@ -1232,3 +1232,139 @@ pub async fn concluded(app: &TestApp, agency: &str, supplier: &str) -> Concluded
         contract: contract["id"].as_str().unwrap().to_string(),
     }
 }
+
+/// national-2020: a reserved lot with too few eligible SME bids fails, and may be re-run
+/// without the reservation; the re-run applies the deductions and is stored as run 2.
+#[actix_web::test]
+async fn a_failed_reserved_lot_is_re_run_unreserved_where_the_profile_allows() {
+    let app = spawn_app().await;
+    let (_, agency) = app.agency_token().await;
+    let mut body = project_body();
+    body["policy"] = json!("national-2020");
+    body["evaluation"] = json!({"method": "lowest_price"});
+    body["budget"] = json!("1000000");
+    body["reservation"] = json!("whole");
+    body["lots"] = json!([{"title": "打印机", "budget": "1000000"}]);
+    let draft = json_of(
+        app.post("/api/v1/projects", Some(&agency), &body).await,
+        201,
+    )
+    .await;
+    let (pid, lot) = (
+        draft["id"].as_str().unwrap().to_string(),
+        draft["lots"][0]["id"].as_str().unwrap().to_string(),
+    );
+    json_of(
+        app.post(
+            &format!("/api/v1/projects/{pid}/publish"),
+            Some(&agency),
+            &json!({}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let (_, big_maker) = app.create_firm("大型打印机制造股份有限公司", "440305", "large");
+    let mut ids = Vec::new();
+    for (i, (name, scale, price)) in [
+        ("甲小型公司", "small", "900000"),
+        ("乙微型公司", "micro", "950000"),
+        ("丙小型公司", "small", "800000"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (_, code) = app.create_firm(name, "650102", scale);
+        let token = app.supplier_token(&code).await;
+        // The third sells goods made by a large firm: an SME bidder, but not an SME bid.
+        let makers = if i == 2 {
+            json!([{"credit_code": big_maker}])
+        } else {
+            json!([])
+        };
+        ids.push(
+            bid(
+                &app,
+                &token,
+                &lot,
+                json!({"price": price, "goods_manufacturers": makers}),
+            )
+            .await["bid_id"]
+                .clone(),
+        );
+    }
+    app.clock.advance(Duration::days(21));
+    let results: Vec<Value> = ids
+        .iter()
+        .map(|b| json!({"bid_id": b, "qualified": true}))
+        .collect();
+    json_of(
+        app.post(
+            &format!("/api/v1/lots/{lot}/qualification"),
+            Some(&agency),
+            &json!({"results": results}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let first = json_of(
+        app.post(
+            &format!("/api/v1/lots/{lot}/evaluate"),
+            Some(&agency),
+            &json!({}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(first["outcome"], "failed");
+    assert_eq!(first["output"]["rerun_unreserved_allowed"], true);
+    assert_eq!(first["output"]["excluded"][0]["bid_id"], ids[2]);
+    let second = json_of(
+        app.post(
+            &format!("/api/v1/lots/{lot}/evaluate"),
+            Some(&agency),
+            &json!({"unreserved": true}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(
+        (second["run_no"].as_i64(), second["reserved"].as_bool()),
+        (Some(2), Some(false))
+    );
+    assert_eq!(second["outcome"], "ranked");
+    let ranking = second["output"]["ranking"].as_array().unwrap();
+    assert_eq!(ranking.len(), 3);
+    // Unreserved, the small firms' 6–10 % deduction applies (national-2020 default rate).
+    assert!(ranking
+        .iter()
+        .filter(|r| r["bid_id"] != ids[2])
+        .all(|r| r["preference"] == "small_micro_deduction"));
+    let view = json_of(app.get(&format!("/api/v1/projects/{pid}"), None).await, 200).await;
+    assert_eq!(
+        (
+            view["lots"][0]["reserved"].as_bool(),
+            view["lots"][0]["reservation_lifted"].as_bool()
+        ),
+        (Some(false), Some(true))
+    );
+    let runs = json_of(
+        app.get(&format!("/api/v1/lots/{lot}/evaluations"), Some(&agency))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(runs.as_array().unwrap().len(), 2);
+    // Once lifted, there is nothing left to lift.
+    let res = app
+        .post(
+            &format!("/api/v1/lots/{lot}/evaluate"),
+            Some(&agency),
+            &json!({"unreserved": true}),
+        )
+        .await;
+    problem(res, 409).await;
+}
