@@ -344,3 +344,52 @@ pub fn list_projects(
     }
     q.order(projects::id.desc()).limit(limit).load(conn)
 }
+
+/// Replaces one evaluator's scores for the given bids: a DELETE and a multi-row INSERT per 500
+/// rows (row-by-row statements took 14 s for 10 000 bids on PostgreSQL).
+pub fn replace_scores(conn: &mut DbConnection, rows: &[Score]) -> QueryResult<()> {
+    for chunk in rows.chunks(500) {
+        let Some(first) = chunk.first() else {
+            continue;
+        };
+        let ids: Vec<&str> = chunk.iter().map(|r| r.bid_id.as_str()).collect();
+        diesel::delete(
+            scores::table
+                .filter(scores::evaluator.eq(&first.evaluator))
+                .filter(scores::bid_id.eq_any(&ids)),
+        )
+        .execute(conn)?;
+        let insert = diesel::insert_into(scores::table).values(chunk);
+        match conn {
+            DbConnection::Sqlite(c) => insert.execute(c)?,
+            DbConnection::Postgresql(c) => insert.execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// Records qualification results, grouping bids with the same result into one UPDATE per 500.
+pub fn set_qualification(
+    conn: &mut DbConnection,
+    results: &[(String, bool, Option<String>)],
+) -> QueryResult<()> {
+    let mut groups: std::collections::BTreeMap<(bool, Option<&str>), Vec<&str>> =
+        std::collections::BTreeMap::new();
+    for (id, qualified, reason) in results {
+        groups
+            .entry((*qualified, reason.as_deref()))
+            .or_default()
+            .push(id.as_str());
+    }
+    for ((qualified, reason), ids) in groups {
+        for chunk in ids.chunks(500) {
+            diesel::update(bids::table.filter(bids::id.eq_any(chunk)))
+                .set((
+                    bids::qualified.eq(Some(qualified)),
+                    bids::qualification_reason.eq(reason),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}

@@ -850,14 +850,7 @@ pub fn qualify(
         return Err(Error::Validation(problems));
     }
     conn.transaction(|conn| {
-        for (id, q, reason) in &updates {
-            diesel::update(bids::table.find(id))
-                .set((
-                    bids::qualified.eq(Some(*q)),
-                    bids::qualification_reason.eq(reason),
-                ))
-                .execute(conn)?;
-        }
+        repo::set_qualification(conn, &updates)?;
         Ok::<_, Error>(())
     })?;
     of_lot(conn, clock, actor, lot_id)
@@ -1000,10 +993,7 @@ pub fn enter_scores(
         ));
     }
     conn.transaction(|conn| {
-        for r in &rows {
-            diesel::delete(scores::table.find((&r.bid_id, &r.evaluator))).execute(conn)?;
-            diesel::insert_into(scores::table).values(r).execute(conn)?;
-        }
+        repo::replace_scores(conn, &rows)?;
         Ok::<_, Error>(())
     })?;
     of_lot(conn, clock, actor, lot_id)
