@@ -382,6 +382,14 @@ fn main() {
     let (_, _) = smeproc::procurement::evaluation::run_engine(&input).unwrap();
     let engine_s = t.elapsed().as_secs_f64();
     let ranked = run["output"]["ranking"].as_array().map_or(0, Vec::len);
+    let (status, award, award_s) = post(&format!("/api/v1/lots/{lot}/award"), json!({}));
+    assert_eq!(status, 200, "award: {award}");
+    let (status, notice, result_s) = post(
+        &format!("/api/v1/projects/{}/result", project.id),
+        json!({}),
+    );
+    assert_eq!(status, 201, "result: {notice}");
+    let notice_bytes = serde_json::to_vec(&notice).unwrap().len();
 
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -414,6 +422,10 @@ fn main() {
     println!(
         "- evaluation of the lot (assemble the input from the database, run, store): {:.2} s for {ranked} ranked bids; anchor, the engine alone on the same input: {:.2} s.",
         evaluate_s, engine_s
+    );
+    println!(
+        "- award {:.2} s; the result notice with the explained ranking of all {ranked} bids ({:.1} MB) {:.2} s.",
+        award_s, notice_bytes as f64 / 1e6, result_s
     );
     if bids.errors > 0 || lost > 0 || anchor.errors > 0 {
         eprintln!("FAILED: {} errors, {lost} lost", bids.errors);

@@ -625,14 +625,14 @@ pub fn content_of(b: &Bid) -> Result<BidContent> {
         .map_err(|e| Error::Internal(anyhow::anyhow!("bid {} content: {e}", b.id)))
 }
 
-fn bid_view(b: Bid, scores: &[Score]) -> Result<BidView> {
+/// A bid with its own scores (already picked out: a lot can hold 10 000 bids).
+fn bid_view(b: Bid, scores: &[&Score]) -> Result<BidView> {
     Ok(BidView {
         content: content_of(&b)?,
         price: Fen(b.price_fen).to_string(),
         submitted_at: utc(b.submitted_at),
         scores: scores
             .iter()
-            .filter(|s| s.bid_id == b.id)
             .map(|s| ScoreView {
                 evaluator: s.evaluator.clone(),
                 technical: Hundredths(s.technical),
@@ -692,6 +692,7 @@ pub fn show(
     let scores: Vec<Score> = scores::table
         .filter(scores::bid_id.eq(&bid.id))
         .load(conn)?;
+    let scores: Vec<&Score> = scores.iter().collect();
     Ok(BidOrReceipt::Bid(Box::new(bid_view(bid, &scores)?)))
 }
 
@@ -724,8 +725,16 @@ pub fn of_lot(
     let count = list.len();
     let bids = if opened {
         let scores = repo::scores_of_lot(conn, &lot.id)?;
+        let mut by_bid: std::collections::HashMap<&str, Vec<&Score>> =
+            std::collections::HashMap::new();
+        for s in &scores {
+            by_bid.entry(s.bid_id.as_str()).or_default().push(s);
+        }
         list.into_iter()
-            .map(|b| bid_view(b, &scores))
+            .map(|b| {
+                let own = by_bid.remove(b.id.as_str()).unwrap_or_default();
+                bid_view(b, &own)
+            })
             .collect::<Result<Vec<_>>>()?
     } else {
         Vec::new()

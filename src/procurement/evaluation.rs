@@ -466,19 +466,20 @@ fn lot_result(conn: &mut DbConnection, lot: &Lot) -> Result<Value> {
     let (run, output) = latest_output(conn, lot)?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("decided lot without a run")))?;
     let bids = repo::submitted_bids(conn, &lot.id)?;
-    let name_of = |id: &str| -> Value {
-        bids.iter()
-            .find(|b| b.id == id)
-            .and_then(|b| content_of(b).ok())
-            .map_or(Value::Null, |c| match &c.consortium {
-                None => json!(c.supplier.name),
-                Some(m) => json!(m
-                    .iter()
-                    .map(|p| p.firm.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" / ")),
-            })
-    };
+    let mut names: HashMap<&str, Value> = HashMap::with_capacity(bids.len());
+    for b in &bids {
+        let c = content_of(b)?;
+        let name = match &c.consortium {
+            None => c.supplier.name,
+            Some(m) => m
+                .iter()
+                .map(|p| p.firm.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" / "),
+        };
+        names.insert(b.id.as_str(), json!(name));
+    }
+    let name_of = |id: &str| names.get(id).cloned().unwrap_or(Value::Null);
     let ranking: Vec<Value> = output["ranking"]
         .as_array()
         .into_iter()
