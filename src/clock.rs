@@ -7,9 +7,12 @@ use std::sync::{Arc, Mutex};
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> DateTime<Utc>;
 
-    /// UTC without a zone, as stored in the database.
+    /// UTC without a zone, as stored in the database: whole microseconds, the precision of a
+    /// PostgreSQL timestamp, so that a time reads back equal to what was written on both backends
+    /// (a bid's receipt carries it).
     fn now_naive(&self) -> NaiveDateTime {
-        self.now().naive_utc()
+        use chrono::SubsecRound;
+        self.now().naive_utc().trunc_subsecs(6)
     }
 }
 
