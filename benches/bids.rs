@@ -63,7 +63,7 @@ fn suppliers(conn: &mut DbConnection, clock: &ManualClock, n: usize) -> Vec<(Str
                 region: Some(region.into()),
                 ..Default::default()
             };
-            let e = smeproc::registry::register(conn, clock, &input)?;
+            let e = smeproc::registry::register(conn, clock, smeproc::audit::CLI, &input)?;
             let user_id = db::new_id();
             users::insert(
                 conn,
@@ -207,6 +207,7 @@ fn main() {
     let agency = smeproc::accounts::create_org(
         &mut conn,
         &clock,
+        smeproc::audit::CLI,
         &smeproc::accounts::CreateOrgRequest {
             kind: "agency".into(),
             name: "喀什地区政府采购中心".into(),
@@ -219,6 +220,7 @@ fn main() {
     let agency_user = smeproc::accounts::create_user(
         &mut conn,
         &clock,
+        smeproc::audit::CLI,
         &smeproc::accounts::CreateUserRequest {
             username: "agency".into(),
             display_name: None,

@@ -1,5 +1,6 @@
 //! Accounts and organisations: the rules shared by the CLI and the HTTP API.
 
+use crate::audit::{self, Change};
 use crate::auth::{self, limiter::LoginLimiter};
 use crate::clock::Clock;
 use crate::db::{self, orgs, sessions, users, DbConnection};
@@ -113,6 +114,7 @@ pub fn account_problems(req: &CreateUserRequest) -> Vec<FieldProblem> {
 pub fn create_user(
     conn: &mut DbConnection,
     clock: &dyn Clock,
+    actor: &str,
     req: &CreateUserRequest,
 ) -> Result<UserView> {
     let mut problems = account_problems(req);
@@ -192,27 +194,50 @@ pub fn create_user(
         enterprise_id: enterprise_id.as_deref(),
         created_at: clock.now_naive(),
     };
-    users::insert(conn, &new).map_err(|e| match Error::from(e) {
-        Error::Conflict(_) => Error::Conflict(format!("username {:?} is taken", req.username)),
-        other => other,
+    let view: UserView = conn.transaction::<_, Error, _>(|conn| {
+        users::insert(conn, &new).map_err(|e| match Error::from(e) {
+            Error::Conflict(_) => Error::Conflict(format!("username {:?} is taken", req.username)),
+            other => other,
+        })?;
+        let user = users::find_by_id(conn, &id)?
+            .ok_or_else(|| anyhow::anyhow!("user vanished after insert"))?;
+        let view = UserView::from(user);
+        audit::record(
+            conn,
+            clock,
+            Change::new(actor, "user.create", "user", &id).after(&view),
+        )?;
+        Ok(view)
     })?;
-    let user = users::find_by_id(conn, &id)?
-        .ok_or_else(|| anyhow::anyhow!("user vanished after insert"))?;
-    Ok(user.into())
+    Ok(view)
 }
 
 /// Disables a user and revokes every session it has.
-pub fn disable_user(conn: &mut DbConnection, clock: &dyn Clock, id: &str) -> Result<UserView> {
+pub fn disable_user(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &str,
+    id: &str,
+) -> Result<UserView> {
     let user = users::find_by_id(conn, id)?
         .ok_or_else(|| Error::NotFound(format!("no user with id {id}")))?;
     let now = clock.now_naive();
+    let before = UserView::from(user.clone());
     conn.transaction::<_, Error, _>(|conn| {
         users::disable(conn, &user.id, now)?;
         sessions::revoke_all_for_user(conn, &user.id, now)?;
-        Ok(())
-    })?;
-    let user = users::find_by_id(conn, &user.id)?.ok_or_else(|| Error::NotFound("user".into()))?;
-    Ok(user.into())
+        let after =
+            users::find_by_id(conn, &user.id)?.ok_or_else(|| Error::NotFound("user".into()))?;
+        let after = UserView::from(after);
+        audit::record(
+            conn,
+            clock,
+            Change::new(actor, "user.disable", "user", &user.id)
+                .before(&before)
+                .after(&after),
+        )?;
+        Ok(after)
+    })
 }
 
 /// Body of `POST /api/v1/orgs` (and `smeproc org create`).
@@ -260,6 +285,7 @@ impl From<orgs::Organisation> for OrgView {
 pub fn create_org(
     conn: &mut DbConnection,
     clock: &dyn Clock,
+    actor: &str,
     req: &CreateOrgRequest,
 ) -> Result<OrgView> {
     let mut problems = match req.validate() {
@@ -316,16 +342,24 @@ pub fn create_org(
         parent_id: parent_id.as_deref(),
         created_at: clock.now_naive(),
     };
-    orgs::insert(conn, &new).map_err(|e| match Error::from(e) {
-        Error::Conflict(_) => Error::Conflict(format!(
-            "an {} named {:?} or with that credit code exists",
-            req.kind, req.name
-        )),
-        other => other,
-    })?;
-    let org = orgs::find_by_id(conn, &id)?
-        .ok_or_else(|| anyhow::anyhow!("organisation vanished after insert"))?;
-    Ok(org.into())
+    conn.transaction::<_, Error, _>(|conn| {
+        orgs::insert(conn, &new).map_err(|e| match Error::from(e) {
+            Error::Conflict(_) => Error::Conflict(format!(
+                "an {} named {:?} or with that credit code exists",
+                req.kind, req.name
+            )),
+            other => other,
+        })?;
+        let org = orgs::find_by_id(conn, &id)?
+            .ok_or_else(|| anyhow::anyhow!("organisation vanished after insert"))?;
+        let view = OrgView::from(org);
+        audit::record(
+            conn,
+            clock,
+            Change::new(actor, "org.create", "organisation", &id).after(&view),
+        )?;
+        Ok(view)
+    })
 }
 
 /// Body of `POST /api/v1/auth/login`.
@@ -386,16 +420,24 @@ pub fn login(
     let (token, hash) = auth::new_token()?;
     let expires_at = now + Duration::minutes(ttl_minutes);
     let session_id = db::new_id();
-    sessions::insert(
-        conn,
-        &sessions::NewSession {
-            id: &session_id,
-            user_id: &user.id,
-            token_hash: &hash,
-            created_at: now.naive_utc(),
-            expires_at: expires_at.naive_utc(),
-        },
-    )?;
+    conn.transaction::<_, Error, _>(|conn| {
+        sessions::insert(
+            conn,
+            &sessions::NewSession {
+                id: &session_id,
+                user_id: &user.id,
+                token_hash: &hash,
+                created_at: clock.now_naive(),
+                expires_at: expires_at.naive_utc(),
+            },
+        )?;
+        // The session's id only: the token (and its hash) never reach the log.
+        audit::record(
+            conn,
+            clock,
+            Change::new(&user.id, "session.login", "session", &session_id),
+        )
+    })?;
     tracing::info!(user_id = %user.id, "login");
     Ok(LoginResponse {
         token,

@@ -2,11 +2,12 @@
 //! search, market prices (行情) and the catalogue CSV of CONTRACTS.md. Shared by the HTTP API
 //! and the CLI; every write happens in one transaction.
 
+use crate::audit::{self, Change};
 use crate::clock::Clock;
 use crate::csv_import::{csv_problem, Columns, ImportError, RowProblem};
 use crate::db::enterprises::{self as enterprise_repo, Enterprise};
 use crate::db::products::{self as repo, After, Filter, PrefixRange, Product, ProductRow, Sort};
-use crate::db::DbConnection;
+use crate::db::{self, DbConnection};
 use crate::domain::category::CategoryCode;
 use crate::domain::decimal::div_round_half_up;
 use crate::domain::{CreditCode, Fen, RegionCode, Scale};
@@ -377,23 +378,30 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<Product> {
 pub fn create(
     conn: &mut DbConnection,
     clock: &dyn Clock,
+    who: &str,
     actor: Actor<'_>,
     input: &ProductInput,
 ) -> Result<ProductView> {
     let mut enterprises = Enterprises::default();
     let row = check(conn, &mut enterprises, actor, input, clock.now_naive())?
         .map_err(Error::Validation)?;
-    let id = conn
-        .transaction::<_, Error, _>(|conn| Ok(repo::insert(conn, &row)?))
-        .map_err(|e| match e {
+    conn.transaction::<_, Error, _>(|conn| {
+        let id = repo::insert(conn, &row).map_err(|e| match Error::from(e) {
             Error::Conflict(_) => Error::Conflict(format!(
                 "this supplier already lists a product with sku {:?}",
                 row.sku
             )),
             other => other,
         })?;
-    let product = find(conn, id)?;
-    enterprises.view(conn, product)
+        let product = find(conn, id)?;
+        let view = enterprises.view(conn, product)?;
+        audit::record(
+            conn,
+            clock,
+            Change::new(who, "product.create", "product", &id.to_string()).after(&view),
+        )?;
+        Ok(view)
+    })
 }
 
 /// Body of `PATCH /api/v1/products/{id}`: the fields to change (sku and supplier never change;
@@ -417,6 +425,7 @@ pub struct ProductPatch {
 pub fn update(
     conn: &mut DbConnection,
     clock: &dyn Clock,
+    who: &str,
     actor: Actor<'_>,
     id: i64,
     patch: &ProductPatch,
@@ -455,11 +464,19 @@ pub fn update(
         let mut row = check(conn, &mut enterprises, Actor::Admin, &merged, now)?
             .map_err(Error::Validation)?;
         row.created_at = current.created_at;
+        let before = enterprises.view(conn, current.clone())?;
         repo::update(conn, &current, &row)?;
-        Ok(())
-    })?;
-    let product = find(conn, id)?;
-    enterprises.view(conn, product)
+        let changed = find(conn, id)?;
+        let after = enterprises.view(conn, changed)?;
+        audit::record(
+            conn,
+            clock,
+            Change::new(who, "product.update", "product", &id.to_string())
+                .before(&before)
+                .after(&after),
+        )?;
+        Ok(after)
+    })
 }
 
 pub fn show(conn: &mut DbConnection, id: i64) -> Result<ProductView> {
@@ -1010,6 +1027,7 @@ impl ImportState<'_> {
 pub fn import(
     conn: &mut DbConnection,
     clock: &dyn Clock,
+    who: &str,
     actor: Actor<'_>,
     reader: &mut csv::Reader<Box<dyn std::io::Read>>,
     skip_invalid: bool,
@@ -1107,6 +1125,16 @@ pub fn import(
         }
         progress(state.outcome.summary.rows, u64::MAX);
         if state.problems.is_empty() {
+            // One event for the whole import (a million rows would be a million events); its
+            // digest covers the counts. The rows themselves are in the database and the file.
+            let summary = state.outcome.summary.clone();
+            audit::record(
+                conn,
+                clock,
+                Change::new(who, "catalogue.import", "catalogue_import", &db::new_id())
+                    .after(&summary),
+            )
+            .map_err(ImportError::Failed)?;
             Ok(state.outcome)
         } else {
             Err(ImportError::Invalid(state.problems))

@@ -3,6 +3,7 @@
 //! Shared by the HTTP API and (later) the CSV import.
 
 use crate::accounts::{self, CreateUserRequest, UserView};
+use crate::audit::{self, Change};
 use crate::clock::Clock;
 pub use crate::csv_import::ImportError;
 use crate::db::enterprises::{self as repo, Declaration, Enterprise};
@@ -286,15 +287,27 @@ fn insert(conn: &mut DbConnection, e: &Enterprise) -> Result<()> {
     Ok(())
 }
 
+/// The actor of a self-service sign-up (no account exists before it).
+pub const SIGNUP: &str = "signup";
+
 /// Registers an enterprise without an account (admins).
 pub fn register(
     conn: &mut DbConnection,
     clock: &dyn Clock,
+    actor: &str,
     input: &EnterpriseInput,
 ) -> Result<EnterpriseView> {
     let e = check_new(conn, input, "", clock.now_naive())?;
-    insert(conn, &e)?;
-    Ok(EnterpriseView::new(e, true))
+    conn.transaction::<_, Error, _>(|conn| {
+        insert(conn, &e)?;
+        let view = EnterpriseView::new(e.clone(), true);
+        audit::record(
+            conn,
+            clock,
+            Change::new(actor, "enterprise.register", "enterprise", &e.id).after(&view),
+        )?;
+        Ok(view)
+    })
 }
 
 /// Body of `POST /api/v1/auth/signup`: a supplier account and its enterprise.
@@ -342,11 +355,17 @@ pub fn signup(
             Ok(e) => e,
         };
         insert(conn, &e)?;
+        let view = EnterpriseView::new(e.clone(), true);
+        audit::record(
+            conn,
+            clock,
+            Change::new(SIGNUP, "enterprise.register", "enterprise", &e.id).after(&view),
+        )?;
         let account = CreateUserRequest {
             enterprise_credit_code: Some(e.credit_code.clone()),
             ..account
         };
-        let user = accounts::create_user(conn, clock, &account)?;
+        let user = accounts::create_user(conn, clock, SIGNUP, &account)?;
         Ok(SignupResponse {
             user,
             enterprise: EnterpriseView::new(e, true),
@@ -423,6 +442,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Enterprise> {
 pub fn declare(
     conn: &mut DbConnection,
     clock: &dyn Clock,
+    actor: &str,
     enterprise_id: &str,
     req: &DeclarationRequest,
 ) -> Result<DeclarationView> {
@@ -509,7 +529,14 @@ pub fn declare(
             .first()
             .is_none_or(|n| n.declared_on <= declared_on);
         repo::insert_declaration(conn, &d)?;
+        let view = DeclarationView::from(d.clone());
+        audit::record(
+            conn,
+            clock,
+            Change::new(actor, "declaration.create", "declaration", &d.id).after(&view),
+        )?;
         if newest {
+            let before = EnterpriseView::new(enterprise.clone(), true);
             enterprise.industry = c.industry;
             enterprise.employees = c.employees;
             enterprise.revenue_fen = c.revenue_fen;
@@ -519,6 +546,14 @@ pub fn declare(
             enterprise.scale = c.effective.to_string();
             enterprise.updated_at = now;
             repo::update(conn, &enterprise)?;
+            let after = EnterpriseView::new(enterprise.clone(), true);
+            audit::record(
+                conn,
+                clock,
+                Change::new(actor, "enterprise.declare", "enterprise", &enterprise.id)
+                    .before(&before)
+                    .after(&after),
+            )?;
         }
         Ok(())
     })?;
@@ -569,10 +604,21 @@ pub fn review(
         )));
     }
     let status = req.status.as_deref().unwrap_or_default();
-    repo::review(conn, id, status, reason, reviewer, clock.now_naive())?;
-    let d =
-        repo::find_declaration(conn, id)?.ok_or_else(|| Error::NotFound("declaration".into()))?;
-    Ok(d.into())
+    let before = DeclarationView::from(d);
+    conn.transaction::<_, Error, _>(|conn| {
+        repo::review(conn, id, status, reason, reviewer, clock.now_naive())?;
+        let d = repo::find_declaration(conn, id)?
+            .ok_or_else(|| Error::NotFound("declaration".into()))?;
+        let after = DeclarationView::from(d);
+        audit::record(
+            conn,
+            clock,
+            Change::new(reviewer, "declaration.review", "declaration", id)
+                .before(&before)
+                .after(&after),
+        )?;
+        Ok(after)
+    })
 }
 
 /// The scale an enterprise had on a day: the letter in force then (not rejected).
@@ -620,6 +666,7 @@ const IMPORT_OPTIONAL: [&str; 2] = ["region", "large_firm_relation"];
 pub fn import(
     conn: &mut DbConnection,
     clock: &dyn Clock,
+    actor: &str,
     reader: &mut csv::Reader<Box<dyn std::io::Read>>,
     skip_invalid: bool,
 ) -> std::result::Result<ImportOutcome, ImportError> {
@@ -630,7 +677,6 @@ pub fn import(
         .clone();
     let columns = Columns::from_header(&headers, &IMPORT_REQUIRED, &IMPORT_OPTIONAL)
         .map_err(ImportError::Invalid)?;
-    let now = clock.now_naive();
     conn.transaction::<_, ImportError, _>(|conn| {
         let mut outcome = ImportOutcome::default();
         let mut problems: Vec<RowProblem> = Vec::new();
@@ -648,7 +694,7 @@ pub fn import(
                 }
             }
             line = record.position().map_or(line + 1, |p| p.line());
-            let row_problems = import_row(conn, &columns, &record, line, now, &mut seen)?;
+            let row_problems = import_row(conn, clock, actor, &columns, &record, line, &mut seen)?;
             if row_problems.is_empty() {
                 outcome.imported += 1;
             } else if skip_invalid {
@@ -668,12 +714,14 @@ pub fn import(
 /// Checks and inserts one row; returns its problems (nothing inserted when there are any).
 fn import_row(
     conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &str,
     columns: &crate::csv_import::Columns,
     record: &csv::StringRecord,
     line: u64,
-    now: chrono::NaiveDateTime,
     seen: &mut HashMap<String, u64>,
 ) -> std::result::Result<Vec<crate::csv_import::RowProblem>, ImportError> {
+    let now = clock.now_naive();
     use crate::csv_import::RowProblem;
     let problem = |column: &str, reason: String| RowProblem {
         line,
@@ -720,6 +768,13 @@ fn import_row(
         Ok(e) if problems.is_empty() => {
             seen.insert(e.credit_code.clone(), line);
             repo::insert(conn, &e)?;
+            let view = EnterpriseView::new(e.clone(), true);
+            audit::record(
+                conn,
+                clock,
+                Change::new(actor, "enterprise.import", "enterprise", &e.id).after(&view),
+            )
+            .map_err(ImportError::Failed)?;
         }
         Ok(_) => {}
         Err(Error::Validation(list)) => problems.extend(

@@ -68,6 +68,8 @@ const ADMIN: Access = Access::Roles(&[Role::Admin]);
 /// Suppliers (their own enterprise's records) and admins (anyone's).
 const SUPPLIERS: Access = Access::Roles(&[Role::Admin, Role::Supplier]);
 const STAFF: Access = Access::Roles(&[Role::Admin, Role::Agency, Role::Auditor]);
+/// Auditors (财政/审计) and admins.
+const AUDITORS: Access = Access::Roles(&[Role::Admin, Role::Auditor]);
 /// Agencies (their own projects) and admins (any).
 const MANAGERS: Access = Access::Roles(&[Role::Admin, Role::Agency]);
 const AGENCY: Access = Access::Roles(&[Role::Agency]);
@@ -146,6 +148,8 @@ pub const ROUTES: &[RouteSpec] = &[
     route("POST", "/api/v1/lots/{id}/award", MANAGERS),
     route("POST", "/api/v1/lots/{id}/contract", MANAGERS),
     route("GET", "/api/v1/contracts/{id}", Access::Public),
+    route("GET", "/api/v1/audit/verify", AUDITORS),
+    route("GET", "/api/v1/audit/events", AUDITORS),
     route("GET", "/api/v1/policies", Access::Public),
     route("GET", "/api/v1/policies/{id}", Access::Public),
     route("POST", "/api/v1/classify", Access::Public),

@@ -48,7 +48,9 @@ pub async fn create(
     let user = caller.user()?.clone();
     let clock = state.clock.clone();
     let view = state
-        .db(move |conn| catalogue::create(conn, clock.as_ref(), actor(&user)?, &body.0))
+        .db(move |conn| {
+            catalogue::create(conn, clock.as_ref(), &user.user.id, actor(&user)?, &body.0)
+        })
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -91,7 +93,16 @@ pub async fn update(
     let user = caller.user()?.clone();
     let clock = state.clock.clone();
     let view = state
-        .db(move |conn| catalogue::update(conn, clock.as_ref(), actor(&user)?, id, &body.0))
+        .db(move |conn| {
+            catalogue::update(
+                conn,
+                clock.as_ref(),
+                &user.user.id,
+                actor(&user)?,
+                id,
+                &body.0,
+            )
+        })
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -233,6 +244,7 @@ pub async fn import(
             let result = catalogue::import(
                 conn,
                 clock.as_ref(),
+                &user.user.id,
                 actor(&user)?,
                 &mut reader,
                 skip_invalid,

@@ -55,11 +55,13 @@ pub async fn signup(state: web::Data<AppState>, body: Json<SignupRequest>) -> Re
     (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn create(
     state: web::Data<AppState>,
+    caller: Caller,
     body: Json<EnterpriseInput>,
 ) -> Result<HttpResponse> {
     let clock = state.clock.clone();
+    let actor = caller.user()?.user.id.clone();
     let created = state
-        .db(move |conn| registry::register(conn, clock.as_ref(), &body.0))
+        .db(move |conn| registry::register(conn, clock.as_ref(), &actor, &body.0))
         .await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -187,8 +189,9 @@ pub async fn declare(
     must_own_if_supplier(&caller, &id)?;
     let body: DeclarationRequest = json_body(&req, &mut payload).await?;
     let clock = state.clock.clone();
+    let actor = caller.user()?.user.id.clone();
     let d = state
-        .db(move |conn| registry::declare(conn, clock.as_ref(), &id, &body))
+        .db(move |conn| registry::declare(conn, clock.as_ref(), &actor, &id, &body))
         .await?;
     Ok(HttpResponse::Created().json(d))
 }

@@ -3,6 +3,7 @@
 //! `web::block` via [`AppState::db`]), map to a response.
 
 pub mod access;
+pub mod audit;
 pub mod catalogue;
 pub mod engine;
 pub mod enterprises;
@@ -168,6 +169,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
                 .service(at("/lots/{id}/award").route(post().to(procurement::award)))
                 .service(at("/lots/{id}/contract").route(post().to(procurement::record_contract)))
                 .service(at("/contracts/{id}").route(get().to(procurement::show_contract)))
+                .service(at("/audit/verify").route(get().to(audit::verify)))
+                .service(at("/audit/events").route(get().to(audit::events)))
                 .service(at("/policies").route(get().to(engine::list_policies)))
                 .service(at("/policies/{id}").route(get().to(engine::show_policy)))
                 .service(at("/classify").route(post().to(engine::classify)))

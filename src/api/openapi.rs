@@ -70,6 +70,8 @@ use utoipa::{Modify, OpenApi};
         super::procurement::award,
         super::procurement::record_contract,
         super::procurement::show_contract,
+        super::audit::verify,
+        super::audit::events,
         super::engine::list_policies,
         super::engine::show_policy,
         super::engine::classify,
@@ -88,6 +90,7 @@ use utoipa::{Modify, OpenApi};
         (name = "notices", description = "Published notices (公告), the Atom feed and OCDS 1.1 release packages"),
         (name = "bids", description = "Sealed bids (投标): receipts before the opening, content after"),
         (name = "evaluation", description = "Qualification, scores, evaluation runs, awards and contracts"),
+        (name = "audit", description = "The hash-chained audit log: verify the chain, query events"),
         (name = "rules", description = "Policy profiles, classification (划型) and evaluation (评标)"),
     )
 )]

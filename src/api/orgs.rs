@@ -1,5 +1,6 @@
 //! Organisations: agencies and departments.
 
+use super::access::Caller;
 use super::extract::{Json, Query};
 use super::AppState;
 use crate::accounts::{self, CreateOrgRequest, OrgView};
@@ -36,11 +37,13 @@ pub async fn list(state: web::Data<AppState>, filter: Query<OrgFilter>) -> Resul
     (status = 422, body = crate::error::Problem)))]
 pub async fn create(
     state: web::Data<AppState>,
+    caller: Caller,
     body: Json<CreateOrgRequest>,
 ) -> Result<HttpResponse> {
     let clock = state.clock.clone();
+    let actor = caller.user()?.user.id.clone();
     let org = state
-        .db(move |conn| accounts::create_org(conn, clock.as_ref(), &body.0))
+        .db(move |conn| accounts::create_org(conn, clock.as_ref(), &actor, &body.0))
         .await?;
     Ok(HttpResponse::Created().json(org))
 }

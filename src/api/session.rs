@@ -45,9 +45,20 @@ pub async fn login(
     (status = 204, description = "token revoked")))]
 pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse> {
     let session_id = caller.user()?.session_id.clone();
-    let now = state.clock.now_naive();
+    let user_id = caller.user()?.user.id.clone();
+    let clock = state.clock.clone();
     state
-        .db(move |conn| Ok(sessions::revoke(conn, &session_id, now)?))
+        .db(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                sessions::revoke(conn, &session_id, clock.now_naive())?;
+                crate::audit::record(
+                    conn,
+                    clock.as_ref(),
+                    crate::audit::Change::new(&user_id, "session.logout", "session", &session_id),
+                )
+            })
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

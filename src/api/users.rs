@@ -1,5 +1,6 @@
 //! User administration (admins only).
 
+use super::access::Caller;
 use super::extract::Json;
 use super::AppState;
 use crate::accounts::{self, CreateUserRequest, UserView};
@@ -22,11 +23,13 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
     (status = 422, description = "invalid fields", body = crate::error::Problem)))]
 pub async fn create(
     state: web::Data<AppState>,
+    caller: Caller,
     body: Json<CreateUserRequest>,
 ) -> Result<HttpResponse> {
     let clock = state.clock.clone();
+    let actor = caller.user()?.user.id.clone();
     let user = state
-        .db(move |conn| accounts::create_user(conn, clock.as_ref(), &body.0))
+        .db(move |conn| accounts::create_user(conn, clock.as_ref(), &actor, &body.0))
         .await?;
     Ok(HttpResponse::Created().json(user))
 }
@@ -35,11 +38,16 @@ pub async fn create(
 #[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", security(("bearer" = [])),
     params(("id" = String, Path, description = "user id")),
     responses((status = 200, body = UserView), (status = 404, body = crate::error::Problem)))]
-pub async fn disable(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn disable(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     let clock = state.clock.clone();
     let id = id.into_inner();
+    let actor = caller.user()?.user.id.clone();
     let user = state
-        .db(move |conn| accounts::disable_user(conn, clock.as_ref(), &id))
+        .db(move |conn| accounts::disable_user(conn, clock.as_ref(), &actor, &id))
         .await?;
     Ok(HttpResponse::Ok().json(user))
 }

@@ -2,6 +2,7 @@
 
 use super::{CliError, CliResult};
 use crate::accounts::{self, CreateOrgRequest, CreateUserRequest, OrgView, UserView};
+use crate::audit;
 use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::db::{connection, orgs, users};
@@ -110,7 +111,13 @@ pub fn enterprise(settings: Settings, cmd: EnterpriseCommand) -> CliResult {
     let mut reader =
         csv_import::open(&file, encoding).with_context(|| format!("opening {}", file.display()))?;
     let mut conn = connect(&settings)?;
-    let outcome = match registry::import(&mut conn, &SystemClock, &mut reader, skip_invalid) {
+    let outcome = match registry::import(
+        &mut conn,
+        &SystemClock,
+        audit::CLI,
+        &mut reader,
+        skip_invalid,
+    ) {
         Ok(outcome) => outcome,
         Err(e) => return Err(import_failed(&file, e)),
     };
@@ -242,7 +249,8 @@ pub fn user(settings: Settings, cmd: UserCommand) -> CliResult {
                 agency_id: agency,
                 enterprise_credit_code: enterprise,
             };
-            let user = accounts::create_user(&mut conn, &SystemClock, &req).map_err(cli_error)?;
+            let user = accounts::create_user(&mut conn, &SystemClock, audit::CLI, &req)
+                .map_err(cli_error)?;
             println!(
                 "created user {} ({}) id {}",
                 user.username, user.role, user.id
@@ -273,7 +281,8 @@ pub fn user(settings: Settings, cmd: UserCommand) -> CliResult {
                 Some(found) => found.id,
                 None => user,
             };
-            let u = accounts::disable_user(&mut conn, &SystemClock, &id).map_err(cli_error)?;
+            let u = accounts::disable_user(&mut conn, &SystemClock, audit::CLI, &id)
+                .map_err(cli_error)?;
             println!("disabled user {} ({})", u.username, u.id);
         }
     }
@@ -297,7 +306,8 @@ pub fn org(settings: Settings, cmd: OrgCommand) -> CliResult {
                 region,
                 parent_id: parent,
             };
-            let org = accounts::create_org(&mut conn, &SystemClock, &req).map_err(cli_error)?;
+            let org = accounts::create_org(&mut conn, &SystemClock, audit::CLI, &req)
+                .map_err(cli_error)?;
             println!("created {} {} id {}", org.kind, org.name, org.id);
         }
         OrgCommand::List { kind, json } => {

@@ -97,6 +97,7 @@ fn import(
     let result = catalogue::import(
         &mut conn,
         &SystemClock,
+        crate::audit::CLI,
         Actor::Admin,
         &mut reader,
         skip_invalid,

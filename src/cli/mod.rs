@@ -67,6 +67,9 @@ pub enum Command {
     /// Show the policy profiles.
     #[command(subcommand)]
     Policy(engine::PolicyCommand),
+    /// The audit log: check its hash chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Classify an enterprise's scale from its size figures (工信部联企业〔2011〕300号).
     #[command(
         after_help = "Example:\n  smeproc classify --industry industry --employees 1500 --revenue-wan 30000   # prints: medium"
@@ -77,6 +80,41 @@ pub enum Command {
         after_help = "Examples:\n  smeproc evaluate lot.json\n  cat lot.json | smeproc evaluate - --pretty"
     )]
     Evaluate(engine::EvaluateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain from the first event; exit 0 when intact, 1 naming the first
+    /// broken link (an edited, removed or inserted event, or a cut-off tail).
+    #[command(after_help = "Example:\n  smeproc audit verify")]
+    Verify,
+}
+
+/// `smeproc audit verify`.
+fn audit(settings: Settings, cmd: AuditCommand) -> CliResult {
+    match cmd {
+        AuditCommand::Verify => {
+            let mut conn = accounts::connect(&settings)?;
+            let started = std::time::Instant::now();
+            let report = crate::audit::verify(&mut conn).map_err(accounts::cli_error)?;
+            let seconds = started.elapsed().as_secs_f64();
+            match report.first_broken {
+                None => {
+                    println!(
+                        "audit chain intact: {} events, head {} ({}), checked in {seconds:.2} s",
+                        report.events_checked, report.head_seq, report.head_hash
+                    );
+                    Ok(())
+                }
+                Some(b) => Err(CliError::Other(anyhow::anyhow!(
+                    "audit chain broken at event {}: {} ({} events before it are intact)",
+                    b.seq,
+                    b.reason,
+                    report.events_checked
+                ))),
+            }
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +172,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Catalogue(cmd) => settings(&cli.global).and_then(|s| catalogue::catalogue(s, cmd)),
         Command::Policy(cmd) => engine::policy(cmd),
+        Command::Audit(cmd) => settings(&cli.global).and_then(|s| audit(s, cmd)),
         Command::Classify(args) => engine::classify(args),
         Command::Evaluate(args) => engine::evaluate(args),
     };

@@ -6,7 +6,9 @@ use super::DbConnection;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable, AsChangeset)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable, AsChangeset, serde::Serialize,
+)]
 #[diesel(table_name = projects, treat_none_as_null = true)]
 pub struct Project {
     pub id: String,
@@ -33,7 +35,9 @@ pub struct Project {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable, AsChangeset)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable, AsChangeset, serde::Serialize,
+)]
 #[diesel(table_name = lots, treat_none_as_null = true)]
 pub struct Lot {
     pub id: String,
@@ -48,7 +52,7 @@ pub struct Lot {
     pub awarded_at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable, serde::Serialize)]
 #[diesel(table_name = notices)]
 pub struct Notice {
     pub id: String,
@@ -86,7 +90,7 @@ pub struct Bid {
     pub qualification_reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Insertable, serde::Serialize)]
 #[diesel(table_name = scores)]
 pub struct Score {
     pub bid_id: String,
@@ -97,7 +101,7 @@ pub struct Score {
     pub entered_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable, serde::Serialize)]
 #[diesel(table_name = evaluation_runs)]
 pub struct EvaluationRun {
     pub id: String,
@@ -114,7 +118,7 @@ pub struct EvaluationRun {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable, serde::Serialize)]
 #[diesel(table_name = contracts)]
 pub struct Contract {
     pub id: String,

@@ -226,6 +226,70 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_events (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        before_sha256 -> Nullable<Text>,
+        after_sha256 -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    budget_plans (id) {
+        id -> Text,
+        department_id -> Text,
+        year -> Integer,
+        total_budget_fen -> BigInt,
+        reserved_pct -> BigInt,
+        small_micro_pct -> BigInt,
+        policy_id -> Text,
+        below_minimum_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    subcontracts (id) {
+        id -> Text,
+        contract_id -> Text,
+        enterprise_id -> Text,
+        scale -> Text,
+        share_pct -> BigInt,
+        amount_fen -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Text,
+        subcontract_id -> Text,
+        amount_fen -> BigInt,
+        due_on -> Date,
+        paid_on -> Nullable<Date>,
+        reported_by -> Text,
+        reported_at -> Timestamp,
+        confirmed_by -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> organisations (agency_id));
 diesel::joinable!(users -> enterprises (enterprise_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -246,8 +310,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     bids,
     scores,
     evaluation_runs,
-    contracts
+    contracts,
+    audit_head,
+    audit_events,
+    budget_plans,
+    subcontracts,
+    payments
 );
+diesel::joinable!(subcontracts -> contracts (contract_id));
+diesel::joinable!(payments -> subcontracts (subcontract_id));
 diesel::joinable!(lots -> projects (project_id));
 diesel::joinable!(bids -> lots (lot_id));
 diesel::joinable!(scores -> bids (bid_id));

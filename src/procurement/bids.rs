@@ -3,6 +3,7 @@
 //! a receipt: the SHA-256 of the canonical bid, which carries the server's time.
 
 use super::{find_lot, require_manager, utc, wrong_phase, Actor, Phase};
+use crate::audit::{self, Change};
 use crate::clock::Clock;
 use crate::db::enterprises::{self as enterprise_repo, Enterprise};
 use crate::db::procurement::{self as repo, Bid, Lot, Project, Score};
@@ -515,8 +516,25 @@ pub fn submit(
     open_for_bids(&project, now)?;
     let id = db::new_id();
     let (content, price) = check(conn, &project, &lot, &supplier, input, &id, None, now)?;
-    let bid = conn.transaction(|conn| insert_bid(conn, &lot, &supplier, &content, price, now))?;
+    let bid = conn.transaction(|conn| {
+        let bid = insert_bid(conn, &lot, &supplier, &content, price, now)?;
+        audit::record(
+            conn,
+            clock,
+            Change::new(actor.audit_id(), "bid.submit", "bid", &bid.id).after(&sealed_view(&bid)),
+        )?;
+        Ok::<_, Error>(bid)
+    })?;
     Ok(receipt(&bid, true))
+}
+
+/// What the audit log digests of a bid: never its price or content, which stay sealed until the
+/// opening (a digest of a guessable price could be brute-forced).
+fn sealed_view(b: &Bid) -> serde_json::Value {
+    serde_json::json!({
+        "id": b.id, "lot_id": b.lot_id, "supplier_id": b.supplier_id, "state": b.state,
+        "submitted_at": utc(b.submitted_at), "closed_at": b.closed_at.map(utc),
+    })
 }
 
 /// The caller's own bid, or 404 (another supplier's bid is not acknowledged to exist).
@@ -563,7 +581,20 @@ pub fn replace(
     )?;
     let bid = conn.transaction(|conn| {
         close(conn, &old.id, "replaced", now)?;
-        insert_bid(conn, &lot, &supplier, &content, price, now)
+        let closed = repo::find_bid(conn, &old.id)?.ok_or_else(|| Error::NotFound("bid".into()))?;
+        let bid = insert_bid(conn, &lot, &supplier, &content, price, now)?;
+        audit::append(
+            conn,
+            clock,
+            &[
+                Change::new(actor.audit_id(), "bid.replace", "bid", &old.id)
+                    .before(&sealed_view(&old))
+                    .after(&sealed_view(&closed)),
+                Change::new(actor.audit_id(), "bid.submit", "bid", &bid.id)
+                    .after(&sealed_view(&bid)),
+            ],
+        )?;
+        Ok::<_, Error>(bid)
     })?;
     Ok(receipt(&bid, true))
 }
@@ -589,8 +620,19 @@ pub fn withdraw(
     let now = clock.now_naive();
     let (old, _, project, _) = own_bid(conn, actor, id)?;
     open_for_bids(&project, now)?;
-    conn.transaction(|conn| close(conn, &old.id, "withdrawn", now))?;
-    let bid = repo::find_bid(conn, id)?.ok_or_else(|| Error::NotFound(format!("no bid {id}")))?;
+    let bid = conn.transaction(|conn| {
+        close(conn, &old.id, "withdrawn", now)?;
+        let bid =
+            repo::find_bid(conn, id)?.ok_or_else(|| Error::NotFound(format!("no bid {id}")))?;
+        audit::record(
+            conn,
+            clock,
+            Change::new(actor.audit_id(), "bid.withdraw", "bid", id)
+                .before(&sealed_view(&old))
+                .after(&sealed_view(&bid)),
+        )?;
+        Ok::<_, Error>(bid)
+    })?;
     Ok(receipt(&bid, false))
 }
 
@@ -860,6 +902,14 @@ pub fn qualify(
     }
     conn.transaction(|conn| {
         repo::set_qualification(conn, &updates)?;
+        let changes: Vec<Change<'_>> = updates
+            .iter()
+            .map(|(id, q, reason)| {
+                Change::new(actor.audit_id(), "bid.qualify", "bid", id)
+                    .after(&serde_json::json!({"qualified": q, "reason": reason}))
+            })
+            .collect();
+        audit::append(conn, clock, &changes)?;
         Ok::<_, Error>(())
     })?;
     of_lot(conn, clock, actor, lot_id)
@@ -1003,6 +1053,16 @@ pub fn enter_scores(
     }
     conn.transaction(|conn| {
         repo::replace_scores(conn, &rows)?;
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|r| format!("{}/{}", r.bid_id, r.evaluator))
+            .collect();
+        let changes: Vec<Change<'_>> = rows
+            .iter()
+            .zip(&ids)
+            .map(|(r, id)| Change::new(actor.audit_id(), "score.enter", "score", id).after(r))
+            .collect();
+        audit::append(conn, clock, &changes)?;
         Ok::<_, Error>(())
     })?;
     of_lot(conn, clock, actor, lot_id)

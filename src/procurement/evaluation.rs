@@ -9,6 +9,7 @@ use super::notices::{self, NoticeKind};
 use super::{
     find_lot, find_project, require_manager, utc, visible_project, wrong_phase, Actor, Phase,
 };
+use crate::audit::{self, Change};
 use crate::clock::Clock;
 use crate::db::procurement::{self as repo, Contract, EvaluationRun, Lot, Project};
 use crate::db::schema::{contracts, evaluation_runs, lots, projects};
@@ -309,6 +310,13 @@ pub fn run(
             .filter(lots::state.eq("open"))
             .count()
             .get_result(conn)?;
+        let mut changes = vec![Change::new(
+            actor.audit_id(),
+            "evaluation.run",
+            "evaluation_run",
+            &run.id,
+        )
+        .after(&run)];
         if open_lots == 0 && project.state == "published" {
             diesel::update(projects::table.find(&project.id))
                 .set((
@@ -316,7 +324,19 @@ pub fn run(
                     projects::updated_at.eq(now),
                 ))
                 .execute(conn)?;
+            let after = find_project(conn, &project.id)?;
+            changes.push(
+                Change::new(
+                    actor.audit_id(),
+                    "project.evaluated",
+                    "project",
+                    &project.id,
+                )
+                .before(&project)
+                .after(&after),
+            );
         }
+        audit::append(conn, clock, &changes)?;
         Ok::<_, Error>(())
     })?;
     Ok(run_view(run))
@@ -454,6 +474,14 @@ pub fn award(
         diesel::update(projects::table.find(&project.id))
             .set(projects::updated_at.eq(now))
             .execute(conn)?;
+        let after = repo::find_lot(conn, &lot.id)?.ok_or_else(|| Error::NotFound("lot".into()))?;
+        audit::record(
+            conn,
+            clock,
+            Change::new(actor.audit_id(), "lot.award", "lot", &lot.id)
+                .before(&lot)
+                .after(&after),
+        )?;
         Ok::<_, Error>(())
     })?;
     let lot = repo::find_lot(conn, &lot.id)?.ok_or_else(|| Error::NotFound("lot".into()))?;
@@ -576,7 +604,24 @@ pub fn publish_result(
                 projects::updated_at.eq(now),
             ))
             .execute(conn)?;
-        notices::publish(conn, &project, kind, body, None, now)
+        let after = find_project(conn, &project.id)?;
+        audit::record(
+            conn,
+            clock,
+            Change::new(actor.audit_id(), "project.result", "project", &project.id)
+                .before(&project)
+                .after(&after),
+        )?;
+        notices::publish(
+            conn,
+            clock,
+            actor.audit_id(),
+            &project,
+            kind,
+            body,
+            None,
+            now,
+        )
     })?;
     Ok(notices::view(notice))
 }
@@ -814,6 +859,11 @@ pub fn contract(
         diesel::update(projects::table.find(&project.id))
             .set((projects::state.eq(state), projects::updated_at.eq(now)))
             .execute(conn)?;
+        audit::record(
+            conn,
+            clock,
+            Change::new(actor.audit_id(), "contract.create", "contract", &row.id).after(&row),
+        )?;
         Ok::<_, Error>(())
     })?;
     Ok(contract_view(row))

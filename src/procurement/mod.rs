@@ -58,6 +58,11 @@ impl Actor<'_> {
         }
     }
 
+    /// Who the audit log names: the user's id (`anonymous` for the public, which changes nothing).
+    pub fn audit_id(&self) -> &str {
+        self.user_id().unwrap_or("anonymous")
+    }
+
     pub fn user_id(&self) -> Option<&str> {
         match self {
             Actor::Admin { user_id }

@@ -71,6 +71,8 @@ pub fn procurement_body(p: &Project, lots: &[Lot]) -> serde_json::Value {
 /// Writes a notice (inside the caller's transaction).
 pub fn publish(
     conn: &mut DbConnection,
+    clock: &dyn crate::clock::Clock,
+    actor: &str,
     p: &Project,
     kind: NoticeKind,
     body: serde_json::Value,
@@ -97,6 +99,11 @@ pub fn publish(
     diesel::insert_into(crate::db::schema::notices::table)
         .values(&notice)
         .execute(conn)?;
+    crate::audit::record(
+        conn,
+        clock,
+        crate::audit::Change::new(actor, "notice.publish", "notice", &notice.id).after(&notice),
+    )?;
     Ok(notice)
 }
 

@@ -2,7 +2,10 @@
 //! procurement notice) and corrections (更正公告, which may move the timeline).
 
 use super::notices::{self, NoticeKind};
-use super::{parse_time, require_manager, utc, visible_project, wrong_phase, Actor, Phase};
+use super::{
+    find_project, parse_time, require_manager, utc, visible_project, wrong_phase, Actor, Phase,
+};
+use crate::audit::{self, Change};
 use crate::clock::Clock;
 use crate::db::orgs;
 use crate::db::procurement::{self as repo, Lot, Project};
@@ -652,7 +655,17 @@ pub fn create(
         for lot in &checked.lots {
             diesel::insert_into(lots::table).values(lot).execute(conn)?;
         }
-        Ok::<_, Error>(())
+        audit::record(
+            conn,
+            clock,
+            Change::new(
+                actor.audit_id(),
+                "project.create",
+                "project",
+                &checked.project.id,
+            )
+            .after(&(&checked.project, &checked.lots)),
+        )
     })?;
     view(conn, checked.project, now)
 }
@@ -684,6 +697,7 @@ pub fn replace(
         now,
         current.created_at,
     )?;
+    let current_lots = repo::lots_of(conn, &current.id)?;
     conn.transaction(|conn| {
         diesel::delete(lots::table.filter(lots::project_id.eq(&current.id))).execute(conn)?;
         diesel::update(projects::table.find(&current.id))
@@ -692,7 +706,13 @@ pub fn replace(
         for lot in &checked.lots {
             diesel::insert_into(lots::table).values(lot).execute(conn)?;
         }
-        Ok::<_, Error>(())
+        audit::record(
+            conn,
+            clock,
+            Change::new(actor.audit_id(), "project.replace", "project", &current.id)
+                .before(&(&current, &current_lots))
+                .after(&(&checked.project, &checked.lots)),
+        )
     })?;
     view(conn, checked.project, now)
 }
@@ -800,12 +820,22 @@ pub fn publish(
     p.published_at = Some(now);
     p.updated_at = now;
     let lots = repo::lots_of(conn, &p.id)?;
+    let before = find_project(conn, &p.id)?;
     conn.transaction(|conn| {
         diesel::update(projects::table.find(&p.id))
             .set(&p)
             .execute(conn)?;
+        audit::record(
+            conn,
+            clock,
+            Change::new(actor.audit_id(), "project.publish", "project", &p.id)
+                .before(&before)
+                .after(&p),
+        )?;
         notices::publish(
             conn,
+            clock,
+            actor.audit_id(),
             &p,
             NoticeKind::Procurement,
             notices::procurement_body(&p, &lots),
@@ -873,6 +903,7 @@ pub fn correct(
         "bid_deadline": {"before": p.bid_deadline.map(utc), "after": new_deadline.map(utc)},
         "opening_at": {"before": p.opening_at.map(utc), "after": new_opening.map(utc)},
     });
+    let before = p.clone();
     p.bid_deadline = new_deadline;
     p.opening_at = new_opening;
     p.updated_at = now;
@@ -880,8 +911,17 @@ pub fn correct(
         diesel::update(projects::table.find(&p.id))
             .set(&p)
             .execute(conn)?;
+        audit::record(
+            conn,
+            clock,
+            Change::new(actor.audit_id(), "project.correct", "project", &p.id)
+                .before(&before)
+                .after(&p),
+        )?;
         notices::publish(
             conn,
+            clock,
+            actor.audit_id(),
             &p,
             NoticeKind::Correction,
             body,

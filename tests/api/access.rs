@@ -33,9 +33,15 @@ async fn every_route_admits_exactly_its_roles() {
         "industry": "software", "employees": 50, "revenue_wan": "800"
     }))
     .unwrap();
-    let declaration = smeproc::registry::declare(&mut conn, &app.clock, &enterprise, &letter)
-        .unwrap()
-        .id;
+    let declaration = smeproc::registry::declare(
+        &mut conn,
+        &app.clock,
+        smeproc::audit::CLI,
+        &enterprise,
+        &letter,
+    )
+    .unwrap()
+    .id;
     let product: smeproc::catalogue::ProductInput = serde_json::from_value(json!({
         "sku": "ACCESS-1", "name": "激光打印机", "category_code": "A020201", "unit": "台",
         "price": "1200.00"
@@ -44,6 +50,7 @@ async fn every_route_admits_exactly_its_roles() {
     let product = smeproc::catalogue::create(
         &mut conn,
         &app.clock,
+        smeproc::audit::CLI,
         smeproc::catalogue::Actor::Supplier {
             enterprise_id: &enterprise,
         },

@@ -534,7 +534,7 @@ async fn gb18030_imports_like_its_utf8_twin_and_exports_reimport_unchanged() {
             revenue_wan: Some("800".into()),
             ..Default::default()
         };
-        smeproc::registry::register(&mut conn, &fresh.clock, &input).unwrap();
+        smeproc::registry::register(&mut conn, &fresh.clock, smeproc::audit::CLI, &input).unwrap();
     }
     drop(conn);
     let (_, admin) = fresh.user_with_token("admin").await;

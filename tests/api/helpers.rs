@@ -126,7 +126,7 @@ impl TestApp {
             region: Some("650100".into()),
             parent_id: None,
         };
-        accounts::create_org(&mut conn, &self.clock, &req)
+        accounts::create_org(&mut conn, &self.clock, smeproc::audit::CLI, &req)
             .expect("create agency")
             .id
     }
@@ -142,7 +142,7 @@ impl TestApp {
             revenue_wan: Some("800".into()),
             ..Default::default()
         };
-        smeproc::registry::register(&mut conn, &self.clock, &input)
+        smeproc::registry::register(&mut conn, &self.clock, smeproc::audit::CLI, &input)
             .expect("register")
             .id
     }
@@ -166,7 +166,8 @@ impl TestApp {
             region: Some(region.into()),
             ..Default::default()
         };
-        let view = smeproc::registry::register(&mut conn, &self.clock, &input).expect("register");
+        let view = smeproc::registry::register(&mut conn, &self.clock, smeproc::audit::CLI, &input)
+            .expect("register");
         assert_eq!(view.scale, scale, "the figures give the intended scale");
         (view.id, code)
     }
@@ -184,7 +185,8 @@ impl TestApp {
                 agency_id: None,
                 enterprise_credit_code: Some(credit_code.into()),
             };
-            accounts::create_user(&mut conn, &self.clock, &req).expect("create supplier");
+            accounts::create_user(&mut conn, &self.clock, smeproc::audit::CLI, &req)
+                .expect("create supplier");
         }
         self.token(&username).await
     }
@@ -227,7 +229,7 @@ impl TestApp {
             agency_id,
             enterprise_credit_code,
         };
-        accounts::create_user(&mut conn, &self.clock, &req)
+        accounts::create_user(&mut conn, &self.clock, smeproc::audit::CLI, &req)
             .expect("create user")
             .id
     }

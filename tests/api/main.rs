@@ -8,6 +8,7 @@ mod common;
 mod helpers;
 
 mod access;
+mod audit;
 mod auth;
 mod catalogue;
 mod engine;

@@ -1,0 +1,346 @@
+//! The audit log: every state change appends an event — actor, action, entity, digests of the
+//! entity before and after, time — to a hash chain. Event n's hash is
+//! SHA-256(hash of event n−1 ‖ canonical event n); the first event follows 64 zeros.
+//!
+//! Appends go through a one-row head (`audit_head`: last sequence number and hash) that each
+//! writing transaction updates first, so concurrent writers queue there and the chain has no
+//! forks or gaps. [`verify`] recomputes the chain and names the first broken link: an edited
+//! field, a deleted or inserted event, or a cut-off tail (the head no longer matches).
+
+use crate::clock::Clock;
+use crate::db::schema::{audit_events, audit_head};
+use crate::db::DbConnection;
+use crate::error::{Error, Result};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The actor of command-line changes (the operating-system user is in the shell's records).
+pub const CLI: &str = "cli";
+
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Insertable)]
+#[diesel(table_name = audit_events)]
+pub struct Event {
+    pub seq: i64,
+    pub at: NaiveDateTime,
+    /// A user id, or `cli` for the command line (the operating-system user is in the shell).
+    pub actor: String,
+    /// `entity.verb`, e.g. `project.publish`, `bid.submit`.
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before_sha256: Option<String>,
+    pub after_sha256: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// SHA-256 of a value's canonical JSON (compact, object keys sorted).
+pub fn digest<T: Serialize + ?Sized>(value: &T) -> String {
+    let text = serde_json::to_value(value)
+        .and_then(|v| serde_json::to_string(&v))
+        .unwrap_or_default();
+    crate::procurement::sha256_hex(text.as_bytes())
+}
+
+/// The bytes an event's hash covers, after the previous hash.
+fn canonical(e: &Event) -> String {
+    serde_json::json!([
+        e.seq,
+        e.at.and_utc().timestamp_micros(),
+        e.actor,
+        e.action,
+        e.entity,
+        e.entity_id,
+        e.before_sha256,
+        e.after_sha256,
+    ])
+    .to_string()
+}
+
+fn chain_hash(prev: &str, e: &Event) -> String {
+    let mut bytes = String::with_capacity(64 + 160);
+    bytes.push_str(prev);
+    bytes.push_str(&canonical(e));
+    crate::procurement::sha256_hex(bytes.as_bytes())
+}
+
+/// One change to record: who did what to which entity, with digests of its states.
+#[derive(Debug, Clone)]
+pub struct Change<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: &'a str,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl<'a> Change<'a> {
+    pub fn new(actor: &'a str, action: &'a str, entity: &'a str, entity_id: &'a str) -> Self {
+        Change {
+            actor,
+            action,
+            entity,
+            entity_id,
+            before: None,
+            after: None,
+        }
+    }
+
+    pub fn before<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
+        self.before = Some(digest(value));
+        self
+    }
+
+    pub fn after<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
+        self.after = Some(digest(value));
+        self
+    }
+}
+
+/// Appends events inside the caller's transaction (call it inside one: the head update and the
+/// inserts must commit with the change they record).
+pub fn append(conn: &mut DbConnection, clock: &dyn Clock, changes: &[Change<'_>]) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let n = changes.len() as i64;
+    // Taking the head first serialises writers on PostgreSQL (row lock) and takes SQLite's write
+    // lock before anything is read.
+    let (last, mut prev): (i64, String) = diesel::update(audit_head::table.find(1))
+        .set(audit_head::seq.eq(audit_head::seq + n))
+        .returning((audit_head::seq, audit_head::hash))
+        .get_result(conn)?;
+    let first = last - n + 1;
+    let at = clock.now_naive();
+    let mut events = Vec::with_capacity(changes.len());
+    for (i, c) in changes.iter().enumerate() {
+        let mut e = Event {
+            seq: first + i as i64,
+            at,
+            actor: c.actor.to_string(),
+            action: c.action.to_string(),
+            entity: c.entity.to_string(),
+            entity_id: c.entity_id.to_string(),
+            before_sha256: c.before.clone(),
+            after_sha256: c.after.clone(),
+            prev_hash: prev.clone(),
+            hash: String::new(),
+        };
+        e.hash = chain_hash(&prev, &e);
+        prev = e.hash.clone();
+        events.push(e);
+    }
+    for chunk in events.chunks(500) {
+        let insert = diesel::insert_into(audit_events::table).values(chunk);
+        match conn {
+            DbConnection::Sqlite(c) => insert.execute(c)?,
+            DbConnection::Postgresql(c) => insert.execute(c)?,
+        };
+    }
+    diesel::update(audit_head::table.find(1))
+        .set(audit_head::hash.eq(&prev))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records one change (inside the caller's transaction).
+pub fn record(conn: &mut DbConnection, clock: &dyn Clock, change: Change<'_>) -> Result<()> {
+    append(conn, clock, &[change])
+}
+
+/// The outcome of a chain check.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Verification {
+    /// The chain is intact from the first event to the head.
+    pub ok: bool,
+    pub events_checked: i64,
+    /// Sequence number of the last event (the head).
+    pub head_seq: i64,
+    pub head_hash: String,
+    /// The first event that does not fit the chain, and why.
+    pub first_broken: Option<BrokenLink>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BrokenLink {
+    /// The sequence number where the chain breaks.
+    pub seq: i64,
+    pub reason: String,
+}
+
+/// Recomputes the chain in batches (memory stays flat) and names the first broken link.
+pub fn verify(conn: &mut DbConnection) -> Result<Verification> {
+    let (head_seq, head_hash): (i64, String) = audit_head::table
+        .find(1)
+        .select((audit_head::seq, audit_head::hash))
+        .first(conn)?;
+    let mut expected_seq = 1i64;
+    let mut prev = GENESIS.to_string();
+    let mut checked = 0i64;
+    let broken = |seq: i64, reason: String| Some(BrokenLink { seq, reason });
+    let mut first_broken = None;
+    'scan: loop {
+        let batch: Vec<Event> = audit_events::table
+            .filter(audit_events::seq.ge(expected_seq))
+            .order(audit_events::seq.asc())
+            .limit(10_000)
+            .load(conn)?;
+        if batch.is_empty() {
+            break;
+        }
+        for e in batch {
+            if e.seq != expected_seq {
+                first_broken = broken(
+                    expected_seq,
+                    format!("event {expected_seq} is missing (the next is {})", e.seq),
+                );
+                break 'scan;
+            }
+            if e.prev_hash != prev {
+                first_broken = broken(
+                    e.seq,
+                    "its prev_hash is not the hash of the event before it".into(),
+                );
+                break 'scan;
+            }
+            if chain_hash(&prev, &e) != e.hash {
+                first_broken = broken(
+                    e.seq,
+                    "its content does not match its hash (a field was changed)".into(),
+                );
+                break 'scan;
+            }
+            prev = e.hash;
+            expected_seq += 1;
+            checked += 1;
+        }
+    }
+    if first_broken.is_none() {
+        let last = expected_seq - 1;
+        if last != head_seq || prev != head_hash {
+            first_broken = broken(
+                last + 1,
+                format!(
+                    "the chain ends at event {last} but the head says {head_seq}: events were removed from the end, or the head was changed"
+                ),
+            );
+        }
+    }
+    Ok(Verification {
+        ok: first_broken.is_none(),
+        events_checked: checked,
+        head_seq,
+        head_hash,
+        first_broken,
+    })
+}
+
+/// Filters of `GET /api/v1/audit/events`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EventParams {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// From this time (RFC 3339), inclusive.
+    pub from: Option<String>,
+    /// Until this time (RFC 3339), exclusive.
+    pub until: Option<String>,
+    /// Events after this sequence number (paging).
+    pub after_seq: Option<i64>,
+    /// 1–1000, default 100.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EventView {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before_sha256: Option<String>,
+    pub after_sha256: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EventPage {
+    pub items: Vec<EventView>,
+    /// Pass as `after_seq` for the next page.
+    pub next_after_seq: Option<i64>,
+}
+
+pub fn events(conn: &mut DbConnection, params: &EventParams) -> Result<EventPage> {
+    let limit = params.limit.unwrap_or(100);
+    let mut problems = Vec::new();
+    if !(1..=1000).contains(&limit) {
+        problems.push(crate::wire::FieldProblem::new("limit", "must be 1–1000"));
+    }
+    let mut time = |field: &str, v: &Option<String>| -> Option<NaiveDateTime> {
+        let t = v.as_deref()?;
+        crate::procurement::parse_time(t)
+            .map_err(|e| problems.push(crate::wire::FieldProblem::new(field, e)))
+            .ok()
+    };
+    let from = time("from", &params.from);
+    let until = time("until", &params.until);
+    if !problems.is_empty() {
+        return Err(Error::Validation(problems));
+    }
+    let mut q = audit_events::table.into_boxed();
+    if let Some(v) = &params.entity {
+        q = q.filter(audit_events::entity.eq(v.clone()));
+    }
+    if let Some(v) = &params.entity_id {
+        q = q.filter(audit_events::entity_id.eq(v.clone()));
+    }
+    if let Some(v) = &params.actor {
+        q = q.filter(audit_events::actor.eq(v.clone()));
+    }
+    if let Some(v) = &params.action {
+        q = q.filter(audit_events::action.eq(v.clone()));
+    }
+    if let Some(t) = from {
+        q = q.filter(audit_events::at.ge(t));
+    }
+    if let Some(t) = until {
+        q = q.filter(audit_events::at.lt(t));
+    }
+    if let Some(s) = params.after_seq {
+        q = q.filter(audit_events::seq.gt(s));
+    }
+    let rows: Vec<Event> = q
+        .order(audit_events::seq.asc())
+        .limit(limit + 1)
+        .load(conn)?;
+    let more = rows.len() as i64 > limit;
+    let items: Vec<EventView> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|e| EventView {
+            seq: e.seq,
+            at: e.at.and_utc(),
+            actor: e.actor,
+            action: e.action,
+            entity: e.entity,
+            entity_id: e.entity_id,
+            before_sha256: e.before_sha256,
+            after_sha256: e.after_sha256,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        })
+        .collect();
+    let next_after_seq = more.then(|| items.last().map(|e| e.seq)).flatten();
+    Ok(EventPage {
+        items,
+        next_after_seq,
+    })
+}

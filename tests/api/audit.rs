@@ -1,0 +1,166 @@
+//! The audit log: every state change of the lifecycle appends to the hash chain; editing,
+//! removing or cutting off events behind the service's back is found and named.
+
+use crate::helpers::{problem, spawn_app_with, TestApp};
+use diesel::RunQueryDsl;
+use serde_json::Value;
+
+async fn verify(app: &TestApp, token: &str) -> Value {
+    let res = app.get("/api/v1/audit/verify", Some(token)).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+fn sql(app: &TestApp, statement: &str) {
+    let mut conn = app.pool.get().unwrap();
+    diesel::sql_query(statement).execute(&mut conn).unwrap();
+}
+
+#[actix_web::test]
+async fn the_lifecycle_is_logged_and_tampering_is_named() {
+    let app = spawn_app_with(|s| s.token_ttl_minutes = 60 * 24 * 60).await;
+    let (_, agency) = app.agency_token().await;
+    let (_, supplier) = app.user_with_token("supplier").await;
+    let done = crate::procurement::concluded(&app, &agency, &supplier).await;
+    let (_, auditor) = app.user_with_token("auditor").await;
+
+    let report = verify(&app, &auditor).await;
+    assert_eq!(report["ok"], true, "{report}");
+    let total = report["events_checked"].as_i64().unwrap();
+    assert_eq!(report["head_seq"].as_i64(), Some(total));
+
+    // The project's whole history, in order, by entity.
+    let res = app
+        .get(
+            &format!(
+                "/api/v1/audit/events?entity=project&entity_id={}",
+                done.project
+            ),
+            Some(&auditor),
+        )
+        .await;
+    let page: Value = res.json().await.unwrap();
+    let actions: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "project.create",
+            "project.publish",
+            "project.evaluated",
+            "project.result"
+        ]
+    );
+    for action in [
+        "bid.submit",
+        "bid.qualify",
+        "score.enter",
+        "evaluation.run",
+        "lot.award",
+        "notice.publish",
+        "contract.create",
+        "session.login",
+        "user.create",
+        "enterprise.register",
+    ] {
+        let res = app
+            .get(
+                &format!("/api/v1/audit/events?action={action}&limit=1"),
+                Some(&auditor),
+            )
+            .await;
+        let page: Value = res.json().await.unwrap();
+        assert_eq!(
+            page["items"].as_array().unwrap().len(),
+            1,
+            "no {action} event"
+        );
+    }
+    // Events name the actor; the agency's project events are its user's.
+    let first = &page["items"][0];
+    assert!(
+        first["actor"].as_str().is_some_and(|a| a.len() == 36),
+        "{first}"
+    );
+    // Paging by sequence number.
+    let res = app
+        .get("/api/v1/audit/events?limit=5", Some(&auditor))
+        .await;
+    let page: Value = res.json().await.unwrap();
+    assert_eq!(page["next_after_seq"], 5);
+    // Bad filters are named.
+    let res = app
+        .get(
+            "/api/v1/audit/events?from=yesterday&limit=0",
+            Some(&auditor),
+        )
+        .await;
+    let body = problem(res, 422).await;
+    assert_eq!(crate::helpers::problem_fields(&body), ["limit", "from"]);
+
+    // Edit one event's actor behind the service's back: the check names it.
+    let target = total / 2;
+    sql(
+        &app,
+        &format!("UPDATE audit_events SET actor = 'someone-else' WHERE seq = {target}"),
+    );
+    let report = verify(&app, &auditor).await;
+    assert_eq!(report["ok"], false);
+    assert_eq!(
+        report["first_broken"]["seq"].as_i64(),
+        Some(target),
+        "{report}"
+    );
+    assert!(report["first_broken"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("does not match its hash"));
+    assert_eq!(report["events_checked"].as_i64(), Some(target - 1));
+}
+
+#[actix_web::test]
+async fn removed_and_cut_off_events_are_named() {
+    let app = spawn_app_with(|_| {}).await;
+    let (_, auditor) = app.user_with_token("auditor").await;
+    for i in 0..6 {
+        app.create_firm(&format!("审计测试企业{i}"), "650102", "small");
+    }
+    let report = verify(&app, &auditor).await;
+    assert_eq!(report["ok"], true, "{report}");
+    let total = report["head_seq"].as_i64().unwrap();
+    assert!(total >= 8);
+    // A removed event in the middle.
+    sql(&app, "DELETE FROM audit_events WHERE seq = 3");
+    let report = verify(&app, &auditor).await;
+    assert_eq!(report["first_broken"]["seq"], 3, "{report}");
+    assert!(report["first_broken"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("missing"));
+    // Put back a forged copy with a recomputed-looking hash: still named (its prev/hash differ).
+    sql(&app, "INSERT INTO audit_events (seq, at, actor, action, entity, entity_id, prev_hash, hash) \
+               SELECT 3, at, actor, action, entity, entity_id, prev_hash, hash FROM audit_events WHERE seq = 2");
+    let report = verify(&app, &auditor).await;
+    assert_eq!(report["first_broken"]["seq"], 3, "{report}");
+    // The tail cut off: the head no longer matches.
+    sql(&app, "DELETE FROM audit_events WHERE seq = 3");
+    sql(&app, "INSERT INTO audit_events (seq, at, actor, action, entity, entity_id, prev_hash, hash) \
+               SELECT 3, at, actor, action, entity, entity_id, prev_hash, hash FROM audit_events WHERE seq = 2");
+    sql(&app, "DELETE FROM audit_events WHERE seq >= 3");
+    let report = verify(&app, &auditor).await;
+    assert_eq!(report["first_broken"]["seq"], 3, "{report}");
+    assert!(
+        report["first_broken"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("head"),
+        "{report}"
+    );
+    // Only auditors and admins read the log.
+    let (_, agency) = app.user_with_token("agency").await;
+    problem(app.get("/api/v1/audit/verify", Some(&agency)).await, 403).await;
+}
