@@ -612,16 +612,7 @@ pub fn publish_result(
                 .before(&project)
                 .after(&after),
         )?;
-        notices::publish(
-            conn,
-            clock,
-            actor.audit_id(),
-            &project,
-            kind,
-            body,
-            None,
-            now,
-        )
+        notices::publish(conn, clock, actor.audit_id(), &project, kind, body, None)
     })?;
     Ok(notices::view(notice))
 }

@@ -77,8 +77,8 @@ pub fn publish(
     kind: NoticeKind,
     body: serde_json::Value,
     corrects_id: Option<String>,
-    now: NaiveDateTime,
 ) -> Result<Notice> {
+    let now = clock.now_naive();
     let body = serde_json::to_string(&body).map_err(|e| Error::Internal(e.into()))?;
     let reserved = p.reservation != "none";
     let notice = Notice {

@@ -840,7 +840,6 @@ pub fn publish(
             NoticeKind::Procurement,
             notices::procurement_body(&p, &lots),
             None,
-            now,
         )?;
         Ok::<_, Error>(())
     })?;
@@ -926,7 +925,6 @@ pub fn correct(
             NoticeKind::Correction,
             body,
             Some(previous.id.clone()),
-            now,
         )
     })?;
     Ok(notices::view(notice))

@@ -455,3 +455,45 @@ fn catalogue_import_and_export_from_the_shell() {
     let out = smeproc(dir.path(), &["catalogue", "export", "--supplier", &b], None);
     assert_eq!(text(&out.stdout).lines().count(), 2);
 }
+
+#[test]
+fn audit_verify_passes_an_intact_chain_and_names_an_edited_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = smeproc(
+        dir.path(),
+        &[
+            "org",
+            "create",
+            "--kind",
+            "department",
+            "--name",
+            "自治区教育厅",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::write(dir.path().join("e.csv"), enterprise_csv("653101", 4)).unwrap();
+    let out = smeproc(dir.path(), &["enterprise", "import", "e.csv"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = smeproc(dir.path(), &["audit", "verify"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("audit chain intact: 5 events"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // Change the recorded action of event 2 with the sqlite3 library, behind the binary's back.
+    {
+        use diesel::{Connection, RunQueryDsl};
+        let path = dir.path().join("data/smeproc.db");
+        let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        diesel::sql_query("UPDATE audit_events SET action = 'enterprise.delete' WHERE seq = 2")
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let out = smeproc(dir.path(), &["audit", "verify"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("broken at event 2"), "{err}");
+}
