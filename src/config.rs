@@ -111,6 +111,8 @@ pub struct Settings {
     /// Login attempts allowed per client address within the window.
     pub login_max_per_address: u32,
     pub login_window_seconds: i64,
+    /// Contract checks (`GET /api/v1/contracts/verify`) allowed per client address per window.
+    pub verify_max_per_address: u32,
     /// Seconds in-flight requests get to finish on shutdown.
     pub shutdown_timeout_seconds: u64,
 }
@@ -148,6 +150,11 @@ impl Settings {
                 d.login_window_seconds,
             )?
             .max(1),
+            verify_max_per_address: env_number(
+                "SMEPROC_VERIFY_MAX_PER_ADDRESS",
+                d.verify_max_per_address,
+            )?
+            .max(1),
             shutdown_timeout_seconds: env_number(
                 "SMEPROC_SHUTDOWN_TIMEOUT_SECONDS",
                 d.shutdown_timeout_seconds,
@@ -169,6 +176,7 @@ impl Settings {
             login_max_failures: 5,
             login_max_per_address: 30,
             login_window_seconds: 900,
+            verify_max_per_address: 60,
             shutdown_timeout_seconds: 30,
         }
     }

@@ -12,6 +12,7 @@ pub mod csv_import;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod finance;
 pub mod policy;
 pub mod procurement;
 pub mod registry;

@@ -63,6 +63,11 @@ impl Application {
             clock,
             settings: settings.clone(),
             limiter,
+            verify_limiter: Arc::new(LoginLimiter::new(
+                u32::MAX,
+                settings.verify_max_per_address,
+                settings.login_window_seconds,
+            )),
         });
         let mut server = HttpServer::new(move || {
             App::new()

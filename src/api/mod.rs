@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod engine;
 pub mod enterprises;
 pub mod extract;
+pub mod finance;
 pub mod openapi;
 pub mod orgs;
 pub mod procurement;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub clock: SharedClock,
     pub settings: Arc<Settings>,
     pub limiter: Arc<LoginLimiter>,
+    /// Per-address limit of the banks' contract check.
+    pub verify_limiter: Arc<LoginLimiter>,
 }
 
 impl AppState {
@@ -168,7 +171,26 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
                 .service(at("/evaluations/{id}/replay").route(get().to(procurement::replay_run)))
                 .service(at("/lots/{id}/award").route(post().to(procurement::award)))
                 .service(at("/lots/{id}/contract").route(post().to(procurement::record_contract)))
+                .service(at("/contracts/verify").route(get().to(finance::verify_contract)))
                 .service(at("/contracts/{id}").route(get().to(procurement::show_contract)))
+                .service(at("/contracts/{id}/subcontracts").route(get().to(finance::subcontracts)))
+                .service(
+                    at("/budget-plans/{id}/{year}")
+                        .route(get().to(finance::get_plan))
+                        .route(put().to(finance::put_plan)),
+                )
+                .service(at("/ledger").route(get().to(finance::ledger)))
+                .service(at("/ledger.csv").route(get().to(finance::ledger_csv)))
+                .service(
+                    at("/ledger/{id}/{year}/contracts").route(get().to(finance::ledger_contracts)),
+                )
+                .service(at("/reports/annual").route(get().to(finance::annual_report)))
+                .service(
+                    at("/subcontracts/{id}/payments").route(post().to(finance::report_payment)),
+                )
+                .service(at("/payments/{id}/paid").route(post().to(finance::mark_paid)))
+                .service(at("/payments/{id}/confirm").route(post().to(finance::confirm_payment)))
+                .service(at("/payments/flagged").route(get().to(finance::flagged)))
                 .service(at("/audit/verify").route(get().to(audit::verify)))
                 .service(at("/audit/events").route(get().to(audit::events)))
                 .service(at("/policies").route(get().to(engine::list_policies)))

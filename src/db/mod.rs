@@ -3,6 +3,7 @@
 
 pub mod connection;
 pub mod enterprises;
+pub mod finance;
 pub mod orgs;
 pub mod procurement;
 pub mod products;

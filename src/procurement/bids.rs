@@ -310,7 +310,33 @@ fn check(
                     ),
                 ));
             }
+            // POLICY.md §5: small/micro primes may not subcontract to medium or large firms,
+            // medium primes not to large ones. The prime is the bidder, or the consortium's
+            // largest member.
+            let prime = match &consortium {
+                None => scale_of(&supplier_snap.scale),
+                Some(m) => m
+                    .iter()
+                    .map(|p| scale_of(&p.firm.scale))
+                    .max()
+                    .unwrap_or(Scale::Large),
+            };
             for (i, s) in subs.iter().enumerate() {
+                let sub_scale = scale_of(&s.firm.scale);
+                let refused = match prime {
+                    Scale::Micro | Scale::Small => sub_scale >= Scale::Medium,
+                    Scale::Medium => sub_scale == Scale::Large,
+                    Scale::Large => false,
+                };
+                if refused {
+                    problems.push(FieldProblem::new(
+                        format!("subcontracts[{i}].credit_code"),
+                        format!(
+                            "a {} bidder may not subcontract to a {} enterprise ({}): small and micro firms subcontract only to small and micro firms, medium firms not to large ones",
+                            prime.as_str(), sub_scale.as_str(), s.firm.name
+                        ),
+                    ));
+                }
                 let bidder_member = s.firm.enterprise_id == supplier.id
                     || consortium.as_ref().is_some_and(|m| {
                         m.iter()

@@ -836,6 +836,30 @@ pub fn contract(
                 }
                 other => other,
             })?;
+        // The winning bid's subcontract plan becomes the contract's subcontracts (payments are
+        // reported against them).
+        for p in &content.subcontracts {
+            let s = crate::db::finance::Subcontract {
+                id: db::new_id(),
+                contract_id: row.id.clone(),
+                enterprise_id: p.firm.enterprise_id.clone(),
+                scale: p.firm.scale.clone(),
+                share_pct: p.share_pct.0,
+                amount_fen: crate::domain::decimal::div_round_half_up(
+                    i128::from(amount.0) * i128::from(p.share_pct.0),
+                    10_000,
+                ) as i64,
+                created_at: now,
+            };
+            diesel::insert_into(crate::db::schema::subcontracts::table)
+                .values(&s)
+                .execute(conn)?;
+            audit::record(
+                conn,
+                clock,
+                Change::new(actor.audit_id(), "subcontract.create", "subcontract", &s.id).after(&s),
+            )?;
+        }
         set_lot_state(conn, &lot.id, "contracted")?;
         let pending: i64 = lots::table
             .filter(lots::project_id.eq(&project.id))

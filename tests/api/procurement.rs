@@ -1120,6 +1120,9 @@ async fn the_timeline_moves_only_by_correction_and_states_refuse_wrong_steps() {
 /// Ids of a project taken to its contract within three hours of the clock (tokens stay valid):
 /// one lot, three bids, the first by `supplier`'s enterprise.
 pub struct Concluded {
+    pub department: String,
+    pub subcontract: String,
+    pub payment: String,
     pub project: String,
     pub lot: String,
     pub bid: String,
@@ -1131,7 +1134,34 @@ pub struct Concluded {
 pub async fn concluded(app: &TestApp, agency: &str, supplier: &str) -> Concluded {
     let now = app.clock.now();
     let at = |h: i64| (now + Duration::hours(h)).to_rfc3339();
+    let department = {
+        let mut conn = app.pool.get().unwrap();
+        let req = smeproc::accounts::CreateOrgRequest {
+            kind: "department".into(),
+            name: format!("自治区教育厅 {}", uuid::Uuid::new_v4().simple()),
+            credit_code: None,
+            region: Some("650100".into()),
+            parent_id: None,
+        };
+        let dept = smeproc::accounts::create_org(&mut conn, &app.clock, smeproc::audit::CLI, &req)
+            .unwrap();
+        let plan: smeproc::finance::PlanInput = serde_json::from_value(json!({
+            "total_budget": "3000000", "reserved_pct": 30, "small_micro_pct": 60
+        }))
+        .unwrap();
+        smeproc::finance::put_plan(
+            &mut conn,
+            &app.clock,
+            smeproc::audit::CLI,
+            &dept.id,
+            2026,
+            &plan,
+        )
+        .unwrap();
+        dept.id
+    };
     let mut body = project_body();
+    body["department_id"] = json!(department);
     body["bid_deadline"] = json!(at(1));
     body["opening_at"] = json!(at(2));
     body["budget"] = json!("1000000");
@@ -1150,8 +1180,15 @@ pub async fn concluded(app: &TestApp, agency: &str, supplier: &str) -> Concluded
         200,
     )
     .await;
-    let mut bids =
-        vec![bid(app, supplier, &lot, json!({"price": "900000"})).await["bid_id"].clone()];
+    let (_, sub_code) = app.create_firm("分包小微企业", "653101", "micro");
+    let mut bids = vec![bid(
+        app,
+        supplier,
+        &lot,
+        json!({"price": "900000", "subcontracts": [{"credit_code": sub_code, "share_pct": 30}]}),
+    )
+    .await["bid_id"]
+        .clone()];
     for (name, region) in [("其他小微企业甲", "653101"), ("其他小微企业乙", "650102")]
     {
         let (_, code) = app.create_firm(name, region, "small");
@@ -1223,7 +1260,34 @@ pub async fn concluded(app: &TestApp, agency: &str, supplier: &str) -> Concluded
         201,
     )
     .await;
+    let contract_id = contract["id"].as_str().unwrap().to_string();
+    let subs = json_of(
+        app.get(
+            &format!("/api/v1/contracts/{contract_id}/subcontracts"),
+            Some(agency),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let subcontract = subs[0]["id"].as_str().unwrap().to_string();
+    let payment = json_of(
+        app.post(
+            &format!("/api/v1/subcontracts/{subcontract}/payments"),
+            Some(supplier),
+            &json!({"amount": "100000", "due_on": "2026-04-30"}),
+        )
+        .await,
+        201,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     Concluded {
+        department,
+        subcontract,
+        payment,
         project,
         lot,
         bid: bids[0].as_str().unwrap().to_string(),

@@ -1,0 +1,175 @@
+//! Finance records: budget plans, subcontracts carried into contracts, subcontract payments, and
+//! the ledger's aggregate query.
+
+use super::schema::{budget_plans, payments, subcontracts};
+use super::DbConnection;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Nullable, Text};
+
+#[derive(
+    Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable, AsChangeset, serde::Serialize,
+)]
+#[diesel(table_name = budget_plans, treat_none_as_null = true)]
+pub struct BudgetPlan {
+    pub id: String,
+    pub department_id: String,
+    pub year: i32,
+    pub total_budget_fen: i64,
+    /// Hundredths of a percent point: 3000 = 30 %.
+    pub reserved_pct: i64,
+    pub small_micro_pct: i64,
+    pub policy_id: String,
+    pub below_minimum_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable, serde::Serialize)]
+#[diesel(table_name = subcontracts)]
+pub struct Subcontract {
+    pub id: String,
+    pub contract_id: String,
+    pub enterprise_id: String,
+    pub scale: String,
+    pub share_pct: i64,
+    pub amount_fen: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(
+    Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable, AsChangeset, serde::Serialize,
+)]
+#[diesel(table_name = payments, treat_none_as_null = true)]
+pub struct Payment {
+    pub id: String,
+    pub subcontract_id: String,
+    pub amount_fen: i64,
+    pub due_on: NaiveDate,
+    pub paid_on: Option<NaiveDate>,
+    pub reported_by: String,
+    pub reported_at: NaiveDateTime,
+    pub confirmed_by: Option<String>,
+    pub confirmed_at: Option<NaiveDateTime>,
+}
+
+pub fn find_plan(
+    conn: &mut DbConnection,
+    department_id: &str,
+    year: i32,
+) -> QueryResult<Option<BudgetPlan>> {
+    budget_plans::table
+        .filter(budget_plans::department_id.eq(department_id))
+        .filter(budget_plans::year.eq(year))
+        .first(conn)
+        .optional()
+}
+
+pub fn plans_of_year(conn: &mut DbConnection, year: i32) -> QueryResult<Vec<BudgetPlan>> {
+    budget_plans::table
+        .filter(budget_plans::year.eq(year))
+        .order(budget_plans::department_id.asc())
+        .load(conn)
+}
+
+pub fn subcontracts_of(
+    conn: &mut DbConnection,
+    contract_id: &str,
+) -> QueryResult<Vec<Subcontract>> {
+    subcontracts::table
+        .filter(subcontracts::contract_id.eq(contract_id))
+        .order(subcontracts::id.asc())
+        .load(conn)
+}
+
+pub fn find_subcontract(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Subcontract>> {
+    subcontracts::table.find(id).first(conn).optional()
+}
+
+pub fn find_payment(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Payment>> {
+    payments::table.find(id).first(conn).optional()
+}
+
+pub fn payments_of(conn: &mut DbConnection, subcontract_id: &str) -> QueryResult<Vec<Payment>> {
+    payments::table
+        .filter(payments::subcontract_id.eq(subcontract_id))
+        .order((payments::due_on.asc(), payments::id.asc()))
+        .load(conn)
+}
+
+/// Payments overdue on `day` (due before it, not paid), or reported paid but not yet
+/// confirmed by the SME.
+pub fn flagged_payments(conn: &mut DbConnection, day: NaiveDate) -> QueryResult<Vec<Payment>> {
+    payments::table
+        .filter(
+            payments::due_on
+                .lt(day)
+                .and(payments::paid_on.is_null())
+                .or(payments::paid_on
+                    .is_not_null()
+                    .and(payments::confirmed_at.is_null())),
+        )
+        .order((payments::due_on.asc(), payments::id.asc()))
+        .load(conn)
+}
+
+/// One department's contracts in a year, summed (the ledger's core).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct DepartmentTotals {
+    #[diesel(sql_type = Text)]
+    pub department_id: String,
+    #[diesel(sql_type = BigInt)]
+    pub contracts: i64,
+    #[diesel(sql_type = BigInt)]
+    pub amount_fen: i64,
+    #[diesel(sql_type = BigInt)]
+    pub sme_fen: i64,
+    #[diesel(sql_type = BigInt)]
+    pub small_micro_fen: i64,
+}
+
+/// Sums of contracts signed in [from, until) per department of the buying project; one
+/// statement, bound parameters, the same SQL on both backends.
+pub fn department_totals(
+    conn: &mut DbConnection,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> QueryResult<Vec<DepartmentTotals>> {
+    diesel::sql_query(
+        "SELECT p.department_id AS department_id, CAST(COUNT(*) AS BIGINT) AS contracts, \
+         CAST(SUM(c.amount_fen) AS BIGINT) AS amount_fen, \
+         CAST(SUM(c.sme_credit_fen) AS BIGINT) AS sme_fen, \
+         CAST(SUM(c.small_micro_credit_fen) AS BIGINT) AS small_micro_fen \
+         FROM contracts c JOIN projects p ON p.id = c.project_id \
+         WHERE c.signed_on >= $1 AND c.signed_on < $2 AND p.department_id IS NOT NULL \
+         GROUP BY p.department_id ORDER BY p.department_id",
+    )
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(until)
+    .load(conn)
+}
+
+/// The budgets of reserved lots in projects published in [from, until), per department.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ReservedTotals {
+    #[diesel(sql_type = Text)]
+    pub department_id: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub reserved_fen: Option<i64>,
+}
+
+pub fn reserved_totals(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<ReservedTotals>> {
+    diesel::sql_query(
+        "SELECT p.department_id AS department_id, CAST(SUM(l.budget_fen) AS BIGINT) AS reserved_fen \
+         FROM lots l JOIN projects p ON p.id = l.project_id \
+         WHERE (l.reserved OR l.reservation_lifted) AND p.published_at >= $1 AND p.published_at < $2 \
+         AND p.department_id IS NOT NULL GROUP BY p.department_id",
+    )
+    .bind::<diesel::sql_types::Timestamp, _>(from)
+    .bind::<diesel::sql_types::Timestamp, _>(until)
+    .load(conn)
+}
