@@ -13,6 +13,7 @@ mod auth;
 mod catalogue;
 mod engine;
 mod errors;
+mod finance;
 mod ocds;
 mod procurement;
 mod registry;
