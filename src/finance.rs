@@ -58,6 +58,20 @@ pub struct PlanView {
     pub policy: String,
     pub below_minimum_reason: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// The department's reserved lots in projects published that (Beijing) year.
+    pub reserved_lots: Vec<ReservedLot>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReservedLot {
+    pub project_id: String,
+    pub project: String,
+    pub lot_id: String,
+    pub lot: String,
+    #[schema(value_type = String)]
+    pub budget: String,
+    /// Reserved when published; the reservation was lifted after a failed reserved run.
+    pub reservation_lifted: bool,
 }
 
 fn pct_of(amount: i64, pct: i64) -> i64 {
@@ -77,7 +91,53 @@ fn plan_view(p: &BudgetPlan) -> PlanView {
         policy: p.policy_id.clone(),
         below_minimum_reason: p.below_minimum_reason.clone(),
         updated_at: p.updated_at.and_utc(),
+        reserved_lots: Vec::new(),
     }
+}
+
+/// The reserved lots of a department's projects published in a Beijing year.
+fn reserved_lots(
+    conn: &mut DbConnection,
+    department_id: &str,
+    year: i32,
+) -> Result<Vec<ReservedLot>> {
+    use crate::db::schema::{lots, projects};
+    let offset = chrono::Duration::hours(8);
+    let bound = |y: i32| {
+        NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t - offset)
+            .ok_or_else(|| Error::field("year", "invalid"))
+    };
+    let rows: Vec<(String, String, String, String, i64, bool)> = lots::table
+        .inner_join(projects::table)
+        .filter(projects::department_id.eq(department_id))
+        .filter(projects::published_at.ge(bound(year)?))
+        .filter(projects::published_at.lt(bound(year + 1)?))
+        .filter(lots::reserved.or(lots::reservation_lifted))
+        .select((
+            projects::id,
+            projects::title,
+            lots::id,
+            lots::title,
+            lots::budget_fen,
+            lots::reservation_lifted,
+        ))
+        .order((projects::published_at.asc(), lots::number.asc()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(project_id, project, lot_id, lot, budget, lifted)| ReservedLot {
+                project_id,
+                project,
+                lot_id,
+                lot,
+                budget: Fen(budget).to_string(),
+                reservation_lifted: lifted,
+            },
+        )
+        .collect())
 }
 
 fn department(conn: &mut DbConnection, id: &str) -> Result<Organisation> {
@@ -214,13 +274,14 @@ pub fn put_plan(
 }
 
 pub fn get_plan(conn: &mut DbConnection, department_id: &str, year: i32) -> Result<PlanView> {
-    repo::find_plan(conn, department_id, year)?
-        .map(|p| plan_view(&p))
-        .ok_or_else(|| {
-            Error::NotFound(format!(
-                "no budget plan for department {department_id} in {year}"
-            ))
-        })
+    let plan = repo::find_plan(conn, department_id, year)?.ok_or_else(|| {
+        Error::NotFound(format!(
+            "no budget plan for department {department_id} in {year}"
+        ))
+    })?;
+    let mut view = plan_view(&plan);
+    view.reserved_lots = reserved_lots(conn, department_id, year)?;
+    Ok(view)
 }
 
 /// One line of the ledger: a department (or a 主管预算单位 with its units) in a year.

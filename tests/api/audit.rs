@@ -24,6 +24,21 @@ async fn the_lifecycle_is_logged_and_tampering_is_named() {
     let done = crate::procurement::concluded(&app, &agency, &supplier).await;
     let (_, auditor) = app.user_with_token("auditor").await;
 
+    // (The department's plan lists the project's reserved lot.)
+    let res = app
+        .get(
+            &format!("/api/v1/budget-plans/{}/2026", done.department),
+            Some(&auditor),
+        )
+        .await;
+    let plan: Value = res.json().await.unwrap();
+    assert_eq!(
+        plan["reserved_lots"].as_array().map(Vec::len),
+        Some(1),
+        "{plan}"
+    );
+    assert_eq!(plan["reserved_lots"][0]["budget"], "1000000.00");
+
     let report = verify(&app, &auditor).await;
     assert_eq!(report["ok"], true, "{report}");
     let total = report["events_checked"].as_i64().unwrap();

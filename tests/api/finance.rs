@@ -360,6 +360,20 @@ async fn the_ledger_matches_hand_computed_figures_and_names_a_missed_target() {
     assert!(reasons
         .iter()
         .any(|r| r.as_str().unwrap().contains("医疗设备市场中小企业无法提供")));
+    // The plan lists the department's reserved lots (these projects reserved nothing).
+    let plan = ok(
+        app.get(
+            &format!("/api/v1/budget-plans/{school}/2026"),
+            Some(&auditor),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(
+        plan["reserved_lots"].as_array().unwrap().is_empty(),
+        "{plan}"
+    );
     // Roll-up: the 教育厅 line carries the university's figures.
     let roll = ledger["rollup"]
         .as_array()
