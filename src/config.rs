@@ -113,6 +113,8 @@ pub struct Settings {
     pub login_window_seconds: i64,
     /// Contract checks (`GET /api/v1/contracts/verify`) allowed per client address per window.
     pub verify_max_per_address: u32,
+    /// Mark the web session cookie `Secure` (browsers still send it to http://localhost).
+    pub cookie_secure: bool,
     /// Seconds in-flight requests get to finish on shutdown.
     pub shutdown_timeout_seconds: u64,
 }
@@ -155,6 +157,13 @@ impl Settings {
                 d.verify_max_per_address,
             )?
             .max(1),
+            cookie_secure: match std::env::var("SMEPROC_COOKIE_SECURE") {
+                Ok(v) if !v.trim().is_empty() => v
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("SMEPROC_COOKIE_SECURE {v:?} must be true or false"))?,
+                _ => d.cookie_secure,
+            },
             shutdown_timeout_seconds: env_number(
                 "SMEPROC_SHUTDOWN_TIMEOUT_SECONDS",
                 d.shutdown_timeout_seconds,
@@ -177,6 +186,7 @@ impl Settings {
             login_max_per_address: 30,
             login_window_seconds: 900,
             verify_max_per_address: 60,
+            cookie_secure: true,
             shutdown_timeout_seconds: 30,
         }
     }

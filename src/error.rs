@@ -116,7 +116,7 @@ impl Error {
     }
 
     /// What a person may read: internals replaced for 5xx.
-    fn detail(&self) -> String {
+    pub fn detail(&self) -> String {
         match self {
             Error::Internal(_) => {
                 "an internal error occurred; it has been logged with the request id".into()

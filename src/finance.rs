@@ -758,6 +758,18 @@ pub fn contract_subcontracts(
         .collect()
 }
 
+/// Who owes a subcontract's payments and who is owed: ("prime · contract number",
+/// subcontractor), for the pages that list late payments.
+pub fn payment_parties(conn: &mut DbConnection, subcontract_id: &str) -> Result<(String, String)> {
+    let s = repo::find_subcontract(conn, subcontract_id)?
+        .ok_or_else(|| Error::NotFound(format!("no subcontract with id {subcontract_id}")))?;
+    let c = procurement_repo::find_contract(conn, &s.contract_id)?
+        .ok_or_else(|| Error::NotFound(format!("no contract with id {}", s.contract_id)))?;
+    let prime = crate::registry::find(conn, &c.supplier_id)?;
+    let sub = crate::registry::find(conn, &s.enterprise_id)?;
+    Ok((format!("{} · {}", prime.name, c.number), sub.name))
+}
+
 /// Body of `POST /api/v1/subcontracts/{id}/payments` (the prime reports a payment).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

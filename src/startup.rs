@@ -76,6 +76,7 @@ impl Application {
                 .wrap(from_fn(request_id_header))
                 .wrap(TracingLogger::default())
                 .configure(|cfg| api::configure(cfg, &settings))
+                .configure(crate::web::configure)
                 .default_service(web::to(api::system::not_found))
         })
         .shutdown_timeout(shutdown)

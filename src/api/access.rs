@@ -168,8 +168,56 @@ pub const ROUTES: &[RouteSpec] = &[
     route("POST", "/api/v1/evaluate", Access::Public),
 ];
 
+/// The pages for people ([`crate::web`]): the same roles as the API routes they show. Pages
+/// also accept the session cookie; a POST also needs the form's CSRF token.
+pub const PAGES: &[RouteSpec] = &[
+    route("GET", "/", Access::Public),
+    route("GET", "/static/app.css", Access::Public),
+    route("GET", "/lang", Access::Public),
+    route("GET", "/notices", Access::Public),
+    route("GET", "/notices/{id}", Access::Public),
+    route("GET", "/projects/{id}", Access::Public),
+    route("GET", "/catalogue", Access::Public),
+    route("GET", "/enterprises/{id}", Access::Public),
+    route("GET", "/login", Access::Public),
+    route("POST", "/login", Access::Public),
+    route("POST", "/logout", Access::Authenticated),
+    route("GET", "/signup", Access::Public),
+    route("POST", "/signup", Access::Public),
+    route("GET", "/supplier", SUPPLIER),
+    route("POST", "/supplier/declarations", SUPPLIER),
+    route("GET", "/supplier/products", SUPPLIER),
+    route("POST", "/supplier/products", SUPPLIER),
+    route("POST", "/supplier/products/upload", SUPPLIER),
+    route("GET", "/lots/{id}/bid", SUPPLIER),
+    route("POST", "/lots/{id}/bid", SUPPLIER),
+    route("GET", "/bids/{id}", SUPPLIER),
+    route("GET", "/bids/{id}/receipt.json", SUPPLIER),
+    route("GET", "/agency", MANAGERS),
+    route("GET", "/agency/projects/new", AGENCY),
+    route("POST", "/agency/projects/new", AGENCY),
+    route("GET", "/agency/projects/{id}", MANAGERS),
+    route("POST", "/agency/projects/{id}/publish", MANAGERS),
+    route("POST", "/agency/projects/{id}/correction", MANAGERS),
+    route("POST", "/agency/projects/{id}/result", MANAGERS),
+    route("GET", "/agency/lots/{id}", MANAGERS),
+    route("POST", "/agency/lots/{id}/scores", MANAGERS),
+    route("POST", "/agency/lots/{id}/evaluate", MANAGERS),
+    route("POST", "/agency/lots/{id}/award", MANAGERS),
+    route("POST", "/agency/lots/{id}/contract", MANAGERS),
+    route("GET", "/finance", AUDITORS),
+    route("GET", "/finance/ledger.csv", AUDITORS),
+    route("GET", "/finance/{id}/{year}", AUDITORS),
+];
+
 pub fn find_route(method: &str, pattern: &str) -> Option<&'static RouteSpec> {
     ROUTES
+        .iter()
+        .find(|r| r.method == method && r.path == pattern)
+}
+
+fn find_page(method: &str, pattern: &str) -> Option<&'static RouteSpec> {
+    PAGES
         .iter()
         .find(|r| r.method == method && r.path == pattern)
 }
@@ -231,11 +279,15 @@ pub async fn authorize(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let method = req.method().as_str().to_string();
     let pattern = req.match_pattern();
+    let page = pattern
+        .as_deref()
+        .and_then(|p| find_page(&method, p))
+        .is_some();
     let spec = match pattern.as_deref() {
-        Some(p) => match find_route(&method, p) {
+        Some(p) => match find_route(&method, p).or_else(|| find_page(&method, p)) {
             Some(spec) => Some(spec),
             // Known path, other method: the router answers 405.
-            None if ROUTES.iter().any(|r| r.path == p) => None,
+            None if ROUTES.iter().chain(PAGES).any(|r| r.path == p) => None,
             None => {
                 tracing::error!(
                     pattern = p,
@@ -251,7 +303,17 @@ pub async fn authorize(
         return next.call(req).await;
     };
 
-    let caller = match bearer(&req)? {
+    // Pages take the session cookie; the API never does (a cookie would make it forgeable
+    // cross-site; pages guard their forms with CSRF tokens).
+    let token = match bearer(&req)? {
+        Some(token) => Some(token),
+        None if page => req
+            .cookie(crate::web::SESSION_COOKIE)
+            .map(|c| c.value().to_string())
+            .filter(|v| !v.is_empty()),
+        None => None,
+    };
+    let caller = match token {
         None => Caller(None),
         Some(token) => {
             let state = req
@@ -264,6 +326,12 @@ pub async fn authorize(
                 .db(move |conn| Ok(sessions::user_for_token(conn, &hash, now)?))
                 .await?;
             let Some((session_id, user)) = found else {
+                if page {
+                    // An expired page session: carry on as a visitor (public pages show,
+                    // the others send to the login form below).
+                    page_gate(&req, Caller(None), spec)?;
+                    return next.call(req).await;
+                }
                 return Err(Error::Unauthorized(
                     "the token is unknown, expired or revoked; log in again".into(),
                 )
@@ -280,6 +348,10 @@ pub async fn authorize(
             }))
         }
     };
+    if page {
+        page_gate(&req, caller, spec)?;
+        return next.call(req).await;
+    }
     let role = caller.0.as_ref().map(|u| u.role);
     if !spec.access.allows(role) {
         return Err(match role {
@@ -296,4 +368,41 @@ pub async fn authorize(
     }
     req.extensions_mut().insert(caller);
     next.call(req).await
+}
+
+/// For pages: a visitor who must log in is sent to the login form (303), a logged-in caller
+/// without the role gets the 403 page; otherwise the caller is attached and the request goes on.
+fn page_gate(
+    req: &ServiceRequest,
+    caller: Caller,
+    spec: &RouteSpec,
+) -> Result<(), actix_web::Error> {
+    use actix_web::error::InternalError;
+    let role = caller.0.as_ref().map(|u| u.role);
+    if !spec.access.allows(role) {
+        let response = match role {
+            None => {
+                let here = req
+                    .uri()
+                    .path_and_query()
+                    .map_or("/", |p| p.as_str())
+                    .to_string();
+                let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
+                crate::web::see_other(&format!("/login?next={next}"))
+            }
+            Some(role) => {
+                let message = format!(
+                    "role {role} may not {} {}; allowed: {}",
+                    req.method(),
+                    spec.path,
+                    spec.access.describe()
+                );
+                req.extensions_mut().insert(caller);
+                crate::web::forbidden(req.request(), message)
+            }
+        };
+        return Err(InternalError::from_response("denied", response).into());
+    }
+    req.extensions_mut().insert(caller);
+    Ok(())
 }

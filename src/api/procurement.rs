@@ -23,7 +23,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::de::DeserializeOwned;
 
 /// The caller as a procurement actor.
-fn actor(caller: &Caller) -> Actor<'_> {
+pub fn actor(caller: &Caller) -> Actor<'_> {
     let Some(u) = caller.0.as_ref() else {
         return Actor::Public;
     };

@@ -47,6 +47,11 @@ pub enum Command {
     /// Run the HTTP service (migrates the database first).
     #[command(after_help = "Example:\n  smeproc serve --bind 0.0.0.0:8080")]
     Serve(ServeArgs),
+    /// Fill an empty database with a realistic Xinjiang demo dataset and print the logins.
+    #[command(
+        after_help = "Example:\n  DATABASE_URL=sqlite://data/demo.db smeproc demo && DATABASE_URL=sqlite://data/demo.db smeproc serve\n\nRefuses a database that already has users, organisations, enterprises or projects."
+    )]
+    Demo,
     /// Apply pending database migrations and exit.
     #[command(
         after_help = "Example:\n  DATABASE_URL=postgres://smeproc@localhost/smeproc smeproc migrate"
@@ -125,6 +130,50 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: number of cores).
     #[arg(long, env = "SMEPROC_WORKERS")]
     pub workers: Option<usize>,
+    /// Before serving, fill the database with the demo dataset if it is empty (`smeproc demo`);
+    /// a database with data is served as it is.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// `smeproc demo` (and `serve --demo`).
+fn demo(settings: &Settings, refuse_non_empty: bool) -> CliResult {
+    let mut conn = accounts::connect(settings)?;
+    if !crate::demo::is_empty(&mut conn).map_err(accounts::cli_error)? {
+        if refuse_non_empty {
+            return Err(CliError::Other(anyhow::anyhow!(
+                "the database {} is not empty: the demo fills only an empty database \
+                 (choose another, e.g. DATABASE_URL=sqlite://data/demo.db)",
+                settings.database
+            )));
+        }
+        eprintln!(
+            "the database has data: serving it as it is (the demo loads only into an empty one)"
+        );
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let s = crate::demo::fill(&mut conn, chrono::Utc::now()).map_err(|e| match e {
+        crate::error::Error::Internal(e) => CliError::Other(e.context("loading the demo data")),
+        other => accounts::cli_error(other),
+    })?;
+    println!(
+        "demo data loaded in {:.1} s: {} enterprises, {} products ({} price changes), {} projects, \
+         {} bids, {} contracts, {} subcontract payments",
+        started.elapsed().as_secs_f64(),
+        s.enterprises,
+        s.products,
+        s.price_changes,
+        s.projects,
+        s.bids,
+        s.contracts,
+        s.payments
+    );
+    println!("logins (password for all: {}):", crate::demo::PASSWORD);
+    for (user, role, name) in &s.logins {
+        println!("  {user:<10} {role:<9} {name}");
+    }
+    Ok(())
 }
 
 /// What went wrong, mapped to the exit code.
@@ -161,9 +210,13 @@ fn settings(global: &GlobalArgs) -> Result<Settings, CliError> {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
-        Command::Serve(args) => {
-            settings(&cli.global).and_then(|s| crate::startup::serve_blocking(s, args))
-        }
+        Command::Serve(args) => settings(&cli.global).and_then(|s| {
+            if args.demo {
+                demo(&s, false)?;
+            }
+            crate::startup::serve_blocking(s, args)
+        }),
+        Command::Demo => settings(&cli.global).and_then(|s| demo(&s, true)),
         Command::Migrate => settings(&cli.global).and_then(accounts::migrate),
         Command::User(cmd) => settings(&cli.global).and_then(|s| accounts::user(s, cmd)),
         Command::Org(cmd) => settings(&cli.global).and_then(|s| accounts::org(s, cmd)),

@@ -18,3 +18,4 @@ mod ocds;
 mod procurement;
 mod registry;
 mod system;
+mod web;

@@ -1,0 +1,736 @@
+//! Supplier pages: sign-up, the enterprise profile with its declaration letters, products with
+//! CSV upload, bidding with the receipt.
+
+use super::{html, page, see_other, Base, Form, PageError, PageResult, State, WithBase};
+use crate::accounts::{self, LoginRequest};
+use crate::catalogue::{self, ProductInput, ProductView, SearchParams};
+use crate::db::enterprises as enterprise_repo;
+use crate::error::Error;
+use crate::procurement::bids::{self, BidInput, BidOrReceipt, Receipt};
+use crate::procurement::{projects, Actor};
+use crate::registry::{self, DeclarationRequest, DeclarationView, EnterpriseView, SignupRequest};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Map, Value};
+
+/// Deserializes a JSON object built from form fields, naming the field that does not fit.
+pub fn from_json<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        Error::field(field, e.inner().to_string())
+    })
+}
+
+/// Puts the non-blank form fields `names` into `object` as strings, or as whole numbers for
+/// `numbers` (a value that is not one is named).
+pub fn fields(
+    f: &Form,
+    prefix: &str,
+    names: &[&str],
+    numbers: &[&str],
+) -> Result<Map<String, Value>, Error> {
+    let mut object = Map::new();
+    let mut problems = Vec::new();
+    for name in names {
+        let Some(value) = f.get(&format!("{prefix}{name}")) else {
+            continue;
+        };
+        if numbers.contains(name) {
+            match value.parse::<u64>() {
+                Ok(n) => {
+                    object.insert((*name).to_string(), json!(n));
+                }
+                Err(_) => problems.push(crate::wire::FieldProblem::new(
+                    format!("{prefix}{name}"),
+                    format!("{value:?} must be a whole number"),
+                )),
+            }
+        } else {
+            object.insert((*name).to_string(), json!(value));
+        }
+    }
+    if problems.is_empty() {
+        Ok(object)
+    } else {
+        Err(Error::Validation(problems))
+    }
+}
+
+const ENTERPRISE_FIELDS: &[&str] = &[
+    "credit_code",
+    "name",
+    "industry",
+    "employees",
+    "revenue_wan",
+    "assets_wan",
+    "region",
+    "large_firm_relation",
+];
+
+/// The 300号 industries, for the select boxes.
+pub fn industries() -> Vec<(String, String)> {
+    crate::policy::size_standard()
+        .industries
+        .values()
+        .map(|i| (i.code.clone(), i.name_zh.clone()))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignupPage {
+    b: Base,
+    f: Form,
+    problems: Vec<String>,
+    industries: Vec<(String, String)>,
+}
+
+pub async fn signup_form(b: Base) -> PageResult {
+    Ok(page(
+        &b,
+        &SignupPage {
+            b: b.clone(),
+            f: Form::default(),
+            problems: Vec::new(),
+            industries: industries(),
+        },
+    ))
+}
+
+pub async fn signup(state: State, b: Base, req: HttpRequest, f: Form) -> PageResult {
+    let password =
+        f.0.iter()
+            .find(|(k, _)| k == "password")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+    let request = (|| -> Result<SignupRequest, Error> {
+        let enterprise = fields(&f, "enterprise.", ENTERPRISE_FIELDS, &["employees"])?;
+        from_json(json!({
+            "username": f.text("username"),
+            "password": password,
+            "display_name": f.get("display_name"),
+            "enterprise": enterprise,
+        }))
+    })();
+    let clock = state.clock.clone();
+    let result = match request {
+        Err(e) => Err(e),
+        Ok(request) => {
+            let login = LoginRequest {
+                username: request.username.clone(),
+                password: request.password.clone(),
+            };
+            let st = state.clone();
+            let address = req
+                .peer_addr()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_else(|| "unknown".into());
+            state
+                .db(move |conn| {
+                    registry::signup(conn, clock.as_ref(), &request)?;
+                    accounts::login(
+                        conn,
+                        st.clock.as_ref(),
+                        &st.limiter,
+                        st.settings.token_ttl_minutes,
+                        &login,
+                        &address,
+                    )
+                })
+                .await
+        }
+    };
+    match result {
+        Ok(session) => {
+            let mut response = see_other("/supplier");
+            let cookie = super::session_cookie(
+                session.token,
+                state.settings.cookie_secure,
+                state.settings.token_ttl_minutes,
+            );
+            if response.add_cookie(&cookie).is_err() {
+                return Err(Error::Internal(anyhow::anyhow!("session cookie not set"))).on(&b);
+            }
+            Ok(response)
+        }
+        Err(e) => match super::problems_of(&e) {
+            Some(problems) => Ok(html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &b,
+                &SignupPage {
+                    b: b.clone(),
+                    f: without_password(f),
+                    problems,
+                    industries: industries(),
+                },
+            )),
+            None => Err(e).on(&b),
+        },
+    }
+}
+
+fn without_password(mut f: Form) -> Form {
+    f.0.retain(|(k, _)| k != "password");
+    f
+}
+
+/// The caller's enterprise id (the access table already requires the supplier role).
+fn enterprise_of(b: &Base) -> Result<String, PageError> {
+    b.user
+        .as_ref()
+        .and_then(|u| u.user.enterprise_id.clone())
+        .ok_or_else(|| Error::Forbidden("this account has no enterprise".into()))
+        .on(b)
+}
+
+fn user_id(b: &Base) -> String {
+    b.user
+        .as_ref()
+        .map(|u| u.user.id.clone())
+        .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "supplier.html")]
+struct ProfilePage {
+    b: Base,
+    e: EnterpriseView,
+    letters: Vec<DeclarationView>,
+    f: Form,
+    problems: Vec<String>,
+    saved: bool,
+    industries: Vec<(String, String)>,
+}
+
+async fn profile_page(
+    state: &State,
+    b: &Base,
+    f: Form,
+    problems: Vec<String>,
+    saved: bool,
+) -> PageResult {
+    let id = enterprise_of(b)?;
+    let (e, letters) = state
+        .db(move |conn| {
+            let e = registry::find(conn, &id)?;
+            let letters = enterprise_repo::declarations_of(conn, &e.id)?;
+            Ok((
+                EnterpriseView::new(e, true),
+                letters.into_iter().map(DeclarationView::from).collect(),
+            ))
+        })
+        .await
+        .on(b)?;
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(html(
+        status,
+        b,
+        &ProfilePage {
+            b: b.clone(),
+            e,
+            letters,
+            f,
+            problems,
+            saved,
+            industries: industries(),
+        },
+    ))
+}
+
+pub async fn profile(state: State, b: Base, req: HttpRequest) -> PageResult {
+    let saved = super::public::query(&req).get("saved").is_some();
+    profile_page(&state, &b, Form::default(), Vec::new(), saved).await
+}
+
+pub async fn declare(state: State, b: Base, f: Form) -> PageResult {
+    let id = enterprise_of(&b)?;
+    let request = (|| -> Result<DeclarationRequest, Error> {
+        let mut object = fields(
+            &f,
+            "",
+            &[
+                "industry",
+                "employees",
+                "revenue_wan",
+                "assets_wan",
+                "large_firm_relation",
+                "declared_scale",
+                "declared_on",
+                "year",
+            ],
+            &["employees", "year"],
+        )?;
+        if object.get("year").is_none() {
+            object.insert("year".into(), Value::Null);
+        }
+        from_json(Value::Object(object))
+    })();
+    let clock = state.clock.clone();
+    let actor = user_id(&b);
+    let result = match request {
+        Err(e) => Err(e),
+        Ok(request) => {
+            state
+                .db(move |conn| registry::declare(conn, clock.as_ref(), &actor, &id, &request))
+                .await
+        }
+    };
+    match result {
+        Ok(_) => Ok(see_other("/supplier?saved=1")),
+        Err(e) => match super::problems_of(&e) {
+            Some(problems) => profile_page(&state, &b, f, problems, false).await,
+            None => Err(e).on(&b),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "products.html")]
+struct ProductsPage {
+    b: Base,
+    items: Vec<ProductView>,
+    f: Form,
+    problems: Vec<String>,
+    imported: Option<String>,
+}
+
+async fn products_page(
+    state: &State,
+    b: &Base,
+    f: Form,
+    problems: Vec<String>,
+    imported: Option<String>,
+) -> PageResult {
+    let id = enterprise_of(b)?;
+    let items = state
+        .db(move |conn| {
+            let e = registry::find(conn, &id)?;
+            let mut all = Vec::new();
+            let mut cursor = None;
+            // A supplier's own list: every product, listed or not, newest first (capped).
+            while all.len() < 500 {
+                let page = catalogue::search(
+                    conn,
+                    &SearchParams {
+                        supplier: Some(e.credit_code.clone()),
+                        cursor,
+                        limit: Some(100),
+                        ..SearchParams::default()
+                    },
+                )?;
+                all.extend(page.items);
+                match page.next_cursor {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
+            }
+            Ok(all)
+        })
+        .await
+        .on(b)?;
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(html(
+        status,
+        b,
+        &ProductsPage {
+            b: b.clone(),
+            items,
+            f,
+            problems,
+            imported,
+        },
+    ))
+}
+
+pub async fn products(state: State, b: Base, req: HttpRequest) -> PageResult {
+    let q = super::public::query(&req);
+    let imported = q
+        .get("imported")
+        .map(|n| format!("{} {n} {}", b.t("已导入", "Imported"), b.t("行。", "rows.")));
+    products_page(&state, &b, Form::default(), Vec::new(), imported).await
+}
+
+pub async fn add_product(state: State, b: Base, f: Form) -> PageResult {
+    let id = enterprise_of(&b)?;
+    let input = fields(
+        &f,
+        "",
+        &[
+            "sku",
+            "name",
+            "category_code",
+            "spec",
+            "unit",
+            "price",
+            "manufacturer_credit_code",
+        ],
+        &[],
+    )
+    .and_then(|o| from_json::<ProductInput>(Value::Object(o)));
+    let clock = state.clock.clone();
+    let who = user_id(&b);
+    let result = match input {
+        Err(e) => Err(e),
+        Ok(input) => {
+            state
+                .db(move |conn| {
+                    catalogue::create(
+                        conn,
+                        clock.as_ref(),
+                        &who,
+                        catalogue::Actor::Supplier { enterprise_id: &id },
+                        &input,
+                    )
+                })
+                .await
+        }
+    };
+    match result {
+        Ok(_) => Ok(see_other("/supplier/products")),
+        Err(e) => match super::problems_of(&e) {
+            Some(problems) => products_page(&state, &b, f, problems, None).await,
+            None => Err(e).on(&b),
+        },
+    }
+}
+
+/// `multipart/form-data` with `csrf`, `encoding` and `file`: the catalogue CSV, all or nothing.
+pub async fn upload(
+    state: State,
+    b: Base,
+    req: HttpRequest,
+    mut payload: actix_multipart::Multipart,
+) -> PageResult {
+    let id = enterprise_of(&b)?;
+    let limit = state.settings.upload_max_bytes;
+    let mut csrf = None;
+    let mut encoding = None;
+    let mut spool = tempfile::NamedTempFile::new()
+        .map_err(|e| Error::Internal(anyhow::anyhow!("upload spool: {e}")))
+        .on(&b)?;
+    let mut size = 0usize;
+    let mut got_file = false;
+    while let Some(field) = payload.next().await {
+        let mut field = field
+            .map_err(|e| Error::BadRequest(format!("reading the upload: {e}")))
+            .on(&b)?;
+        let name = field.name().unwrap_or_default().to_string();
+        let mut value = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk
+                .map_err(|e| Error::BadRequest(format!("reading the upload: {e}")))
+                .on(&b)?;
+            size += chunk.len();
+            if size > limit {
+                return Err(Error::PayloadTooLarge { limit }).on(&b);
+            }
+            if name == "file" {
+                // The check of the CSRF token comes first in the form; a body without it is
+                // refused below before anything is read from the spool.
+                value.extend_from_slice(&chunk);
+                if value.len() >= 1 << 20 {
+                    std::io::Write::write_all(&mut spool, &value)
+                        .map_err(|e| Error::Internal(anyhow::anyhow!("upload spool: {e}")))
+                        .on(&b)?;
+                    value.clear();
+                }
+            } else if value.len() + chunk.len() <= 4096 {
+                value.extend_from_slice(&chunk);
+            }
+        }
+        match name.as_str() {
+            "csrf" => csrf = Some(String::from_utf8_lossy(&value).trim().to_string()),
+            "encoding" => encoding = Some(String::from_utf8_lossy(&value).trim().to_string()),
+            "file" => {
+                got_file = true;
+                std::io::Write::write_all(&mut spool, &value)
+                    .map_err(|e| Error::Internal(anyhow::anyhow!("upload spool: {e}")))
+                    .on(&b)?;
+            }
+            _ => {}
+        }
+    }
+    if !super::csrf_matches(&req, csrf.as_deref()) {
+        return Err(super::csrf_refused(&req));
+    }
+    if !got_file || size == 0 {
+        return products_page(
+            &state,
+            &b,
+            Form::default(),
+            vec![format!(
+                "file: {}",
+                b.t("请选择要上传的 CSV 文件", "choose a CSV file to upload")
+            )],
+            None,
+        )
+        .await;
+    }
+    let encoding: crate::csv_import::Encoding = match encoding
+        .filter(|e| !e.is_empty())
+        .unwrap_or_else(|| "utf-8".into())
+        .parse()
+    {
+        Ok(e) => e,
+        Err(e) => {
+            return products_page(
+                &state,
+                &b,
+                Form::default(),
+                vec![format!("encoding: {e}")],
+                None,
+            )
+            .await
+        }
+    };
+    let clock = state.clock.clone();
+    let who = user_id(&b);
+    let result = state
+        .db(move |conn| {
+            let mut reader = crate::csv_import::open(spool.path(), encoding)
+                .map_err(|e| Error::Internal(anyhow::anyhow!("reading the upload spool: {e}")))?;
+            match catalogue::import(
+                conn,
+                clock.as_ref(),
+                &who,
+                catalogue::Actor::Supplier { enterprise_id: &id },
+                &mut reader,
+                false,
+                &mut |_, _| {},
+            ) {
+                Ok(outcome) => Ok(outcome),
+                Err(crate::csv_import::ImportError::Invalid(rows)) => Err(Error::InvalidRows(rows)),
+                Err(crate::csv_import::ImportError::Failed(e)) => Err(e),
+            }
+        })
+        .await;
+    match result {
+        Ok(outcome) => Ok(see_other(&format!(
+            "/supplier/products?imported={}",
+            outcome.summary.inserted + outcome.summary.updated
+        ))),
+        Err(e) => match super::problems_of(&e) {
+            Some(mut problems) => {
+                if matches!(e, Error::InvalidRows(_)) {
+                    problems.insert(
+                        0,
+                        b.t(
+                            "文件有错误，未导入任何一行。请改正以下各行后重新上传：",
+                            "The file has errors; nothing was imported. Fix these rows and upload again:",
+                        )
+                        .to_string(),
+                    );
+                }
+                products_page(&state, &b, Form::default(), problems, None).await
+            }
+            None => Err(e).on(&b),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "bid.html")]
+struct BidPage {
+    b: Base,
+    p: projects::ProjectView,
+    lot: projects::LotView,
+    f: Form,
+    problems: Vec<String>,
+}
+
+async fn bid_page(
+    state: &State,
+    b: &Base,
+    lot_id: String,
+    f: Form,
+    problems: Vec<String>,
+) -> PageResult {
+    let clock = state.clock.clone();
+    let (p, lot) = state
+        .db(move |conn| {
+            let (_, project) = crate::procurement::find_lot(conn, &lot_id)?;
+            let p = projects::show(conn, clock.as_ref(), &Actor::Public, &project.id)?;
+            let lot = p
+                .lots
+                .iter()
+                .find(|l| l.id == lot_id)
+                .cloned()
+                .ok_or_else(|| Error::NotFound(format!("no lot with id {lot_id}")))?;
+            Ok((p, lot))
+        })
+        .await
+        .on(b)?;
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(html(
+        status,
+        b,
+        &BidPage {
+            b: b.clone(),
+            p,
+            lot,
+            f,
+            problems,
+        },
+    ))
+}
+
+pub async fn bid_form(state: State, b: Base, id: web::Path<String>) -> PageResult {
+    bid_page(&state, &b, id.into_inner(), Form::default(), Vec::new()).await
+}
+
+/// The bid form's fields as the API's body: a consortium partner and a subcontractor are
+/// optional single rows.
+fn bid_input(f: &Form, own_code: &str) -> Result<BidInput, Error> {
+    let mut body = Map::new();
+    body.insert("price".into(), json!(f.text("price")));
+    if let Some(partner) = f.get("partner_code") {
+        let partner_share = f.text("partner_share");
+        let share: rust_decimal::Decimal = partner_share.parse().map_err(|_| {
+            Error::field("partner_share", "the partner's share must be a percentage")
+        })?;
+        let own = rust_decimal::Decimal::from(100) - share;
+        body.insert(
+            "consortium".into(),
+            json!([
+                {"credit_code": own_code, "share_pct": own.to_string().parse::<f64>().unwrap_or(-1.0)},
+                {"credit_code": partner, "share_pct": share.to_string().parse::<f64>().unwrap_or(-1.0)},
+            ]),
+        );
+        body.insert(
+            "related_parties".into(),
+            json!(f.checked("related_parties")),
+        );
+    }
+    if let Some(sub) = f.get("sub_code") {
+        let share: f64 = f
+            .text("sub_share")
+            .parse()
+            .map_err(|_| Error::field("sub_share", "the subcontract share must be a percentage"))?;
+        body.insert(
+            "subcontracts".into(),
+            json!([{"credit_code": sub, "share_pct": share}]),
+        );
+    }
+    from_json(Value::Object(body))
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptPage {
+    b: Base,
+    r: Receipt,
+    fresh: bool,
+}
+
+pub async fn bid(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
+    let lot_id = id.into_inner();
+    let enterprise = enterprise_of(&b)?;
+    let user = user_id(&b);
+    let clock = state.clock.clone();
+    let lot = lot_id.clone();
+    let form = f.clone();
+    let result = state
+        .db(move |conn| {
+            let own = registry::find(conn, &enterprise)?;
+            let input = bid_input(&form, &own.credit_code)?;
+            bids::submit(
+                conn,
+                clock.as_ref(),
+                &Actor::Supplier {
+                    enterprise_id: &enterprise,
+                    user_id: &user,
+                },
+                &lot,
+                &input,
+            )
+        })
+        .await;
+    match result {
+        Ok(r) => Ok(html(
+            StatusCode::CREATED,
+            &b,
+            &ReceiptPage {
+                b: b.clone(),
+                r,
+                fresh: true,
+            },
+        )),
+        Err(e) => match super::problems_of(&e) {
+            Some(problems) => bid_page(&state, &b, lot_id, f, problems).await,
+            None => Err(e).on(&b),
+        },
+    }
+}
+
+async fn own_receipt(state: &State, b: &Base, id: String) -> Result<Receipt, PageError> {
+    let enterprise = enterprise_of(b)?;
+    let user = user_id(b);
+    let clock = state.clock.clone();
+    let shown = state
+        .db(move |conn| {
+            bids::show(
+                conn,
+                clock.as_ref(),
+                &Actor::Supplier {
+                    enterprise_id: &enterprise,
+                    user_id: &user,
+                },
+                &id,
+            )
+        })
+        .await
+        .on(b)?;
+    Ok(match shown {
+        BidOrReceipt::Receipt(r) => r,
+        BidOrReceipt::Bid(bid) => Receipt {
+            bid_id: bid.id,
+            lot_id: bid.lot_id,
+            state: bid.state,
+            sha256: bid.receipt_sha256,
+            received_at: bid.submitted_at,
+            canonical: None,
+        },
+    })
+}
+
+pub async fn receipt(state: State, b: Base, id: web::Path<String>) -> PageResult {
+    let r = own_receipt(&state, &b, id.into_inner()).await?;
+    Ok(page(
+        &b,
+        &ReceiptPage {
+            b: b.clone(),
+            r,
+            fresh: false,
+        },
+    ))
+}
+
+/// The receipt as a file to keep.
+pub async fn receipt_json(state: State, b: Base, id: web::Path<String>) -> PageResult {
+    let r = own_receipt(&state, &b, id.into_inner()).await?;
+    let body = serde_json::to_vec_pretty(&r)
+        .map_err(|e| Error::Internal(e.into()))
+        .on(&b)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"bid-receipt-{}.json\"", r.bid_id),
+        ))
+        .body(body))
+}

@@ -1,0 +1,263 @@
+//! The pages' security rules over plain HTTP (the browser tests drive the pages themselves):
+//! deny by default with the same roles as the API, the login cookie's flags, CSRF tokens on
+//! every form, and a cookie never acting on the API.
+
+use crate::helpers::*;
+use reqwest::{Client, Response};
+use smeproc::api::access::PAGES;
+use smeproc::domain::role::Role;
+
+/// A client that shows redirects instead of following them.
+fn client() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+const CSRF: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+async fn page(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    form: &str,
+) -> Response {
+    let mut cookies = vec![format!("smeproc_csrf={CSRF}")];
+    if let Some(t) = token {
+        cookies.push(format!("smeproc_session={t}"));
+    }
+    let req = match method {
+        "GET" => client().get(app.url(path)),
+        // The CSV upload is multipart: a file and no CSRF field.
+        _ if path.ends_with("/upload") => client()
+            .post(app.url(path))
+            .header("content-type", "multipart/form-data; boundary=XyZ")
+            .body(format!(
+                "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.csv\"\r\n\
+                 Content-Type: text/csv\r\n\r\nsupplier_credit_code,sku\r\n--XyZ--\r\n{form}"
+            )),
+        _ => client()
+            .post(app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.to_string()),
+    };
+    req.header("cookie", cookies.join("; "))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn every_page_admits_exactly_its_roles_and_every_form_needs_its_csrf_token() {
+    let app = spawn_app().await;
+    let mut callers: Vec<(Option<Role>, Option<String>)> = vec![(None, None)];
+    for role in Role::ALL {
+        let (_, token) = app.user_with_token(role.as_str()).await;
+        callers.push((Some(role), Some(token)));
+    }
+    let mut checked = 0;
+    for spec in PAGES {
+        let path = spec
+            .path
+            .replace("{id}", "00000000-0000-0000-0000-000000000000")
+            .replace("{year}", "2026");
+        for (role, token) in &callers {
+            // Without the CSRF field: what the access rule says, then the CSRF refusal.
+            let res = page(&app, spec.method, &path, token.as_deref(), "").await;
+            let status = res.status().as_u16();
+            let location = res
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_string());
+            let body = res.text().await.unwrap();
+            let what = format!("{} {path} as {role:?}: {status} {location:?}", spec.method);
+            if spec.access.allows(*role) {
+                assert!(
+                    !(status == 303
+                        && location
+                            .as_deref()
+                            .is_some_and(|l| l.starts_with("/login?"))),
+                    "{what}: allowed but sent to the login form"
+                );
+                assert!(
+                    !body.contains("may not"),
+                    "{what}: allowed but refused\n{body}"
+                );
+                if spec.method == "POST" {
+                    assert_eq!(status, 403, "{what}: a form without its CSRF token");
+                    assert!(body.contains("CSRF"), "{what}\n{body}");
+                }
+            } else if role.is_none() {
+                assert_eq!(status, 303, "{what}");
+                assert!(location.unwrap().starts_with("/login?next="), "{what}");
+            } else {
+                assert_eq!(status, 403, "{what}");
+                assert!(
+                    body.contains("may not") && body.contains("<html"),
+                    "{what}\n{body}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, PAGES.len() * 5);
+}
+
+#[actix_web::test]
+async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let (firm, code) = app.create_firm("喀什小微企业", "653101", "micro");
+    let token = app.supplier_token(&code).await;
+    let letter = "year=2025&declared_on=2026-01-15&declared_scale=micro&industry=industry&employees=9&revenue_wan=150";
+    let count = |app: &TestApp| {
+        let mut conn = app.pool.get().unwrap();
+        smeproc::db::enterprises::declarations_of(&mut conn, &firm)
+            .unwrap()
+            .len()
+    };
+    // No token field; then a token that is not the cookie's.
+    for form in [
+        letter.to_string(),
+        format!("{letter}&csrf={}", "f".repeat(64)),
+    ] {
+        let res = page(&app, "POST", "/supplier/declarations", Some(&token), &form).await;
+        assert_eq!(res.status(), 403);
+        assert!(res.text().await.unwrap().contains("CSRF"));
+        assert_eq!(count(&app), 0);
+    }
+    // With it: saved.
+    let res = page(
+        &app,
+        "POST",
+        "/supplier/declarations",
+        Some(&token),
+        &format!("{letter}&csrf={CSRF}"),
+    )
+    .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    assert_eq!(count(&app), 1);
+    // A bad field is named beside the form and nothing is saved.
+    let res = page(
+        &app,
+        "POST",
+        "/supplier/declarations",
+        Some(&token),
+        &format!(
+            "{}&csrf={CSRF}",
+            letter.replace("employees=9", "employees=nine")
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("employees"));
+    assert_eq!(count(&app), 1);
+}
+
+#[actix_web::test]
+async fn another_roles_or_agencys_page_answers_403() {
+    let app = spawn_app().await;
+    let (_, code) = app.create_firm("乌鲁木齐软件公司", "650102", "small");
+    let supplier = app.supplier_token(&code).await;
+    let res = page(&app, "GET", "/finance", Some(&supplier), "").await;
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("无权访问"));
+    // Another agency's project.
+    let (_, owner) = app.agency_token().await;
+    let (_, other) = app.agency_token().await;
+    let res = app
+        .post(
+            "/api/v1/projects",
+            Some(&owner),
+            &crate::procurement::project_body(),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let project: serde_json::Value = res.json().await.unwrap();
+    let path = format!("/agency/projects/{}", project["id"].as_str().unwrap());
+    assert_eq!(
+        page(&app, "GET", &path, Some(&owner), "").await.status(),
+        200
+    );
+    let res = page(&app, "GET", &path, Some(&other), "").await;
+    assert!(
+        matches!(res.status().as_u16(), 403 | 404),
+        "{}",
+        res.status()
+    );
+    let lot = format!(
+        "/agency/lots/{}",
+        project["lots"][0]["id"].as_str().unwrap()
+    );
+    assert_eq!(
+        page(&app, "GET", &lot, Some(&other), "").await.status(),
+        403
+    );
+}
+
+#[actix_web::test]
+async fn login_sets_a_secure_httponly_cookie_that_the_api_ignores() {
+    let app = spawn_app().await;
+    app.create_user("clerk", "auditor");
+    // Wrong password: the form again, 401, no session.
+    let res = page(
+        &app,
+        "POST",
+        "/login",
+        None,
+        &format!("username=clerk&password=nope&csrf={CSRF}"),
+    )
+    .await;
+    assert_eq!(res.status(), 401);
+    assert!(res.headers().get("set-cookie").is_none());
+    // A foreign `next` is not followed.
+    let form = format!(
+        "username=clerk&password={}&next=%2F%2Fevil.example%2F&csrf={CSRF}",
+        PASSWORD.replace(' ', "+")
+    );
+    let res = page(&app, "POST", "/login", None, &form).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/finance");
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(cookie.contains(flag), "{flag} missing: {cookie}");
+    }
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .strip_prefix("smeproc_session=")
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        page(&app, "GET", "/finance", Some(&token), "")
+            .await
+            .status(),
+        200
+    );
+    // The API wants the bearer token: the cookie alone is anonymous there.
+    let res = client()
+        .get(app.url("/api/v1/me"))
+        .header("cookie", format!("smeproc_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    // Logging out revokes the session.
+    let res = page(
+        &app,
+        "POST",
+        "/logout",
+        Some(&token),
+        &format!("csrf={CSRF}"),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let res = page(&app, "GET", "/finance", Some(&token), "").await;
+    assert_eq!(
+        res.status(),
+        303,
+        "an ended session sends to the login form"
+    );
+}

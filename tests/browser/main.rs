@@ -1,0 +1,315 @@
+//! Browser tests: Debian's headless Chromium, driven through chromedriver, against the real app
+//! on a random port with the demo dataset in a fresh database. What a visitor, a supplier, an
+//! agency and an auditor do in the pages, as they would do it.
+//!
+//! Set SMEPROC_SCREENSHOTS=DIR to keep a PNG of each main page (scripts/screenshots.sh).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+mod webdriver;
+
+use helpers::{spawn_app_with, TestApp};
+use smeproc::clock::Clock;
+use webdriver::{Browser, Driver};
+
+/// One browser at a time: two cores do not run four Chromiums well.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The app with the demo dataset, its clock in late November (the ledger's year has contracts).
+async fn demo_app() -> TestApp {
+    let app = spawn_app_with(|s| {
+        s.token_ttl_minutes = 60 * 24 * 365;
+        // Chromium keeps Secure cookies on http://127.0.0.1 too; test the default.
+        assert!(s.cookie_secure);
+    })
+    .await;
+    app.clock.advance(chrono::Duration::days(268));
+    let mut conn = app.pool.get().unwrap();
+    let summary = smeproc::demo::fill(&mut conn, app.clock.now()).unwrap();
+    assert!(
+        summary.contracts >= 3 && summary.payments >= 2,
+        "{summary:?}"
+    );
+    app
+}
+
+async fn login(b: &Browser, app: &TestApp, username: &str) {
+    b.goto(&app.url("/login")).await;
+    b.fill("#username", username).await;
+    b.fill("#password", smeproc::demo::PASSWORD).await;
+    b.click("form.stack button[type=submit]").await;
+}
+
+async fn click_link(b: &Browser, text: &str) {
+    let clicked = b
+        .script(&format!(
+            "const a = Array.from(document.querySelectorAll('main a, header a')).find(a => a.textContent.includes({text:?})); if (a) {{ a.click(); return true; }} return false;"
+        ))
+        .await;
+    assert_eq!(
+        clicked,
+        serde_json::json!(true),
+        "no link with {text:?}:\n{}",
+        b.text().await
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+}
+
+#[actix_web::test]
+async fn a_visitor_finds_a_notice_and_its_explained_result() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let app = demo_app().await;
+    let driver = Driver::start().await;
+    let b = Browser::open(&driver).await;
+
+    b.goto(&app.url("/")).await;
+    assert!(b.text().await.contains("政府采购公告"));
+    b.screenshot("01-notice-board").await;
+    // Filter: result notices only.
+    b.click("#f-kind option[value=result]").await;
+    b.click("form.filters button[type=submit]").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(b.url().await.contains("kind=result"));
+    let text = b.text().await;
+    assert!(
+        text.contains("喀什地区教育局2026年中小学计算机采购"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("采购公告\t"),
+        "only result notices are listed: {text}"
+    );
+    click_link(&b, "喀什地区教育局2026年中小学计算机采购").await;
+    let text = b.text().await;
+    assert!(text.contains("中标（成交）供应商"), "{text}");
+    assert!(text.contains("评审排序与计算说明"), "{text}");
+    assert!(
+        b.count("table.ranking tbody tr").await >= 4,
+        "four bids ranked"
+    );
+    // The explanation opens with the keyboard-usable <details>.
+    b.click("table.ranking tbody tr:first-child details.explain summary")
+        .await;
+    let text = b.text().await;
+    assert!(text.contains("Price score (价格分)"), "{text}");
+    b.screenshot("02-result-notice").await;
+    // The project page links to the open data.
+    click_link(&b, "项目详情").await;
+    assert!(b.count("a[href$='/ocds']").await >= 1);
+    // The English switch comes back to the same page.
+    let here = b.url().await;
+    click_link(&b, "English").await;
+    assert_eq!(b.url().await, here);
+    assert!(b.text().await.contains("Lots"));
+    b.close().await;
+}
+
+#[actix_web::test]
+async fn a_supplier_signs_up_fixes_a_csv_row_and_bids() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let app = demo_app().await;
+    let driver = Driver::start().await;
+    let b = Browser::open(&driver).await;
+    let code = helpers::credit_code("653101");
+
+    b.goto(&app.url("/signup")).await;
+    b.fill("#username", "kashgar-melon").await;
+    b.fill("#password", "a long password 2026").await;
+    b.fill("#display_name", "阿不都").await;
+    b.fill("#e-code", &code).await;
+    b.fill("#e-name", "喀什甜瓜电子科技有限公司").await;
+    b.click("#e-industry option[value=industry]").await;
+    b.fill("#e-employees", "9").await;
+    b.fill("#e-revenue", "150").await;
+    b.screenshot("03-signup").await;
+    b.click("form.stack button[type=submit]").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(b.url().await.ends_with("/supplier"), "{}", b.text().await);
+    let text = b.text().await;
+    assert!(
+        text.contains("喀什甜瓜电子科技有限公司") && text.contains("微型企业"),
+        "{text}"
+    );
+
+    // A CSV with one bad row: the row and column are named and nothing is imported.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("products.csv");
+    let header =
+        "supplier_credit_code,sku,name,category_code,spec,unit,price,manufacturer_credit_code\n";
+    std::fs::write(
+        &csv,
+        format!("{header},KM-1,激光打印机,A020201,A4黑白,台,1299.00,\n,KM-2,台式计算机,A020101,i5/16G,台,一千元,\n"),
+    )
+    .unwrap();
+    b.goto(&app.url("/supplier/products")).await;
+    b.attach("#u-file", &csv).await;
+    b.click("form[action='/supplier/products/upload'] button")
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let text = b.text().await;
+    assert!(text.contains("line 3") && text.contains("price"), "{text}");
+    assert!(text.contains("尚无商品"), "nothing was imported: {text}");
+    b.screenshot("04-csv-row-report").await;
+    std::fs::write(
+        &csv,
+        format!("{header},KM-1,激光打印机,A020201,A4黑白,台,1299.00,\n,KM-2,台式计算机,A020101,i5/16G,台,4100.00,\n"),
+    )
+    .unwrap();
+    b.attach("#u-file", &csv).await;
+    b.click("form[action='/supplier/products/upload'] button")
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let text = b.text().await;
+    assert!(text.contains("已导入 2 行"), "{text}");
+    assert_eq!(b.count("table tbody tr td.mono").await, 2);
+
+    // Bid on the open, SME-reserved printer project.
+    b.goto(&app.url("/notices?kind=procurement&reserved=true"))
+        .await;
+    click_link(&b, "自治区教育厅激光打印机采购").await;
+    click_link(&b, "项目详情").await;
+    b.click("a.button[href$='/bid']").await;
+    b.fill("#b-price", "418000.00").await;
+    b.click("form.stack button[type=submit]").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let text = b.text().await;
+    assert!(text.contains("投标已递交并密封"), "{text}");
+    let sha = b
+        .script("return document.getElementById('receipt-sha').textContent")
+        .await;
+    let sha = sha.as_str().unwrap().to_string();
+    assert_eq!(sha.len(), 64);
+    b.screenshot("05-bid-receipt").await;
+    // The receipt downloads as JSON with the same digest.
+    let bid = b
+        .script("return document.getElementById('receipt-bid').textContent")
+        .await;
+    let cookie = b.script("return document.cookie").await; // HttpOnly cookies are not visible to scripts:
+    assert!(!cookie.as_str().unwrap().contains("smeproc_session"));
+    let href = format!("/bids/{}/receipt.json", bid.as_str().unwrap());
+    assert_eq!(b.count(&format!("a[href='{href}']")).await, 1);
+    let session = webdriver_cookie(&b, &driver, "smeproc_session").await;
+    let receipt: serde_json::Value = app
+        .client
+        .get(app.url(&href))
+        .header("cookie", format!("smeproc_session={session}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(receipt["sha256"], serde_json::json!(sha));
+    b.close().await;
+}
+
+/// A cookie as the browser holds it (WebDriver sees HttpOnly cookies; scripts do not).
+async fn webdriver_cookie(b: &Browser, _driver: &Driver, name: &str) -> String {
+    let v = b.cookie(name).await;
+    assert!(
+        v["httpOnly"].as_bool().unwrap(),
+        "the session cookie is HttpOnly"
+    );
+    assert_eq!(v["sameSite"], serde_json::json!("Lax"));
+    v["value"].as_str().unwrap().to_string()
+}
+
+#[actix_web::test]
+async fn an_agency_scores_runs_the_evaluation_and_sees_each_explanation() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let app = demo_app().await;
+    let driver = Driver::start().await;
+    let b = Browser::open(&driver).await;
+    login(&b, &app, "kashgar").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(b.url().await.ends_with("/agency"));
+    b.screenshot("06-agency-workspace").await;
+    click_link(&b, "喀什地区教育局教师用便携式计算机采购").await;
+    click_link(&b, "包1").await;
+    let text = b.text().await;
+    assert!(text.contains("投标与评审"), "opened: {text}");
+    let bids = b.count("input[name='bid']").await;
+    assert_eq!(bids, 3);
+    // Two evaluators' sheets.
+    for (evaluator, base) in [("专家A", 40), ("专家B", 44)] {
+        b.fill("#evaluator", evaluator).await;
+        b.fill_all("input[name^='technical_']", |i| format!("{}", base + i))
+            .await;
+        b.fill_all("input[name^='commercial_']", |i| format!("{}", 15 + i))
+            .await;
+        b.click("form[action$='/scores'] button").await;
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    }
+    let text = b.text().await;
+    assert!(
+        text.contains("专家A：") && text.contains("专家B："),
+        "{text}"
+    );
+    b.click("form[action$='/evaluate'] button").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let text = b.text().await;
+    assert!(text.contains("评审结果"), "{text}");
+    assert_eq!(b.count("table.ranking tbody tr").await, 3);
+    assert_eq!(b.count("table.ranking details.explain").await, 3);
+    b.click("table.ranking tbody tr:first-child details.explain summary")
+        .await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Total (综合得分)") && text.contains("Rank 1"),
+        "{text}"
+    );
+    b.screenshot("07-agency-evaluation").await;
+    b.click("form[action$='/award'] button").await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let state = b
+        .script("return document.getElementById('lot-state').textContent")
+        .await;
+    assert_eq!(state, serde_json::json!("已定标"));
+    b.close().await;
+}
+
+#[actix_web::test]
+async fn an_auditor_sees_the_share_chart_and_a_late_payment() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let app = demo_app().await;
+    let driver = Driver::start().await;
+    let b = Browser::open(&driver).await;
+    login(&b, &app, "auditor").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(b.url().await.contains("/finance"));
+    assert!(
+        b.count("svg#share-chart g.dept rect").await >= 5,
+        "a bar per planned department"
+    );
+    assert!(
+        b.count("svg#share-chart g.dept[data-status='missed']")
+            .await
+            >= 1
+    );
+    let text = b.text().await;
+    assert!(text.contains("逾期未付"), "{text}");
+    assert!(b.count("tr.flagged").await >= 1);
+    b.screenshot("08-finance-dashboard").await;
+    click_link(&b, "立即核验审计链").await;
+    let status = b
+        .script("return document.getElementById('audit-status').textContent")
+        .await;
+    assert!(status.as_str().unwrap().contains("完整"), "{status}");
+    click_link(&b, "喀什地区第一人民医院").await;
+    let text = b.text().await;
+    assert!(text.contains("合同明细") && text.contains("XJ-"), "{text}");
+    b.screenshot("09-finance-department").await;
+    // The catalogue with market prices, seen by anyone.
+    b.goto(&app.url("/catalogue?q=%E6%89%93%E5%8D%B0%E6%9C%BA"))
+        .await;
+    let text = b.text().await;
+    assert!(
+        text.contains("行情参考价") && text.contains("中位数"),
+        "{text}"
+    );
+    b.screenshot("10-catalogue").await;
+    b.close().await;
+}
