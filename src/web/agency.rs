@@ -279,7 +279,10 @@ async fn project_action<T: Send + 'static>(
     match result {
         Ok(_) => Ok(see_other(&format!("/agency/projects/{id}"))),
         Err(e) => match super::problems_of(&e) {
-            Some(problems) => project_page(&state, &b, id, f, problems).await,
+            Some(problems) => Ok(super::with_status(
+                project_page(&state, &b, id, f, problems).await?,
+                &e,
+            )),
             None => Err(e).on(&b),
         },
     }
@@ -487,7 +490,10 @@ async fn lot_action<T: Send + 'static>(
     match result {
         Ok(_) => Ok(see_other(&format!("/agency/lots/{id}"))),
         Err(e) => match super::problems_of(&e) {
-            Some(problems) => lot_page(&state, &b, id, f, problems).await,
+            Some(problems) => Ok(super::with_status(
+                lot_page(&state, &b, id, f, problems).await?,
+                &e,
+            )),
             None => Err(e).on(&b),
         },
     }

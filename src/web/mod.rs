@@ -429,6 +429,15 @@ pub fn problems_of(e: &Error) -> Option<Vec<String>> {
     }
 }
 
+/// A form page shown again with a service error's problems keeps that error's status (409 for a
+/// wrong state, 403, 404, 422).
+pub fn with_status(mut response: HttpResponse, e: &Error) -> HttpResponse {
+    if response.status().is_success() || response.status() == StatusCode::UNPROCESSABLE_ENTITY {
+        *response.status_mut() = e.status_code();
+    }
+    response
+}
+
 /// Registers every page of [`crate::api::access::PAGES`].
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use actix_web::web::{get, post};

@@ -158,7 +158,7 @@ pub async fn signup(state: State, b: Base, req: HttpRequest, f: Form) -> PageRes
         }
         Err(e) => match super::problems_of(&e) {
             Some(problems) => Ok(html(
-                StatusCode::UNPROCESSABLE_ENTITY,
+                actix_web::ResponseError::status_code(&e),
                 &b,
                 &SignupPage {
                     b: b.clone(),
@@ -285,7 +285,10 @@ pub async fn declare(state: State, b: Base, f: Form) -> PageResult {
     match result {
         Ok(_) => Ok(see_other("/supplier?saved=1")),
         Err(e) => match super::problems_of(&e) {
-            Some(problems) => profile_page(&state, &b, f, problems, false).await,
+            Some(problems) => Ok(super::with_status(
+                profile_page(&state, &b, f, problems, false).await?,
+                &e,
+            )),
             None => Err(e).on(&b),
         },
     }
@@ -399,7 +402,10 @@ pub async fn add_product(state: State, b: Base, f: Form) -> PageResult {
     match result {
         Ok(_) => Ok(see_other("/supplier/products")),
         Err(e) => match super::problems_of(&e) {
-            Some(problems) => products_page(&state, &b, f, problems, None).await,
+            Some(problems) => Ok(super::with_status(
+                products_page(&state, &b, f, problems, None).await?,
+                &e,
+            )),
             None => Err(e).on(&b),
         },
     }
@@ -532,7 +538,10 @@ pub async fn upload(
                         .to_string(),
                     );
                 }
-                products_page(&state, &b, Form::default(), problems, None).await
+                Ok(super::with_status(
+                    products_page(&state, &b, Form::default(), problems, None).await?,
+                    &e,
+                ))
             }
             None => Err(e).on(&b),
         },
@@ -671,7 +680,10 @@ pub async fn bid(state: State, b: Base, id: web::Path<String>, f: Form) -> PageR
             },
         )),
         Err(e) => match super::problems_of(&e) {
-            Some(problems) => bid_page(&state, &b, lot_id, f, problems).await,
+            Some(problems) => Ok(super::with_status(
+                bid_page(&state, &b, lot_id, f, problems).await?,
+                &e,
+            )),
             None => Err(e).on(&b),
         },
     }

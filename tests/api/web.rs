@@ -261,3 +261,167 @@ async fn login_sets_a_secure_httponly_cookie_that_the_api_ignores() {
         "an ended session sends to the login form"
     );
 }
+
+#[actix_web::test]
+async fn an_agency_drafts_publishes_and_corrects_through_the_forms_and_sees_only_a_count() {
+    let app = spawn_app().await;
+    let (_, agency) = app.agency_token().await;
+    let form = |budget: &str| {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("csrf", CSRF),
+            ("title", "喀什地区教育局计算机采购"),
+            ("category", "goods"),
+            ("category_code", "A0201"),
+            ("procurement_method", "open_tender"),
+            ("policy", "xinjiang-2011"),
+            ("budget", budget),
+            ("reservation", "lots"),
+            ("region", "653101"),
+            ("bid_deadline", "2026-03-20T09:30"),
+            ("opening_at", "2026-03-20T10:00"),
+            ("evaluation_method", "comprehensive"),
+            ("weight_price", "30"),
+            ("weight_technical", "50"),
+            ("weight_commercial", "20"),
+            ("lot_title", "台式计算机"),
+            ("lot_budget", "1000000.00"),
+            ("lot_reserved", "1"),
+            ("lot_title", "打印机"),
+            ("lot_budget", "500000.00"),
+            ("lot_title", ""),
+            ("lot_budget", ""),
+        ] {
+            s.append_pair(k, v);
+        }
+        s.finish()
+    };
+    let projects = |app: &TestApp| {
+        let mut conn = app.pool.get().unwrap();
+        use diesel::prelude::*;
+        smeproc::db::schema::projects::table
+            .count()
+            .get_result::<i64>(&mut conn)
+            .unwrap()
+    };
+    // Lots that do not add up to the budget: named beside the form, nothing saved.
+    let res = page(
+        &app,
+        "POST",
+        "/agency/projects/new",
+        Some(&agency),
+        &form("1400000.00"),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("budget") && body.contains("喀什地区教育局计算机采购"),
+        "{body}"
+    );
+    assert_eq!(projects(&app), 0);
+    let res = page(
+        &app,
+        "POST",
+        "/agency/projects/new",
+        Some(&agency),
+        &form("1500000.00"),
+    )
+    .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let id = location.rsplit('/').next().unwrap().to_string();
+    let project: serde_json::Value = app
+        .get(&format!("/api/v1/projects/{id}"), Some(&agency))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        project["lots"].as_array().unwrap().len(),
+        2,
+        "the blank row is left out"
+    );
+    assert_eq!(project["lots"][0]["reserved"], true);
+    assert_eq!(project["lots"][1]["reserved"], false);
+    // Beijing wall time in the form = 01:30 UTC.
+    assert_eq!(project["bid_deadline"], "2026-03-20T01:30:00Z");
+    let publish = format!("{location}/publish");
+    assert_eq!(
+        page(
+            &app,
+            "POST",
+            &publish,
+            Some(&agency),
+            &format!("csrf={CSRF}")
+        )
+        .await
+        .status(),
+        303
+    );
+    // Publishing twice: the rule's words on the project page, with the API's 409.
+    let res = page(
+        &app,
+        "POST",
+        &publish,
+        Some(&agency),
+        &format!("csrf={CSRF}"),
+    )
+    .await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("published"));
+    let correction = format!(
+        "csrf={CSRF}&text={}&bid_deadline=2026-03-22T09%3A30&opening_at=2026-03-22T10%3A00",
+        "截止时间延后两天"
+    );
+    let res = page(
+        &app,
+        "POST",
+        &format!("{location}/correction"),
+        Some(&agency),
+        &correction,
+    )
+    .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let notices: serde_json::Value = app
+        .get(
+            &format!("/api/v1/notices?project_id={id}&kind=correction"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        notices["items"][0]["body"]["bid_deadline"]["after"],
+        "2026-03-22T01:30:00Z"
+    );
+    // A supplier bids; before the opening the lot page shows the count and no price.
+    let (_, code) = app.create_firm("喀什小微企业", "653101", "micro");
+    let supplier = app.supplier_token(&code).await;
+    let lot = project["lots"][0]["id"].as_str().unwrap();
+    let res = app
+        .post(
+            &format!("/api/v1/lots/{lot}/bids"),
+            Some(&supplier),
+            &serde_json::json!({"price": "987654.00"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let body = page(
+        &app,
+        "GET",
+        &format!("/agency/lots/{lot}"),
+        Some(&agency),
+        "",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(body.contains("<strong>1</strong>"), "{body}");
+    assert!(
+        !body.contains("987") && !body.contains("喀什小微企业"),
+        "sealed: {body}"
+    );
+}

@@ -497,3 +497,51 @@ fn audit_verify_passes_an_intact_chain_and_names_an_edited_event() {
     let err = text(&out.stderr);
     assert!(err.contains("broken at event 2"), "{err}");
 }
+
+#[test]
+fn demo_fills_an_empty_database_and_refuses_one_with_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = smeproc(dir.path(), &["demo"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for expected in [
+        "300 enterprises",
+        "10 projects",
+        "auditor",
+        "supplier",
+        "kashgar",
+    ] {
+        assert!(stdout.contains(expected), "{expected} missing: {stdout}");
+    }
+    // The dataset is audited through the service code: the chain verifies.
+    let out = smeproc(dir.path(), &["audit", "verify"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // A second run refuses (exit 1) and writes nothing more.
+    let out = smeproc(dir.path(), &["demo"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("not empty"),
+        "{}",
+        text(&out.stderr)
+    );
+    let before = smeproc(dir.path(), &["audit", "verify"], None);
+    assert!(text(&before.stdout).contains("intact"));
+    // A database with only a user is not empty either.
+    let other = tempfile::tempdir().unwrap();
+    let out = smeproc(
+        other.path(),
+        &["user", "create", "--username", "root", "--role", "admin"],
+        Some("a long enough password\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = smeproc(other.path(), &["demo"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let out = smeproc(other.path(), &["user", "list"], None);
+    assert_eq!(
+        text(&out.stdout)
+            .lines()
+            .filter(|l| l.contains("admin"))
+            .count(),
+        1
+    );
+}
