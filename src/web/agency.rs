@@ -11,7 +11,6 @@ use crate::error::Error;
 use crate::procurement::bids::{self, LotBids, QualificationInput, ScoresInput};
 use crate::procurement::evaluation::{self, AwardInput, ContractInput, RunInput, RunView};
 use crate::procurement::projects::{self, CorrectionInput, ProjectDraft, ProjectListParams};
-use actix_web::http::StatusCode;
 use actix_web::web;
 use askama::Template;
 use diesel::Connection;
@@ -29,9 +28,7 @@ pub async fn workspace(state: State, b: Base) -> PageResult {
     let caller = b.caller();
     let items = state
         .db(move |conn| {
-            let mut all = Vec::new();
-            let mut after = None;
-            while all.len() < 500 {
+            super::all_pages(500, |after| {
                 let page = projects::list(
                     conn,
                     clock.as_ref(),
@@ -42,13 +39,8 @@ pub async fn workspace(state: State, b: Base) -> PageResult {
                         ..ProjectListParams::default()
                     },
                 )?;
-                all.extend(page.items);
-                match page.next_after {
-                    Some(a) => after = Some(a),
-                    None => break,
-                }
-            }
-            Ok(all)
+                Ok((page.items, page.next_after))
+            })
         })
         .await
         .on(&b)?;
@@ -80,11 +72,7 @@ async fn project_form(state: &State, b: &Base, f: Form, problems: Vec<String>) -
         })
         .await
         .on(b)?;
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::form_status(&problems);
     Ok(html(
         status,
         b,
@@ -234,11 +222,7 @@ async fn project_page(
         ))
         .on(b);
     }
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::form_status(&problems);
     Ok(html(
         status,
         b,
@@ -255,8 +239,17 @@ pub async fn project(state: State, b: Base, id: web::Path<String>) -> PageResult
     project_page(&state, &b, id.into_inner(), Form::default(), Vec::new()).await
 }
 
-/// Runs a project action; on a rule broken, shows the project again with the problem.
-async fn project_action<T: Send + 'static>(
+/// What an agency form acts on: the page it returns to.
+#[derive(Clone, Copy)]
+enum On {
+    Project,
+    Lot,
+}
+
+/// Runs an action on a project or lot; done → back to its page (303); a rule broken → its page
+/// again with the problem and the service's status.
+async fn act<T: Send + 'static>(
+    on: On,
     state: State,
     b: Base,
     id: String,
@@ -272,26 +265,38 @@ async fn project_action<T: Send + 'static>(
 ) -> PageResult {
     let clock = state.clock.clone();
     let caller = b.caller();
-    let pid = id.clone();
+    let target = id.clone();
     let result = state
-        .db(move |conn| action(conn, clock.as_ref(), &actor(&caller), &pid))
+        .db(move |conn| action(conn, clock.as_ref(), &actor(&caller), &target))
         .await;
-    match result {
-        Ok(_) => Ok(see_other(&format!("/agency/projects/{id}"))),
-        Err(e) => match super::problems_of(&e) {
-            Some(problems) => Ok(super::with_status(
-                project_page(&state, &b, id, f, problems).await?,
-                &e,
-            )),
-            None => Err(e).on(&b),
-        },
-    }
+    let e = match result {
+        Ok(_) => {
+            return Ok(see_other(&match on {
+                On::Project => format!("/agency/projects/{id}"),
+                On::Lot => format!("/agency/lots/{id}"),
+            }))
+        }
+        Err(e) => e,
+    };
+    let Some(problems) = super::problems_of(&e) else {
+        return Err(e).on(&b);
+    };
+    let shown = match on {
+        On::Project => project_page(&state, &b, id, f, problems).await?,
+        On::Lot => lot_page(&state, &b, id, f, problems).await?,
+    };
+    Ok(super::with_status(shown, &e))
 }
 
 pub async fn publish(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
-    project_action(state, b, id.into_inner(), f, |conn, clock, actor, id| {
-        projects::publish(conn, clock, actor, id)
-    })
+    act(
+        On::Project,
+        state,
+        b,
+        id.into_inner(),
+        f,
+        |conn, clock, actor, id| projects::publish(conn, clock, actor, id),
+    )
     .await
 }
 
@@ -301,7 +306,8 @@ pub async fn correct(state: State, b: Base, id: web::Path<String>, f: Form) -> P
         bid_deadline: beijing_input(f.get("bid_deadline")),
         opening_at: beijing_input(f.get("opening_at")),
     };
-    project_action(
+    act(
+        On::Project,
         state,
         b,
         id.into_inner(),
@@ -312,9 +318,14 @@ pub async fn correct(state: State, b: Base, id: web::Path<String>, f: Form) -> P
 }
 
 pub async fn result(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
-    project_action(state, b, id.into_inner(), f, |conn, clock, actor, id| {
-        evaluation::publish_result(conn, clock, actor, id)
-    })
+    act(
+        On::Project,
+        state,
+        b,
+        id.into_inner(),
+        f,
+        |conn, clock, actor, id| evaluation::publish_result(conn, clock, actor, id),
+    )
     .await
 }
 
@@ -436,11 +447,7 @@ async fn lot_page(
         .and_then(|id| rows.iter().find(|r| &r.id == id))
         .map(|r| r.price.clone())
         .unwrap_or_default();
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::form_status(&problems);
     Ok(html(
         status,
         b,
@@ -464,39 +471,6 @@ async fn lot_page(
 
 pub async fn lot(state: State, b: Base, id: web::Path<String>) -> PageResult {
     lot_page(&state, &b, id.into_inner(), Form::default(), Vec::new()).await
-}
-
-/// Runs a lot action; on a rule broken, shows the lot again with the problem.
-async fn lot_action<T: Send + 'static>(
-    state: State,
-    b: Base,
-    id: String,
-    f: Form,
-    action: impl FnOnce(
-            &mut crate::db::DbConnection,
-            &dyn crate::clock::Clock,
-            &crate::procurement::Actor<'_>,
-            &str,
-        ) -> Result<T, Error>
-        + Send
-        + 'static,
-) -> PageResult {
-    let clock = state.clock.clone();
-    let caller = b.caller();
-    let lot_id = id.clone();
-    let result = state
-        .db(move |conn| action(conn, clock.as_ref(), &actor(&caller), &lot_id))
-        .await;
-    match result {
-        Ok(_) => Ok(see_other(&format!("/agency/lots/{id}"))),
-        Err(e) => match super::problems_of(&e) {
-            Some(problems) => Ok(super::with_status(
-                lot_page(&state, &b, id, f, problems).await?,
-                &e,
-            )),
-            None => Err(e).on(&b),
-        },
-    }
 }
 
 /// One evaluator's sheet: each bid's qualification (资格性审查) and its technical and commercial
@@ -531,7 +505,8 @@ fn sheet_of(f: &Form) -> Result<(QualificationInput, ScoresInput), Error> {
 
 pub async fn scores(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
     let sheet = sheet_of(&f);
-    lot_action(
+    act(
+        On::Lot,
         state,
         b,
         id.into_inner(),
@@ -554,7 +529,8 @@ pub async fn evaluate(state: State, b: Base, id: web::Path<String>, f: Form) -> 
     let input = RunInput {
         unreserved: f.checked("unreserved").then_some(true),
     };
-    lot_action(
+    act(
+        On::Lot,
         state,
         b,
         id.into_inner(),
@@ -568,7 +544,8 @@ pub async fn award(state: State, b: Base, id: web::Path<String>, f: Form) -> Pag
     let input = AwardInput {
         bid_id: f.get("bid_id"),
     };
-    lot_action(
+    act(
+        On::Lot,
         state,
         b,
         id.into_inner(),
@@ -584,7 +561,8 @@ pub async fn contract(state: State, b: Base, id: web::Path<String>, f: Form) -> 
         amount: f.get("amount"),
         signed_on: f.get("signed_on"),
     };
-    lot_action(
+    act(
+        On::Lot,
         state,
         b,
         id.into_inner(),

@@ -429,6 +429,67 @@ pub fn problems_of(e: &Error) -> Option<Vec<String>> {
     }
 }
 
+/// 200 for a page, 422 for a form shown again with its problems.
+pub fn form_status(problems: &[String]) -> StatusCode {
+    if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+/// Runs every page of a listing (`fetch(cursor)` → items and the next cursor), at most `cap`
+/// items: the workspace and product lists show a whole, bounded list.
+pub fn all_pages<T, C>(
+    cap: usize,
+    mut fetch: impl FnMut(Option<C>) -> crate::error::Result<(Vec<T>, Option<C>)>,
+) -> crate::error::Result<Vec<T>> {
+    let mut all = Vec::new();
+    let mut cursor = None;
+    while all.len() < cap {
+        let (items, next) = fetch(cursor)?;
+        all.extend(items);
+        match next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    Ok(all)
+}
+
+/// The link to the next page of a listing: the same query with the new cursor.
+pub fn next_link(path: &str, q: &Form, cursor: &str) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &q.0 {
+        if k != "cursor" && !v.is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    s.append_pair("cursor", cursor);
+    format!("{path}?{}", s.finish())
+}
+
+/// After a login or sign-up: the session cookie, and on to `target`.
+pub fn signed_in(state: &AppState, b: &Base, token: String, target: &str) -> PageResult {
+    let mut response = see_other(target);
+    let cookie = session_cookie(
+        token,
+        state.settings.cookie_secure,
+        state.settings.token_ttl_minutes,
+    );
+    if response.add_cookie(&cookie).is_err() {
+        return Err(Error::Internal(anyhow::anyhow!("session cookie not set"))).on(b);
+    }
+    Ok(response)
+}
+
+/// The client's address, for the login limits.
+pub fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
 /// A form page shown again with a service error's problems keeps that error's status (409 for a
 /// wrong state, 403, 404, 422).
 pub fn with_status(mut response: HttpResponse, e: &Error) -> HttpResponse {

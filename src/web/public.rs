@@ -161,21 +161,8 @@ pub async fn notices(state: State, b: Base, req: HttpRequest) -> PageResult {
             Err(e) => return Err(e).on(&b),
         },
     };
-    let next = next.map(|cursor| {
-        let mut s = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &q.0 {
-            if k != "cursor" && !v.is_empty() {
-                s.append_pair(k, v);
-            }
-        }
-        s.append_pair("cursor", &cursor);
-        format!("/notices?{}", s.finish())
-    });
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let next = next.map(|cursor| super::next_link("/notices", &q, &cursor));
+    let status = super::form_status(&problems);
     Ok(super::html(
         status,
         &b,
@@ -394,21 +381,8 @@ pub async fn catalogue(state: State, b: Base, req: HttpRequest) -> PageResult {
         ),
         Err(e) => return Err(e).on(&b),
     };
-    let next = next.map(|cursor| {
-        let mut s = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &q.0 {
-            if k != "cursor" && !v.is_empty() {
-                s.append_pair(k, v);
-            }
-        }
-        s.append_pair("cursor", &cursor);
-        format!("/catalogue?{}", s.finish())
-    });
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let next = next.map(|cursor| super::next_link("/catalogue", &q, &cursor));
+    let status = super::form_status(&problems);
     Ok(super::html(
         status,
         &b,
@@ -530,10 +504,7 @@ fn home_of(role: &str) -> &'static str {
 }
 
 pub async fn login(state: State, b: Base, req: HttpRequest, form: Form) -> PageResult {
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let address = super::client_address(&req);
     let request = LoginRequest {
         username: form.text("username"),
         password: form
@@ -561,16 +532,7 @@ pub async fn login(state: State, b: Base, req: HttpRequest, form: Form) -> PageR
     match result {
         Ok(session) => {
             let target = next.unwrap_or_else(|| home_of(&session.user.role).to_string());
-            let mut response = see_other(&target);
-            let cookie = super::session_cookie(
-                session.token,
-                state.settings.cookie_secure,
-                state.settings.token_ttl_minutes,
-            );
-            if response.add_cookie(&cookie).is_err() {
-                return Err(Error::Internal(anyhow::anyhow!("session cookie not set"))).on(&b);
-            }
-            Ok(response)
+            super::signed_in(&state, &b, session.token, &target)
         }
         Err(e @ (Error::Unauthorized(_) | Error::TooManyRequests { .. })) => {
             let problem = match e {

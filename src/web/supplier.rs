@@ -124,10 +124,7 @@ pub async fn signup(state: State, b: Base, req: HttpRequest, f: Form) -> PageRes
                 password: request.password.clone(),
             };
             let st = state.clone();
-            let address = req
-                .peer_addr()
-                .map(|a| a.ip().to_string())
-                .unwrap_or_else(|| "unknown".into());
+            let address = super::client_address(&req);
             state
                 .db(move |conn| {
                     registry::signup(conn, clock.as_ref(), &request)?;
@@ -144,18 +141,7 @@ pub async fn signup(state: State, b: Base, req: HttpRequest, f: Form) -> PageRes
         }
     };
     match result {
-        Ok(session) => {
-            let mut response = see_other("/supplier");
-            let cookie = super::session_cookie(
-                session.token,
-                state.settings.cookie_secure,
-                state.settings.token_ttl_minutes,
-            );
-            if response.add_cookie(&cookie).is_err() {
-                return Err(Error::Internal(anyhow::anyhow!("session cookie not set"))).on(&b);
-            }
-            Ok(response)
-        }
+        Ok(session) => super::signed_in(&state, &b, session.token, "/supplier"),
         Err(e) => match super::problems_of(&e) {
             Some(problems) => Ok(html(
                 actix_web::ResponseError::status_code(&e),
@@ -224,11 +210,7 @@ async fn profile_page(
         })
         .await
         .on(b)?;
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::form_status(&problems);
     Ok(html(
         status,
         b,
@@ -315,10 +297,8 @@ async fn products_page(
     let items = state
         .db(move |conn| {
             let e = registry::find(conn, &id)?;
-            let mut all = Vec::new();
-            let mut cursor = None;
-            // A supplier's own list: every product, listed or not, newest first (capped).
-            while all.len() < 500 {
+            // A supplier's own list, newest first (capped).
+            super::all_pages(500, |cursor| {
                 let page = catalogue::search(
                     conn,
                     &SearchParams {
@@ -328,21 +308,12 @@ async fn products_page(
                         ..SearchParams::default()
                     },
                 )?;
-                all.extend(page.items);
-                match page.next_cursor {
-                    Some(c) => cursor = Some(c),
-                    None => break,
-                }
-            }
-            Ok(all)
+                Ok((page.items, page.next_cursor))
+            })
         })
         .await
         .on(b)?;
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::form_status(&problems);
     Ok(html(
         status,
         b,
@@ -580,11 +551,7 @@ async fn bid_page(
         })
         .await
         .on(b)?;
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::form_status(&problems);
     Ok(html(
         status,
         b,
