@@ -156,6 +156,19 @@ pub fn find_bid(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Bid>> {
     bids::table.find(id).first(conn).optional()
 }
 
+/// An enterprise's bids (every state), newest first, at most `limit`.
+pub fn bids_of_supplier(
+    conn: &mut DbConnection,
+    supplier_id: &str,
+    limit: i64,
+) -> QueryResult<Vec<Bid>> {
+    bids::table
+        .filter(bids::supplier_id.eq(supplier_id))
+        .order(bids::id.desc())
+        .limit(limit)
+        .load(conn)
+}
+
 /// The submitted (not replaced, not withdrawn) bids of a lot, in id order.
 pub fn submitted_bids(conn: &mut DbConnection, lot_id: &str) -> QueryResult<Vec<Bid>> {
     bids::table

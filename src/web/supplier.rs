@@ -179,12 +179,23 @@ fn user_id(b: &Base) -> String {
         .unwrap_or_default()
 }
 
+/// A bid in the supplier's own list: no price or content, as on the receipt.
+struct OwnBid {
+    id: String,
+    project_id: String,
+    project: String,
+    state: String,
+    submitted_at: chrono::DateTime<chrono::Utc>,
+    sha256: String,
+}
+
 #[derive(Template)]
 #[template(path = "supplier.html")]
 struct ProfilePage {
     b: Base,
     e: EnterpriseView,
     letters: Vec<DeclarationView>,
+    bids: Vec<OwnBid>,
     f: Form,
     problems: Vec<String>,
     saved: bool,
@@ -199,13 +210,32 @@ async fn profile_page(
     saved: bool,
 ) -> PageResult {
     let id = enterprise_of(b)?;
-    let (e, letters) = state
+    let (e, letters, bids) = state
         .db(move |conn| {
             let e = registry::find(conn, &id)?;
             let letters = enterprise_repo::declarations_of(conn, &e.id)?;
+            let mut titles = std::collections::HashMap::new();
+            let mut bids = Vec::new();
+            for bid in crate::db::procurement::bids_of_supplier(conn, &e.id, 100)? {
+                if !titles.contains_key(&bid.project_id) {
+                    let title = crate::db::procurement::find_project(conn, &bid.project_id)?
+                        .map(|p| p.title)
+                        .unwrap_or_default();
+                    titles.insert(bid.project_id.clone(), title);
+                }
+                bids.push(OwnBid {
+                    project: titles.get(&bid.project_id).cloned().unwrap_or_default(),
+                    id: bid.id,
+                    project_id: bid.project_id,
+                    state: bid.state,
+                    submitted_at: bid.submitted_at.and_utc(),
+                    sha256: bid.receipt_sha256,
+                });
+            }
             Ok((
                 EnterpriseView::new(e, true),
                 letters.into_iter().map(DeclarationView::from).collect(),
+                bids,
             ))
         })
         .await
@@ -218,6 +248,7 @@ async fn profile_page(
             b: b.clone(),
             e,
             letters,
+            bids,
             f,
             problems,
             saved,

@@ -99,6 +99,7 @@ async fn a_visitor_finds_a_notice_and_its_explained_result() {
     // The project page links to the open data.
     click_link(&b, "项目详情").await;
     assert!(b.count("a[href$='/ocds']").await >= 1);
+    b.screenshot("02b-project").await;
     // The English switch comes back to the same page.
     let here = b.url().await;
     click_link(&b, "English").await;
@@ -165,6 +166,7 @@ async fn a_supplier_signs_up_fixes_a_csv_row_and_bids() {
     let text = b.text().await;
     assert!(text.contains("已导入 2 行"), "{text}");
     assert_eq!(b.count("table tbody tr td.mono").await, 2);
+    b.screenshot("04b-products").await;
 
     // Bid on the open, SME-reserved printer project.
     b.goto(&app.url("/notices?kind=procurement&reserved=true"))
@@ -203,6 +205,19 @@ async fn a_supplier_signs_up_fixes_a_csv_row_and_bids() {
         .await
         .unwrap();
     assert_eq!(receipt["sha256"], serde_json::json!(sha));
+    // The profile lists the bid with its receipt (and no price).
+    b.goto(&app.url("/supplier")).await;
+    let text = b.text().await;
+    assert!(
+        text.contains("自治区教育厅激光打印机采购") && !text.contains("418,000"),
+        "{text}"
+    );
+    assert_eq!(
+        b.count(&format!("a[href='/bids/{}']", bid.as_str().unwrap()))
+            .await,
+        1
+    );
+    b.screenshot("05b-supplier-profile").await;
     b.close().await;
 }
 
