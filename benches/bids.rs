@@ -282,7 +282,8 @@ fn main() {
         .collect();
     let anchor = rt.block_on(load(&client, health, clients));
 
-    // The bids: every tenth a consortium with the next firm, every fifth a subcontract.
+    // The bids: every tenth a consortium with the next firm, every fifth a subcontract to a
+    // micro firm.
     let requests: Vec<_> = (0..n)
         .map(|i| {
             let (code, token) = &bidders[i];
@@ -292,7 +293,10 @@ fn main() {
                 body["consortium"] = json!([{"credit_code": code, "share_pct": 70}, {"credit_code": partner, "share_pct": 30}]);
                 body["related_parties"] = json!(false);
             } else if i % 5 == 1 {
-                body["subcontracts"] = json!([{"credit_code": bidders[(i + 7) % n].0, "share_pct": 30}]);
+                // To a micro firm (every fourth supplier): allowed from a bidder of any scale
+                // (small and micro bidders subcontract only to small and micro firms).
+                let micro = (i / 4 * 4 + 8) % n;
+                body["subcontracts"] = json!([{"credit_code": bidders[micro].0, "share_pct": 30}]);
             }
             (format!("{base}/api/v1/lots/{lot}/bids"), token.clone(), Some(body))
         })

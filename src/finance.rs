@@ -96,24 +96,41 @@ fn plan_view(p: &BudgetPlan) -> PlanView {
 }
 
 /// The reserved lots of a department's projects published in a Beijing year.
+/// A Beijing calendar year: its first and the next year's first day, and the same bounds as
+/// UTC instants (publication times are stored in UTC; the year is Beijing's).
+struct YearBounds {
+    from: NaiveDate,
+    until: NaiveDate,
+    from_utc: chrono::NaiveDateTime,
+    until_utc: chrono::NaiveDateTime,
+}
+
+fn year_bounds(year: i32) -> Result<YearBounds> {
+    let day =
+        |y: i32| NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(|| Error::field("year", "invalid"));
+    let (from, until) = (day(year)?, day(year + 1)?);
+    let utc =
+        |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(8);
+    Ok(YearBounds {
+        from,
+        until,
+        from_utc: utc(from),
+        until_utc: utc(until),
+    })
+}
+
 fn reserved_lots(
     conn: &mut DbConnection,
     department_id: &str,
     year: i32,
 ) -> Result<Vec<ReservedLot>> {
     use crate::db::schema::{lots, projects};
-    let offset = chrono::Duration::hours(8);
-    let bound = |y: i32| {
-        NaiveDate::from_ymd_opt(y, 1, 1)
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|t| t - offset)
-            .ok_or_else(|| Error::field("year", "invalid"))
-    };
+    let bounds = year_bounds(year)?;
     let rows: Vec<(String, String, String, String, i64, bool)> = lots::table
         .inner_join(projects::table)
         .filter(projects::department_id.eq(department_id))
-        .filter(projects::published_at.ge(bound(year)?))
-        .filter(projects::published_at.lt(bound(year + 1)?))
+        .filter(projects::published_at.ge(bounds.from_utc))
+        .filter(projects::published_at.lt(bounds.until_utc))
         .filter(lots::reserved.or(lots::reservation_lifted))
         .select((
             projects::id,
@@ -407,17 +424,9 @@ pub struct Ledger {
 /// each), then rolled up to the 主管预算单位.
 pub fn ledger(conn: &mut DbConnection, year: i32) -> Result<Ledger> {
     check_year(year)?;
-    let from =
-        NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| Error::field("year", "invalid"))?;
-    let until =
-        NaiveDate::from_ymd_opt(year + 1, 1, 1).ok_or_else(|| Error::field("year", "invalid"))?;
-    // Publication times are UTC; the year is Beijing's.
-    let offset = chrono::Duration::hours(8);
-    let reserved = repo::reserved_totals(
-        conn,
-        from.and_hms_opt(0, 0, 0).unwrap_or_default() - offset,
-        until.and_hms_opt(0, 0, 0).unwrap_or_default() - offset,
-    )?;
+    let bounds = year_bounds(year)?;
+    let (from, until) = (bounds.from, bounds.until);
+    let reserved = repo::reserved_totals(conn, bounds.from_utc, bounds.until_utc)?;
     let totals = repo::department_totals(conn, from, until)?;
     let plans = repo::plans_of_year(conn, year)?;
     let mut sums: BTreeMap<String, Sums> = BTreeMap::new();
@@ -553,10 +562,7 @@ pub fn ledger_contracts(
 ) -> Result<Vec<crate::procurement::evaluation::ContractView>> {
     check_year(year)?;
     department(conn, department_id)?;
-    let from =
-        NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| Error::field("year", "invalid"))?;
-    let until =
-        NaiveDate::from_ymd_opt(year + 1, 1, 1).ok_or_else(|| Error::field("year", "invalid"))?;
+    let YearBounds { from, until, .. } = year_bounds(year)?;
     use crate::db::schema::projects;
     let rows: Vec<procurement_repo::Contract> = contracts::table
         .inner_join(projects::table.on(projects::id.eq(contracts::project_id)))
@@ -609,15 +615,11 @@ pub struct ReportProject {
 
 pub fn annual_report(conn: &mut DbConnection, year: i32) -> Result<AnnualReport> {
     let ledger = ledger(conn, year)?;
-    let offset = chrono::Duration::hours(8);
-    let from = NaiveDate::from_ymd_opt(year, 1, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .ok_or_else(|| Error::field("year", "invalid"))?
-        - offset;
-    let until = NaiveDate::from_ymd_opt(year + 1, 1, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .ok_or_else(|| Error::field("year", "invalid"))?
-        - offset;
+    let YearBounds {
+        from_utc: from,
+        until_utc: until,
+        ..
+    } = year_bounds(year)?;
     use crate::db::schema::projects;
     let published: Vec<procurement_repo::Project> = projects::table
         .filter(projects::published_at.ge(from))

@@ -153,10 +153,10 @@ pub async fn categories() -> HttpResponse {
     HttpResponse::Ok().json(list)
 }
 
-const SPOOL_CHUNK: usize = 1 << 20;
+pub(crate) const SPOOL_CHUNK: usize = 1 << 20;
 
 /// Appends `bytes` to the upload spool (created on the first call), on the blocking pool.
-async fn spool_write(
+pub(crate) async fn spool_write(
     spool: Option<tempfile::NamedTempFile>,
     bytes: Vec<u8>,
 ) -> Result<tempfile::NamedTempFile> {

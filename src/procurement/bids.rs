@@ -881,20 +881,13 @@ pub fn qualify(
         Some(list) => {
             for (i, r) in list.iter().enumerate() {
                 let at = |f: &str| format!("results[{i}].{f}");
-                let bid = match r.bid_id.as_deref() {
-                    None => {
-                        problems.push(FieldProblem::new(at("bid_id"), "is required"));
-                        None
-                    }
-                    Some(id) if submitted.contains(id) => Some(id.to_string()),
-                    Some(id) => {
-                        problems.push(FieldProblem::new(
-                            at("bid_id"),
-                            format!("{id} is not a submitted bid of this lot"),
-                        ));
-                        None
-                    }
-                };
+                let bid = bid_ref(
+                    r.bid_id.as_deref(),
+                    at("bid_id"),
+                    &submitted,
+                    &mut seen,
+                    &mut problems,
+                );
                 let reason = r
                     .reason
                     .as_deref()
@@ -912,11 +905,7 @@ pub fn qualify(
                     )),
                     Some(q) => {
                         if let Some(b) = bid {
-                            if seen.insert(b.clone()) {
-                                updates.push((b, q, reason));
-                            } else {
-                                problems.push(FieldProblem::new(at("bid_id"), "is listed twice"));
-                            }
+                            updates.push((b, q, reason));
                         }
                     }
                 }
@@ -939,6 +928,24 @@ pub fn qualify(
         Ok::<_, Error>(())
     })?;
     of_lot(conn, clock, actor, lot_id)
+}
+
+/// A bid named in a review or score sheet: required, listed once, a submitted bid of the lot.
+fn bid_ref(
+    id: Option<&str>,
+    field: String,
+    submitted: &HashSet<String>,
+    seen: &mut HashSet<String>,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<String> {
+    let problem = match id {
+        None => "is required".to_string(),
+        Some(id) if !seen.insert(id.to_string()) => "is listed twice".to_string(),
+        Some(id) if submitted.contains(id) => return Some(id.to_string()),
+        Some(id) => format!("{id} is not a submitted bid of this lot"),
+    };
+    problems.push(FieldProblem::new(field, problem));
+    None
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -1010,24 +1017,13 @@ pub fn enter_scores(
         Some(list) => {
             for (i, s) in list.iter().enumerate() {
                 let at = |f: &str| format!("scores[{i}].{f}");
-                let bid = match s.bid_id.as_deref() {
-                    None => {
-                        problems.push(FieldProblem::new(at("bid_id"), "is required"));
-                        None
-                    }
-                    Some(id) if !seen.insert(id.to_string()) => {
-                        problems.push(FieldProblem::new(at("bid_id"), "is listed twice"));
-                        None
-                    }
-                    Some(id) if submitted.contains(id) => Some(id.to_string()),
-                    Some(id) => {
-                        problems.push(FieldProblem::new(
-                            at("bid_id"),
-                            format!("{id} is not a submitted bid of this lot"),
-                        ));
-                        None
-                    }
-                };
+                let bid = bid_ref(
+                    s.bid_id.as_deref(),
+                    at("bid_id"),
+                    &submitted,
+                    &mut seen,
+                    &mut problems,
+                );
                 let mut value = |name: &str,
                                  v: Option<Hundredths>,
                                  max: Option<Hundredths>|

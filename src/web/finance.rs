@@ -145,9 +145,11 @@ struct Dashboard {
     verification: Option<Verification>,
 }
 
-fn year_of(req: &HttpRequest) -> Result<i32, Error> {
+/// `?year=`, or this Beijing year by the service's clock.
+fn year_of(req: &HttpRequest, clock: &dyn crate::clock::Clock) -> Result<i32, Error> {
     match super::public::query(req).get("year") {
-        None => Ok(chrono::Utc::now()
+        None => Ok(clock
+            .now()
             .with_timezone(&super::format::beijing_offset())
             .year()),
         Some(y) => y
@@ -157,14 +159,7 @@ fn year_of(req: &HttpRequest) -> Result<i32, Error> {
 }
 
 pub async fn dashboard(state: State, b: Base, req: HttpRequest) -> PageResult {
-    let year = match super::public::query(&req).get("year") {
-        None => state
-            .clock
-            .now()
-            .with_timezone(&super::format::beijing_offset())
-            .year(),
-        Some(_) => year_of(&req).on(&b)?,
-    };
+    let year = year_of(&req, state.clock.as_ref()).on(&b)?;
     let verify = super::public::query(&req).get("verify").is_some();
     let clock = state.clock.clone();
     let (ledger, flagged, verification) = state
@@ -201,7 +196,7 @@ pub async fn dashboard(state: State, b: Base, req: HttpRequest) -> PageResult {
 }
 
 pub async fn ledger_csv(state: State, b: Base, req: HttpRequest) -> PageResult {
-    let year = year_of(&req).on(&b)?;
+    let year = year_of(&req, state.clock.as_ref()).on(&b)?;
     let csv = state
         .db(move |conn| finance::ledger_csv(&finance::ledger(conn, year)?))
         .await

@@ -270,10 +270,13 @@ pub fn html<T: Template>(status: StatusCode, b: &Base, t: &T) -> HttpResponse {
         ));
     if b.new_csrf {
         response.cookie(
+            // Lax, not Strict: a Strict cookie is not sent when a visitor arrives by a link
+            // from elsewhere, and a new token would then break forms open in other tabs. The
+            // double-submit check does not rely on SameSite.
             Cookie::build(CSRF_COOKIE, b.csrf.clone())
                 .path("/")
                 .http_only(true)
-                .same_site(SameSite::Strict)
+                .same_site(SameSite::Lax)
                 .finish(),
         );
     }

@@ -424,9 +424,10 @@ pub async fn upload(
     let limit = state.settings.upload_max_bytes;
     let mut csrf = None;
     let mut encoding = None;
-    let mut spool = tempfile::NamedTempFile::new()
-        .map_err(|e| Error::Internal(anyhow::anyhow!("upload spool: {e}")))
-        .on(&b)?;
+    // The file goes to a temporary spool 1 MiB at a time on the blocking pool (as the API's
+    // upload does); nothing is imported before the CSRF token is checked below.
+    use crate::api::catalogue::{spool_write, SPOOL_CHUNK};
+    let mut spool = spool_write(None, Vec::new()).await.on(&b)?;
     let mut size = 0usize;
     let mut got_file = false;
     while let Some(field) = payload.next().await {
@@ -444,14 +445,11 @@ pub async fn upload(
                 return Err(Error::PayloadTooLarge { limit }).on(&b);
             }
             if name == "file" {
-                // The check of the CSRF token comes first in the form; a body without it is
-                // refused below before anything is read from the spool.
                 value.extend_from_slice(&chunk);
-                if value.len() >= 1 << 20 {
-                    std::io::Write::write_all(&mut spool, &value)
-                        .map_err(|e| Error::Internal(anyhow::anyhow!("upload spool: {e}")))
+                if value.len() >= SPOOL_CHUNK {
+                    spool = spool_write(Some(spool), std::mem::take(&mut value))
+                        .await
                         .on(&b)?;
-                    value.clear();
                 }
             } else if value.len() + chunk.len() <= 4096 {
                 value.extend_from_slice(&chunk);
@@ -462,9 +460,7 @@ pub async fn upload(
             "encoding" => encoding = Some(String::from_utf8_lossy(&value).trim().to_string()),
             "file" => {
                 got_file = true;
-                std::io::Write::write_all(&mut spool, &value)
-                    .map_err(|e| Error::Internal(anyhow::anyhow!("upload spool: {e}")))
-                    .on(&b)?;
+                spool = spool_write(Some(spool), value).await.on(&b)?;
             }
             _ => {}
         }
