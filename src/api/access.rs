@@ -189,6 +189,7 @@ pub const PAGES: &[RouteSpec] = &[
     route("GET", "/supplier/products", SUPPLIER),
     route("POST", "/supplier/products", SUPPLIER),
     route("POST", "/supplier/products/upload", SUPPLIER),
+    route("POST", "/supplier/products/{id}", SUPPLIER),
     route("GET", "/lots/{id}/bid", SUPPLIER),
     route("POST", "/lots/{id}/bid", SUPPLIER),
     route("GET", "/bids/{id}", SUPPLIER),

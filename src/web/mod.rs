@@ -533,6 +533,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(post().to(supplier::add_product)),
         )
         .service(at("/supplier/products/upload").route(post().to(supplier::upload)))
+        .service(at("/supplier/products/{id}").route(post().to(supplier::update_product)))
         .service(
             at("/lots/{id}/bid")
                 .route(get().to(supplier::bid_form))

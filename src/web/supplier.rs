@@ -328,19 +328,25 @@ async fn products_page(
     let items = state
         .db(move |conn| {
             let e = registry::find(conn, &id)?;
-            // A supplier's own list, newest first (capped).
-            super::all_pages(500, |cursor| {
-                let page = catalogue::search(
-                    conn,
-                    &SearchParams {
-                        supplier: Some(e.credit_code.clone()),
-                        cursor,
-                        limit: Some(100),
-                        ..SearchParams::default()
-                    },
-                )?;
-                Ok((page.items, page.next_cursor))
-            })
+            // A supplier's own list: listed products newest first, then the delisted ones
+            // (capped at 500 each).
+            let mut all = Vec::new();
+            for active in [true, false] {
+                all.extend(super::all_pages(500, |cursor| {
+                    let page = catalogue::search(
+                        conn,
+                        &SearchParams {
+                            supplier: Some(e.credit_code.clone()),
+                            active: Some(active),
+                            cursor,
+                            limit: Some(100),
+                            ..SearchParams::default()
+                        },
+                    )?;
+                    Ok((page.items, page.next_cursor))
+                })?);
+            }
+            Ok(all)
         })
         .await
         .on(b)?;
@@ -406,6 +412,47 @@ pub async fn add_product(state: State, b: Base, f: Form) -> PageResult {
         Err(e) => match super::problems_of(&e) {
             Some(problems) => Ok(super::with_status(
                 products_page(&state, &b, f, problems, None).await?,
+                &e,
+            )),
+            None => Err(e).on(&b),
+        },
+    }
+}
+
+/// A new price (a price-history point) or listing/delisting of one of the supplier's products.
+pub async fn update_product(state: State, b: Base, id: web::Path<i64>, f: Form) -> PageResult {
+    let id = id.into_inner();
+    let enterprise = enterprise_of(&b)?;
+    let patch = catalogue::ProductPatch {
+        price: f.get("price"),
+        active: match f.get("active").as_deref() {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            _ => None,
+        },
+        ..catalogue::ProductPatch::default()
+    };
+    let clock = state.clock.clone();
+    let who = user_id(&b);
+    let result = state
+        .db(move |conn| {
+            catalogue::update(
+                conn,
+                clock.as_ref(),
+                &who,
+                catalogue::Actor::Supplier {
+                    enterprise_id: &enterprise,
+                },
+                id,
+                &patch,
+            )
+        })
+        .await;
+    match result {
+        Ok(_) => Ok(see_other("/supplier/products")),
+        Err(e) => match super::problems_of(&e) {
+            Some(problems) => Ok(super::with_status(
+                products_page(&state, &b, Form::default(), problems, None).await?,
                 &e,
             )),
             None => Err(e).on(&b),

@@ -59,10 +59,13 @@ async fn every_page_admits_exactly_its_roles_and_every_form_needs_its_csrf_token
     }
     let mut checked = 0;
     for spec in PAGES {
-        let path = spec
-            .path
-            .replace("{id}", "00000000-0000-0000-0000-000000000000")
-            .replace("{year}", "2026");
+        // Product ids are numbers; the others UUIDs.
+        let id = if spec.path.starts_with("/supplier/products/") {
+            "1"
+        } else {
+            "00000000-0000-0000-0000-000000000000"
+        };
+        let path = spec.path.replace("{id}", id).replace("{year}", "2026");
         for (role, token) in &callers {
             // Without the CSRF field: what the access rule says, then the CSRF refusal.
             let res = page(&app, spec.method, &path, token.as_deref(), "").await;
@@ -423,5 +426,91 @@ async fn an_agency_drafts_publishes_and_corrects_through_the_forms_and_sees_only
     assert!(
         !body.contains("987") && !body.contains("喀什小微企业"),
         "sealed: {body}"
+    );
+}
+
+#[actix_web::test]
+async fn a_supplier_reprices_and_delists_its_own_products_only() {
+    let app = spawn_app().await;
+    let (_, code) = app.create_firm("喀什小微企业", "653101", "micro");
+    let token = app.supplier_token(&code).await;
+    let (_, other_code) = app.create_firm("和田小型企业", "653201", "small");
+    let other = app.supplier_token(&other_code).await;
+    let res = app
+        .post(
+            "/api/v1/products",
+            Some(&token),
+            &serde_json::json!({"sku": "KM-1", "name": "激光打印机", "category_code": "A020201",
+                "unit": "台", "price": "1200.00"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/supplier/products/{id}");
+    let product = |app: &TestApp| {
+        let app = app.client.get(app.url(&format!("/api/v1/products/{id}")));
+        async move {
+            app.send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    // A bad price is named and changes nothing.
+    let res = page(
+        &app,
+        "POST",
+        &path,
+        Some(&token),
+        &format!("csrf={CSRF}&price=abc"),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("price"));
+    assert_eq!(product(&app).await["price"], "1200.00");
+    // Another supplier may not touch it.
+    let res = page(
+        &app,
+        "POST",
+        &path,
+        Some(&other),
+        &format!("csrf={CSRF}&price=1.00"),
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(product(&app).await["price"], "1200.00");
+    // The owner reprices, then delists; the list still shows it, marked.
+    let res = page(
+        &app,
+        "POST",
+        &path,
+        Some(&token),
+        &format!("csrf={CSRF}&price=1099.00"),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(product(&app).await["price"], "1099.00");
+    let res = page(
+        &app,
+        "POST",
+        &path,
+        Some(&token),
+        &format!("csrf={CSRF}&active=false"),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(product(&app).await["active"], false);
+    let body = page(&app, "GET", "/supplier/products", Some(&token), "")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("KM-1") && body.contains("已下架") && body.contains("1,099.00 元"),
+        "{body}"
     );
 }
