@@ -40,10 +40,11 @@ async fn login(b: &Browser, app: &TestApp, username: &str) {
     b.goto(&app.url("/login")).await;
     b.fill("#username", username).await;
     b.fill("#password", smeproc::demo::PASSWORD).await;
-    b.click("form.stack button[type=submit]").await;
+    b.click_through("form.stack button[type=submit]").await;
 }
 
 async fn click_link(b: &Browser, text: &str) {
+    b.mark_page().await;
     let clicked = b
         .script(&format!(
             "const a = Array.from(document.querySelectorAll('main a, header a')).find(a => a.textContent.includes({text:?})); if (a) {{ a.click(); return true; }} return false;"
@@ -55,7 +56,7 @@ async fn click_link(b: &Browser, text: &str) {
         "no link with {text:?}:\n{}",
         b.text().await
     );
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    b.wait_for_new_page().await;
 }
 
 #[actix_web::test]
@@ -70,8 +71,7 @@ async fn a_visitor_finds_a_notice_and_its_explained_result() {
     b.screenshot("01-notice-board").await;
     // Filter: result notices only.
     b.click("#f-kind option[value=result]").await;
-    b.click("form.filters button[type=submit]").await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    b.click_through("form.filters button[type=submit]").await;
     assert!(b.url().await.contains("kind=result"));
     let text = b.text().await;
     assert!(
@@ -126,8 +126,7 @@ async fn a_supplier_signs_up_fixes_a_csv_row_and_bids() {
     b.fill("#e-employees", "9").await;
     b.fill("#e-revenue", "150").await;
     b.screenshot("03-signup").await;
-    b.click("form.stack button[type=submit]").await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    b.click_through("form.stack button[type=submit]").await;
     assert!(b.url().await.ends_with("/supplier"), "{}", b.text().await);
     let text = b.text().await;
     assert!(
@@ -147,9 +146,8 @@ async fn a_supplier_signs_up_fixes_a_csv_row_and_bids() {
     .unwrap();
     b.goto(&app.url("/supplier/products")).await;
     b.attach("#u-file", &csv).await;
-    b.click("form[action='/supplier/products/upload'] button")
+    b.click_through("form[action='/supplier/products/upload'] button")
         .await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let text = b.text().await;
     assert!(text.contains("line 3") && text.contains("price"), "{text}");
     assert!(text.contains("尚无商品"), "nothing was imported: {text}");
@@ -160,9 +158,8 @@ async fn a_supplier_signs_up_fixes_a_csv_row_and_bids() {
     )
     .unwrap();
     b.attach("#u-file", &csv).await;
-    b.click("form[action='/supplier/products/upload'] button")
+    b.click_through("form[action='/supplier/products/upload'] button")
         .await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let text = b.text().await;
     assert!(text.contains("已导入 2 行"), "{text}");
     assert_eq!(b.count("table tbody tr td.mono").await, 2);
@@ -173,10 +170,9 @@ async fn a_supplier_signs_up_fixes_a_csv_row_and_bids() {
         .await;
     click_link(&b, "自治区教育厅激光打印机采购").await;
     click_link(&b, "项目详情").await;
-    b.click("a.button[href$='/bid']").await;
+    b.click_through("a.button[href$='/bid']").await;
     b.fill("#b-price", "418000.00").await;
-    b.click("form.stack button[type=submit]").await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    b.click_through("form.stack button[type=submit]").await;
     let text = b.text().await;
     assert!(text.contains("投标已递交并密封"), "{text}");
     let sha = b
@@ -239,7 +235,6 @@ async fn an_agency_scores_runs_the_evaluation_and_sees_each_explanation() {
     let driver = Driver::start().await;
     let b = Browser::open(&driver).await;
     login(&b, &app, "kashgar").await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(b.url().await.ends_with("/agency"));
     b.screenshot("06-agency-workspace").await;
     click_link(&b, "喀什地区教育局教师用便携式计算机采购").await;
@@ -255,16 +250,14 @@ async fn an_agency_scores_runs_the_evaluation_and_sees_each_explanation() {
             .await;
         b.fill_all("input[name^='commercial_']", |i| format!("{}", 15 + i))
             .await;
-        b.click("form[action$='/scores'] button").await;
-        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        b.click_through("form[action$='/scores'] button").await;
     }
     let text = b.text().await;
     assert!(
         text.contains("专家A：") && text.contains("专家B："),
         "{text}"
     );
-    b.click("form[action$='/evaluate'] button").await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    b.click_through("form[action$='/evaluate'] button").await;
     let text = b.text().await;
     assert!(text.contains("评审结果"), "{text}");
     assert_eq!(b.count("table.ranking tbody tr").await, 3);
@@ -277,8 +270,7 @@ async fn an_agency_scores_runs_the_evaluation_and_sees_each_explanation() {
         "{text}"
     );
     b.screenshot("07-agency-evaluation").await;
-    b.click("form[action$='/award'] button").await;
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    b.click_through("form[action$='/award'] button").await;
     let state = b
         .script("return document.getElementById('lot-state').textContent")
         .await;
@@ -293,7 +285,6 @@ async fn an_auditor_sees_the_share_chart_and_a_late_payment() {
     let driver = Driver::start().await;
     let b = Browser::open(&driver).await;
     login(&b, &app, "auditor").await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(b.url().await.contains("/finance"));
     assert!(
         b.count("svg#share-chart g.dept rect").await >= 5,

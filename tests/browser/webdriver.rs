@@ -239,6 +239,33 @@ impl Browser {
         .await;
     }
 
+    /// Marks the current document, so that [`Browser::wait_for_new_page`] can tell when the
+    /// next one has loaded.
+    pub async fn mark_page(&self) {
+        self.script("window.__smeprocOld = true; return true").await;
+    }
+
+    /// Waits (up to 10 s) until the marked document is replaced and the new one has loaded.
+    pub async fn wait_for_new_page(&self) {
+        for _ in 0..200 {
+            let done = self
+                .script("return !window.__smeprocOld && document.readyState === 'complete'")
+                .await;
+            if done == json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no new page loaded after 10 s: {}", self.url().await);
+    }
+
+    /// Clicks what leads to another page (a link or a submit button) and waits for it.
+    pub async fn click_through(&self, css: &str) {
+        self.mark_page().await;
+        self.click(css).await;
+        self.wait_for_new_page().await;
+    }
+
     /// The text a person sees on the page.
     pub async fn text(&self) -> String {
         self.call(
