@@ -362,6 +362,23 @@ pub fn create_org(
     })
 }
 
+/// Revokes a session (API token or page login), audited.
+pub fn logout(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    user_id: &str,
+    session_id: &str,
+) -> Result<()> {
+    conn.transaction(|conn| {
+        crate::db::sessions::revoke(conn, session_id, clock.now_naive())?;
+        crate::audit::record(
+            conn,
+            clock,
+            crate::audit::Change::new(user_id, "session.logout", "session", session_id),
+        )
+    })
+}
+
 /// Body of `POST /api/v1/auth/login`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {

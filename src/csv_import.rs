@@ -148,6 +148,16 @@ pub enum ImportError {
     Failed(crate::error::Error),
 }
 
+/// For HTTP: bad rows are a 422 naming each row, anything else its own error.
+impl From<ImportError> for crate::error::Error {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Invalid(rows) => crate::error::Error::InvalidRows(rows),
+            ImportError::Failed(e) => e,
+        }
+    }
+}
+
 impl From<diesel::result::Error> for ImportError {
     fn from(e: diesel::result::Error) -> Self {
         ImportError::Failed(e.into())

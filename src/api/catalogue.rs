@@ -8,7 +8,7 @@ use crate::catalogue::{
     self, Actor, ImportSummary, MarketPrices, MarketQuery, PriceHistory, ProductInput, ProductPage,
     ProductPatch, ProductView, SearchParams,
 };
-use crate::csv_import::{self, Encoding, ImportError, RowProblem};
+use crate::csv_import::{self, Encoding, RowProblem};
 use crate::domain::role::Role;
 use crate::error::{Error, Result};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
@@ -250,11 +250,7 @@ pub async fn import(
                 skip_invalid,
                 &mut |_, _| {},
             );
-            match result {
-                Ok(outcome) => Ok(outcome),
-                Err(ImportError::Invalid(rows)) => Err(Error::InvalidRows(rows)),
-                Err(ImportError::Failed(e)) => Err(e),
-            }
+            Ok(result?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(ImportResponse {

@@ -27,6 +27,16 @@ where
     if !is_json {
         return Err(Error::UnsupportedMediaType("application/json"));
     }
+    read_body(req, payload).await
+}
+
+/// Reads a body of any type within the [`BodyLimit`] (413 above it, refused early when the
+/// declared length is already too large).
+pub async fn read_body<S>(req: &HttpRequest, payload: &mut S) -> Result<Vec<u8>, Error>
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>>
+        + Unpin,
+{
     let limit = req.app_data::<BodyLimit>().map_or(256 * 1024, |l| l.0);
     let declared = req
         .headers()

@@ -86,13 +86,18 @@ pub async fn ledger_csv(
     let bytes = state
         .db(move |conn| finance::ledger_csv(&finance::ledger(conn, y)?))
         .await?;
-    Ok(HttpResponse::Ok()
+    Ok(ledger_csv_download(bytes, y))
+}
+
+/// The ledger CSV as a file download (the API's and the finance page's).
+pub fn ledger_csv_download(bytes: Vec<u8>, year: i32) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             actix_web::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"ledger-{y}.csv\""),
+            format!("attachment; filename=\"ledger-{year}.csv\""),
         ))
-        .body(bytes))
+        .body(bytes)
 }
 
 /// The contracts behind one department's ledger line.
@@ -227,9 +232,7 @@ pub async fn verify_contract(
     req: HttpRequest,
     query: Query<ContractCheckParams>,
 ) -> Result<HttpResponse> {
-    let address = req
-        .peer_addr()
-        .map_or_else(|| "unknown".to_string(), |a| a.ip().to_string());
+    let address = super::client_address(&req);
     state
         .verify_limiter
         .attempt_from(&address, state.clock.now())

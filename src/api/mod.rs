@@ -51,6 +51,12 @@ impl AppState {
     }
 }
 
+/// The client's address, for the per-address limits (login, the banks' contract check).
+pub fn client_address(req: &actix_web::HttpRequest) -> String {
+    req.peer_addr()
+        .map_or_else(|| "unknown".to_string(), |a| a.ip().to_string())
+}
+
 fn method_not_allowed() -> actix_web::Route {
     web::route().to(|| async { Err::<actix_web::HttpResponse, _>(Error::MethodNotAllowed) })
 }

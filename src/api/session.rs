@@ -4,7 +4,6 @@ use super::access::Caller;
 use super::extract::Json;
 use super::AppState;
 use crate::accounts::{self, LoginRequest, LoginResponse, UserView};
-use crate::db::sessions;
 use crate::error::Result;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -20,10 +19,7 @@ pub async fn login(
     req: HttpRequest,
     body: Json<LoginRequest>,
 ) -> Result<HttpResponse> {
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let address = super::client_address(&req);
     let st = state.clone();
     let response = state
         .db(move |conn| {
@@ -48,17 +44,7 @@ pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
     let user_id = caller.user()?.user.id.clone();
     let clock = state.clock.clone();
     state
-        .db(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                sessions::revoke(conn, &session_id, clock.now_naive())?;
-                crate::audit::record(
-                    conn,
-                    clock.as_ref(),
-                    crate::audit::Change::new(&user_id, "session.logout", "session", &session_id),
-                )
-            })
-        })
+        .db(move |conn| accounts::logout(conn, clock.as_ref(), &user_id, &session_id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

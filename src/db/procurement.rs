@@ -156,16 +156,19 @@ pub fn find_bid(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Bid>> {
     bids::table.find(id).first(conn).optional()
 }
 
-/// An enterprise's bids (every state), newest first, at most `limit`.
+/// An enterprise's bids (every state) with their projects' titles, newest first, at most
+/// `limit`.
 pub fn bids_of_supplier(
     conn: &mut DbConnection,
     supplier_id: &str,
     limit: i64,
-) -> QueryResult<Vec<Bid>> {
+) -> QueryResult<Vec<(Bid, String)>> {
     bids::table
+        .inner_join(projects::table.on(projects::id.eq(bids::project_id)))
         .filter(bids::supplier_id.eq(supplier_id))
         .order(bids::id.desc())
         .limit(limit)
+        .select((bids::all_columns, projects::title))
         .load(conn)
 }
 

@@ -101,6 +101,18 @@ pub struct BidContent {
 
 impl BidContent {
     /// The bid as the evaluation engine sees it (scores and qualification added later).
+    /// Who bid: the firm, or the consortium's members joined by " / ".
+    pub fn bidder_name(&self) -> String {
+        match &self.consortium {
+            None => self.supplier.name.clone(),
+            Some(m) => m
+                .iter()
+                .map(|p| p.firm.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" / "),
+        }
+    }
+
     pub fn engine_bidder(&self) -> Bidder {
         match &self.consortium {
             None => Bidder::Single(firm(&self.supplier)),

@@ -361,6 +361,17 @@ pub fn runs(conn: &mut DbConnection, actor: &Actor<'_>, lot_id: &str) -> Result<
         .collect())
 }
 
+/// The lot's latest run, for its staff (what the lot page shows).
+pub fn latest_run(
+    conn: &mut DbConnection,
+    actor: &Actor<'_>,
+    lot_id: &str,
+) -> Result<Option<RunView>> {
+    let (lot, project) = find_lot(conn, lot_id)?;
+    staff_project(conn, actor, &project.id)?;
+    Ok(repo::latest_run(conn, &lot.id)?.map(run_view))
+}
+
 pub fn show_run(conn: &mut DbConnection, actor: &Actor<'_>, id: &str) -> Result<RunView> {
     let run = repo::find_run(conn, id)?
         .ok_or_else(|| Error::NotFound(format!("no evaluation run with id {id}")))?;
@@ -496,16 +507,7 @@ fn lot_result(conn: &mut DbConnection, lot: &Lot) -> Result<Value> {
     let bids = repo::submitted_bids(conn, &lot.id)?;
     let mut names: HashMap<&str, Value> = HashMap::with_capacity(bids.len());
     for b in &bids {
-        let c = content_of(b)?;
-        let name = match &c.consortium {
-            None => c.supplier.name,
-            Some(m) => m
-                .iter()
-                .map(|p| p.firm.name.as_str())
-                .collect::<Vec<_>>()
-                .join(" / "),
-        };
-        names.insert(b.id.as_str(), json!(name));
+        names.insert(b.id.as_str(), json!(content_of(b)?.bidder_name()));
     }
     let name_of = |id: &str| names.get(id).cloned().unwrap_or(Value::Null);
     let ranking: Vec<Value> = output["ranking"]

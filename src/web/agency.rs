@@ -3,10 +3,10 @@
 //! result notice and contract.
 
 use super::public::{excluded, ranking, RankRow};
-use super::supplier::{fields, from_json};
-use super::{html, page, see_other, Base, Form, PageResult, State, WithBase};
+use super::{fields, from_json, html, page, see_other, Base, Form, PageResult, State, WithBase};
 use crate::api::procurement::actor;
 use crate::db::orgs;
+use crate::domain::Hundredths;
 use crate::error::Error;
 use crate::procurement::bids::{self, LotBids, QualificationInput, ScoresInput};
 use crate::procurement::evaluation::{self, AwardInput, ContractInput, RunInput, RunView};
@@ -100,11 +100,12 @@ fn beijing_input(value: Option<String>) -> Option<String> {
     })
 }
 
-fn percent(f: &Form, name: &str) -> Result<Option<f64>, Error> {
+/// A percentage or score field: at most two decimals, exact (never through a float).
+fn percent(f: &Form, name: &str) -> Result<Option<Hundredths>, Error> {
     f.get(name)
         .map(|v| {
-            v.parse::<f64>()
-                .map_err(|_| Error::field(name, format!("{v:?} must be a number")))
+            v.parse::<Hundredths>()
+                .map_err(|e| Error::field(name, format!("{v:?} {e}")))
         })
         .transpose()
 }
@@ -357,17 +358,6 @@ struct LotPage {
     problems: Vec<String>,
 }
 
-fn bidder_name(content: &bids::BidContent) -> String {
-    match &content.consortium {
-        None => content.supplier.name.clone(),
-        Some(m) => m
-            .iter()
-            .map(|p| p.firm.name.as_str())
-            .collect::<Vec<_>>()
-            .join(" / "),
-    }
-}
-
 async fn lot_page(
     state: &State,
     b: &Base,
@@ -377,7 +367,7 @@ async fn lot_page(
 ) -> PageResult {
     let clock = state.clock.clone();
     let caller = b.caller();
-    let (p, list, runs): (projects::ProjectView, LotBids, Vec<RunView>) = state
+    let (p, list, run): (projects::ProjectView, LotBids, Option<RunView>) = state
         .db(move |conn| {
             let a = actor(&caller);
             let (_, project) = crate::procurement::find_lot(conn, &lot_id)?;
@@ -388,8 +378,8 @@ async fn lot_page(
             }
             let p = projects::show(conn, clock.as_ref(), &a, &project.id)?;
             let list = bids::of_lot(conn, clock.as_ref(), &a, &lot_id)?;
-            let runs = evaluation::runs(conn, &a, &lot_id)?;
-            Ok((p, list, runs))
+            let run = evaluation::latest_run(conn, &a, &lot_id)?;
+            Ok((p, list, run))
         })
         .await
         .on(b)?;
@@ -405,7 +395,7 @@ async fn lot_page(
         .iter()
         .map(|bid| BidRow {
             id: bid.id.clone(),
-            supplier: bidder_name(&bid.content),
+            supplier: bid.content.bidder_name(),
             price: bid.price.clone(),
             qualified: bid.qualified,
             reason: bid.qualification_reason.clone().unwrap_or_default(),
@@ -422,7 +412,6 @@ async fn lot_page(
                 .collect(),
         })
         .collect();
-    let run = runs.into_iter().max_by_key(|r| r.run_no);
     let names: std::collections::HashMap<String, String> = rows
         .iter()
         .map(|r| (r.id.clone(), r.supplier.clone()))

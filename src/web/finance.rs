@@ -7,8 +7,7 @@ use crate::audit::{self, Verification};
 use crate::error::Error;
 use crate::finance::{self, LedgerLine, PaymentView};
 use crate::procurement::evaluation::ContractView;
-use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest};
 use askama::Template;
 use chrono::Datelike;
 use rust_decimal::Decimal;
@@ -201,13 +200,7 @@ pub async fn ledger_csv(state: State, b: Base, req: HttpRequest) -> PageResult {
         .db(move |conn| finance::ledger_csv(&finance::ledger(conn, year)?))
         .await
         .on(&b)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"ledger-{year}.csv\""),
-        ))
-        .body(csv))
+    Ok(crate::api::finance::ledger_csv_download(csv, year))
 }
 
 #[derive(Template)]

@@ -21,7 +21,6 @@ use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
-use futures_util::StreamExt;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -104,10 +103,6 @@ impl Base {
     /// Yuan as a decimal string → `1,234,567.89 元`.
     pub fn money(&self, yuan: &str) -> String {
         format::money(yuan)
-    }
-
-    pub fn fen(&self, fen: &i64) -> String {
-        format::money(&crate::domain::decimal::Fen(*fen).to_string())
     }
 
     /// A UTC instant as Beijing wall time.
@@ -315,7 +310,7 @@ impl Form {
         self.get(name).unwrap_or_default()
     }
 
-    /// Every (non-blank) value of a field, in order.
+    /// Every value of a field, trimmed, blanks included (rows of a form stay aligned).
     pub fn all(&self, name: &str) -> Vec<String> {
         self.0
             .iter()
@@ -326,6 +321,47 @@ impl Form {
 
     pub fn checked(&self, name: &str) -> bool {
         self.get(name).is_some_and(|v| v == "on" || v == "true")
+    }
+}
+
+/// Deserializes a JSON object built from form fields, naming the field that does not fit.
+pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| Error::Validation(vec![crate::wire::path_problem(e, "", "form")]))
+}
+
+/// Puts the non-blank form fields `names` into `object` as strings, or as whole numbers for
+/// `numbers` (a value that is not one is named).
+pub fn fields(
+    f: &Form,
+    prefix: &str,
+    names: &[&str],
+    numbers: &[&str],
+) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
+    let mut object = serde_json::Map::new();
+    let mut problems = Vec::new();
+    for name in names {
+        let Some(value) = f.get(&format!("{prefix}{name}")) else {
+            continue;
+        };
+        if numbers.contains(name) {
+            match value.parse::<u64>() {
+                Ok(n) => {
+                    object.insert((*name).to_string(), serde_json::json!(n));
+                }
+                Err(_) => problems.push(crate::wire::FieldProblem::new(
+                    format!("{prefix}{name}"),
+                    format!("{value:?} must be a whole number"),
+                )),
+            }
+        } else {
+            object.insert((*name).to_string(), serde_json::json!(value));
+        }
+    }
+    if problems.is_empty() {
+        Ok(object)
+    } else {
+        Err(Error::Validation(problems))
     }
 }
 
@@ -361,9 +397,6 @@ impl FromRequest for Form {
         let req = req.clone();
         let mut payload = payload.take();
         Box::pin(async move {
-            let limit = req
-                .app_data::<web::Data<AppState>>()
-                .map_or(262_144, |s| s.settings.max_body_bytes);
             let urlencoded = req.mime_type().ok().flatten().is_some_and(|m| {
                 m.type_() == actix_web::mime::APPLICATION
                     && m.subtype() == actix_web::mime::WWW_FORM_URLENCODED
@@ -373,15 +406,7 @@ impl FromRequest for Form {
                     Error::UnsupportedMediaType("application/x-www-form-urlencoded").into(),
                 );
             }
-            let mut body = Vec::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk =
-                    chunk.map_err(|e| Error::BadRequest(format!("reading the form: {e}")))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(Error::PayloadTooLarge { limit }.into());
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = crate::api::extract::read_body(&req, &mut payload).await?;
             let fields: Vec<(String, String)> = form_urlencoded::parse(&body)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect();
@@ -484,13 +509,6 @@ pub fn signed_in(state: &AppState, b: &Base, token: String, target: &str) -> Pag
         return Err(Error::Internal(anyhow::anyhow!("session cookie not set"))).on(b);
     }
     Ok(response)
-}
-
-/// The client's address, for the login limits.
-pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
 }
 
 /// A form page shown again with a service error's problems keeps that error's status (409 for a

@@ -504,7 +504,7 @@ fn home_of(role: &str) -> &'static str {
 }
 
 pub async fn login(state: State, b: Base, req: HttpRequest, form: Form) -> PageResult {
-    let address = super::client_address(&req);
+    let address = crate::api::client_address(&req);
     let request = LoginRequest {
         username: form.text("username"),
         password: form
@@ -568,22 +568,7 @@ pub async fn logout(state: State, b: Base, _form: Form) -> PageResult {
     if let Some(user) = b.user.clone() {
         let clock = state.clock.clone();
         state
-            .db(move |conn| {
-                use diesel::Connection;
-                conn.transaction(|conn| {
-                    crate::db::sessions::revoke(conn, &user.session_id, clock.now_naive())?;
-                    crate::audit::record(
-                        conn,
-                        clock.as_ref(),
-                        crate::audit::Change::new(
-                            &user.user.id,
-                            "session.logout",
-                            "session",
-                            &user.session_id,
-                        ),
-                    )
-                })
-            })
+            .db(move |conn| accounts::logout(conn, clock.as_ref(), &user.user.id, &user.session_id))
             .await
             .on(&b)?;
     }

@@ -1,10 +1,13 @@
 //! Supplier pages: sign-up, the enterprise profile with its declaration letters, products with
 //! CSV upload, bidding with the receipt.
 
-use super::{html, page, see_other, Base, Form, PageError, PageResult, State, WithBase};
+use super::{
+    fields, from_json, html, page, see_other, Base, Form, PageError, PageResult, State, WithBase,
+};
 use crate::accounts::{self, LoginRequest};
 use crate::catalogue::{self, ProductInput, ProductView, SearchParams};
 use crate::db::enterprises as enterprise_repo;
+use crate::domain::Hundredths;
 use crate::error::Error;
 use crate::procurement::bids::{self, BidInput, BidOrReceipt, Receipt};
 use crate::procurement::{projects, Actor};
@@ -13,51 +16,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use futures_util::StreamExt;
-use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
-
-/// Deserializes a JSON object built from form fields, naming the field that does not fit.
-pub fn from_json<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let field = e.path().to_string();
-        Error::field(field, e.inner().to_string())
-    })
-}
-
-/// Puts the non-blank form fields `names` into `object` as strings, or as whole numbers for
-/// `numbers` (a value that is not one is named).
-pub fn fields(
-    f: &Form,
-    prefix: &str,
-    names: &[&str],
-    numbers: &[&str],
-) -> Result<Map<String, Value>, Error> {
-    let mut object = Map::new();
-    let mut problems = Vec::new();
-    for name in names {
-        let Some(value) = f.get(&format!("{prefix}{name}")) else {
-            continue;
-        };
-        if numbers.contains(name) {
-            match value.parse::<u64>() {
-                Ok(n) => {
-                    object.insert((*name).to_string(), json!(n));
-                }
-                Err(_) => problems.push(crate::wire::FieldProblem::new(
-                    format!("{prefix}{name}"),
-                    format!("{value:?} must be a whole number"),
-                )),
-            }
-        } else {
-            object.insert((*name).to_string(), json!(value));
-        }
-    }
-    if problems.is_empty() {
-        Ok(object)
-    } else {
-        Err(Error::Validation(problems))
-    }
-}
 
 const ENTERPRISE_FIELDS: &[&str] = &[
     "credit_code",
@@ -124,7 +83,7 @@ pub async fn signup(state: State, b: Base, req: HttpRequest, f: Form) -> PageRes
                 password: request.password.clone(),
             };
             let st = state.clone();
-            let address = super::client_address(&req);
+            let address = crate::api::client_address(&req);
             state
                 .db(move |conn| {
                     registry::signup(conn, clock.as_ref(), &request)?;
@@ -214,24 +173,17 @@ async fn profile_page(
         .db(move |conn| {
             let e = registry::find(conn, &id)?;
             let letters = enterprise_repo::declarations_of(conn, &e.id)?;
-            let mut titles = std::collections::HashMap::new();
-            let mut bids = Vec::new();
-            for bid in crate::db::procurement::bids_of_supplier(conn, &e.id, 100)? {
-                if !titles.contains_key(&bid.project_id) {
-                    let title = crate::db::procurement::find_project(conn, &bid.project_id)?
-                        .map(|p| p.title)
-                        .unwrap_or_default();
-                    titles.insert(bid.project_id.clone(), title);
-                }
-                bids.push(OwnBid {
-                    project: titles.get(&bid.project_id).cloned().unwrap_or_default(),
+            let bids = crate::db::procurement::bids_of_supplier(conn, &e.id, 100)?
+                .into_iter()
+                .map(|(bid, project)| OwnBid {
+                    project,
                     id: bid.id,
                     project_id: bid.project_id,
                     state: bid.state,
                     submitted_at: bid.submitted_at.and_utc(),
                     sha256: bid.receipt_sha256,
-                });
-            }
+                })
+                .collect();
             Ok((
                 EnterpriseView::new(e, true),
                 letters.into_iter().map(DeclarationView::from).collect(),
@@ -265,7 +217,7 @@ pub async fn profile(state: State, b: Base, req: HttpRequest) -> PageResult {
 pub async fn declare(state: State, b: Base, f: Form) -> PageResult {
     let id = enterprise_of(&b)?;
     let request = (|| -> Result<DeclarationRequest, Error> {
-        let mut object = fields(
+        let object = fields(
             &f,
             "",
             &[
@@ -280,9 +232,6 @@ pub async fn declare(state: State, b: Base, f: Form) -> PageResult {
             ],
             &["employees", "year"],
         )?;
-        if object.get("year").is_none() {
-            object.insert("year".into(), Value::Null);
-        }
         from_json(Value::Object(object))
     })();
     let clock = state.clock.clone();
@@ -551,7 +500,7 @@ pub async fn upload(
         .db(move |conn| {
             let mut reader = crate::csv_import::open(spool.path(), encoding)
                 .map_err(|e| Error::Internal(anyhow::anyhow!("reading the upload spool: {e}")))?;
-            match catalogue::import(
+            Ok(catalogue::import(
                 conn,
                 clock.as_ref(),
                 &who,
@@ -559,11 +508,7 @@ pub async fn upload(
                 &mut reader,
                 false,
                 &mut |_, _| {},
-            ) {
-                Ok(outcome) => Ok(outcome),
-                Err(crate::csv_import::ImportError::Invalid(rows)) => Err(Error::InvalidRows(rows)),
-                Err(crate::csv_import::ImportError::Failed(e)) => Err(e),
-            }
+            )?)
         })
         .await;
     match result {
@@ -648,17 +593,19 @@ pub async fn bid_form(state: State, b: Base, id: web::Path<String>) -> PageResul
 fn bid_input(f: &Form, own_code: &str) -> Result<BidInput, Error> {
     let mut body = Map::new();
     body.insert("price".into(), json!(f.text("price")));
+    // Shares are exact percentages (Hundredths), never floats.
+    let share = |name: &str, what: &str| {
+        f.text(name)
+            .parse::<Hundredths>()
+            .map_err(|_| Error::field(name, format!("{what} must be a percentage")))
+    };
     if let Some(partner) = f.get("partner_code") {
-        let partner_share = f.text("partner_share");
-        let share: rust_decimal::Decimal = partner_share.parse().map_err(|_| {
-            Error::field("partner_share", "the partner's share must be a percentage")
-        })?;
-        let own = rust_decimal::Decimal::from(100) - share;
+        let partner_share = share("partner_share", "the partner's share")?;
         body.insert(
             "consortium".into(),
             json!([
-                {"credit_code": own_code, "share_pct": own.to_string().parse::<f64>().unwrap_or(-1.0)},
-                {"credit_code": partner, "share_pct": share.to_string().parse::<f64>().unwrap_or(-1.0)},
+                {"credit_code": own_code, "share_pct": Hundredths::whole(100) - partner_share},
+                {"credit_code": partner, "share_pct": partner_share},
             ]),
         );
         body.insert(
@@ -667,13 +614,10 @@ fn bid_input(f: &Form, own_code: &str) -> Result<BidInput, Error> {
         );
     }
     if let Some(sub) = f.get("sub_code") {
-        let share: f64 = f
-            .text("sub_share")
-            .parse()
-            .map_err(|_| Error::field("sub_share", "the subcontract share must be a percentage"))?;
+        let sub_share = share("sub_share", "the subcontract share")?;
         body.insert(
             "subcontracts".into(),
-            json!([{"credit_code": sub, "share_pct": share}]),
+            json!([{"credit_code": sub, "share_pct": sub_share}]),
         );
     }
     from_json(Value::Object(body))
