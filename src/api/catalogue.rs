@@ -153,10 +153,61 @@ pub async fn categories() -> HttpResponse {
     HttpResponse::Ok().json(list)
 }
 
-pub(crate) const SPOOL_CHUNK: usize = 1 << 20;
+const SPOOL_CHUNK: usize = 1 << 20;
+
+/// An upload spooled to a temporary file: memory stays flat whatever the upload's size; the
+/// file is written 1 MiB at a time on the blocking pool, never on the actix worker. Used by the
+/// API's import and the supplier page's upload.
+pub(crate) struct Spool {
+    file: Option<tempfile::NamedTempFile>,
+    buffer: Vec<u8>,
+    size: usize,
+    limit: usize,
+}
+
+impl Spool {
+    pub(crate) fn new(limit: usize) -> Self {
+        Spool {
+            file: None,
+            buffer: Vec::with_capacity(SPOOL_CHUNK),
+            size: 0,
+            limit,
+        }
+    }
+
+    /// Appends bytes; 413 past the limit.
+    pub(crate) async fn push(&mut self, bytes: &[u8]) -> Result<()> {
+        self.size += bytes.len();
+        if self.size > self.limit {
+            return Err(Error::PayloadTooLarge { limit: self.limit });
+        }
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= SPOOL_CHUNK {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.size == 0
+    }
+
+    async fn flush(&mut self) -> Result<()> {
+        let file = spool_write(self.file.take(), std::mem::take(&mut self.buffer)).await?;
+        self.file = Some(file);
+        Ok(())
+    }
+
+    /// The written file (created even for an empty upload).
+    pub(crate) async fn finish(mut self) -> Result<tempfile::NamedTempFile> {
+        self.flush().await?;
+        self.file
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("upload spool missing")))
+    }
+}
 
 /// Appends `bytes` to the upload spool (created on the first call), on the blocking pool.
-pub(crate) async fn spool_write(
+async fn spool_write(
     spool: Option<tempfile::NamedTempFile>,
     bytes: Vec<u8>,
 ) -> Result<tempfile::NamedTempFile> {
@@ -218,24 +269,12 @@ pub async fn import(
         .parse()
         .map_err(|e: String| Error::field("encoding", e))?;
     let skip_invalid = query.0.skip_invalid.unwrap_or(false);
-    // Spool the body to a temporary file: memory stays flat whatever the upload's size. The
-    // file is written 1 MiB at a time on the blocking pool, never on the actix worker.
-    let limit = state.settings.upload_max_bytes;
-    let mut spool = spool_write(None, Vec::new()).await?;
-    let mut buffer: Vec<u8> = Vec::with_capacity(SPOOL_CHUNK);
-    let mut size = 0usize;
+    let mut spool = Spool::new(state.settings.upload_max_bytes);
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| Error::BadRequest(format!("reading the body: {e}")))?;
-        size += chunk.len();
-        if size > limit {
-            return Err(Error::PayloadTooLarge { limit });
-        }
-        buffer.extend_from_slice(&chunk);
-        if buffer.len() >= SPOOL_CHUNK {
-            spool = spool_write(Some(spool), std::mem::take(&mut buffer)).await?;
-        }
+        spool.push(&chunk).await?;
     }
-    let spool = spool_write(Some(spool), buffer).await?;
+    let spool = spool.finish().await?;
     let clock = state.clock.clone();
     let outcome = state
         .db(move |conn| {

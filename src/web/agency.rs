@@ -3,7 +3,7 @@
 //! result notice and contract.
 
 use super::public::{excluded, ranking, RankRow};
-use super::{fields, from_json, html, page, see_other, Base, Form, PageResult, State, WithBase};
+use super::{fields, from_json, html, page, Base, Form, PageResult, State, WithBase};
 use crate::api::procurement::actor;
 use crate::db::orgs;
 use crate::domain::Hundredths;
@@ -184,13 +184,13 @@ pub async fn create_project(state: State, b: Base, f: Form) -> PageResult {
                 .await
         }
     };
-    match result {
-        Ok(p) => Ok(see_other(&format!("/agency/projects/{}", p.id))),
-        Err(e) => match super::problems_of(&e) {
-            Some(problems) => project_form(&state, &b, f, problems).await,
-            None => Err(e).on(&b),
-        },
-    }
+    super::done_or_again(
+        &b,
+        result,
+        |p| format!("/agency/projects/{}", p.id),
+        |problems| project_form(&state, &b, f, problems),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -270,23 +270,22 @@ async fn act<T: Send + 'static>(
     let result = state
         .db(move |conn| action(conn, clock.as_ref(), &actor(&caller), &target))
         .await;
-    let e = match result {
-        Ok(_) => {
-            return Ok(see_other(&match on {
-                On::Project => format!("/agency/projects/{id}"),
-                On::Lot => format!("/agency/lots/{id}"),
-            }))
-        }
-        Err(e) => e,
+    let target = match on {
+        On::Project => format!("/agency/projects/{id}"),
+        On::Lot => format!("/agency/lots/{id}"),
     };
-    let Some(problems) = super::problems_of(&e) else {
-        return Err(e).on(&b);
-    };
-    let shown = match on {
-        On::Project => project_page(&state, &b, id, f, problems).await?,
-        On::Lot => lot_page(&state, &b, id, f, problems).await?,
-    };
-    Ok(super::with_status(shown, &e))
+    super::done_or_again(
+        &b,
+        result,
+        |_| target,
+        |problems| async {
+            match on {
+                On::Project => project_page(&state, &b, id, f, problems).await,
+                On::Lot => lot_page(&state, &b, id, f, problems).await,
+            }
+        },
+    )
+    .await
 }
 
 pub async fn publish(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {

@@ -520,6 +520,27 @@ pub fn with_status(mut response: HttpResponse, e: &Error) -> HttpResponse {
     response
 }
 
+/// A form's outcome: done → 303 to `target`; a rule broken → the form's page again (`again`
+/// with the problems), keeping the service's status; anything else → the error page.
+pub async fn done_or_again<T, Fut>(
+    b: &Base,
+    result: Result<T, Error>,
+    target: impl FnOnce(T) -> String,
+    again: impl FnOnce(Vec<String>) -> Fut,
+) -> PageResult
+where
+    Fut: Future<Output = PageResult>,
+{
+    let e = match result {
+        Ok(done) => return Ok(see_other(&target(done))),
+        Err(e) => e,
+    };
+    let Some(problems) = problems_of(&e) else {
+        return Err(e).on(b);
+    };
+    Ok(with_status(again(problems).await?, &e))
+}
+
 /// Registers every page of [`crate::api::access::PAGES`].
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use actix_web::web::{get, post};

@@ -1,9 +1,7 @@
 //! Supplier pages: sign-up, the enterprise profile with its declaration letters, products with
 //! CSV upload, bidding with the receipt.
 
-use super::{
-    fields, from_json, html, page, see_other, Base, Form, PageError, PageResult, State, WithBase,
-};
+use super::{fields, from_json, html, page, Base, Form, PageError, PageResult, State, WithBase};
 use crate::accounts::{self, LoginRequest};
 use crate::catalogue::{self, ProductInput, ProductView, SearchParams};
 use crate::db::enterprises as enterprise_repo;
@@ -244,16 +242,13 @@ pub async fn declare(state: State, b: Base, f: Form) -> PageResult {
                 .await
         }
     };
-    match result {
-        Ok(_) => Ok(see_other("/supplier?saved=1")),
-        Err(e) => match super::problems_of(&e) {
-            Some(problems) => Ok(super::with_status(
-                profile_page(&state, &b, f, problems, false).await?,
-                &e,
-            )),
-            None => Err(e).on(&b),
-        },
-    }
+    super::done_or_again(
+        &b,
+        result,
+        |_| "/supplier?saved=1".into(),
+        |problems| profile_page(&state, &b, f, problems, false),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -356,16 +351,13 @@ pub async fn add_product(state: State, b: Base, f: Form) -> PageResult {
                 .await
         }
     };
-    match result {
-        Ok(_) => Ok(see_other("/supplier/products")),
-        Err(e) => match super::problems_of(&e) {
-            Some(problems) => Ok(super::with_status(
-                products_page(&state, &b, f, problems, None).await?,
-                &e,
-            )),
-            None => Err(e).on(&b),
-        },
-    }
+    super::done_or_again(
+        &b,
+        result,
+        |_| "/supplier/products".into(),
+        |problems| products_page(&state, &b, f, problems, None),
+    )
+    .await
 }
 
 /// A new price (a price-history point) or listing/delisting of one of the supplier's products.
@@ -397,16 +389,13 @@ pub async fn update_product(state: State, b: Base, id: web::Path<i64>, f: Form) 
             )
         })
         .await;
-    match result {
-        Ok(_) => Ok(see_other("/supplier/products")),
-        Err(e) => match super::problems_of(&e) {
-            Some(problems) => Ok(super::with_status(
-                products_page(&state, &b, Form::default(), problems, None).await?,
-                &e,
-            )),
-            None => Err(e).on(&b),
-        },
-    }
+    super::done_or_again(
+        &b,
+        result,
+        |_| "/supplier/products".into(),
+        |problems| products_page(&state, &b, Form::default(), problems, None),
+    )
+    .await
 }
 
 /// `multipart/form-data` with `csrf`, `encoding` and `file`: the catalogue CSV, all or nothing.
@@ -417,15 +406,13 @@ pub async fn upload(
     mut payload: actix_multipart::Multipart,
 ) -> PageResult {
     let id = enterprise_of(&b)?;
-    let limit = state.settings.upload_max_bytes;
     let mut csrf = None;
     let mut encoding = None;
-    // The file goes to a temporary spool 1 MiB at a time on the blocking pool (as the API's
-    // upload does); nothing is imported before the CSRF token is checked below.
-    use crate::api::catalogue::{spool_write, SPOOL_CHUNK};
-    let mut spool = spool_write(None, Vec::new()).await.on(&b)?;
-    let mut size = 0usize;
-    let mut got_file = false;
+    // The file goes to the spool the API's import uses; nothing is imported before the CSRF
+    // token is checked below. The other fields are short: 64 KiB in all, the first 4 KiB of each kept.
+    let mut spool = crate::api::catalogue::Spool::new(state.settings.upload_max_bytes);
+    const OTHER_FIELDS_LIMIT: usize = 64 * 1024;
+    let mut other = 0usize;
     while let Some(field) = payload.next().await {
         let mut field = field
             .map_err(|e| Error::BadRequest(format!("reading the upload: {e}")))
@@ -436,35 +423,32 @@ pub async fn upload(
             let chunk = chunk
                 .map_err(|e| Error::BadRequest(format!("reading the upload: {e}")))
                 .on(&b)?;
-            size += chunk.len();
-            if size > limit {
-                return Err(Error::PayloadTooLarge { limit }).on(&b);
-            }
             if name == "file" {
-                value.extend_from_slice(&chunk);
-                if value.len() >= SPOOL_CHUNK {
-                    spool = spool_write(Some(spool), std::mem::take(&mut value))
-                        .await
-                        .on(&b)?;
+                spool.push(&chunk).await.on(&b)?;
+            } else {
+                other += chunk.len();
+                if other > OTHER_FIELDS_LIMIT {
+                    return Err(Error::PayloadTooLarge {
+                        limit: OTHER_FIELDS_LIMIT,
+                    })
+                    .on(&b);
                 }
-            } else if value.len() + chunk.len() <= 4096 {
-                value.extend_from_slice(&chunk);
+                if value.len() + chunk.len() <= 4096 {
+                    value.extend_from_slice(&chunk);
+                }
             }
         }
+        let text = || String::from_utf8_lossy(&value).trim().to_string();
         match name.as_str() {
-            "csrf" => csrf = Some(String::from_utf8_lossy(&value).trim().to_string()),
-            "encoding" => encoding = Some(String::from_utf8_lossy(&value).trim().to_string()),
-            "file" => {
-                got_file = true;
-                spool = spool_write(Some(spool), value).await.on(&b)?;
-            }
+            super::CSRF_FIELD => csrf = Some(text()),
+            "encoding" => encoding = Some(text()),
             _ => {}
         }
     }
     if !super::csrf_matches(&req, csrf.as_deref()) {
         return Err(super::csrf_refused(&req));
     }
-    if !got_file || size == 0 {
+    if spool.is_empty() {
         return products_page(
             &state,
             &b,
@@ -494,6 +478,7 @@ pub async fn upload(
             .await
         }
     };
+    let spool = spool.finish().await.on(&b)?;
     let clock = state.clock.clone();
     let who = user_id(&b);
     let result = state
@@ -511,31 +496,31 @@ pub async fn upload(
             )?)
         })
         .await;
-    match result {
-        Ok(outcome) => Ok(see_other(&format!(
-            "/supplier/products?imported={}",
-            outcome.summary.inserted + outcome.summary.updated
-        ))),
-        Err(e) => match super::problems_of(&e) {
-            Some(mut problems) => {
-                if matches!(e, Error::InvalidRows(_)) {
-                    problems.insert(
-                        0,
-                        b.t(
-                            "文件有错误，未导入任何一行。请改正以下各行后重新上传：",
-                            "The file has errors; nothing was imported. Fix these rows and upload again:",
-                        )
-                        .to_string(),
-                    );
-                }
-                Ok(super::with_status(
-                    products_page(&state, &b, Form::default(), problems, None).await?,
-                    &e,
-                ))
-            }
-            None => Err(e).on(&b),
+    let bad_rows = matches!(result, Err(Error::InvalidRows(_)));
+    super::done_or_again(
+        &b,
+        result,
+        |outcome| {
+            format!(
+                "/supplier/products?imported={}",
+                outcome.summary.inserted + outcome.summary.updated
+            )
         },
-    }
+        |mut problems| {
+            if bad_rows {
+                problems.insert(
+                    0,
+                    b.t(
+                        "文件有错误，未导入任何一行。请改正以下各行后重新上传：",
+                        "The file has errors; nothing was imported. Fix these rows and upload again:",
+                    )
+                    .to_string(),
+                );
+            }
+            products_page(&state, &b, Form::default(), problems, None)
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
