@@ -9,7 +9,6 @@ use crate::domain::{CreditCode, RegionCode};
 use crate::error::{Error, Result};
 use crate::wire::FieldProblem;
 use chrono::{DateTime, Duration, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
@@ -117,6 +116,26 @@ pub fn create_user(
     actor: &str,
     req: &CreateUserRequest,
 ) -> Result<UserView> {
+    // argon2 takes tens of milliseconds: hash before the transaction takes the write lock.
+    let hash = if account_problems(req).is_empty() {
+        Some(auth::hash_password(&req.password)?)
+    } else {
+        None
+    };
+    db::write(conn, |conn| {
+        create_user_hashed(conn, clock, actor, req, hash.as_deref())
+    })
+}
+
+/// [`create_user`] with the password already hashed (`None` when the account's own checks
+/// failed: the problems are reported, nothing is written). Runs inside the caller's transaction.
+pub(crate) fn create_user_hashed(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &str,
+    req: &CreateUserRequest,
+    hash: Option<&str>,
+) -> Result<UserView> {
     let mut problems = account_problems(req);
     let role = match req.role.parse::<Role>() {
         Ok(r) => Some(r),
@@ -149,22 +168,13 @@ pub fn create_user(
     match (role, req.enterprise_credit_code.as_deref()) {
         (Some(Role::Supplier), Some(code)) => match code.parse::<CreditCode>() {
             Err(e) => problems.push(FieldProblem::new("enterprise_credit_code", e.to_string())),
-            Ok(code) => {
-                use crate::db::schema::enterprises;
-                use diesel::prelude::*;
-                let id: Option<String> = enterprises::table
-                    .filter(enterprises::credit_code.eq(code.as_str()))
-                    .select(enterprises::id)
-                    .first(conn)
-                    .optional()?;
-                match id {
-                    Some(id) => enterprise_id = Some(id),
-                    None => problems.push(FieldProblem::new(
-                        "enterprise_credit_code",
-                        format!("no enterprise registered with credit code {code}"),
-                    )),
-                }
-            }
+            Ok(code) => match crate::db::enterprises::find_by_credit_code(conn, code.as_str())? {
+                Some(e) => enterprise_id = Some(e.id),
+                None => problems.push(FieldProblem::new(
+                    "enterprise_credit_code",
+                    format!("no enterprise registered with credit code {code}"),
+                )),
+            },
         },
         (_, Some(_)) => problems.push(FieldProblem::new(
             "enterprise_credit_code",
@@ -172,43 +182,38 @@ pub fn create_user(
         )),
         _ => {}
     }
-    if !problems.is_empty() {
+    let (Some(role), Some(hash), true) = (role, hash, problems.is_empty()) else {
         return Err(Error::Validation(problems));
-    }
-    let role = role.ok_or_else(|| Error::field("role", "is required"))?;
+    };
     if users::find_by_username(conn, &req.username)?.is_some() {
         return Err(Error::Conflict(format!(
             "username {:?} is taken",
             req.username
         )));
     }
-    let hash = auth::hash_password(&req.password)?;
     let id = db::new_id();
     let new = users::NewUser {
         id: &id,
         username: &req.username,
         display_name: req.display_name.as_deref().unwrap_or(&req.username),
-        password_hash: &hash,
+        password_hash: hash,
         role: role.as_str(),
         agency_id: agency_id.as_deref(),
         enterprise_id: enterprise_id.as_deref(),
         created_at: clock.now_naive(),
     };
-    let view: UserView = conn.transaction::<_, Error, _>(|conn| {
-        users::insert(conn, &new).map_err(|e| match Error::from(e) {
-            Error::Conflict(_) => Error::Conflict(format!("username {:?} is taken", req.username)),
-            other => other,
-        })?;
-        let user = users::find_by_id(conn, &id)?
-            .ok_or_else(|| anyhow::anyhow!("user vanished after insert"))?;
-        let view = UserView::from(user);
-        audit::record(
-            conn,
-            clock,
-            Change::new(actor, "user.create", "user", &id).after(&view),
-        )?;
-        Ok(view)
+    users::insert(conn, &new).map_err(|e| match Error::from(e) {
+        Error::Conflict(_) => Error::Conflict(format!("username {:?} is taken", req.username)),
+        other => other,
     })?;
+    let user = users::find_by_id(conn, &id)?
+        .ok_or_else(|| anyhow::anyhow!("user vanished after insert"))?;
+    let view = UserView::from(user);
+    audit::record(
+        conn,
+        clock,
+        Change::new(actor, "user.create", "user", &id).after(&view),
+    )?;
     Ok(view)
 }
 
@@ -219,11 +224,21 @@ pub fn disable_user(
     actor: &str,
     id: &str,
 ) -> Result<UserView> {
-    let user = users::find_by_id(conn, id)?
-        .ok_or_else(|| Error::NotFound(format!("no user with id {id}")))?;
     let now = clock.now_naive();
-    let before = UserView::from(user.clone());
-    conn.transaction::<_, Error, _>(|conn| {
+    db::write(conn, |conn| {
+        let user = users::find_by_id(conn, id)?
+            .ok_or_else(|| Error::NotFound(format!("no user with id {id}")))?;
+        if user.role == Role::Admin.as_str()
+            && user.disabled_at.is_none()
+            && users::count_active_admins(conn)? <= 1
+        {
+            return Err(Error::Conflict(format!(
+                "{} is the last active admin: at least one active admin must remain to administer \
+                 the service; create another admin first",
+                user.username
+            )));
+        }
+        let before = UserView::from(user.clone());
         users::disable(conn, &user.id, now)?;
         sessions::revoke_all_for_user(conn, &user.id, now)?;
         let after =
@@ -342,7 +357,7 @@ pub fn create_org(
         parent_id: parent_id.as_deref(),
         created_at: clock.now_naive(),
     };
-    conn.transaction::<_, Error, _>(|conn| {
+    crate::db::write(conn, |conn| {
         orgs::insert(conn, &new).map_err(|e| match Error::from(e) {
             Error::Conflict(_) => Error::Conflict(format!(
                 "an {} named {:?} or with that credit code exists",
@@ -369,7 +384,7 @@ pub fn logout(
     user_id: &str,
     session_id: &str,
 ) -> Result<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         crate::db::sessions::revoke(conn, session_id, clock.now_naive())?;
         crate::audit::record(
             conn,
@@ -437,7 +452,7 @@ pub fn login(
     let (token, hash) = auth::new_token()?;
     let expires_at = now + Duration::minutes(ttl_minutes);
     let session_id = db::new_id();
-    conn.transaction::<_, Error, _>(|conn| {
+    crate::db::write(conn, |conn| {
         sessions::insert(
             conn,
             &sessions::NewSession {

@@ -14,7 +14,6 @@ use crate::domain::{CreditCode, Fen, RegionCode, Scale};
 use crate::error::{Error, Result};
 use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
@@ -383,9 +382,9 @@ pub fn create(
     input: &ProductInput,
 ) -> Result<ProductView> {
     let mut enterprises = Enterprises::default();
-    let row = check(conn, &mut enterprises, actor, input, clock.now_naive())?
-        .map_err(Error::Validation)?;
-    conn.transaction::<_, Error, _>(|conn| {
+    db::write(conn, |conn| {
+        let row = check(conn, &mut enterprises, actor, input, clock.now_naive())?
+            .map_err(Error::Validation)?;
         let id = repo::insert(conn, &row).map_err(|e| match Error::from(e) {
             Error::Conflict(_) => Error::Conflict(format!(
                 "this supplier already lists a product with sku {:?}",
@@ -432,7 +431,7 @@ pub fn update(
 ) -> Result<ProductView> {
     let mut enterprises = Enterprises::default();
     let now = clock.now_naive();
-    conn.transaction::<_, Error, _>(|conn| {
+    db::write(conn, |conn| {
         let current = find(conn, id)?;
         may_write(actor, &current)?;
         let supplier_code = enterprises
@@ -1039,7 +1038,7 @@ pub fn import(
         .clone();
     let columns = Columns::from_header(&headers, &CSV_REQUIRED, &CSV_OPTIONAL)
         .map_err(ImportError::Invalid)?;
-    conn.transaction::<_, ImportError, _>(|conn| {
+    db::write(conn, |conn| {
         let mut state = ImportState {
             actor,
             now: clock.now_naive(),

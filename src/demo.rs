@@ -700,14 +700,14 @@ impl Loader<'_> {
 /// Fills an empty database; refuses one that has users, organisations, enterprises or
 /// projects. Everything is written in one transaction: a failure leaves the database empty.
 pub fn fill(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Summary> {
-    if !is_empty(conn)? {
-        return Err(Error::Conflict(
-            "the database is not empty: the demo fills only an empty database (use a new \
-             DATABASE_URL, e.g. sqlite://data/demo.db)"
-                .into(),
-        ));
-    }
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
+        if !is_empty(conn)? {
+            return Err(Error::Conflict(
+                "the database is not empty: the demo fills only an empty database (use a new \
+                 DATABASE_URL, e.g. sqlite://data/demo.db)"
+                    .into(),
+            ));
+        }
         let mut l = Loader {
             conn,
             now,

@@ -199,15 +199,46 @@ impl ResponseError for Error {
             } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
             }
+            Error::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_BUSY_SECONDS.to_string()));
+            }
             _ => {}
         }
         response.json(problem)
     }
 }
 
+/// The database could not give this transaction its lock in time (SQLite's busy timeout ran
+/// out, a PostgreSQL lock timeout, serialization failure or deadlock): the request may simply be
+/// sent again.
+pub fn is_busy(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error as D};
+    match e {
+        D::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        D::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("database is locked")
+                || m.contains("database table is locked")
+                || m.contains("deadlock detected")
+                || m.contains("could not obtain lock")
+                || m.contains("lock timeout")
+        }
+        _ => false,
+    }
+}
+
+/// Seconds a client is asked to wait before sending a request refused with 503.
+pub const RETRY_AFTER_BUSY_SECONDS: u32 = 1;
+
 impl From<diesel::result::Error> for Error {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error as D};
+        if is_busy(&e) {
+            tracing::warn!(error = %e, "database busy: the request was refused with 503");
+            return Error::Unavailable(
+                "the database is busy with other changes; send the request again shortly".into(),
+            );
+        }
         match e {
             D::NotFound => Error::NotFound("not found".into()),
             D::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {

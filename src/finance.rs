@@ -183,6 +183,19 @@ pub fn put_plan(
     year: i32,
     input: &PlanInput,
 ) -> Result<PlanView> {
+    crate::db::write(conn, |conn| {
+        put_plan_in(conn, clock, actor, department_id, year, input)
+    })
+}
+
+fn put_plan_in(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &str,
+    department_id: &str,
+    year: i32,
+    input: &PlanInput,
+) -> Result<PlanView> {
     check_year(year)?;
     let dept = department(conn, department_id)?;
     let mut problems = Vec::new();
@@ -267,7 +280,7 @@ pub fn put_plan(
         created_at: existing.as_ref().map_or(now, |p| p.created_at),
         updated_at: now,
     };
-    conn.transaction::<_, Error, _>(|conn| {
+    {
         match &existing {
             Some(_) => {
                 diesel::update(budget_plans::table.find(&plan.id))
@@ -285,8 +298,8 @@ pub fn put_plan(
         if let Some(before) = &existing {
             change = change.before(before);
         }
-        audit::record(conn, clock, change)
-    })?;
+        audit::record(conn, clock, change)?
+    };
     Ok(plan_view(&plan))
 }
 
@@ -793,6 +806,19 @@ pub fn report_payment(
     subcontract_id: &str,
     input: &PaymentInput,
 ) -> Result<PaymentView> {
+    crate::db::write(conn, |conn| {
+        report_payment_in(conn, clock, user_id, enterprise_id, subcontract_id, input)
+    })
+}
+
+fn report_payment_in(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    user_id: &str,
+    enterprise_id: &str,
+    subcontract_id: &str,
+    input: &PaymentInput,
+) -> Result<PaymentView> {
     let s = repo::find_subcontract(conn, subcontract_id)?
         .ok_or_else(|| Error::NotFound(format!("no subcontract with id {subcontract_id}")))?;
     let (prime, _) = parties(conn, &s)?;
@@ -836,7 +862,7 @@ pub fn report_payment(
         confirmed_by: None,
         confirmed_at: None,
     };
-    conn.transaction::<_, Error, _>(|conn| {
+    {
         diesel::insert_into(payments::table)
             .values(&p)
             .execute(conn)?;
@@ -844,8 +870,8 @@ pub fn report_payment(
             conn,
             clock,
             Change::new(user_id, "payment.report", "payment", &p.id).after(&p),
-        )
-    })?;
+        )?
+    };
     Ok(payment_view(&p, today(clock)))
 }
 
@@ -859,6 +885,19 @@ pub struct PaidInput {
 
 /// The prime reports the payment made; the SME confirms it. Each side only its own step.
 pub fn mark_paid(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    user_id: &str,
+    enterprise_id: &str,
+    payment_id: &str,
+    input: &PaidInput,
+) -> Result<PaymentView> {
+    crate::db::write(conn, |conn| {
+        mark_paid_in(conn, clock, user_id, enterprise_id, payment_id, input)
+    })
+}
+
+fn mark_paid_in(
     conn: &mut DbConnection,
     clock: &dyn Clock,
     user_id: &str,
@@ -886,7 +925,7 @@ pub fn mark_paid(
     }
     let before = p.clone();
     p.paid_on = Some(paid_on);
-    conn.transaction::<_, Error, _>(|conn| {
+    {
         diesel::update(payments::table.find(&p.id))
             .set(&p)
             .execute(conn)?;
@@ -896,12 +935,24 @@ pub fn mark_paid(
             Change::new(user_id, "payment.paid", "payment", &p.id)
                 .before(&before)
                 .after(&p),
-        )
-    })?;
+        )?
+    };
     Ok(payment_view(&p, today(clock)))
 }
 
 pub fn confirm_payment(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    user_id: &str,
+    enterprise_id: &str,
+    payment_id: &str,
+) -> Result<PaymentView> {
+    crate::db::write(conn, |conn| {
+        confirm_payment_in(conn, clock, user_id, enterprise_id, payment_id)
+    })
+}
+
+fn confirm_payment_in(
     conn: &mut DbConnection,
     clock: &dyn Clock,
     user_id: &str,
@@ -928,7 +979,7 @@ pub fn confirm_payment(
     let before = p.clone();
     p.confirmed_by = Some(user_id.to_string());
     p.confirmed_at = Some(clock.now_naive());
-    conn.transaction::<_, Error, _>(|conn| {
+    {
         diesel::update(payments::table.find(&p.id))
             .set(&p)
             .execute(conn)?;
@@ -938,8 +989,8 @@ pub fn confirm_payment(
             Change::new(user_id, "payment.confirm", "payment", &p.id)
                 .before(&before)
                 .after(&p),
-        )
-    })?;
+        )?
+    };
     Ok(payment_view(&p, today(clock)))
 }
 

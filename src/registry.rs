@@ -16,7 +16,6 @@ use crate::policy;
 use crate::wire::classify::parse_wan;
 use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -297,8 +296,17 @@ pub fn register(
     actor: &str,
     input: &EnterpriseInput,
 ) -> Result<EnterpriseView> {
+    crate::db::write(conn, |conn| register_in(conn, clock, actor, input))
+}
+
+fn register_in(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &str,
+    input: &EnterpriseInput,
+) -> Result<EnterpriseView> {
     let e = check_new(conn, input, "", clock.now_naive())?;
-    conn.transaction::<_, Error, _>(|conn| {
+    {
         insert(conn, &e)?;
         let view = EnterpriseView::new(e.clone(), true);
         audit::record(
@@ -307,7 +315,7 @@ pub fn register(
             Change::new(actor, "enterprise.register", "enterprise", &e.id).after(&view),
         )?;
         Ok(view)
-    })
+    }
 }
 
 /// Body of `POST /api/v1/auth/signup`: a supplier account and its enterprise.
@@ -342,7 +350,13 @@ pub fn signup(
         enterprise_credit_code: None,
     };
     let account_problems = accounts::account_problems(&account);
-    conn.transaction::<_, Error, _>(|conn| {
+    // argon2 takes tens of milliseconds: hash before the transaction takes the write lock.
+    let hash = if account_problems.is_empty() {
+        Some(crate::auth::hash_password(&req.password)?)
+    } else {
+        None
+    };
+    crate::db::write(conn, |conn| {
         let e = match check_new(conn, &req.enterprise, "enterprise.", clock.now_naive()) {
             Err(Error::Validation(mut problems)) => {
                 problems.splice(0..0, account_problems);
@@ -365,7 +379,7 @@ pub fn signup(
             enterprise_credit_code: Some(e.credit_code.clone()),
             ..account
         };
-        let user = accounts::create_user(conn, clock, SIGNUP, &account)?;
+        let user = accounts::create_user_hashed(conn, clock, SIGNUP, &account, hash.as_deref())?;
         Ok(SignupResponse {
             user,
             enterprise: EnterpriseView::new(e, true),
@@ -440,6 +454,18 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Enterprise> {
 
 /// Records a letter. The newest letter (by date) also becomes the enterprise's current figures.
 pub fn declare(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &str,
+    enterprise_id: &str,
+    req: &DeclarationRequest,
+) -> Result<DeclarationView> {
+    crate::db::write(conn, |conn| {
+        declare_in(conn, clock, actor, enterprise_id, req)
+    })
+}
+
+fn declare_in(
     conn: &mut DbConnection,
     clock: &dyn Clock,
     actor: &str,
@@ -524,7 +550,7 @@ pub fn declare(
         reviewed_at: None,
         created_at: now,
     };
-    conn.transaction::<_, Error, _>(|conn| {
+    {
         let newest = repo::declarations_of(conn, &enterprise.id)?
             .first()
             .is_none_or(|n| n.declared_on <= declared_on);
@@ -555,8 +581,7 @@ pub fn declare(
                     .after(&after),
             )?;
         }
-        Ok(())
-    })?;
+    }
     Ok(d.into())
 }
 
@@ -570,6 +595,16 @@ pub struct ReviewRequest {
 }
 
 pub fn review(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    id: &str,
+    reviewer: &str,
+    req: &ReviewRequest,
+) -> Result<DeclarationView> {
+    crate::db::write(conn, |conn| review_in(conn, clock, id, reviewer, req))
+}
+
+fn review_in(
     conn: &mut DbConnection,
     clock: &dyn Clock,
     id: &str,
@@ -605,7 +640,7 @@ pub fn review(
     }
     let status = req.status.as_deref().unwrap_or_default();
     let before = DeclarationView::from(d);
-    conn.transaction::<_, Error, _>(|conn| {
+    {
         repo::review(conn, id, status, reason, reviewer, clock.now_naive())?;
         let d = repo::find_declaration(conn, id)?
             .ok_or_else(|| Error::NotFound("declaration".into()))?;
@@ -618,7 +653,7 @@ pub fn review(
                 .after(&after),
         )?;
         Ok(after)
-    })
+    }
 }
 
 /// The scale an enterprise had on a day: the letter in force then (not rejected).
@@ -677,7 +712,7 @@ pub fn import(
         .clone();
     let columns = Columns::from_header(&headers, &IMPORT_REQUIRED, &IMPORT_OPTIONAL)
         .map_err(ImportError::Invalid)?;
-    conn.transaction::<_, ImportError, _>(|conn| {
+    crate::db::write(conn, |conn| {
         let mut outcome = ImportOutcome::default();
         let mut problems: Vec<RowProblem> = Vec::new();
         let mut seen: HashMap<String, u64> = HashMap::new();

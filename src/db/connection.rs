@@ -2,9 +2,9 @@
 //! embedded migrations.
 
 use crate::config::DatabaseUrl;
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
-use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
+use diesel::{Connection, ConnectionError, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 #[derive(diesel::MultiConnection)]
@@ -67,15 +67,73 @@ impl ManageConnection for Manager {
             .map_err(r2d2::Error::QueryError)
     }
 
+    /// A connection left inside a transaction (a failed rollback) or in an error state is not
+    /// handed out again.
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        match conn {
-            DbConnection::Postgresql(c) => c.is_broken(),
-            DbConnection::Sqlite(_) => false,
-        }
+        let clean = matches!(
+            Manager2::transaction_manager_status_mut(conn).transaction_depth(),
+            Ok(None)
+        );
+        !clean
+            || match conn {
+                DbConnection::Postgresql(c) => c.is_broken(),
+                DbConnection::Sqlite(_) => false,
+            }
     }
 }
 
 pub type DbPool = r2d2::Pool<Manager>;
+
+type Manager2 = <DbConnection as Connection>::TransactionManager;
+
+/// Runs `f` as one writing transaction that takes the write lock when it begins, so that a
+/// transaction which reads and then writes is never refused at the lock upgrade:
+///
+/// - SQLite: `BEGIN IMMEDIATE` (waits up to the busy timeout for the one writer's lock;
+///   without it, a deferred transaction that had read first failed at once with
+///   `database is locked` when another writer got there first).
+/// - PostgreSQL: `BEGIN`, then a row lock on the audit head. Every change appends to the one
+///   audit chain anyway; taking its head first makes writers queue before they read, so a
+///   check made inside the transaction still holds when it commits.
+///
+/// Called inside another transaction, it runs as a savepoint of that one. A lock not had within
+/// the busy timeout comes back as a database error that [`crate::error::Error`] turns into 503.
+pub fn write<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let depth = Manager2::transaction_manager_status_mut(conn).transaction_depth();
+    if matches!(depth, Ok(Some(_))) {
+        return conn.transaction(f);
+    }
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+        }
+        DbConnection::Postgresql(c) => {
+            AnsiTransactionManager::begin_transaction(c)?;
+            let locked =
+                diesel::sql_query("SELECT id FROM audit_head WHERE id = 1 FOR UPDATE").execute(c);
+            if let Err(e) = locked {
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+                return Err(e.into());
+            }
+        }
+    }
+    match f(conn) {
+        Ok(value) => {
+            Manager2::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The caller's error is the one worth reporting; a failed rollback leaves the
+            // connection broken, and the pool discards it.
+            let _ = Manager2::rollback_transaction(conn);
+            Err(e)
+        }
+    }
+}
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
 /// Builds the pool; fails fast when the database cannot be reached.

@@ -11,7 +11,7 @@ pub mod schema;
 pub mod sessions;
 pub mod users;
 
-pub use connection::{DbConnection, DbPool};
+pub use connection::{write, DbConnection, DbPool};
 
 /// A new time-ordered id (UUID v7), as stored (text).
 pub fn new_id() -> String {

@@ -61,3 +61,12 @@ pub fn disable(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryRes
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
+
+/// Admins whose accounts are not disabled.
+pub fn count_active_admins(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq("admin"))
+        .filter(users::disabled_at.is_null())
+        .count()
+        .get_result(conn)
+}

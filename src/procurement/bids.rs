@@ -546,15 +546,15 @@ pub fn submit(
     input: &BidInput,
 ) -> Result<Receipt> {
     let now = clock.now_naive();
-    let supplier = supplier_of(conn, actor)?;
-    let (lot, project) = find_lot(conn, lot_id)?;
-    if project.state == "draft" {
-        return Err(Error::NotFound(format!("no lot with id {lot_id}")));
-    }
-    open_for_bids(&project, now)?;
-    let id = db::new_id();
-    let (content, price) = check(conn, &project, &lot, &supplier, input, &id, None, now)?;
-    let bid = conn.transaction(|conn| {
+    let bid = crate::db::write(conn, |conn| {
+        let supplier = supplier_of(conn, actor)?;
+        let (lot, project) = find_lot(conn, lot_id)?;
+        if project.state == "draft" {
+            return Err(Error::NotFound(format!("no lot with id {lot_id}")));
+        }
+        open_for_bids(&project, now)?;
+        let id = db::new_id();
+        let (content, price) = check(conn, &project, &lot, &supplier, input, &id, None, now)?;
         let bid = insert_bid(conn, &lot, &supplier, &content, price, now)?;
         audit::record(
             conn,
@@ -598,26 +598,26 @@ pub fn replace(
     input: &BidInput,
 ) -> Result<Receipt> {
     let now = clock.now_naive();
-    let (old, lot, project, supplier) = own_bid(conn, actor, id)?;
-    open_for_bids(&project, now)?;
-    if old.state != "submitted" {
-        return Err(Error::Conflict(format!(
-            "bid {id} is {}; only a submitted bid can be replaced",
-            old.state
-        )));
-    }
-    let new_id = db::new_id();
-    let (content, price) = check(
-        conn,
-        &project,
-        &lot,
-        &supplier,
-        input,
-        &new_id,
-        Some(old.id.clone()),
-        now,
-    )?;
-    let bid = conn.transaction(|conn| {
+    let bid = crate::db::write(conn, |conn| {
+        let (old, lot, project, supplier) = own_bid(conn, actor, id)?;
+        open_for_bids(&project, now)?;
+        if old.state != "submitted" {
+            return Err(Error::Conflict(format!(
+                "bid {id} is {}; only a submitted bid can be replaced",
+                old.state
+            )));
+        }
+        let new_id = db::new_id();
+        let (content, price) = check(
+            conn,
+            &project,
+            &lot,
+            &supplier,
+            input,
+            &new_id,
+            Some(old.id.clone()),
+            now,
+        )?;
         close(conn, &old.id, "replaced", now)?;
         let closed = repo::find_bid(conn, &old.id)?.ok_or_else(|| Error::NotFound("bid".into()))?;
         let bid = insert_bid(conn, &lot, &supplier, &content, price, now)?;
@@ -656,9 +656,9 @@ pub fn withdraw(
     id: &str,
 ) -> Result<Receipt> {
     let now = clock.now_naive();
-    let (old, _, project, _) = own_bid(conn, actor, id)?;
-    open_for_bids(&project, now)?;
-    let bid = conn.transaction(|conn| {
+    let bid = crate::db::write(conn, |conn| {
+        let (old, _, project, _) = own_bid(conn, actor, id)?;
+        open_for_bids(&project, now)?;
         close(conn, &old.id, "withdrawn", now)?;
         let bid =
             repo::find_bid(conn, id)?.ok_or_else(|| Error::NotFound(format!("no bid {id}")))?;
@@ -876,6 +876,20 @@ pub fn qualify(
     input: &QualificationInput,
 ) -> Result<LotBids> {
     let now = clock.now_naive();
+    crate::db::write(conn, |conn| {
+        qualify_in(conn, clock, actor, lot_id, input, now)
+    })?;
+    of_lot(conn, clock, actor, lot_id)
+}
+
+fn qualify_in(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    lot_id: &str,
+    input: &QualificationInput,
+    now: NaiveDateTime,
+) -> Result<()> {
     let (lot, project) = find_lot(conn, lot_id)?;
     reviewable(actor, &lot, &project, now)?;
     let submitted: HashSet<String> = repo::submitted_bids(conn, &lot.id)?
@@ -927,19 +941,15 @@ pub fn qualify(
     if !problems.is_empty() {
         return Err(Error::Validation(problems));
     }
-    conn.transaction(|conn| {
-        repo::set_qualification(conn, &updates)?;
-        let changes: Vec<Change<'_>> = updates
-            .iter()
-            .map(|(id, q, reason)| {
-                Change::new(actor.audit_id(), "bid.qualify", "bid", id)
-                    .after(&serde_json::json!({"qualified": q, "reason": reason}))
-            })
-            .collect();
-        audit::append(conn, clock, &changes)?;
-        Ok::<_, Error>(())
-    })?;
-    of_lot(conn, clock, actor, lot_id)
+    repo::set_qualification(conn, &updates)?;
+    let changes: Vec<Change<'_>> = updates
+        .iter()
+        .map(|(id, q, reason)| {
+            Change::new(actor.audit_id(), "bid.qualify", "bid", id)
+                .after(&serde_json::json!({"qualified": q, "reason": reason}))
+        })
+        .collect();
+    audit::append(conn, clock, &changes)
 }
 
 /// A bid named in a review or score sheet: required, listed once, a submitted bid of the lot.
@@ -989,6 +999,20 @@ pub fn enter_scores(
     input: &ScoresInput,
 ) -> Result<LotBids> {
     let now = clock.now_naive();
+    crate::db::write(conn, |conn| {
+        enter_scores_in(conn, clock, actor, lot_id, input, now)
+    })?;
+    of_lot(conn, clock, actor, lot_id)
+}
+
+fn enter_scores_in(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    lot_id: &str,
+    input: &ScoresInput,
+    now: NaiveDateTime,
+) -> Result<()> {
     let (lot, project) = find_lot(conn, lot_id)?;
     reviewable(actor, &lot, &project, now)?;
     let terms = super::projects::terms_of(&project)?;
@@ -1085,21 +1109,17 @@ pub fn enter_scores(
             "scores are entered by a logged-in agency user".into(),
         ));
     }
-    conn.transaction(|conn| {
-        repo::replace_scores(conn, &rows)?;
-        let ids: Vec<String> = rows
-            .iter()
-            .map(|r| format!("{}/{}", r.bid_id, r.evaluator))
-            .collect();
-        let changes: Vec<Change<'_>> = rows
-            .iter()
-            .zip(&ids)
-            .map(|(r, id)| Change::new(actor.audit_id(), "score.enter", "score", id).after(r))
-            .collect();
-        audit::append(conn, clock, &changes)?;
-        Ok::<_, Error>(())
-    })?;
-    of_lot(conn, clock, actor, lot_id)
+    repo::replace_scores(conn, &rows)?;
+    let ids: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{}/{}", r.bid_id, r.evaluator))
+        .collect();
+    let changes: Vec<Change<'_>> = rows
+        .iter()
+        .zip(&ids)
+        .map(|(r, id)| Change::new(actor.audit_id(), "score.enter", "score", id).after(r))
+        .collect();
+    audit::append(conn, clock, &changes)
 }
 
 /// Marks a lot's state (inside a transaction).

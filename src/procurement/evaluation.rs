@@ -242,6 +242,16 @@ pub fn run(
     lot_id: &str,
     input: &RunInput,
 ) -> Result<RunView> {
+    crate::db::write(conn, |conn| run_in(conn, clock, actor, lot_id, input))
+}
+
+fn run_in(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    lot_id: &str,
+    input: &RunInput,
+) -> Result<RunView> {
     let now = clock.now_naive();
     let (mut lot, project) = find_lot(conn, lot_id)?;
     reviewable(actor, &lot, &project, now)?;
@@ -294,7 +304,7 @@ pub fn run(
         created_by: user_id,
         created_at: now,
     };
-    conn.transaction(|conn| {
+    {
         diesel::insert_into(evaluation_runs::table)
             .values(&run)
             .execute(conn)?;
@@ -337,8 +347,7 @@ pub fn run(
             );
         }
         audit::append(conn, clock, &changes)?;
-        Ok::<_, Error>(())
-    })?;
+    }
     Ok(run_view(run))
 }
 
@@ -430,6 +439,16 @@ pub fn award(
     lot_id: &str,
     input: &AwardInput,
 ) -> Result<super::projects::LotView> {
+    crate::db::write(conn, |conn| award_in(conn, clock, actor, lot_id, input))
+}
+
+fn award_in(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    lot_id: &str,
+    input: &AwardInput,
+) -> Result<super::projects::LotView> {
     let now = clock.now_naive();
     let (lot, project) = find_lot(conn, lot_id)?;
     reviewable(actor, &lot, &project, now)?;
@@ -474,7 +493,7 @@ pub fn award(
             ));
         }
     };
-    conn.transaction(|conn| {
+    {
         diesel::update(lots::table.find(&lot.id))
             .set((
                 lots::state.eq("awarded"),
@@ -493,8 +512,7 @@ pub fn award(
                 .before(&lot)
                 .after(&after),
         )?;
-        Ok::<_, Error>(())
-    })?;
+    }
     let lot = repo::find_lot(conn, &lot.id)?.ok_or_else(|| Error::NotFound("lot".into()))?;
     let count = repo::submitted_bids(conn, &lot.id)?.len() as i64;
     Ok(super::projects::lot_view(&lot, count))
@@ -565,6 +583,17 @@ pub fn publish_result(
     actor: &Actor<'_>,
     project_id: &str,
 ) -> Result<notices::NoticeView> {
+    crate::db::write(conn, |conn| {
+        publish_result_in(conn, clock, actor, project_id)
+    })
+}
+
+fn publish_result_in(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    project_id: &str,
+) -> Result<notices::NoticeView> {
     let now = clock.now_naive();
     let project = visible_project(conn, actor, project_id)?;
     require_manager(actor, &project)?;
@@ -599,7 +628,7 @@ pub fn publish_result(
         NoticeKind::Failure
     };
     let body = json!({"project_id": project.id, "title": project.title, "lots": results});
-    let notice = conn.transaction(|conn| {
+    let notice = {
         diesel::update(projects::table.find(&project.id))
             .set((
                 projects::state.eq(if awarded { "awarded" } else { "failed" }),
@@ -614,8 +643,8 @@ pub fn publish_result(
                 .before(&project)
                 .after(&after),
         )?;
-        notices::publish(conn, clock, actor.audit_id(), &project, kind, body, None)
-    })?;
+        notices::publish(conn, clock, actor.audit_id(), &project, kind, body, None)?
+    };
     Ok(notices::view(notice))
 }
 
@@ -692,6 +721,16 @@ fn basis_json(basis: &[(Basis, Fen)], content: &BidContent) -> Vec<Value> {
 
 /// Records the contract of an awarded lot (after the result notice), with its SME credits.
 pub fn contract(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    lot_id: &str,
+    input: &ContractInput,
+) -> Result<ContractView> {
+    crate::db::write(conn, |conn| contract_in(conn, clock, actor, lot_id, input))
+}
+
+fn contract_in(
     conn: &mut DbConnection,
     clock: &dyn Clock,
     actor: &Actor<'_>,
@@ -828,7 +867,7 @@ pub fn contract(
         status: "signed".into(),
         created_at: now,
     };
-    conn.transaction(|conn| {
+    {
         diesel::insert_into(contracts::table)
             .values(&row)
             .execute(conn)
@@ -881,8 +920,7 @@ pub fn contract(
             clock,
             Change::new(actor.audit_id(), "contract.create", "contract", &row.id).after(&row),
         )?;
-        Ok::<_, Error>(())
-    })?;
+    }
     Ok(contract_view(row))
 }
 

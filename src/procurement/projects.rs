@@ -648,7 +648,7 @@ pub fn create(
 ) -> Result<ProjectView> {
     let now = clock.now_naive();
     let checked = check(conn, actor, input, db::new_id(), now, now)?;
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         diesel::insert_into(projects::table)
             .values(&checked.project)
             .execute(conn)?;
@@ -679,26 +679,26 @@ pub fn replace(
     input: &ProjectDraft,
 ) -> Result<ProjectView> {
     let now = clock.now_naive();
-    let current = visible_project(conn, actor, id)?;
-    require_manager(actor, &current)?;
-    let phase = Phase::of(&current, now);
-    if phase != Phase::Draft {
-        return Err(wrong_phase(
-            "edit the project",
-            phase,
-            "a draft; publish a correction notice instead",
-        ));
-    }
-    let checked = check(
-        conn,
-        actor,
-        input,
-        current.id.clone(),
-        now,
-        current.created_at,
-    )?;
-    let current_lots = repo::lots_of(conn, &current.id)?;
-    conn.transaction(|conn| {
+    let checked = crate::db::write(conn, |conn| {
+        let current = visible_project(conn, actor, id)?;
+        require_manager(actor, &current)?;
+        let phase = Phase::of(&current, now);
+        if phase != Phase::Draft {
+            return Err(wrong_phase(
+                "edit the project",
+                phase,
+                "a draft; publish a correction notice instead",
+            ));
+        }
+        let checked = check(
+            conn,
+            actor,
+            input,
+            current.id.clone(),
+            now,
+            current.created_at,
+        )?;
+        let current_lots = repo::lots_of(conn, &current.id)?;
         diesel::delete(lots::table.filter(lots::project_id.eq(&current.id))).execute(conn)?;
         diesel::update(projects::table.find(&current.id))
             .set(&checked.project)
@@ -712,7 +712,8 @@ pub fn replace(
             Change::new(actor.audit_id(), "project.replace", "project", &current.id)
                 .before(&(&current, &current_lots))
                 .after(&(&checked.project, &checked.lots)),
-        )
+        )?;
+        Ok(checked)
     })?;
     view(conn, checked.project, now)
 }
@@ -790,6 +791,17 @@ pub fn publish(
     id: &str,
 ) -> Result<ProjectView> {
     let now = clock.now_naive();
+    let p = crate::db::write(conn, |conn| publish_draft(conn, clock, actor, id, now))?;
+    view(conn, p, now)
+}
+
+fn publish_draft(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<Project> {
     let mut p = visible_project(conn, actor, id)?;
     require_manager(actor, &p)?;
     let phase = Phase::of(&p, now);
@@ -821,29 +833,26 @@ pub fn publish(
     p.updated_at = now;
     let lots = repo::lots_of(conn, &p.id)?;
     let before = find_project(conn, &p.id)?;
-    conn.transaction(|conn| {
-        diesel::update(projects::table.find(&p.id))
-            .set(&p)
-            .execute(conn)?;
-        audit::record(
-            conn,
-            clock,
-            Change::new(actor.audit_id(), "project.publish", "project", &p.id)
-                .before(&before)
-                .after(&p),
-        )?;
-        notices::publish(
-            conn,
-            clock,
-            actor.audit_id(),
-            &p,
-            NoticeKind::Procurement,
-            notices::procurement_body(&p, &lots),
-            None,
-        )?;
-        Ok::<_, Error>(())
-    })?;
-    view(conn, p, now)
+    diesel::update(projects::table.find(&p.id))
+        .set(&p)
+        .execute(conn)?;
+    audit::record(
+        conn,
+        clock,
+        Change::new(actor.audit_id(), "project.publish", "project", &p.id)
+            .before(&before)
+            .after(&p),
+    )?;
+    notices::publish(
+        conn,
+        clock,
+        actor.audit_id(),
+        &p,
+        NoticeKind::Procurement,
+        notices::procurement_body(&p, &lots),
+        None,
+    )?;
+    Ok(p)
 }
 
 /// Body of a correction notice (更正公告).
@@ -868,6 +877,18 @@ pub fn correct(
     input: &CorrectionInput,
 ) -> Result<notices::NoticeView> {
     let now = clock.now_naive();
+    let notice = crate::db::write(conn, |conn| correct_in(conn, clock, actor, id, input, now))?;
+    Ok(notices::view(notice))
+}
+
+fn correct_in(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    id: &str,
+    input: &CorrectionInput,
+    now: NaiveDateTime,
+) -> Result<crate::db::procurement::Notice> {
     let mut p = visible_project(conn, actor, id)?;
     require_manager(actor, &p)?;
     let phase = Phase::of(&p, now);
@@ -906,28 +927,25 @@ pub fn correct(
     p.bid_deadline = new_deadline;
     p.opening_at = new_opening;
     p.updated_at = now;
-    let notice = conn.transaction(|conn| {
-        diesel::update(projects::table.find(&p.id))
-            .set(&p)
-            .execute(conn)?;
-        audit::record(
-            conn,
-            clock,
-            Change::new(actor.audit_id(), "project.correct", "project", &p.id)
-                .before(&before)
-                .after(&p),
-        )?;
-        notices::publish(
-            conn,
-            clock,
-            actor.audit_id(),
-            &p,
-            NoticeKind::Correction,
-            body,
-            Some(previous.id.clone()),
-        )
-    })?;
-    Ok(notices::view(notice))
+    diesel::update(projects::table.find(&p.id))
+        .set(&p)
+        .execute(conn)?;
+    audit::record(
+        conn,
+        clock,
+        Change::new(actor.audit_id(), "project.correct", "project", &p.id)
+            .before(&before)
+            .after(&p),
+    )?;
+    notices::publish(
+        conn,
+        clock,
+        actor.audit_id(),
+        &p,
+        NoticeKind::Correction,
+        body,
+        Some(previous.id.clone()),
+    )
 }
 
 /// The engine's category from the stored text.

@@ -13,7 +13,6 @@ use crate::procurement::evaluation::{self, AwardInput, ContractInput, RunInput, 
 use crate::procurement::projects::{self, CorrectionInput, ProjectDraft, ProjectListParams};
 use actix_web::web;
 use askama::Template;
-use diesel::Connection;
 use serde_json::{json, Map, Value};
 
 #[derive(Template)]
@@ -501,7 +500,7 @@ pub async fn scores(state: State, b: Base, id: web::Path<String>, f: Form) -> Pa
         f,
         move |conn, clock, actor, id| {
             let (qualification, sheet) = sheet?;
-            conn.transaction(|conn| {
+            crate::db::write(conn, |conn| {
                 bids::qualify(conn, clock, actor, id, &qualification)?;
                 if sheet.scores.as_ref().is_some_and(|s| !s.is_empty()) {
                     bids::enter_scores(conn, clock, actor, id, &sheet)?;

@@ -11,6 +11,7 @@ mod access;
 mod audit;
 mod auth;
 mod catalogue;
+mod concurrency;
 mod engine;
 mod errors;
 mod finance;
