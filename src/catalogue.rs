@@ -4,7 +4,7 @@
 
 use crate::audit::{self, Change};
 use crate::clock::Clock;
-use crate::csv_import::{csv_problem, Columns, ImportError, RowProblem};
+use crate::csv_import::{Columns, ImportError, RowProblem};
 use crate::db::enterprises::{self as enterprise_repo, Enterprise};
 use crate::db::products::{self as repo, After, Filter, PrefixRange, Product, ProductRow, Sort};
 use crate::db::{self, DbConnection};
@@ -1028,14 +1028,13 @@ pub fn import(
     clock: &dyn Clock,
     who: &str,
     actor: Actor<'_>,
-    reader: &mut csv::Reader<Box<dyn std::io::Read>>,
+    reader: &mut crate::csv_import::CsvReader,
     skip_invalid: bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> std::result::Result<ImportOutcome, ImportError> {
     let headers = reader
         .headers()
-        .map_err(|e| ImportError::Invalid(vec![csv_problem(&e, 1)]))?
-        .clone();
+        .map_err(|e| ImportError::Invalid(vec![e]))?;
     let columns = Columns::from_header(&headers, &CSV_REQUIRED, &CSV_OPTIONAL)
         .map_err(ImportError::Invalid)?;
     db::write(conn, |conn| {
@@ -1051,24 +1050,19 @@ pub fn import(
         };
         let mut batch: Vec<Pending> = Vec::with_capacity(BATCH);
         let mut record = csv::StringRecord::new();
-        let mut line = 1;
         loop {
-            match reader.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
+            let line = match reader.read(&mut record) {
+                Ok(None) => break,
+                Ok(Some(line)) => line,
+                Err(problem) => {
                     // The reader cannot go on past a broken record: report and stop.
-                    state.problems.push(csv_problem(&e, line + 1));
+                    state.problems.push(problem);
                     break;
                 }
-            }
-            line = record.position().map_or(line + 1, |p| p.line());
+            };
             state.outcome.summary.rows += 1;
             if state.outcome.summary.rows.is_multiple_of(4096) {
-                progress(
-                    state.outcome.summary.rows,
-                    record.position().map_or(0, |p| p.byte()),
-                );
+                progress(state.outcome.summary.rows, reader.byte());
             }
             let get = |c: &str| columns.get(&record, c).map(str::to_string);
             let input = ProductInput {
@@ -1176,8 +1170,9 @@ pub fn export(
             let supplier_code = code(&p.supplier_id);
             let manufacturer_code = p.manufacturer_id.as_deref().map_or("", code);
             let price = Fen(p.price_fen).to_string();
-            writer
-                .write_record([
+            crate::csv_import::write_safe(
+                &mut writer,
+                [
                     supplier_code,
                     &p.sku,
                     &p.name,
@@ -1188,8 +1183,9 @@ pub fn export(
                     manufacturer_code,
                     &p.region,
                     "CNY",
-                ])
-                .map_err(csv_err)?;
+                ],
+            )
+            .map_err(csv_err)?;
             rows += 1;
         }
     }

@@ -513,52 +513,58 @@ pub fn ledger_csv(ledger: &Ledger) -> Result<Vec<u8>> {
     let mut out = Vec::from("\u{feff}".as_bytes());
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record([
-            "year",
-            "level",
-            "department_id",
-            "department",
-            "parent_id",
-            "budget",
-            "reserved_target",
-            "small_micro_target",
-            "reserved_planned",
-            "contracts",
-            "contracted",
-            "awarded_to_smes",
-            "awarded_to_small_micro",
-            "achieved_pct",
-            "small_micro_part_pct",
-            "status",
-            "reasons",
-        ])
+        crate::csv_import::write_safe(
+            &mut w,
+            [
+                "year",
+                "level",
+                "department_id",
+                "department",
+                "parent_id",
+                "budget",
+                "reserved_target",
+                "small_micro_target",
+                "reserved_planned",
+                "contracts",
+                "contracted",
+                "awarded_to_smes",
+                "awarded_to_small_micro",
+                "achieved_pct",
+                "small_micro_part_pct",
+                "status",
+                "reasons",
+            ],
+        )
         .map_err(|e| Error::Internal(e.into()))?;
         for (level, lines) in [
             ("department", &ledger.departments),
             ("主管预算单位", &ledger.rollup),
         ] {
             for l in lines {
-                w.write_record([
-                    l.year.to_string(),
-                    level.to_string(),
-                    l.department_id.clone(),
-                    l.department.clone(),
-                    l.parent_id.clone(),
-                    l.budget.clone(),
-                    l.reserved_target.clone(),
-                    l.small_micro_target.clone(),
-                    l.reserved_planned.clone(),
-                    l.contracts.to_string(),
-                    l.contracted.clone(),
-                    l.awarded_to_smes.clone(),
-                    l.awarded_to_small_micro.clone(),
-                    l.achieved_pct.map(|p| p.to_string()).unwrap_or_default(),
-                    l.small_micro_part_pct
-                        .map(|p| p.to_string())
-                        .unwrap_or_default(),
-                    l.status.to_string(),
-                    l.reasons.join("; "),
-                ])
+                crate::csv_import::write_safe(
+                    &mut w,
+                    [
+                        l.year.to_string(),
+                        level.to_string(),
+                        l.department_id.clone(),
+                        l.department.clone(),
+                        l.parent_id.clone(),
+                        l.budget.clone(),
+                        l.reserved_target.clone(),
+                        l.small_micro_target.clone(),
+                        l.reserved_planned.clone(),
+                        l.contracts.to_string(),
+                        l.contracted.clone(),
+                        l.awarded_to_smes.clone(),
+                        l.awarded_to_small_micro.clone(),
+                        l.achieved_pct.map(|p| p.to_string()).unwrap_or_default(),
+                        l.small_micro_part_pct
+                            .map(|p| p.to_string())
+                            .unwrap_or_default(),
+                        l.status.to_string(),
+                        l.reasons.join("; "),
+                    ],
+                )
                 .map_err(|e| Error::Internal(e.into()))?;
             }
         }

@@ -702,14 +702,13 @@ pub fn import(
     conn: &mut DbConnection,
     clock: &dyn Clock,
     actor: &str,
-    reader: &mut csv::Reader<Box<dyn std::io::Read>>,
+    reader: &mut crate::csv_import::CsvReader,
     skip_invalid: bool,
 ) -> std::result::Result<ImportOutcome, ImportError> {
-    use crate::csv_import::{csv_problem, Columns, RowProblem};
+    use crate::csv_import::{Columns, RowProblem};
     let headers = reader
         .headers()
-        .map_err(|e| ImportError::Invalid(vec![csv_problem(&e, 1)]))?
-        .clone();
+        .map_err(|e| ImportError::Invalid(vec![e]))?;
     let columns = Columns::from_header(&headers, &IMPORT_REQUIRED, &IMPORT_OPTIONAL)
         .map_err(ImportError::Invalid)?;
     crate::db::write(conn, |conn| {
@@ -717,18 +716,16 @@ pub fn import(
         let mut problems: Vec<RowProblem> = Vec::new();
         let mut seen: HashMap<String, u64> = HashMap::new();
         let mut record = csv::StringRecord::new();
-        let mut line = 1;
         loop {
-            match reader.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
+            let line = match reader.read(&mut record) {
+                Ok(None) => break,
+                Ok(Some(line)) => line,
+                Err(problem) => {
                     // The reader cannot go on past a broken record: report and stop.
-                    problems.push(csv_problem(&e, line + 1));
+                    problems.push(problem);
                     break;
                 }
-            }
-            line = record.position().map_or(line + 1, |p| p.line());
+            };
             let row_problems = import_row(conn, clock, actor, &columns, &record, line, &mut seen)?;
             if row_problems.is_empty() {
                 outcome.imported += 1;

@@ -165,10 +165,10 @@ pub(super) fn import_failed(file: &std::path::Path, e: crate::csv_import::Import
 /// `--rejects FILE`: the refused rows with an `error` column.
 pub(super) fn write_rejects(
     path: &std::path::Path,
-    reader: &mut csv::Reader<Box<dyn std::io::Read>>,
+    reader: &mut crate::csv_import::CsvReader,
     rejected: &[(csv::StringRecord, Vec<crate::csv_import::RowProblem>)],
 ) -> Result<(), CliError> {
-    let headers = reader.headers().cloned().unwrap_or_default();
+    let headers = reader.headers().unwrap_or_default();
     let out =
         std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     crate::csv_import::write_rejects(out, &headers, rejected).context("writing rejects")?;

@@ -479,6 +479,74 @@ async fn a_bad_row_in_the_middle_imports_nothing_and_is_named() {
     assert!(body["rows"].to_string().contains("gb18030"), "{body}");
 }
 
+/// A CRLF upload (what Excel on Windows saves) names the true line of a bad price.
+#[actix_web::test]
+async fn a_crlf_upload_names_the_true_line() {
+    let app = spawn_app().await;
+    let (token, code) = supplier(&app).await;
+    let csv = format!(
+        "\u{feff}sku,name,supplier_credit_code,category_code,unit,price\r\n\
+         1,复印纸,{code},A090101,箱,150.00\r\n\
+         2,\"硒鼓\r\n黑色\",{code},A090201,个,80.5\r\n\
+         4,文件柜,{code},A050103,组,abc\r\n\
+         5,办公椅,{code},A050102,把,300.00\r\n"
+    );
+    let body = problem(upload(&app, &token, "", csv.into_bytes()).await, 422).await;
+    // The name over two lines (3–4) is refused (no line breaks in names); the price on line 5.
+    assert_eq!(body["rows"][0]["line"], 3, "{body}");
+    assert_eq!(body["rows"][0]["column"], "name");
+    assert_eq!(body["rows"][1]["line"], 5, "{body}");
+    assert_eq!(body["rows"][1]["column"], "price");
+}
+
+/// A name a spreadsheet would run as a formula is exported inert (`'=…`) and comes back from
+/// the re-import exactly as it was.
+#[actix_web::test]
+async fn formula_names_are_exported_inert_and_reimport_unchanged() {
+    let app = spawn_app().await;
+    let (token, _) = supplier(&app).await;
+    let names = [
+        "=HYPERLINK(\"http://x\")",
+        "+86 电话",
+        "-20°C 冰柜",
+        "@规格",
+        "'=已加引号",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let res = app
+            .post(
+                "/api/v1/products",
+                Some(&token),
+                &json!({"sku": format!("F{i}"), "name": name, "category_code": "A02",
+                        "unit": "台", "price": "10.00"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{name}");
+    }
+    let csv = String::from_utf8(export(&app, &token).await).unwrap();
+    assert!(csv.contains("'=HYPERLINK(\"\"http://x\"\")"), "{csv}");
+    assert!(
+        csv.contains(",'+86 电话,") && csv.contains(",'-20°C 冰柜,") && csv.contains(",'@规格,")
+    );
+    assert!(csv.contains(",''=已加引号,"), "{csv}");
+    for line in csv.lines().skip(1) {
+        let name = line.split(',').nth(2).unwrap_or_default();
+        assert!(!name.starts_with(['=', '+', '-', '@']), "{line}");
+    }
+    // Re-importing the export changes nothing: every name reads back as it was.
+    let res = upload(&app, &token, "", csv.into_bytes()).await;
+    let body = json_of(res, 200).await;
+    assert_eq!(body["summary"]["unchanged"], 5, "{body}");
+    let listed = names_of_all(&app).await;
+    for name in names {
+        assert!(listed.contains(&name.to_string()), "{name} in {listed:?}");
+    }
+}
+
+async fn names_of_all(app: &TestApp) -> Vec<String> {
+    names(&search(app, "limit=100").await)
+}
+
 #[actix_web::test]
 async fn gb18030_imports_like_its_utf8_twin_and_exports_reimport_unchanged() {
     let app = spawn_app().await;

@@ -321,6 +321,32 @@ fn enterprise_import_is_all_or_nothing_with_a_report_by_line_and_column() {
     assert!(text(&out.stderr).contains("already registered"));
 }
 
+/// What Excel on Windows saves: CRLF line ends (and a BOM). A bad row on line 5 is reported as
+/// line 5, also after a quoted name that spans two lines.
+#[test]
+fn enterprise_import_names_the_true_line_of_a_crlf_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines: Vec<String> = enterprise_csv("653201", 5)
+        .lines()
+        .map(String::from)
+        .collect();
+    lines[4] = lines[4].replace(",13,", ",thirteen,");
+    let crlf = format!("\u{feff}{}\r\n", lines.join("\r\n"));
+    std::fs::write(dir.path().join("crlf.csv"), &crlf).unwrap();
+    let out = smeproc(dir.path(), &["enterprise", "import", "crlf.csv"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("line 5, column employees"), "{stderr}");
+    // A name in quotes over two lines (line 2–3) moves the bad row to line 6.
+    lines[1] = lines[1].replacen("和田企业0", "\"和田企业0\r\n第二行\"", 1);
+    let crlf = format!("{}\r\n", lines.join("\r\n"));
+    std::fs::write(dir.path().join("crlf.csv"), &crlf).unwrap();
+    let out = smeproc(dir.path(), &["enterprise", "import", "crlf.csv"], None);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("line 6, column employees"), "{stderr}");
+    assert!(enterprises_in(dir.path()).is_empty(), "nothing written");
+}
+
 #[test]
 fn a_gb18030_file_imports_the_same_as_its_utf8_twin() {
     let utf8 = enterprise_csv("653001", 4);
