@@ -101,6 +101,16 @@ pub fn account_problems(req: &CreateUserRequest) -> Vec<FieldProblem> {
         Ok(()) => Vec::new(),
         Err(e) => validation_problems(&e),
     };
+    if let Some(c) = req
+        .display_name
+        .as_deref()
+        .and_then(crate::domain::text::invisible)
+    {
+        problems.push(FieldProblem::new(
+            "display_name",
+            crate::domain::text::invisible_problem(c),
+        ));
+    }
     if !valid_username(&req.username) {
         problems.push(FieldProblem::new(
             "username",
@@ -307,6 +317,12 @@ pub fn create_org(
         Ok(()) => Vec::new(),
         Err(e) => validation_problems(&e),
     };
+    if let Some(c) = crate::domain::text::invisible(&req.name) {
+        problems.push(FieldProblem::new(
+            "name",
+            crate::domain::text::invisible_problem(c),
+        ));
+    }
     if !matches!(req.kind.as_str(), "agency" | "department") {
         problems.push(FieldProblem::new(
             "kind",

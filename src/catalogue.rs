@@ -198,6 +198,14 @@ fn text(
             problems.push(FieldProblem::new(field, "contains control characters"));
             None
         }
+        Some(v) if crate::domain::text::invisible(v).is_some() => {
+            let c = crate::domain::text::invisible(v).unwrap_or_default();
+            problems.push(FieldProblem::new(
+                field,
+                crate::domain::text::invisible_problem(c),
+            ));
+            None
+        }
         Some(v) => Some(v.to_string()),
     }
 }
@@ -1063,6 +1071,11 @@ pub fn import(
             state.outcome.summary.rows += 1;
             if state.outcome.summary.rows.is_multiple_of(4096) {
                 progress(state.outcome.summary.rows, reader.byte());
+            }
+            let hidden = crate::csv_import::invisible_cells(&headers, &record, line);
+            if !hidden.is_empty() {
+                state.refuse(&record, hidden);
+                continue;
             }
             let get = |c: &str| columns.get(&record, c).map(str::to_string);
             let input = ProductInput {

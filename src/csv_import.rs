@@ -304,6 +304,26 @@ impl Columns {
     }
 }
 
+/// The cells of a record holding a character no text may hold ([`crate::domain::text`]),
+/// named by line and column.
+pub fn invisible_cells(
+    headers: &csv::StringRecord,
+    record: &csv::StringRecord,
+    line: u64,
+) -> Vec<RowProblem> {
+    record
+        .iter()
+        .enumerate()
+        .filter_map(|(i, cell)| {
+            crate::domain::text::invisible(cell).map(|c| RowProblem {
+                line,
+                column: headers.get(i).unwrap_or("*").to_string(),
+                reason: crate::domain::text::invisible_problem(c),
+            })
+        })
+        .collect()
+}
+
 /// A CSV error (bad UTF-8, wrong number of fields) as a row problem.
 pub fn csv_problem(error: &csv::Error, fallback_line: u64) -> RowProblem {
     let line = error.position().map_or(fallback_line, |p| p.line());

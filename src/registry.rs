@@ -221,6 +221,14 @@ fn check_new(
         },
     };
     let name = match input.name.as_deref().map(str::trim) {
+        Some(n) if crate::domain::text::invisible(n).is_some() => {
+            let c = crate::domain::text::invisible(n).unwrap_or_default();
+            problems.push(FieldProblem::new(
+                field("name"),
+                crate::domain::text::invisible_problem(c),
+            ));
+            None
+        }
         Some(n) if !n.is_empty() && n.chars().count() <= 200 => Some(n.to_string()),
         _ => {
             problems.push(FieldProblem::new(
@@ -726,6 +734,15 @@ pub fn import(
                     break;
                 }
             };
+            let hidden = crate::csv_import::invisible_cells(&headers, &record, line);
+            if !hidden.is_empty() {
+                if skip_invalid {
+                    outcome.rejected.push((record.clone(), hidden));
+                } else {
+                    problems.extend(hidden);
+                }
+                continue;
+            }
             let row_problems = import_row(conn, clock, actor, &columns, &record, line, &mut seen)?;
             if row_problems.is_empty() {
                 outcome.imported += 1;

@@ -70,6 +70,7 @@ pub fn json_error(problem: JsonProblem) -> Error {
             message,
         },
         JsonProblem::Shape(p) => Error::Validation(vec![p]),
+        JsonProblem::Text(problems) => Error::Validation(problems),
     }
 }
 

@@ -110,7 +110,8 @@ pub fn evaluate(args: EvaluateArgs) -> CliResult {
         evaluation::InputError::Json(JsonProblem::Shape(problem)) => {
             CliError::invalid(problem.to_string())
         }
-        evaluation::InputError::Invalid(problems) => {
+        evaluation::InputError::Json(JsonProblem::Text(problems))
+        | evaluation::InputError::Invalid(problems) => {
             CliError::Invalid(problems.iter().map(ToString::to_string).collect())
         }
     })?;

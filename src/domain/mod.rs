@@ -10,6 +10,7 @@ pub mod region;
 pub mod reservation;
 pub mod role;
 pub mod scale;
+pub mod text;
 
 pub use credit_code::CreditCode;
 pub use decimal::{Fen, Hundredths};

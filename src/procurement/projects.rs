@@ -222,6 +222,14 @@ fn text(
             ));
             None
         }
+        Some(t) if crate::domain::text::invisible(t).is_some() => {
+            let c = crate::domain::text::invisible(t).unwrap_or_default();
+            problems.push(FieldProblem::new(
+                field,
+                crate::domain::text::invisible_problem(c),
+            ));
+            None
+        }
         Some(t) => Some(t.to_string()),
     }
 }

@@ -319,6 +319,18 @@ impl Form {
             .collect()
     }
 
+    /// Every field holding a character no text may hold ([`crate::domain::text`]).
+    pub fn invisible_problems(&self) -> Vec<crate::wire::FieldProblem> {
+        self.0
+            .iter()
+            .filter_map(|(k, v)| {
+                crate::domain::text::invisible(v).map(|c| {
+                    crate::wire::FieldProblem::new(k, crate::domain::text::invisible_problem(c))
+                })
+            })
+            .collect()
+    }
+
     pub fn checked(&self, name: &str) -> bool {
         self.get(name).is_some_and(|v| v == "on" || v == "true")
     }
@@ -413,6 +425,13 @@ impl FromRequest for Form {
             let form = Form(fields);
             if !csrf_matches(&req, form.get(CSRF_FIELD).as_deref()) {
                 return Err(csrf_refused(&req));
+            }
+            let problems = form.invisible_problems();
+            if !problems.is_empty() {
+                return Err(PageError {
+                    error: Error::Validation(problems),
+                    base: Some(Box::new(Base::from_request(&req))),
+                });
             }
             Ok(form)
         })

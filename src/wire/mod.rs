@@ -41,13 +41,18 @@ pub enum JsonProblem {
     },
     /// JSON, but a value has the wrong type or a required field is missing.
     Shape(FieldProblem),
+    /// Well-formed, but text holds characters no field may hold (every such field named).
+    Text(Vec<FieldProblem>),
 }
 
 /// Parses `bytes` as `T`; on failure, parses again tracking the path so the error names the field.
 /// The fast path costs nothing extra for valid input.
 pub fn parse_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, JsonProblem> {
     match serde_json::from_slice(bytes) {
-        Ok(value) => Ok(value),
+        Ok(value) => match invisible_in_json(bytes) {
+            Some(problems) => Err(JsonProblem::Text(problems)),
+            None => Ok(value),
+        },
         Err(first) => {
             if first.is_syntax() || first.is_eof() || first.is_io() {
                 return Err(JsonProblem::Syntax {
@@ -97,5 +102,67 @@ pub fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),
+    }
+}
+
+/// Every string (and object key) of a JSON document that holds a character no text may hold
+/// ([`crate::domain::text`]), named by its path. Costs one byte scan for documents without any.
+pub fn invisible_in_json(bytes: &[u8]) -> Option<Vec<FieldProblem>> {
+    if !crate::domain::text::may_hold_invisible(bytes) {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let mut problems = Vec::new();
+    walk(&value, &mut String::new(), &mut problems);
+    (!problems.is_empty()).then_some(problems)
+}
+
+fn walk(value: &serde_json::Value, path: &mut String, problems: &mut Vec<FieldProblem>) {
+    use serde_json::Value;
+    let name = |path: &str| {
+        if path.is_empty() {
+            "body".to_string()
+        } else {
+            path.to_string()
+        }
+    };
+    match value {
+        Value::String(text) => {
+            if let Some(c) = crate::domain::text::invisible(text) {
+                problems.push(FieldProblem::new(
+                    name(path),
+                    crate::domain::text::invisible_problem(c),
+                ));
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                walk(item, path, problems);
+                path.truncate(len);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                if let Some(c) = crate::domain::text::invisible(key) {
+                    problems.push(FieldProblem::new(
+                        name(path),
+                        format!(
+                            "(the name itself) {}",
+                            crate::domain::text::invisible_problem(c)
+                        ),
+                    ));
+                }
+                walk(item, path, problems);
+                path.truncate(len);
+            }
+        }
+        _ => {}
     }
 }

@@ -15,6 +15,7 @@ mod concurrency;
 mod engine;
 mod errors;
 mod finance;
+mod hardening;
 mod ocds;
 mod procurement;
 mod registry;
