@@ -117,6 +117,19 @@ pub struct Settings {
     pub cookie_secure: bool,
     /// Seconds in-flight requests get to finish on shutdown.
     pub shutdown_timeout_seconds: u64,
+    /// The server's secret (CSRF tokens, audit checkpoint signatures); made on first start.
+    pub secret_key_file: PathBuf,
+}
+
+/// Where the secret key lives by default: beside the SQLite file, or `data/` for PostgreSQL.
+pub fn default_secret_key_file(database: &DatabaseUrl) -> PathBuf {
+    match database {
+        DatabaseUrl::Sqlite(path) => path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("smeproc.key"), |d| d.join("smeproc.key")),
+        DatabaseUrl::Postgres(_) => PathBuf::from("data/smeproc.key"),
+    }
 }
 
 fn env_number<T: FromStr>(name: &str, default: T) -> Result<T, String> {
@@ -168,6 +181,10 @@ impl Settings {
                 "SMEPROC_SHUTDOWN_TIMEOUT_SECONDS",
                 d.shutdown_timeout_seconds,
             )?,
+            secret_key_file: match std::env::var_os("SMEPROC_SECRET_KEY_FILE") {
+                Some(v) if !v.is_empty() => PathBuf::from(v),
+                _ => d.secret_key_file.clone(),
+            },
             ..d
         })
     }
@@ -175,6 +192,7 @@ impl Settings {
     /// The documented defaults (README), without reading the environment.
     pub fn defaults(database: DatabaseUrl) -> Self {
         Settings {
+            secret_key_file: default_secret_key_file(&database),
             database,
             log_format: LogFormat::Plain,
             pool_size: 8,

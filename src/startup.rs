@@ -43,6 +43,9 @@ impl Application {
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
         let pool = prepare_database(&settings)?;
+        let keys = Arc::new(crate::auth::keys::ServerKeys::load_or_create(
+            &settings.secret_key_file,
+        )?);
         let listener =
             TcpListener::bind(bind).with_context(|| format!("cannot listen on {bind}"))?;
         let port = listener.local_addr()?.port();
@@ -68,6 +71,7 @@ impl Application {
                 settings.verify_max_per_address,
                 settings.login_window_seconds,
             )),
+            keys,
         });
         let mut server = HttpServer::new(move || {
             App::new()

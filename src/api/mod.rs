@@ -33,6 +33,8 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// Per-address limit of the banks' contract check.
     pub verify_limiter: Arc<LoginLimiter>,
+    /// CSRF and audit checkpoint keys.
+    pub keys: Arc<crate::auth::keys::ServerKeys>,
 }
 
 impl AppState {

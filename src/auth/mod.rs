@@ -1,6 +1,7 @@
 //! Credentials: argon2id password hashes, random bearer tokens stored only as hashes, and the
 //! login rate limiter.
 
+pub mod keys;
 pub mod limiter;
 
 use argon2::password_hash::{

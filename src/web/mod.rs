@@ -30,12 +30,32 @@ pub const LANG_COOKIE: &str = "smeproc_lang";
 /// The hidden form field that carries the CSRF token.
 pub const CSRF_FIELD: &str = "csrf";
 
+/// The CSRF token of a page's forms, and the visitor cookie it may be bound to.
+#[derive(Debug, Clone, Default)]
+pub struct CsrfToken {
+    token: String,
+    visitor: String,
+}
+
+impl std::fmt::Display for CsrfToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.token)
+    }
+}
+
+/// The visitor's random CSRF cookie, when it is one this service could have set.
+fn visitor_cookie(req: &HttpRequest) -> Option<String> {
+    req.cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// What every page knows: language, who is looking, the CSRF token for its forms.
 #[derive(Debug, Clone)]
 pub struct Base {
     pub en: bool,
     pub user: Option<AuthUser>,
-    pub csrf: String,
+    pub csrf: CsrfToken,
     /// Path and query of this page (the language switch comes back here).
     pub here: String,
     new_csrf: bool,
@@ -45,13 +65,22 @@ impl Base {
     fn from_request(req: &HttpRequest) -> Base {
         let en = req.cookie(LANG_COOKIE).is_some_and(|c| c.value() == "en");
         let user = req.extensions().get::<Caller>().and_then(|c| c.0.clone());
-        let (csrf, new_csrf) = match req.cookie(CSRF_COOKIE) {
-            Some(c)
-                if c.value().len() == 64 && c.value().bytes().all(|b| b.is_ascii_hexdigit()) =>
-            {
-                (c.value().to_string(), false)
-            }
-            _ => (random_hex(), true),
+        // A visitor's forms are bound to a random cookie; once logged in, to the session.
+        let (visitor, new_csrf) = match visitor_cookie(req) {
+            Some(v) => (v, false),
+            None => (random_hex(), user.is_none()),
+        };
+        let binding = match &user {
+            Some(u) => format!("session:{}", u.session_id),
+            None => format!("visitor:{visitor}"),
+        };
+        let csrf = req
+            .app_data::<web::Data<AppState>>()
+            .map(|state| state.keys.csrf_token(&binding))
+            .unwrap_or_default();
+        let csrf = CsrfToken {
+            token: csrf,
+            visitor,
         };
         let here = req
             .uri()
@@ -205,7 +234,7 @@ impl ResponseError for PageError {
         let fallback = Base {
             en: false,
             user: None,
-            csrf: String::new(),
+            csrf: CsrfToken::default(),
             here: "/".into(),
             new_csrf: false,
         };
@@ -268,7 +297,7 @@ pub fn html<T: Template>(status: StatusCode, b: &Base, t: &T) -> HttpResponse {
             // Lax, not Strict: a Strict cookie is not sent when a visitor arrives by a link
             // from elsewhere, and a new token would then break forms open in other tabs. The
             // double-submit check does not rely on SameSite.
-            Cookie::build(CSRF_COOKIE, b.csrf.clone())
+            Cookie::build(CSRF_COOKIE, b.csrf.visitor.clone())
                 .path("/")
                 .http_only(true)
                 .same_site(SameSite::Lax)
@@ -377,18 +406,23 @@ pub fn fields(
     }
 }
 
-/// Constant-time comparison of the form's token with the cookie's.
+/// Whether the form's token is the HMAC of this request's binding under the server's CSRF
+/// key: the page session when logged in, the visitor cookie before (compared in constant time).
+/// A cookie and field pair chosen by someone else never passes: only the server can compute it.
 pub fn csrf_matches(req: &HttpRequest, submitted: Option<&str>) -> bool {
-    let Some(cookie) = req.cookie(CSRF_COOKIE) else {
-        return false;
-    };
     let Some(submitted) = submitted else {
         return false;
     };
-    let (a, b) = (cookie.value().as_bytes(), submitted.as_bytes());
-    a.len() == 64
-        && a.len() == b.len()
-        && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    let caller = req.extensions().get::<Caller>().and_then(|c| c.0.clone());
+    let binding = match caller {
+        Some(u) => format!("session:{}", u.session_id),
+        None => match visitor_cookie(req) {
+            Some(v) => format!("visitor:{v}"),
+            None => return false,
+        },
+    };
+    req.app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.keys.csrf_valid(&binding, submitted))
 }
 
 pub fn csrf_refused(req: &HttpRequest) -> PageError {

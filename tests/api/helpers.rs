@@ -52,7 +52,9 @@ pub async fn spawn_app() -> TestApp {
 /// Spawns the app after `adjust` has changed the settings.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let (url, dir) = fresh_database();
+    let dir = dir.unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
     let mut settings = Settings::defaults(url);
+    settings.secret_key_file = dir.path().join("smeproc.key");
     settings.pool_size = 4;
     settings.login_max_per_address = 1_000;
     adjust(&mut settings);
@@ -77,7 +79,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         clock,
         pool,
         settings,
-        _dir: dir,
+        _dir: Some(dir),
     }
 }
 

@@ -15,7 +15,30 @@ fn client() -> Client {
         .unwrap()
 }
 
+/// The visitor cookie these tests send. Forms written with `csrf={CSRF}` get the token the
+/// server gives that visitor (or, logged in, that session) in its place.
 const CSRF: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// The CSRF token the server puts in the forms of this visitor or session.
+pub async fn real_csrf(app: &TestApp, token: Option<&str>) -> String {
+    let mut cookies = vec![format!("smeproc_csrf={CSRF}")];
+    if let Some(t) = token {
+        cookies.push(format!("smeproc_session={t}"));
+    }
+    let path = if token.is_some() { "/" } else { "/login" };
+    let html = client()
+        .get(app.url(path))
+        .header("cookie", cookies.join("; "))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let needle = "name=\"csrf\" value=\"";
+    let at = html.find(needle).expect("a form with a CSRF field") + needle.len();
+    html[at..at + 64].to_string()
+}
 
 async fn page(
     app: &TestApp,
@@ -24,7 +47,25 @@ async fn page(
     token: Option<&str>,
     form: &str,
 ) -> Response {
-    let mut cookies = vec![format!("smeproc_csrf={CSRF}")];
+    let form = if form.contains(CSRF) {
+        form.replace(CSRF, &real_csrf(app, token).await)
+    } else {
+        form.to_string()
+    };
+    let form = form.as_str();
+    raw_page(app, method, path, token, form, CSRF).await
+}
+
+/// A request with exactly this visitor cookie and form.
+async fn raw_page(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    form: &str,
+    visitor_cookie: &str,
+) -> Response {
+    let mut cookies = vec![format!("smeproc_csrf={visitor_cookie}")];
     if let Some(t) = token {
         cookies.push(format!("smeproc_session={t}"));
     }
@@ -155,6 +196,62 @@ async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
     .await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("employees"));
+    assert_eq!(count(&app), 1);
+}
+
+/// The old double-submit check passed any cookie and field that matched; now a token is the
+/// server's HMAC of the session (or visitor cookie): a pair chosen by an attacker, a token of
+/// another session or of the visitor before login, all fail.
+#[actix_web::test]
+async fn a_csrf_token_is_bound_to_its_session() {
+    let app = spawn_app().await;
+    let (firm, code) = app.create_firm("喀什小微企业", "653101", "micro");
+    let token = app.supplier_token(&code).await;
+    let other = app.supplier_token(&code).await;
+    let letter = "year=2025&declared_on=2026-01-15&declared_scale=micro&industry=industry&employees=9&revenue_wan=150";
+    let count = |app: &TestApp| {
+        let mut conn = app.pool.get().unwrap();
+        smeproc::db::enterprises::declarations_of(&mut conn, &firm)
+            .unwrap()
+            .len()
+    };
+    let chosen = "a".repeat(64);
+    let others = real_csrf(&app, Some(&other)).await;
+    let visitors = real_csrf(&app, None).await;
+    for (what, cookie, field) in [
+        ("attacker-chosen pair", chosen.as_str(), chosen.as_str()),
+        ("another session's token", CSRF, others.as_str()),
+        ("the visitor's token", CSRF, visitors.as_str()),
+    ] {
+        let form = format!("{letter}&csrf={field}");
+        let res = raw_page(
+            &app,
+            "POST",
+            "/supplier/declarations",
+            Some(&token),
+            &form,
+            cookie,
+        )
+        .await;
+        assert_eq!(res.status(), 403, "{what}");
+        assert_eq!(count(&app), 0, "{what}");
+    }
+    let own = real_csrf(&app, Some(&token)).await;
+    let form = format!("{letter}&csrf={own}");
+    let res = raw_page(
+        &app,
+        "POST",
+        "/supplier/declarations",
+        Some(&token),
+        &form,
+        &chosen,
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        303,
+        "the session's own token, whatever the visitor cookie"
+    );
     assert_eq!(count(&app), 1);
 }
 
