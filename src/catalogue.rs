@@ -1156,8 +1156,14 @@ pub fn export(
     supplier: Option<&str>,
     out: &mut dyn std::io::Write,
 ) -> Result<u64> {
-    let io = |e: std::io::Error| Error::Internal(anyhow::anyhow!("writing the export: {e}"));
-    let csv_err = |e: csv::Error| Error::Internal(anyhow::anyhow!("writing the export: {e}"));
+    let io =
+        |e: std::io::Error| Error::Internal(anyhow::Error::new(e).context("writing the export"));
+    let csv_err = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(io) => {
+            Error::Internal(anyhow::Error::new(io).context("writing the export"))
+        }
+        other => Error::Internal(anyhow::anyhow!("writing the export: {other:?}")),
+    };
     out.write_all("\u{feff}".as_bytes()).map_err(io)?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(CSV_COLUMNS).map_err(csv_err)?;

@@ -119,6 +119,12 @@ pub struct Settings {
     pub shutdown_timeout_seconds: u64,
     /// The server's secret (CSRF tokens, audit checkpoint signatures); made on first start.
     pub secret_key_file: PathBuf,
+    /// Sign an audit checkpoint after this many new events…
+    pub checkpoint_every_events: i64,
+    /// …and at least this often while events are added.
+    pub checkpoint_max_age_seconds: i64,
+    /// How often the server looks whether a checkpoint is due.
+    pub checkpoint_check_seconds: u64,
 }
 
 /// Where the secret key lives by default: beside the SQLite file, or `data/` for PostgreSQL.
@@ -181,6 +187,16 @@ impl Settings {
                 "SMEPROC_SHUTDOWN_TIMEOUT_SECONDS",
                 d.shutdown_timeout_seconds,
             )?,
+            checkpoint_every_events: env_number(
+                "SMEPROC_CHECKPOINT_EVERY_EVENTS",
+                d.checkpoint_every_events,
+            )?
+            .max(1),
+            checkpoint_max_age_seconds: env_number(
+                "SMEPROC_CHECKPOINT_MAX_AGE_SECONDS",
+                d.checkpoint_max_age_seconds,
+            )?
+            .max(1),
             secret_key_file: match std::env::var_os("SMEPROC_SECRET_KEY_FILE") {
                 Some(v) if !v.is_empty() => PathBuf::from(v),
                 _ => d.secret_key_file.clone(),
@@ -206,6 +222,9 @@ impl Settings {
             verify_max_per_address: 60,
             cookie_secure: true,
             shutdown_timeout_seconds: 30,
+            checkpoint_every_events: 1000,
+            checkpoint_max_age_seconds: 3600,
+            checkpoint_check_seconds: 60,
         }
     }
 }

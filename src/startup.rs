@@ -21,6 +21,7 @@ pub struct Application {
     port: u16,
     server: Server,
     pool: DbPool,
+    state: web::Data<AppState>,
 }
 
 /// Opens the pool and brings the schema up to date.
@@ -73,6 +74,7 @@ impl Application {
             )),
             keys,
         });
+        let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -93,6 +95,7 @@ impl Application {
             port,
             server: server.run(),
             pool,
+            state: app_state,
         })
     }
 
@@ -104,9 +107,44 @@ impl Application {
         &self.pool
     }
 
-    /// Runs until SIGINT/SIGTERM, then lets in-flight requests finish.
+    /// Runs until SIGINT/SIGTERM, then lets in-flight requests finish. Beside the server, a
+    /// task signs audit checkpoints when they are due and clears old rate counters.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let housekeeping = actix_web::rt::spawn(housekeeping(self.state.clone()));
+        let result = self.server.await;
+        housekeeping.abort();
+        result
+    }
+}
+
+/// Every `checkpoint_check_seconds`: an audit checkpoint when one is due.
+async fn housekeeping(state: web::Data<AppState>) {
+    let every = std::time::Duration::from_secs(state.settings.checkpoint_check_seconds.max(1));
+    let schedule = crate::audit::checkpoints::Schedule {
+        every_events: state.settings.checkpoint_every_events,
+        max_age_seconds: state.settings.checkpoint_max_age_seconds,
+    };
+    let mut ticker = actix_web::rt::time::interval(every);
+    loop {
+        ticker.tick().await;
+        let st = state.clone();
+        let signed = state
+            .db(move |conn| {
+                crate::audit::checkpoints::sign_head(
+                    conn,
+                    st.clock.as_ref(),
+                    &st.keys,
+                    Some(schedule),
+                )
+            })
+            .await;
+        match signed {
+            Ok(Some(c)) => {
+                tracing::info!(seq = c.seq, key_id = %c.key_id, "audit checkpoint signed")
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "audit checkpoint not signed; will try again"),
+        }
     }
 }
 

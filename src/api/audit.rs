@@ -21,3 +21,62 @@ pub async fn events(state: web::Data<AppState>, query: Query<EventParams>) -> Re
     let page = state.db(move |conn| audit::events(conn, &query.0)).await?;
     Ok(HttpResponse::Ok().json(page))
 }
+
+/// The signed checkpoints of the audit chain and the key that signs them (public: keep copies).
+#[utoipa::path(get, path = "/api/v1/audit/checkpoints", tag = "audit",
+    params(crate::audit::checkpoints::CheckpointParams),
+    responses((status = 200, body = crate::audit::checkpoints::CheckpointPage),
+    (status = 422, body = crate::error::Problem)))]
+pub async fn checkpoints(
+    state: web::Data<AppState>,
+    query: Query<crate::audit::checkpoints::CheckpointParams>,
+) -> Result<HttpResponse> {
+    let keys = state.keys.clone();
+    let page = state
+        .db(move |conn| crate::audit::checkpoints::list(conn, &keys, &query.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// The newest 100 checkpoints as an Atom feed.
+#[utoipa::path(get, path = "/api/v1/audit/checkpoints.atom", tag = "audit",
+    responses((status = 200, content_type = "application/atom+xml", body = String)))]
+pub async fn checkpoints_atom(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse> {
+    let base = super::base_url(&req);
+    let keys = state.keys.clone();
+    let feed = state
+        .db(move |conn| crate::audit::checkpoints::atom(conn, &keys, &base))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/atom+xml; charset=utf-8")
+        .body(feed))
+}
+
+/// Signs the audit head now (admins; the service also does it on its own schedule). 201 with
+/// the new checkpoint, or 200 with the latest one when it already covers the head.
+#[utoipa::path(post, path = "/api/v1/audit/checkpoints", tag = "audit", security(("bearer" = [])),
+    responses((status = 201, body = crate::audit::checkpoints::Checkpoint),
+    (status = 200, description = "the head is already signed", body = crate::audit::checkpoints::Checkpoint)))]
+pub async fn sign_checkpoint(state: web::Data<AppState>) -> Result<HttpResponse> {
+    let st = state.clone();
+    let (made, latest) = state
+        .db(move |conn| {
+            let made =
+                crate::audit::checkpoints::sign_head(conn, st.clock.as_ref(), &st.keys, None)?;
+            let latest = crate::audit::checkpoints::latest_checkpoint(conn)?;
+            Ok((made, latest))
+        })
+        .await?;
+    match made {
+        Some(c) => Ok(HttpResponse::Created().json(c)),
+        None => match latest {
+            Some(c) => Ok(HttpResponse::Ok().json(c)),
+            None => Err(crate::error::Error::Conflict(
+                "the audit log has no events yet: nothing to sign".into(),
+            )),
+        },
+    }
+}

@@ -59,6 +59,12 @@ pub fn client_address(req: &actix_web::HttpRequest) -> String {
         .map_or_else(|| "unknown".to_string(), |a| a.ip().to_string())
 }
 
+/// Scheme and host of the request, for links in feeds.
+pub(crate) fn base_url(req: &actix_web::HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
 fn method_not_allowed() -> actix_web::Route {
     web::route().to(|| async { Err::<actix_web::HttpResponse, _>(Error::MethodNotAllowed) })
 }
@@ -201,6 +207,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
                 .service(at("/payments/flagged").route(get().to(finance::flagged)))
                 .service(at("/audit/verify").route(get().to(audit::verify)))
                 .service(at("/audit/events").route(get().to(audit::events)))
+                .service(
+                    at("/audit/checkpoints")
+                        .route(get().to(audit::checkpoints))
+                        .route(post().to(audit::sign_checkpoint)),
+                )
+                .service(at("/audit/checkpoints.atom").route(get().to(audit::checkpoints_atom)))
                 .service(at("/policies").route(get().to(engine::list_policies)))
                 .service(at("/policies/{id}").route(get().to(engine::show_policy)))
                 .service(at("/classify").route(post().to(engine::classify)))

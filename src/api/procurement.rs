@@ -67,10 +67,7 @@ async fn optional_body<T: DeserializeOwned + Default>(
     }
 }
 
-fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
-}
+use super::base_url;
 
 type Id = web::Path<String>;
 

@@ -124,11 +124,11 @@ pub fn enterprise(settings: Settings, cmd: EnterpriseCommand) -> CliResult {
     if let Some(path) = rejects {
         write_rejects(&path, &mut reader, &outcome.rejected)?;
     }
-    println!(
+    super::out(format_args!(
         "imported {} enterprise(s); rejected {}",
         outcome.imported,
         outcome.rejected.len()
-    );
+    ))?;
     Ok(())
 }
 
@@ -197,14 +197,14 @@ pub fn migrate(settings: Settings) -> CliResult {
     })?;
     let applied = connection::run_migrations(&mut conn)?;
     if applied.is_empty() {
-        println!("database {} is up to date", settings.database);
+        super::out(format_args!("database {} is up to date", settings.database))?;
     } else {
-        println!(
+        super::out(format_args!(
             "applied {} migration(s) to {}: {}",
             applied.len(),
             settings.database,
             applied.join(", ")
-        );
+        ))?;
     }
     Ok(())
 }
@@ -251,10 +251,10 @@ pub fn user(settings: Settings, cmd: UserCommand) -> CliResult {
             };
             let user = accounts::create_user(&mut conn, &SystemClock, audit::CLI, &req)
                 .map_err(cli_error)?;
-            println!(
+            super::out(format_args!(
                 "created user {} ({}) id {}",
                 user.username, user.role, user.id
-            );
+            ))?;
         }
         UserCommand::List { json } => {
             let all: Vec<UserView> = users::list(&mut conn)
@@ -264,11 +264,17 @@ pub fn user(settings: Settings, cmd: UserCommand) -> CliResult {
                 .map(Into::into)
                 .collect();
             if json {
-                println!("{}", serde_json::to_string_pretty(&all).context("json")?);
+                super::out(format_args!(
+                    "{}",
+                    serde_json::to_string_pretty(&all).context("json")?
+                ))?;
             } else {
                 for u in all {
                     let state = if u.disabled { "disabled" } else { "active" };
-                    println!("{}\t{}\t{}\t{}", u.username, u.role, state, u.id);
+                    super::out(format_args!(
+                        "{}\t{}\t{}\t{}",
+                        u.username, u.role, state, u.id
+                    ))?;
                 }
             }
         }
@@ -283,7 +289,7 @@ pub fn user(settings: Settings, cmd: UserCommand) -> CliResult {
             };
             let u = accounts::disable_user(&mut conn, &SystemClock, audit::CLI, &id)
                 .map_err(cli_error)?;
-            println!("disabled user {} ({})", u.username, u.id);
+            super::out(format_args!("disabled user {} ({})", u.username, u.id))?;
         }
     }
     Ok(())
@@ -308,7 +314,10 @@ pub fn org(settings: Settings, cmd: OrgCommand) -> CliResult {
             };
             let org = accounts::create_org(&mut conn, &SystemClock, audit::CLI, &req)
                 .map_err(cli_error)?;
-            println!("created {} {} id {}", org.kind, org.name, org.id);
+            super::out(format_args!(
+                "created {} {} id {}",
+                org.kind, org.name, org.id
+            ))?;
         }
         OrgCommand::List { kind, json } => {
             let all: Vec<OrgView> = orgs::list(&mut conn, kind.as_deref())
@@ -318,16 +327,19 @@ pub fn org(settings: Settings, cmd: OrgCommand) -> CliResult {
                 .map(Into::into)
                 .collect();
             if json {
-                println!("{}", serde_json::to_string_pretty(&all).context("json")?);
+                super::out(format_args!(
+                    "{}",
+                    serde_json::to_string_pretty(&all).context("json")?
+                ))?;
             } else {
                 for o in all {
-                    println!(
+                    super::out(format_args!(
                         "{}\t{}\t{}\t{}",
                         o.kind,
                         o.name,
                         o.parent_id.unwrap_or_default(),
                         o.id
-                    );
+                    ))?;
                 }
             }
         }

@@ -114,7 +114,7 @@ fn import(
         write_rejects(&path, &mut reader, &outcome.rejected)?;
     }
     let s = &outcome.summary;
-    println!(
+    super::out(format_args!(
         "{} row(s): {} inserted, {} updated ({} price change(s)), {} unchanged, {} rejected ({:.1} s)",
         s.rows,
         s.inserted,
@@ -123,7 +123,7 @@ fn import(
         s.unchanged,
         s.rejected,
         started.elapsed().as_secs_f64()
-    );
+    ))?;
     Ok(())
 }
 
@@ -161,9 +161,20 @@ fn export(settings: &Settings, output: Option<PathBuf>, supplier: Option<String>
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            let rows = catalogue::export(&mut conn, supplier_id.as_deref(), &mut out)
-                .map_err(cli_error)?;
-            out.flush().context("writing the export")?;
+            let rows = catalogue::export(&mut conn, supplier_id.as_deref(), &mut out).map_err(
+                |e| match e {
+                    crate::error::Error::Internal(inner)
+                        if inner
+                            .root_cause()
+                            .downcast_ref::<std::io::Error>()
+                            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+                    {
+                        super::CliError::OutputClosed
+                    }
+                    other => cli_error(other),
+                },
+            )?;
+            out.flush().map_err(super::output_error)?;
             rows
         }
     };

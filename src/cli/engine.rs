@@ -2,7 +2,6 @@
 
 use super::{read_input, CliError, CliResult};
 use crate::wire::{self, classify::ClassifyRequest, evaluation, JsonProblem};
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
@@ -55,7 +54,7 @@ pub fn policy(cmd: PolicyCommand) -> CliResult {
                     "{}\t{}\t{}\t{}",
                     p.id, p.version, p.effective_from, p.title_zh
                 )
-                .context("writing")?;
+                .map_err(super::output_error)?;
             }
         }
         PolicyCommand::Show { id } => {
@@ -65,8 +64,8 @@ pub fn policy(cmd: PolicyCommand) -> CliResult {
                     crate::policy::profile_ids().join(", ")
                 ))
             })?;
-            serde_json::to_writer_pretty(&mut out, profile).context("writing")?;
-            writeln!(out).context("writing")?;
+            serde_json::to_writer_pretty(&mut out, profile).map_err(json_output_error)?;
+            writeln!(out).map_err(super::output_error)?;
         }
     }
     Ok(())
@@ -93,7 +92,7 @@ pub fn classify(args: ClassifyArgs) -> CliResult {
             eprintln!("{reason}");
         }
     }
-    println!("{}", answer.scale);
+    super::out(format_args!("{}", answer.scale))?;
     Ok(())
 }
 
@@ -125,13 +124,21 @@ pub fn evaluate(args: EvaluateArgs) -> CliResult {
     let stdout = std::io::stdout().lock();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
     if args.pretty {
-        serde_json::to_writer_pretty(&mut out, &output).context("writing the result")?;
+        serde_json::to_writer_pretty(&mut out, &output).map_err(json_output_error)?;
     } else {
         output
             .write_compact(&mut out)
-            .context("writing the result")?;
+            .map_err(super::output_error)?;
     }
-    writeln!(out).context("writing the result")?;
-    out.flush().context("writing the result")?;
+    writeln!(out).map_err(super::output_error)?;
+    out.flush().map_err(super::output_error)?;
     Ok(())
+}
+
+/// A JSON writer's error on standard output.
+fn json_output_error(e: serde_json::Error) -> CliError {
+    match e.io_error_kind() {
+        Some(kind) => super::output_error(std::io::Error::from(kind)),
+        None => CliError::Other(anyhow::Error::new(e).context("writing JSON")),
+    }
 }

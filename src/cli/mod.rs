@@ -2,6 +2,7 @@
 //! Exit codes for every command: 0 done, 2 invalid input (nothing written), 1 anything else.
 
 mod accounts;
+mod audit;
 mod catalogue;
 mod engine;
 
@@ -72,9 +73,9 @@ pub enum Command {
     /// Show the policy profiles.
     #[command(subcommand)]
     Policy(engine::PolicyCommand),
-    /// The audit log: check its hash chain.
+    /// The audit log: check its hash chain, sign and check checkpoints.
     #[command(subcommand)]
-    Audit(AuditCommand),
+    Audit(audit::AuditCommand),
     /// Classify an enterprise's scale from its size figures (工信部联企业〔2011〕300号).
     #[command(
         after_help = "Example:\n  smeproc classify --industry industry --employees 1500 --revenue-wan 30000   # prints: medium"
@@ -85,41 +86,6 @@ pub enum Command {
         after_help = "Examples:\n  smeproc evaluate lot.json\n  cat lot.json | smeproc evaluate - --pretty"
     )]
     Evaluate(engine::EvaluateArgs),
-}
-
-#[derive(Debug, Subcommand)]
-pub enum AuditCommand {
-    /// Recompute the hash chain from the first event; exit 0 when intact, 1 naming the first
-    /// broken link (an edited, removed or inserted event, or a cut-off tail).
-    #[command(after_help = "Example:\n  smeproc audit verify")]
-    Verify,
-}
-
-/// `smeproc audit verify`.
-fn audit(settings: Settings, cmd: AuditCommand) -> CliResult {
-    match cmd {
-        AuditCommand::Verify => {
-            let mut conn = accounts::connect(&settings)?;
-            let started = std::time::Instant::now();
-            let report = crate::audit::verify(&mut conn).map_err(accounts::cli_error)?;
-            let seconds = started.elapsed().as_secs_f64();
-            match report.first_broken {
-                None => {
-                    println!(
-                        "audit chain intact: {} events, head {} ({}), checked in {seconds:.2} s",
-                        report.events_checked, report.head_seq, report.head_hash
-                    );
-                    Ok(())
-                }
-                Some(b) => Err(CliError::Other(anyhow::anyhow!(
-                    "audit chain broken at event {}: {} ({} events before it are intact)",
-                    b.seq,
-                    b.reason,
-                    report.events_checked
-                ))),
-            }
-        }
-    }
 }
 
 #[derive(Debug, Args)]
@@ -157,7 +123,7 @@ fn demo(settings: &Settings, refuse_non_empty: bool) -> CliResult {
         crate::error::Error::Internal(e) => CliError::Other(e.context("loading the demo data")),
         other => accounts::cli_error(other),
     })?;
-    println!(
+    out(format_args!(
         "demo data loaded in {:.1} s: {} enterprises, {} products ({} price changes), {} projects, \
          {} bids, {} contracts, {} subcontract payments",
         started.elapsed().as_secs_f64(),
@@ -168,10 +134,13 @@ fn demo(settings: &Settings, refuse_non_empty: bool) -> CliResult {
         s.bids,
         s.contracts,
         s.payments
-    );
-    println!("logins (password for all: {}):", crate::demo::PASSWORD);
+    ))?;
+    out(format_args!(
+        "logins (password for all: {}):",
+        crate::demo::PASSWORD
+    ))?;
     for (user, role, name) in &s.logins {
-        println!("  {user:<10} {role:<9} {name}");
+        out(format_args!("  {user:<10} {role:<9} {name}"))?;
     }
     Ok(())
 }
@@ -183,6 +152,27 @@ pub enum CliError {
     Invalid(Vec<String>),
     /// Exit 1.
     Other(anyhow::Error),
+    /// Standard output was closed by its reader (`smeproc org list --json | head`): stop
+    /// quietly, exit 0.
+    OutputClosed,
+}
+
+/// Writes one line to standard output; a reader that went away ends the command quietly.
+pub(crate) fn out(args: std::fmt::Arguments<'_>) -> CliResult {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{args}")
+        .and_then(|()| stdout.flush())
+        .map_err(output_error)
+}
+
+/// An error writing to standard output: a closed pipe is not a failure of the command.
+pub(crate) fn output_error(e: std::io::Error) -> CliError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        CliError::OutputClosed
+    } else {
+        CliError::Other(anyhow::Error::new(e).context("writing to standard output"))
+    }
 }
 
 impl From<anyhow::Error> for CliError {
@@ -225,7 +215,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Catalogue(cmd) => settings(&cli.global).and_then(|s| catalogue::catalogue(s, cmd)),
         Command::Policy(cmd) => engine::policy(cmd),
-        Command::Audit(cmd) => settings(&cli.global).and_then(|s| audit(s, cmd)),
+        Command::Audit(cmd) => settings(&cli.global).and_then(|s| audit::audit(s, cmd)),
         Command::Classify(args) => engine::classify(args),
         Command::Evaluate(args) => engine::evaluate(args),
     };
@@ -241,6 +231,7 @@ pub fn run(cli: Cli) -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
+        Err(CliError::OutputClosed) => ExitCode::SUCCESS,
     }
 }
 

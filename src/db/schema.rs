@@ -290,6 +290,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rate_counters (bucket, key) {
+        bucket -> Text,
+        key -> Text,
+        window_start -> Timestamp,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_checkpoints (seq) {
+        seq -> BigInt,
+        head_hash -> Text,
+        signed_at -> Timestamp,
+        key_id -> Text,
+        public_key -> Text,
+        signature -> Text,
+    }
+}
+
 diesel::joinable!(users -> organisations (agency_id));
 diesel::joinable!(users -> enterprises (enterprise_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -313,6 +333,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     contracts,
     audit_head,
     audit_events,
+    audit_checkpoints,
+    rate_counters,
     budget_plans,
     subcontracts,
     payments

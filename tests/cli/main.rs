@@ -509,19 +509,166 @@ fn audit_verify_passes_an_intact_chain_and_names_an_edited_event() {
         text(&out.stdout)
     );
 
-    // Change the recorded action of event 2 with the sqlite3 library, behind the binary's back.
-    {
-        use diesel::{Connection, RunQueryDsl};
-        let path = dir.path().join("data/smeproc.db");
-        let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-        diesel::sql_query("UPDATE audit_events SET action = 'enterprise.delete' WHERE seq = 2")
-            .execute(&mut conn)
-            .unwrap();
-    }
+    // The database refuses to change an event; past its triggers (removed, as a database
+    // administrator could), an edit is named.
+    let db = dir.path().join("data/smeproc.db");
+    let err = sql(
+        &db,
+        "UPDATE audit_events SET action = 'enterprise.delete' WHERE seq = 2",
+    )
+    .unwrap_err();
+    assert!(err.contains("append-only"), "{err}");
+    remove_guards(&db);
+    sql(
+        &db,
+        "UPDATE audit_events SET action = 'enterprise.delete' WHERE seq = 2",
+    )
+    .unwrap();
     let out = smeproc(dir.path(), &["audit", "verify"], None);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains("broken at event 2"), "{err}");
+    // Without its head row the chain's end cannot be checked: exit 1 naming it.
+    sql(&db, "DELETE FROM audit_head").unwrap();
+    let out = smeproc(dir.path(), &["audit", "verify"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("audit head row is missing"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Runs one SQL statement on a SQLite file behind the binary's back.
+fn sql(db: &std::path::Path, statement: &str) -> Result<usize, String> {
+    use diesel::{Connection, RunQueryDsl};
+    let mut conn = diesel::SqliteConnection::establish(db.to_str().unwrap()).unwrap();
+    diesel::sql_query(statement)
+        .execute(&mut conn)
+        .map_err(|e| e.to_string())
+}
+
+/// What a database administrator who wants to rewrite the log does first.
+fn remove_guards(db: &std::path::Path) {
+    for t in [
+        "audit_events_no_update",
+        "audit_events_no_delete",
+        "audit_head_no_delete",
+        "audit_head_forward",
+        "audit_head_names_its_event",
+    ] {
+        sql(db, &format!("DROP TRIGGER {t}")).unwrap();
+    }
+}
+
+/// The attack of the issue: the last events deleted and the head moved back to match passes the
+/// chain check, but not the checkpoints kept outside.
+#[test]
+fn checkpoints_kept_outside_prove_a_rewritten_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("e.csv"), enterprise_csv("653101", 6)).unwrap();
+    let out = smeproc(dir.path(), &["enterprise", "import", "e.csv"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = smeproc(dir.path(), &["audit", "checkpoint"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("signed the audit head at event 6"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = smeproc(
+        dir.path(),
+        &["audit", "checkpoints", "--output", "kept.json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = smeproc(
+        dir.path(),
+        &["audit", "verify", "--checkpoints", "kept.json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("1 checkpoint(s) from kept.json agree"));
+
+    let db = dir.path().join("data/smeproc.db");
+    remove_guards(&db);
+    sql(&db, "DELETE FROM audit_events WHERE seq > 3").unwrap();
+    sql(
+        &db,
+        "UPDATE audit_head SET seq = 3, hash = (SELECT hash FROM audit_events WHERE seq = 3)",
+    )
+    .unwrap();
+    let out = smeproc(dir.path(), &["audit", "verify"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the chain alone looks intact: {}",
+        text(&out.stderr)
+    );
+    let out = smeproc(
+        dir.path(),
+        &["audit", "verify", "--checkpoints", "kept.json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("event 6 is gone") && err.contains("events were removed"),
+        "{err}"
+    );
+
+    // A forged copy (another key, or an edited hash) proves nothing and is named as such.
+    let mut kept: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("kept.json")).unwrap()).unwrap();
+    kept["items"][0]["head_hash"] = serde_json::json!("00".repeat(32));
+    std::fs::write(dir.path().join("forged.json"), kept.to_string()).unwrap();
+    let out = smeproc(
+        dir.path(),
+        &["audit", "verify", "--checkpoints", "forged.json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("proves nothing"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// `smeproc org list --json | head`: the reader goes away; the command ends quietly, exit 0.
+#[test]
+fn a_closed_output_pipe_ends_a_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..3 {
+        let name = format!("部门{i}");
+        let out = smeproc(
+            dir.path(),
+            &["org", "create", "--kind", "department", "--name", &name],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    for args in [
+        &["org", "list", "--json"][..],
+        &["policy", "list"][..],
+        &["catalogue", "export"][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_smeproc"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before the command writes anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
 }
 
 #[test]

@@ -6,6 +6,12 @@
 //! writing transaction updates first, so concurrent writers queue there and the chain has no
 //! forks or gaps. [`verify`] recomputes the chain and names the first broken link: an edited
 //! field, a deleted or inserted event, or a cut-off tail (the head no longer matches).
+//!
+//! The database refuses UPDATE and DELETE of events and moves the head only forward (triggers);
+//! signed [`checkpoints`] of the head, copied outside the database, prove a chain rewritten by
+//! someone who removed those triggers.
+
+pub mod checkpoints;
 
 use crate::clock::Clock;
 use crate::db::schema::{audit_events, audit_head};
@@ -158,7 +164,7 @@ pub struct Verification {
     /// The chain is intact from the first event to the head.
     pub ok: bool,
     pub events_checked: i64,
-    /// Sequence number of the last event (the head).
+    /// Sequence number of the last event (the head); -1 when the head row is missing.
     pub head_seq: i64,
     pub head_hash: String,
     /// The first event that does not fit the chain, and why.
@@ -174,10 +180,27 @@ pub struct BrokenLink {
 
 /// Recomputes the chain in batches (memory stays flat) and names the first broken link.
 pub fn verify(conn: &mut DbConnection) -> Result<Verification> {
-    let (head_seq, head_hash): (i64, String) = audit_head::table
+    let head: Option<(i64, String)> = audit_head::table
         .find(1)
         .select((audit_head::seq, audit_head::hash))
-        .first(conn)?;
+        .first(conn)
+        .optional()?;
+    let Some((head_seq, head_hash)) = head else {
+        // Without its head the chain's end cannot be checked: a removed tail would go unseen.
+        return Ok(Verification {
+            ok: false,
+            events_checked: 0,
+            head_seq: -1,
+            head_hash: String::new(),
+            first_broken: Some(BrokenLink {
+                seq: 0,
+                reason: "the audit head row is missing (it was deleted): the end of the chain \
+                         cannot be checked; compare with checkpoints kept outside the database \
+                         (smeproc audit verify --checkpoints FILE)"
+                    .into(),
+            }),
+        });
+    };
     let mut expected_seq = 1i64;
     let mut prev = GENESIS.to_string();
     let mut checked = 0i64;
