@@ -1,7 +1,8 @@
 //! Accounts and organisations: the rules shared by the CLI and the HTTP API.
 
 use crate::audit::{self, Change};
-use crate::auth::{self, limiter::LoginLimiter};
+use crate::auth;
+use crate::auth::limiter::{self, Bucket, Limits};
 use crate::clock::Clock;
 use crate::db::{self, orgs, sessions, users, DbConnection};
 use crate::domain::role::Role;
@@ -429,26 +430,44 @@ pub struct LoginResponse {
 }
 
 /// Checks the limits, then the password; issues a token. Wrong username and wrong password get
-/// the same answer.
+/// the same answer. Limits (docs/security.md): attempts per client address; failed attempts per
+/// (account, address), so that a stranger's guesses lock out only the stranger; and a looser
+/// ceiling of failures per account from anywhere. The log names the account by its id when it
+/// exists and by a short hash of what was typed otherwise: a password typed into the username
+/// field never reaches the log.
 pub fn login(
     conn: &mut DbConnection,
     clock: &dyn Clock,
-    limiter: &LoginLimiter,
+    limits: &Limits,
     ttl_minutes: i64,
     req: &LoginRequest,
     address: &str,
 ) -> Result<LoginResponse> {
     let now = clock.now();
-    limiter
-        .attempt_from(address, now)
-        .map_err(|retry_after_seconds| Error::TooManyRequests {
-            retry_after_seconds,
-        })?;
-    limiter
-        .check_account(&req.username, now)
-        .map_err(|retry_after_seconds| Error::TooManyRequests {
-            retry_after_seconds,
-        })?;
+    let at = clock.now_naive();
+    let account = limiter::account_key(&req.username);
+    let pair = format!("{account}@{address}");
+    limiter::hit(
+        conn,
+        Bucket::LoginAddress,
+        limits.of(Bucket::LoginAddress),
+        address,
+        at,
+    )?;
+    limiter::check(
+        conn,
+        Bucket::LoginFailures,
+        limits.of(Bucket::LoginFailures),
+        &pair,
+        at,
+    )?;
+    limiter::check(
+        conn,
+        Bucket::LoginAccountFailures,
+        limits.of(Bucket::LoginAccountFailures),
+        &account,
+        at,
+    )?;
     let user = users::find_by_username(conn, &req.username)?;
     let ok = auth::verify_password(
         &req.password,
@@ -456,15 +475,27 @@ pub fn login(
     );
     let user = match user {
         Some(u) if ok && u.disabled_at.is_none() => u,
-        _ => {
-            limiter.record_failure(&req.username, now);
-            tracing::info!(username = %req.username, "login refused");
+        other => {
+            for (bucket, key) in [
+                (Bucket::LoginFailures, pair.as_str()),
+                (Bucket::LoginAccountFailures, account.as_str()),
+            ] {
+                // Counted even past the limit; the check above refuses the next attempt.
+                match limiter::hit(conn, bucket, limits.of(bucket), key, at) {
+                    Ok(()) | Err(Error::TooManyRequests { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            match other {
+                Some(u) => tracing::info!(user_id = %u.id, "login refused"),
+                None => tracing::info!(account = %account, "login refused: no such account"),
+            }
             return Err(Error::Unauthorized(
                 "wrong username or password, or the account is disabled".into(),
             ));
         }
     };
-    limiter.record_success(&req.username);
+    limiter::clear(conn, Bucket::LoginFailures, &pair)?;
     let (token, hash) = auth::new_token()?;
     let expires_at = now + Duration::minutes(ttl_minutes);
     let session_id = db::new_id();

@@ -106,13 +106,11 @@ pub struct Settings {
     /// Largest catalogue CSV `POST /api/v1/catalogue/import` accepts (spooled to a temporary
     /// file, never held in memory).
     pub upload_max_bytes: usize,
-    /// Failed logins allowed per account within the window before it is locked for the window.
-    pub login_max_failures: u32,
-    /// Login attempts allowed per client address within the window.
-    pub login_max_per_address: u32,
-    pub login_window_seconds: i64,
-    /// Contract checks (`GET /api/v1/contracts/verify`) allowed per client address per window.
-    pub verify_max_per_address: u32,
+    /// Abuse limits (`SMEPROC_LIMITS`, and the older `SMEPROC_LOGIN_*` and
+    /// `SMEPROC_VERIFY_MAX_PER_ADDRESS`), shared through the database.
+    pub limits: crate::auth::limiter::Limits,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`SMEPROC_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Mark the web session cookie `Secure` (browsers still send it to http://localhost).
     pub cookie_secure: bool,
     /// Seconds in-flight requests get to finish on shutdown.
@@ -148,6 +146,44 @@ fn env_number<T: FromStr>(name: &str, default: T) -> Result<T, String> {
     }
 }
 
+/// The limits with the environment's overrides: the older single settings first, then
+/// `SMEPROC_LIMITS` (`name=COUNT/SECONDS,…`).
+fn limits_from_env(
+    mut limits: crate::auth::limiter::Limits,
+) -> Result<crate::auth::limiter::Limits, String> {
+    use crate::auth::limiter::{Bucket, Limit};
+    let window = env_number("SMEPROC_LOGIN_WINDOW_SECONDS", 900i64)?.max(1);
+    for (name, bucket) in [
+        ("SMEPROC_LOGIN_MAX_FAILURES", Bucket::LoginFailures),
+        ("SMEPROC_LOGIN_MAX_PER_ADDRESS", Bucket::LoginAddress),
+        (
+            "SMEPROC_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+            Bucket::LoginAccountFailures,
+        ),
+    ] {
+        let max = env_number(name, limits.of(bucket).max)?.max(1);
+        limits.set(
+            bucket,
+            Limit {
+                max,
+                window_seconds: window,
+            },
+        );
+    }
+    let check = limits.of(Bucket::ContractCheck);
+    limits.set(
+        Bucket::ContractCheck,
+        Limit {
+            max: env_number("SMEPROC_VERIFY_MAX_PER_ADDRESS", check.max)?.max(1),
+            ..check
+        },
+    );
+    if let Ok(text) = std::env::var("SMEPROC_LIMITS") {
+        limits.apply(&text)?;
+    }
+    Ok(limits)
+}
+
 impl Settings {
     /// Defaults, overridden by the `SMEPROC_*` environment variables.
     pub fn from_env(database: DatabaseUrl, log_format: LogFormat) -> Result<Self, String> {
@@ -159,23 +195,18 @@ impl Settings {
             max_body_bytes: env_number("SMEPROC_MAX_BODY_BYTES", d.max_body_bytes)?,
             evaluate_max_bytes: env_number("SMEPROC_EVALUATE_MAX_BYTES", d.evaluate_max_bytes)?,
             upload_max_bytes: env_number("SMEPROC_UPLOAD_MAX_BYTES", d.upload_max_bytes)?,
-            login_max_failures: env_number("SMEPROC_LOGIN_MAX_FAILURES", d.login_max_failures)?
-                .max(1),
-            login_max_per_address: env_number(
-                "SMEPROC_LOGIN_MAX_PER_ADDRESS",
-                d.login_max_per_address,
-            )?
-            .max(1),
-            login_window_seconds: env_number(
-                "SMEPROC_LOGIN_WINDOW_SECONDS",
-                d.login_window_seconds,
-            )?
-            .max(1),
-            verify_max_per_address: env_number(
-                "SMEPROC_VERIFY_MAX_PER_ADDRESS",
-                d.verify_max_per_address,
-            )?
-            .max(1),
+            limits: limits_from_env(d.limits.clone())?,
+            trusted_proxies: match std::env::var("SMEPROC_TRUSTED_PROXIES") {
+                Ok(v) if !v.trim().is_empty() => v
+                    .split(',')
+                    .map(|a| {
+                        a.trim().parse().map_err(|_| {
+                            format!("SMEPROC_TRUSTED_PROXIES: {a:?} is not an IP address")
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => Vec::new(),
+            },
             cookie_secure: match std::env::var("SMEPROC_COOKIE_SECURE") {
                 Ok(v) if !v.trim().is_empty() => v
                     .trim()
@@ -216,10 +247,8 @@ impl Settings {
             max_body_bytes: 256 * 1024,
             evaluate_max_bytes: 4 * 1024 * 1024,
             upload_max_bytes: 256 * 1024 * 1024,
-            login_max_failures: 5,
-            login_max_per_address: 30,
-            login_window_seconds: 900,
-            verify_max_per_address: 60,
+            limits: crate::auth::limiter::Limits::default(),
+            trusted_proxies: Vec::new(),
             cookie_secure: true,
             shutdown_timeout_seconds: 30,
             checkpoint_every_events: 1000,

@@ -1,7 +1,6 @@
 //! Builds the HTTP application: pool, migrations, middleware, routes; binds the listener.
 
 use crate::api::{self, access, AppState};
-use crate::auth::limiter::LoginLimiter;
 use crate::cli::{CliError, ServeArgs};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
@@ -50,11 +49,6 @@ impl Application {
         let listener =
             TcpListener::bind(bind).with_context(|| format!("cannot listen on {bind}"))?;
         let port = listener.local_addr()?.port();
-        let limiter = Arc::new(LoginLimiter::new(
-            settings.login_max_failures,
-            settings.login_max_per_address,
-            settings.login_window_seconds,
-        ));
         let shutdown = settings.shutdown_timeout_seconds;
         let worker_count = workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -66,18 +60,13 @@ impl Application {
             pool: pool.clone(),
             clock,
             settings: settings.clone(),
-            limiter,
-            verify_limiter: Arc::new(LoginLimiter::new(
-                u32::MAX,
-                settings.verify_max_per_address,
-                settings.login_window_seconds,
-            )),
             keys,
         });
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(from_fn(api::limits::enforce))
                 .wrap(from_fn(access::authorize))
                 .wrap(from_fn(request_id_header))
                 .wrap(TracingLogger::default())
@@ -117,7 +106,8 @@ impl Application {
     }
 }
 
-/// Every `checkpoint_check_seconds`: an audit checkpoint when one is due.
+/// Every `checkpoint_check_seconds`: an audit checkpoint when one is due, and old rate counters
+/// cleared.
 async fn housekeeping(state: web::Data<AppState>) {
     let every = std::time::Duration::from_secs(state.settings.checkpoint_check_seconds.max(1));
     let schedule = crate::audit::checkpoints::Schedule {
@@ -144,6 +134,20 @@ async fn housekeeping(state: web::Data<AppState>) {
             }
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "audit checkpoint not signed; will try again"),
+        }
+        // Counters whose window ended long ago count for nothing: clear them.
+        let longest = crate::auth::limiter::Bucket::ALL
+            .iter()
+            .map(|b| state.settings.limits.of(*b).window_seconds)
+            .max()
+            .unwrap_or(0)
+            .max(86_400);
+        let before = state.clock.now_naive() - chrono::Duration::seconds(longest);
+        if let Err(e) = state
+            .db(move |conn| Ok(crate::db::limits::sweep(conn, before)?))
+            .await
+        {
+            tracing::warn!(error = %e, "old rate counters not cleared; will try again");
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::finance::{
     PaymentView, PlanInput, PlanView, SubcontractView,
 };
 use crate::procurement::evaluation::ContractView;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -229,16 +229,8 @@ pub async fn flagged(state: web::Data<AppState>) -> Result<HttpResponse> {
     responses((status = 200, body = ContractCheck), (status = 429, body = crate::error::Problem)))]
 pub async fn verify_contract(
     state: web::Data<AppState>,
-    req: HttpRequest,
     query: Query<ContractCheckParams>,
 ) -> Result<HttpResponse> {
-    let address = super::client_address(&req);
-    state
-        .verify_limiter
-        .attempt_from(&address, state.clock.now())
-        .map_err(|retry_after_seconds| Error::TooManyRequests {
-            retry_after_seconds,
-        })?;
     let clock = state.clock.clone();
     let answer = state
         .db(move |conn| finance::check_contract(conn, clock.as_ref(), &query.0))

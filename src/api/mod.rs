@@ -9,6 +9,7 @@ pub mod engine;
 pub mod enterprises;
 pub mod extract;
 pub mod finance;
+pub mod limits;
 pub mod openapi;
 pub mod orgs;
 pub mod procurement;
@@ -16,7 +17,6 @@ pub mod session;
 pub mod system;
 pub mod users;
 
-use crate::auth::limiter::LoginLimiter;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::db::{DbConnection, DbPool};
@@ -30,9 +30,6 @@ pub struct AppState {
     pub pool: DbPool,
     pub clock: SharedClock,
     pub settings: Arc<Settings>,
-    pub limiter: Arc<LoginLimiter>,
-    /// Per-address limit of the banks' contract check.
-    pub verify_limiter: Arc<LoginLimiter>,
     /// CSRF and audit checkpoint keys.
     pub keys: Arc<crate::auth::keys::ServerKeys>,
 }
@@ -53,10 +50,34 @@ impl AppState {
     }
 }
 
-/// The client's address, for the per-address limits (login, the banks' contract check).
+/// The client's address, for the per-address limits. Behind a reverse proxy listed in
+/// `SMEPROC_TRUSTED_PROXIES`, the right-most address of `X-Forwarded-For` that is not one of
+/// those proxies (what the proxy saw); a header from anyone else is ignored, so a client cannot
+/// pick the address it is counted under.
 pub fn client_address(req: &actix_web::HttpRequest) -> String {
-    req.peer_addr()
-        .map_or_else(|| "unknown".to_string(), |a| a.ip().to_string())
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".to_string();
+    };
+    let trusted: &[std::net::IpAddr] = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(&[], |s| s.settings.trusted_proxies.as_slice());
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<std::net::IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .iter()
+        .rev()
+        .find(|a| !trusted.contains(a))
+        .copied()
+        .unwrap_or(peer)
+        .to_string()
 }
 
 /// Scheme and host of the request, for links in feeds.

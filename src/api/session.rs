@@ -26,7 +26,7 @@ pub async fn login(
             accounts::login(
                 conn,
                 st.clock.as_ref(),
-                &st.limiter,
+                &st.settings.limits,
                 st.settings.token_ttl_minutes,
                 &body.0,
                 &address,

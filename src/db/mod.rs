@@ -4,6 +4,7 @@
 pub mod connection;
 pub mod enterprises;
 pub mod finance;
+pub mod limits;
 pub mod orgs;
 pub mod procurement;
 pub mod products;

@@ -261,7 +261,18 @@ impl ResponseError for PageError {
             detail: self.error.detail(),
             problems,
         };
-        html(status, b, &page)
+        let mut response = html(status, b, &page);
+        let retry = match &self.error {
+            Error::TooManyRequests {
+                retry_after_seconds,
+            } => Some(retry_after_seconds.to_string()),
+            Error::Unavailable(_) => Some(crate::error::RETRY_AFTER_BUSY_SECONDS.to_string()),
+            _ => None,
+        };
+        if let Some(value) = retry.and_then(|r| header::HeaderValue::from_str(&r).ok()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
     }
 }
 
@@ -485,6 +496,15 @@ impl<T> WithBase<T> for Result<T, Error> {
             base: Some(Box::new(b.clone())),
         })
     }
+}
+
+/// A service error as the visitor's error page, for the middlewares (a limit, a refusal).
+pub fn error_page(req: &HttpRequest, error: Error) -> HttpResponse {
+    PageError {
+        error,
+        base: Some(Box::new(Base::from_request(req))),
+    }
+    .error_response()
 }
 
 /// The page shown to a logged-in caller whose role may not see a page (403), from the access

@@ -9,7 +9,6 @@ use crate::procurement::notices::{self, NoticeParams, NoticeView};
 use crate::procurement::{projects, Actor};
 use crate::registry::{self, EnterpriseView};
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde_json::Value;
@@ -522,7 +521,7 @@ pub async fn login(state: State, b: Base, req: HttpRequest, form: Form) -> PageR
             accounts::login(
                 conn,
                 st.clock.as_ref(),
-                &st.limiter,
+                &st.settings.limits,
                 st.settings.token_ttl_minutes,
                 &request,
                 &address,
@@ -535,6 +534,13 @@ pub async fn login(state: State, b: Base, req: HttpRequest, form: Form) -> PageR
             super::signed_in(&state, &b, session.token, &target)
         }
         Err(e @ (Error::Unauthorized(_) | Error::TooManyRequests { .. })) => {
+            let status = actix_web::ResponseError::status_code(&e);
+            let retry = match &e {
+                Error::TooManyRequests {
+                    retry_after_seconds,
+                } => Some(*retry_after_seconds),
+                _ => None,
+            };
             let problem = match e {
                 Error::TooManyRequests {
                     retry_after_seconds,
@@ -549,8 +555,9 @@ pub async fn login(state: State, b: Base, req: HttpRequest, form: Form) -> PageR
                     .t("用户名或密码不正确", "Wrong username or password")
                     .to_string(),
             };
-            Ok(super::html(
-                StatusCode::UNAUTHORIZED,
+            // 401 for a wrong password; 429 with Retry-After over a limit, as the API answers.
+            let mut response = super::html(
+                status,
                 &b,
                 &LoginPage {
                     b: b.clone(),
@@ -558,7 +565,15 @@ pub async fn login(state: State, b: Base, req: HttpRequest, form: Form) -> PageR
                     next: next.unwrap_or_default(),
                     problem: Some(problem),
                 },
-            ))
+            );
+            if let Some(seconds) = retry
+                .and_then(|s| actix_web::http::header::HeaderValue::from_str(&s.to_string()).ok())
+            {
+                response
+                    .headers_mut()
+                    .insert(actix_web::http::header::RETRY_AFTER, seconds);
+            }
+            Ok(response)
         }
         Err(e) => Err(e).on(&b),
     }

@@ -88,7 +88,7 @@ pub async fn signup(state: State, b: Base, req: HttpRequest, f: Form) -> PageRes
                     accounts::login(
                         conn,
                         st.clock.as_ref(),
-                        &st.limiter,
+                        &st.settings.limits,
                         st.settings.token_ttl_minutes,
                         &login,
                         &address,

@@ -112,7 +112,8 @@ async fn a_disabled_user_loses_its_tokens_and_cannot_log_in() {
 
 #[actix_web::test]
 async fn failed_logins_are_limited_per_account() {
-    let app = spawn_app_with(|s| s.login_max_failures = 3).await;
+    let app = spawn_app_with(|s| s.limits.apply("login_failures=3/900").unwrap()).await;
+    let window = 900;
     app.create_user("chen.jie", "auditor");
     for _ in 0..3 {
         problem(app.login("chen.jie", "a wrong password here").await, 401).await;
@@ -127,19 +128,18 @@ async fn failed_logins_are_limited_per_account() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(retry > 0 && retry <= app.settings.login_window_seconds);
+    assert!(retry > 0 && retry <= window);
     problem(res, 429).await;
     // Another account is not affected.
     app.create_user("sun.li", "auditor");
     assert_eq!(app.login("sun.li", PASSWORD).await.status(), 200);
-    app.clock
-        .advance(Duration::seconds(app.settings.login_window_seconds + 1));
+    app.clock.advance(Duration::seconds(window + 1));
     assert_eq!(app.login("chen.jie", PASSWORD).await.status(), 200);
 }
 
 #[actix_web::test]
 async fn login_attempts_are_limited_per_address() {
-    let app = spawn_app_with(|s| s.login_max_per_address = 4).await;
+    let app = spawn_app_with(|s| s.limits.apply("login_address=4/900").unwrap()).await;
     app.create_user("zhou.min", "auditor");
     for i in 0..4 {
         let res = app

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 async fn spawn() -> TestApp {
     spawn_app_with(|s| {
         s.token_ttl_minutes = 60 * 24 * 90;
-        s.verify_max_per_address = 4;
+        s.limits.apply("contract_check=4/900").unwrap();
     })
     .await
 }

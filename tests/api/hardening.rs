@@ -137,3 +137,224 @@ async fn the_last_active_admin_cannot_be_disabled() {
         .await;
     problem(res, 409).await;
 }
+
+/// A request seen as coming from `address` (the tests' apps trust 127.0.0.1 as a proxy).
+fn from(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    address: &str,
+) -> reqwest::RequestBuilder {
+    app.client
+        .request(method, app.url(path))
+        .header("x-forwarded-for", address)
+}
+
+async fn status(req: reqwest::RequestBuilder) -> (u16, Option<i64>) {
+    let res = req.send().await.unwrap();
+    let retry = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    (res.status().as_u16(), retry)
+}
+
+fn signup_body(username: &str) -> Value {
+    json!({"username": username, "password": PASSWORD,
+           "enterprise": {"credit_code": credit_code("653101"), "name": format!("企业 {username}"),
+                          "industry": "software", "employees": 10, "revenue_wan": "100"}})
+}
+
+/// Every anonymous route that costs the most is limited per client address (429 with
+/// Retry-After, nothing written), others' addresses are not affected, and the window ends.
+#[actix_web::test]
+async fn costly_anonymous_routes_are_limited_per_address() {
+    let app = spawn_app_with(|s| {
+        s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        s.limits
+            .apply("signup=3/3600,search=4/60,market_prices=2/60,classify=2/60,evaluate=2/60,contract_check=2/60")
+            .unwrap();
+    })
+    .await;
+    use reqwest::Method;
+    for i in 0..3 {
+        let req = from(&app, Method::POST, "/api/v1/auth/signup", "10.0.0.1")
+            .json(&signup_body(&format!("office-{i}")));
+        assert_eq!(status(req).await.0, 201, "sign-up {i}");
+    }
+    let req =
+        from(&app, Method::POST, "/api/v1/auth/signup", "10.0.0.1").json(&signup_body("office-3"));
+    let (code, retry) = status(req).await;
+    assert_eq!(code, 429);
+    assert!(retry.is_some_and(|r| r > 0 && r <= 3600), "{retry:?}");
+    assert_eq!(
+        app.login("office-3", PASSWORD).await.status(),
+        401,
+        "nothing was written"
+    );
+    let req =
+        from(&app, Method::POST, "/api/v1/auth/signup", "10.0.0.2").json(&signup_body("office-4"));
+    assert_eq!(status(req).await.0, 201, "another address");
+
+    let classify = json!({"industry": "software", "employees": 10, "revenue_wan": "100"});
+    let evaluate: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            crate::common::fixtures_dir().join("evaluation/01-xinjiang-comprehensive.input.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    for (method, path, body, allowed) in [
+        (Method::GET, "/api/v1/products?q=打印机", None, 4),
+        (Method::GET, "/catalogue?q=打印机", None, 0),
+        (Method::GET, "/api/v1/market-prices?category=A02", None, 2),
+        (Method::POST, "/api/v1/classify", Some(&classify), 2),
+        (Method::POST, "/api/v1/evaluate", Some(&evaluate), 2),
+        (
+            Method::GET,
+            "/api/v1/contracts/verify?number=X&supplier_credit_code=91653100000000019P",
+            None,
+            2,
+        ),
+    ] {
+        for i in 0..allowed {
+            let mut req = from(&app, method.clone(), path, "10.0.0.9");
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let (code, _) = status(req).await;
+            assert_ne!(code, 429, "{path} call {i}");
+        }
+        let mut req = from(&app, method.clone(), path, "10.0.0.9");
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 429, "{path} over its limit");
+        assert!(res.headers().contains_key("retry-after"), "{path}");
+        let kind = res.headers()["content-type"].to_str().unwrap().to_string();
+        if path.starts_with("/api/") {
+            assert_eq!(kind, "application/problem+json", "{path}");
+        } else {
+            assert!(
+                kind.starts_with("text/html"),
+                "{path}: the page says it in HTML"
+            );
+        }
+    }
+    app.clock.advance(chrono::Duration::seconds(61));
+    let (code, _) = status(from(
+        &app,
+        Method::GET,
+        "/api/v1/products?q=打印机",
+        "10.0.0.9",
+    ))
+    .await;
+    assert_eq!(code, 200, "a new window");
+}
+
+/// A client cannot choose the address it is counted under unless it is a trusted proxy.
+#[actix_web::test]
+async fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
+    let app = spawn_app_with(|s| s.limits.apply("search=2/60").unwrap()).await;
+    for i in 0..2 {
+        let req = from(
+            &app,
+            reqwest::Method::GET,
+            "/api/v1/products",
+            &format!("10.1.0.{i}"),
+        );
+        assert_eq!(status(req).await.0, 200);
+    }
+    let req = from(&app, reqwest::Method::GET, "/api/v1/products", "10.1.0.99");
+    assert_eq!(
+        status(req).await.0,
+        429,
+        "X-Forwarded-For from an untrusted peer is ignored"
+    );
+}
+
+/// A stranger's wrong guesses lock out only the stranger's address; the owner logs in from its
+/// own. A guesser spread over many addresses meets the looser per-account ceiling.
+#[actix_web::test]
+async fn a_stranger_cannot_lock_the_owner_out() {
+    let app = spawn_app_with(|s| {
+        s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        s.limits
+            .apply("login_failures=3/900,login_account_failures=8/900")
+            .unwrap();
+    })
+    .await;
+    app.create_user("owner", "auditor");
+    let login = |address: &str, password: &str| {
+        from(&app, reqwest::Method::POST, "/api/v1/auth/login", address)
+            .json(&json!({"username": "owner", "password": password}))
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            status(login("10.2.0.66", "a wrong password here")).await.0,
+            401
+        );
+    }
+    let (code, retry) = status(login("10.2.0.66", PASSWORD)).await;
+    assert_eq!(
+        code, 429,
+        "the stranger's address is locked, even with the right password"
+    );
+    assert!(retry.is_some());
+    assert_eq!(
+        status(login("10.2.0.1", PASSWORD)).await.0,
+        200,
+        "the owner is not"
+    );
+    // Five more addresses, one wrong guess each: eight failures reach the account's ceiling.
+    for i in 0..5 {
+        assert_eq!(
+            status(login(&format!("10.2.1.{i}"), "wrong again")).await.0,
+            401
+        );
+    }
+    assert_eq!(
+        status(login("10.2.0.1", PASSWORD)).await.0,
+        429,
+        "the ceiling holds for everyone"
+    );
+    app.clock.advance(chrono::Duration::seconds(901));
+    assert_eq!(status(login("10.2.0.1", PASSWORD)).await.0, 200);
+}
+
+/// The counters live in the database: two instances of the service share them.
+#[actix_web::test]
+async fn instances_on_one_database_share_the_counters() {
+    let app = spawn_app_with(|s| s.limits.apply("search=4/60").unwrap()).await;
+    let second = app.second_instance().await;
+    for a in [&app, &second, &app, &second] {
+        assert_eq!(a.get("/api/v1/products", None).await.status(), 200);
+    }
+    assert_eq!(app.get("/api/v1/products", None).await.status(), 429);
+    assert_eq!(second.get("/api/v1/products", None).await.status(), 429);
+}
+
+/// A password typed into the username field never reaches the log: a refused login names the
+/// account's id when it exists, a short hash of what was typed otherwise.
+#[actix_web::test]
+async fn failed_logins_do_not_log_what_was_typed() {
+    let log = crate::logs::capture();
+    let app = spawn_app().await;
+    let id = app.create_user("li.ming", "auditor");
+    let typed = "MyS3cretPassw0rd-typed-as-username";
+    assert_eq!(app.login(typed, "x").await.status(), 401);
+    assert_eq!(app.login("li.ming", "not the password").await.status(), 401);
+    let text = log.text();
+    assert!(!text.contains(typed), "the typed text is in the log");
+    assert!(
+        text.contains(&smeproc::auth::limiter::account_key(typed)),
+        "{text}"
+    );
+    assert!(
+        text.contains(&id),
+        "the existing account is named by its id"
+    );
+    assert!(!text.contains("li.ming\""), "{text}");
+}

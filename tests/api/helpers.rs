@@ -56,7 +56,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings::defaults(url);
     settings.secret_key_file = dir.path().join("smeproc.key");
     settings.pool_size = 4;
-    settings.login_max_per_address = 1_000;
+    settings
+        .limits
+        .apply("login_address=1000/900")
+        .expect("limits");
     adjust(&mut settings);
     let clock = ManualClock::new(
         Utc.with_ymd_and_hms(2026, 3, 1, 2, 0, 0)
@@ -84,6 +87,29 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 impl TestApp {
+    /// A second instance of the service on the same database, clock and secret key (as behind a
+    /// load balancer).
+    pub async fn second_instance(&self) -> TestApp {
+        let app = Application::build(
+            self.settings.clone(),
+            "127.0.0.1:0",
+            Some(1),
+            Arc::new(self.clock.clone()),
+        )
+        .expect("build the second instance");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let pool = app.pool().clone();
+        actix_web::rt::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: Client::new(),
+            clock: self.clock.clone(),
+            pool,
+            settings: self.settings.clone(),
+            _dir: None,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -16,6 +16,7 @@ mod engine;
 mod errors;
 mod finance;
 mod hardening;
+mod logs;
 mod ocds;
 mod procurement;
 mod registry;
