@@ -18,7 +18,10 @@ pub async fn verify(state: web::Data<AppState>) -> Result<HttpResponse> {
 #[utoipa::path(get, path = "/api/v1/audit/events", tag = "audit", security(("bearer" = [])),
     params(EventParams), responses((status = 200, body = EventPage), (status = 422, body = crate::error::Problem)))]
 pub async fn events(state: web::Data<AppState>, query: Query<EventParams>) -> Result<HttpResponse> {
-    let page = state.db(move |conn| audit::events(conn, &query.0)).await?;
+    let now = state.clock.now_naive();
+    let page = state
+        .db(move |conn| audit::events(conn, now, &query.0))
+        .await?;
     Ok(HttpResponse::Ok().json(page))
 }
 

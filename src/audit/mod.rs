@@ -280,18 +280,26 @@ pub struct EventParams {
     pub limit: Option<i64>,
 }
 
+/// An event as the audit views show it. A bid's events before its lot's opening are sealed:
+/// they name neither the bid, nor its actor, nor digests of it (nobody may learn who bid
+/// before the opening); their place in the chain, time and hashes stay, and the chain check
+/// covers them in full.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EventView {
     pub seq: i64,
     pub at: DateTime<Utc>,
-    pub actor: String,
+    /// Null while sealed.
+    pub actor: Option<String>,
     pub action: String,
     pub entity: String,
-    pub entity_id: String,
+    /// Null while sealed.
+    pub entity_id: Option<String>,
     pub before_sha256: Option<String>,
     pub after_sha256: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// A bid event before the opening: the fields that would name the bidder are withheld.
+    pub sealed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -301,7 +309,11 @@ pub struct EventPage {
     pub next_after_seq: Option<i64>,
 }
 
-pub fn events(conn: &mut DbConnection, params: &EventParams) -> Result<EventPage> {
+pub fn events(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    params: &EventParams,
+) -> Result<EventPage> {
     let limit = params.limit.unwrap_or(100);
     let mut problems = Vec::new();
     if !(1..=1000).contains(&limit) {
@@ -340,25 +352,42 @@ pub fn events(conn: &mut DbConnection, params: &EventParams) -> Result<EventPage
     if let Some(s) = params.after_seq {
         q = q.filter(audit_events::seq.gt(s));
     }
+    if params.actor.is_some() || params.entity_id.is_some() {
+        // A filter by actor or bid must not answer with a sealed bid's events: that alone
+        // would say who bid.
+        q = q.filter(diesel::dsl::not(audit_events::entity.eq("bid").and(
+            audit_events::entity_id.eq_any(crate::db::procurement::sealed_bid_ids(now)),
+        )));
+    }
     let rows: Vec<Event> = q
         .order(audit_events::seq.asc())
         .limit(limit + 1)
         .load(conn)?;
     let more = rows.len() as i64 > limit;
+    let rows: Vec<Event> = rows.into_iter().take(limit as usize).collect();
+    let bid_ids: Vec<&str> = rows
+        .iter()
+        .filter(|e| e.entity == "bid")
+        .map(|e| e.entity_id.as_str())
+        .collect();
+    let sealed = crate::db::procurement::sealed_among(conn, &bid_ids, now)?;
     let items: Vec<EventView> = rows
         .into_iter()
-        .take(limit as usize)
-        .map(|e| EventView {
-            seq: e.seq,
-            at: e.at.and_utc(),
-            actor: e.actor,
-            action: e.action,
-            entity: e.entity,
-            entity_id: e.entity_id,
-            before_sha256: e.before_sha256,
-            after_sha256: e.after_sha256,
-            prev_hash: e.prev_hash,
-            hash: e.hash,
+        .map(|e| {
+            let hidden = e.entity == "bid" && sealed.contains(&e.entity_id);
+            EventView {
+                seq: e.seq,
+                at: e.at.and_utc(),
+                actor: (!hidden).then_some(e.actor),
+                action: e.action,
+                entity: e.entity,
+                entity_id: (!hidden).then_some(e.entity_id),
+                before_sha256: e.before_sha256.filter(|_| !hidden),
+                after_sha256: e.after_sha256.filter(|_| !hidden),
+                prev_hash: e.prev_hash,
+                hash: e.hash,
+                sealed: hidden,
+            }
         })
         .collect();
     let next_after_seq = more.then(|| items.last().map(|e| e.seq)).flatten();

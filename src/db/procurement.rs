@@ -413,3 +413,49 @@ pub fn set_qualification(
     }
     Ok(())
 }
+
+type BidsOfProjects = diesel::dsl::InnerJoinOn<
+    bids::table,
+    projects::table,
+    diesel::dsl::Eq<projects::id, bids::project_id>,
+>;
+type NotOpened = diesel::dsl::And<
+    diesel::dsl::Eq<projects::state, &'static str>,
+    diesel::dsl::Or<
+        diesel::dsl::IsNull<projects::opening_at>,
+        diesel::dsl::Gt<projects::opening_at, NaiveDateTime>,
+    >,
+>;
+/// The query of [`sealed_bid_ids`].
+pub type SealedBidIds =
+    diesel::dsl::Select<diesel::dsl::Filter<BidsOfProjects, NotOpened>, bids::id>;
+
+/// Ids of the bids whose project is not opened at `now` (published, opening time not reached):
+/// a subquery for filters.
+pub fn sealed_bid_ids(now: NaiveDateTime) -> SealedBidIds {
+    bids::table
+        .inner_join(projects::table.on(projects::id.eq(bids::project_id)))
+        .filter(
+            projects::state.eq("published").and(
+                projects::opening_at
+                    .is_null()
+                    .or(projects::opening_at.gt(now)),
+            ),
+        )
+        .select(bids::id)
+}
+
+/// Which of `ids` are bids still sealed at `now`.
+pub fn sealed_among(
+    conn: &mut DbConnection,
+    ids: &[&str],
+    now: NaiveDateTime,
+) -> QueryResult<std::collections::HashSet<String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let found: Vec<String> = sealed_bid_ids(now)
+        .filter(bids::id.eq_any(ids))
+        .load(conn)?;
+    Ok(found.into_iter().collect())
+}

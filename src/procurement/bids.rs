@@ -782,7 +782,10 @@ pub struct LotBids {
     pub lot_id: String,
     pub sealed: bool,
     pub opening_at: Option<DateTime<Utc>>,
-    pub count: usize,
+    /// Submitted bids. While sealed, only the project's agency learns the count (null for
+    /// admins and auditors: nobody but the purchaser may know the number of bidders before the
+    /// opening, POLICY.md §6).
+    pub count: Option<usize>,
     /// Empty while sealed.
     pub bids: Vec<BidView>,
 }
@@ -802,7 +805,7 @@ pub fn of_lot(
     }
     let opened = Phase::of(&project, now).is_opened();
     let list = repo::submitted_bids(conn, &lot.id)?;
-    let count = list.len();
+    let count = super::projects::may_count_bids(actor, &project, now).then_some(list.len());
     let bids = if opened {
         let scores = repo::scores_of_lot(conn, &lot.id)?;
         let mut by_bid: std::collections::HashMap<&str, Vec<&Score>> =

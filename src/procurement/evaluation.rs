@@ -515,7 +515,7 @@ fn award_in(
     }
     let lot = repo::find_lot(conn, &lot.id)?.ok_or_else(|| Error::NotFound("lot".into()))?;
     let count = repo::submitted_bids(conn, &lot.id)?.len() as i64;
-    Ok(super::projects::lot_view(&lot, count))
+    Ok(super::projects::lot_view(&lot, Some(count)))
 }
 
 /// One lot of the result notice.

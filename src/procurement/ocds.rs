@@ -3,7 +3,7 @@
 //!
 //! Parties carry `details.scale` (the ocds_partyDetails_scale extension: micro | small | medium |
 //! large), lots carry `suitability.sme` when reserved for SMEs, and `bids.statistics` counts the
-//! bids per lot (counts only: bids stay sealed until opening). Amounts are JSON numbers written
+//! bids per lot once they are opened (before, the number of bidders is not disclosed). Amounts are JSON numbers written
 //! from integer fen (exact for amounts below 10¹³ yuan).
 
 use super::bids::content_of;
@@ -88,7 +88,7 @@ impl Parties {
 pub fn release(conn: &mut DbConnection, p: &Project, now: NaiveDateTime) -> Result<Value> {
     let phase = Phase::of(p, now);
     let lots = repo::lots_of(conn, &p.id)?;
-    let counts = repo::bid_counts(conn, &p.id)?;
+
     let contracts = repo::contracts_of(conn, &p.id)?;
     let mut parties = Parties(Vec::new());
     let agency = orgs::find_by_id(conn, &p.agency_id)?;
@@ -184,13 +184,20 @@ pub fn release(conn: &mut DbConnection, p: &Project, now: NaiveDateTime) -> Resu
         tender["numberOfTenderers"] = json!(tenderers.len());
         tender["tenderers"] = Value::Array(tenderers);
     }
-    let statistics: Vec<Value> = lots
-        .iter()
-        .map(|l| {
-            let n = counts.iter().find(|(id, _)| *id == l.id).map_or(0, |(_, n)| *n);
-            json!({"id": format!("{}-bids", l.id), "measure": "bids", "value": n, "relatedLot": l.id})
-        })
-        .collect();
+    // The number of bids is not disclosed before the opening (POLICY.md §6): no statistics.
+    let statistics: Option<Vec<Value>> = if opened {
+        let counts = repo::bid_counts(conn, &p.id)?;
+        Some(
+            lots.iter()
+                .map(|l| {
+                    let n = counts.iter().find(|(id, _)| *id == l.id).map_or(0, |(_, n)| *n);
+                    json!({"id": format!("{}-bids", l.id), "measure": "bids", "value": n, "relatedLot": l.id})
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     let contracts: Vec<Value> = contracts
         .iter()
         .map(|c| {
@@ -221,8 +228,10 @@ pub fn release(conn: &mut DbConnection, p: &Project, now: NaiveDateTime) -> Resu
         "parties": parties.0,
         "buyer": buyer,
         "tender": tender,
-        "bids": {"statistics": statistics},
     });
+    if let Some(statistics) = statistics {
+        release["bids"] = json!({"statistics": statistics});
+    }
     if !awards.is_empty() {
         release["awards"] = Value::Array(awards);
     }

@@ -119,8 +119,10 @@ pub struct LotView {
     pub reservation_lifted: bool,
     /// open | evaluated | failed | awarded | contracted
     pub state: String,
-    /// Submitted bids (a count only: bids are sealed until opening).
-    pub bid_count: i64,
+    /// Submitted bids. Before the opening only the project's agency sees the count (null for
+    /// everyone else: 政府采购法实施条例 / 87号令 forbid disclosing the number of bidders); after
+    /// the opening, everyone.
+    pub bid_count: Option<i64>,
     pub awarded_bid_id: Option<String>,
 }
 
@@ -154,7 +156,15 @@ pub struct ProjectView {
     pub lots: Vec<LotView>,
 }
 
-pub fn lot_view(l: &Lot, bid_count: i64) -> LotView {
+impl LotView {
+    /// The count as a page shows it: a dash while it is not to be disclosed.
+    pub fn bid_count_text(&self) -> String {
+        self.bid_count
+            .map_or_else(|| "—".to_string(), |n| n.to_string())
+    }
+}
+
+pub fn lot_view(l: &Lot, bid_count: Option<i64>) -> LotView {
     LotView {
         id: l.id.clone(),
         number: l.number,
@@ -168,10 +178,30 @@ pub fn lot_view(l: &Lot, bid_count: i64) -> LotView {
     }
 }
 
-pub fn view(conn: &mut DbConnection, p: Project, now: NaiveDateTime) -> Result<ProjectView> {
+/// Whether `actor` may know how many bids the project's lots have at `now`: anyone after the
+/// opening; before it, only the project's own agency (POLICY.md §6).
+pub fn may_count_bids(actor: &Actor<'_>, p: &Project, now: NaiveDateTime) -> bool {
+    Phase::of(p, now).is_opened()
+        || matches!(actor, Actor::Agency { agency_id, .. } if *agency_id == p.agency_id)
+}
+
+pub fn view(
+    conn: &mut DbConnection,
+    actor: &Actor<'_>,
+    p: Project,
+    now: NaiveDateTime,
+) -> Result<ProjectView> {
     let lots = repo::lots_of(conn, &p.id)?;
-    let counts = repo::bid_counts(conn, &p.id)?;
-    let count = |id: &str| counts.iter().find(|(l, _)| l == id).map_or(0, |(_, n)| *n);
+    let counts = if may_count_bids(actor, &p, now) {
+        Some(repo::bid_counts(conn, &p.id)?)
+    } else {
+        None
+    };
+    let count = |id: &str| {
+        counts
+            .as_ref()
+            .map(|c| c.iter().find(|(l, _)| l == id).map_or(0, |(_, n)| *n))
+    };
     Ok(ProjectView {
         state: Phase::of(&p, now).as_str(),
         lots: lots.iter().map(|l| lot_view(l, count(&l.id))).collect(),
@@ -675,7 +705,7 @@ pub fn create(
             .after(&(&checked.project, &checked.lots)),
         )
     })?;
-    view(conn, checked.project, now)
+    view(conn, actor, checked.project, now)
 }
 
 /// Replaces a draft with a new version of the same body (lots included).
@@ -723,7 +753,7 @@ pub fn replace(
         )?;
         Ok(checked)
     })?;
-    view(conn, checked.project, now)
+    view(conn, actor, checked.project, now)
 }
 
 pub fn show(
@@ -733,7 +763,7 @@ pub fn show(
     id: &str,
 ) -> Result<ProjectView> {
     let p = visible_project(conn, actor, id)?;
-    view(conn, p, clock.now_naive())
+    view(conn, actor, p, clock.now_naive())
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -784,7 +814,7 @@ pub fn list(
     let now = clock.now_naive();
     let mut items = Vec::new();
     for p in rows.into_iter().take(limit as usize) {
-        items.push(view(conn, p, now)?);
+        items.push(view(conn, actor, p, now)?);
     }
     let next_after = more.then(|| items.last().map(|p| p.id.clone())).flatten();
     Ok(ProjectPage { items, next_after })
@@ -800,7 +830,7 @@ pub fn publish(
 ) -> Result<ProjectView> {
     let now = clock.now_naive();
     let p = crate::db::write(conn, |conn| publish_draft(conn, clock, actor, id, now))?;
-    view(conn, p, now)
+    view(conn, actor, p, now)
 }
 
 fn publish_draft(

@@ -345,7 +345,8 @@ struct LotPage {
     p: projects::ProjectView,
     lot: projects::LotView,
     sealed: bool,
-    count: usize,
+    /// The number of bids, or a dash for those who may not know it before the opening.
+    count: String,
     bids: Vec<BidRow>,
     run: Option<RunView>,
     ranking: Vec<RankRow>,
@@ -443,7 +444,9 @@ async fn lot_page(
             p,
             lot,
             sealed: list.sealed,
-            count: list.count,
+            count: list
+                .count
+                .map_or_else(|| "—".to_string(), |n| n.to_string()),
             bids: rows,
             run,
             ranking: ranking_rows,

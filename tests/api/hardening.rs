@@ -358,3 +358,125 @@ async fn failed_logins_do_not_log_what_was_typed() {
     );
     assert!(!text.contains("li.ming\""), "{text}");
 }
+
+/// Before the opening, nothing tells who bid or how many: the project (API and page) and its
+/// OCDS release show no count except to its agency, and bid events in the audit views name
+/// neither the bid nor its actor — not even to auditors and admins, and a filter by the
+/// bidder's id finds none. The chain still covers them; after the opening they are shown.
+#[actix_web::test]
+async fn nothing_about_bidders_is_disclosed_before_the_opening() {
+    let app = spawn_app_with(|s| s.token_ttl_minutes = 60 * 24 * 60).await;
+    let s = crate::procurement::scenario(&app).await;
+    let project = s.project["id"].as_str().unwrap().to_string();
+    let supplier = app.supplier_token(&s.small.1).await;
+    let me: Value = app
+        .get("/api/v1/me", Some(&supplier))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let supplier_id = me["id"].as_str().unwrap().to_string();
+    let receipt =
+        crate::procurement::bid(&app, &supplier, &s.open_lot, json!({"price": "1900000.00"})).await;
+    let bid_id = receipt["bid_id"].as_str().unwrap().to_string();
+    let (_, auditor) = app.user_with_token("auditor").await;
+    let (_, admin) = app.user_with_token("admin").await;
+
+    let page = app
+        .get(&format!("/projects/{project}"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("—"),
+        "the public page shows a dash for the count"
+    );
+    let lots: Value = app
+        .get(&format!("/api/v1/lots/{}/bids", s.open_lot), Some(&auditor))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(lots["count"].is_null(), "auditors learn no count: {lots}");
+    let lots: Value = app
+        .get(
+            &format!("/api/v1/lots/{}/bids", s.open_lot),
+            Some(&s.agency),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(lots["count"], 1, "the agency may know the count");
+
+    for token in [&auditor, &admin] {
+        let events: Value = app
+            .get("/api/v1/audit/events?entity=bid", Some(token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let items = events["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1);
+        let e = &items[0];
+        assert_eq!(e["sealed"], true);
+        assert!(e["actor"].is_null() && e["entity_id"].is_null(), "{e}");
+        assert!(
+            e["after_sha256"].is_null() && e["before_sha256"].is_null(),
+            "{e}"
+        );
+        let text = events.to_string();
+        assert!(
+            !text.contains(&supplier_id) && !text.contains(&bid_id),
+            "{text}"
+        );
+        for filter in [
+            format!("actor={supplier_id}"),
+            format!("entity_id={bid_id}"),
+        ] {
+            let found: Value = app
+                .get(&format!("/api/v1/audit/events?{filter}"), Some(token))
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert!(
+                found["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|e| e["entity"] != "bid"),
+                "{filter}: {found}"
+            );
+        }
+    }
+    let report: Value = app
+        .get("/api/v1/audit/verify", Some(&auditor))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["ok"], true, "the chain covers the sealed events");
+
+    // After the opening: the event names its bid and actor.
+    app.clock.advance(chrono::Duration::days(30));
+    let events: Value = app
+        .get(
+            &format!("/api/v1/audit/events?entity_id={bid_id}"),
+            Some(&auditor),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(events["items"][0]["actor"], supplier_id.as_str());
+    assert_eq!(events["items"][0]["sealed"], false);
+    let view: Value = app
+        .get(&format!("/api/v1/projects/{project}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["lots"][1]["bid_count"], 1);
+}

@@ -237,15 +237,43 @@ async fn a_project_goes_from_draft_to_contract_and_every_step_is_checked() {
         "a receipt only: {old}"
     );
 
-    // Counts only before the opening, for everyone.
+    // Before the opening the number of bids is the agency's alone: the public, suppliers,
+    // admins and auditors see no count (POLICY.md §6).
     let view = json_of(
-        app.get(&format!("/api/v1/projects/{project_id}"), None)
+        app.get(&format!("/api/v1/projects/{project_id}"), Some(&s.agency))
             .await,
         200,
     )
     .await;
     assert_eq!(view["lots"][0]["bid_count"], 3);
     assert_eq!(view["lots"][1]["bid_count"], 3);
+    let (_, admin) = app.user_with_token("admin").await;
+    let (_, auditor) = app.user_with_token("auditor").await;
+    for token in [
+        None,
+        Some(small.as_str()),
+        Some(admin.as_str()),
+        Some(auditor.as_str()),
+    ] {
+        let view = json_of(
+            app.get(&format!("/api/v1/projects/{project_id}"), token)
+                .await,
+            200,
+        )
+        .await;
+        assert!(view["lots"][0]["bid_count"].is_null(), "{token:?}: {view}");
+        assert!(view["lots"][1]["bid_count"].is_null(), "{token:?}: {view}");
+        let ocds = app
+            .get(&format!("/api/v1/projects/{project_id}/ocds"), token)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !ocds.contains("statistics") && !ocds.contains("tenderers"),
+            "{ocds}"
+        );
+    }
 
     // The deadline passes: no more changes.
     app.clock
@@ -862,7 +890,7 @@ async fn bad_input_names_every_field_and_changes_nothing() {
     let view = json_of(
         app.get(
             &format!("/api/v1/projects/{}", s.project["id"].as_str().unwrap()),
-            None,
+            Some(&s.agency),
         )
         .await,
         200,
