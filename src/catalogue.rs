@@ -377,6 +377,11 @@ fn may_write(actor: Actor<'_>, product: &Product) -> Result<()> {
     }
 }
 
+/// Refuses a supplier who does not list this product (403), or an unknown product (404).
+pub fn may_change(conn: &mut DbConnection, actor: Actor<'_>, id: i64) -> Result<()> {
+    may_write(actor, &find(conn, id)?)
+}
+
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Product> {
     repo::find(conn, id)?.ok_or_else(|| Error::NotFound(format!("no product with id {id}")))
 }

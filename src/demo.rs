@@ -230,7 +230,7 @@ fn at(now: DateTime<Utc>, days_ago: i64, hours: i64) -> ManualClock {
 }
 
 fn beijing_rfc3339(t: DateTime<Utc>) -> String {
-    t.with_timezone(&crate::web::format::beijing_offset())
+    t.with_timezone(&crate::domain::beijing::offset())
         .format("%Y-%m-%dT%H:%M:00+08:00")
         .to_string()
 }
@@ -648,7 +648,7 @@ impl Loader<'_> {
                 amount: Some(price),
                 signed_on: Some(
                     signed
-                        .with_timezone(&crate::web::format::beijing_offset())
+                        .with_timezone(&crate::domain::beijing::offset())
                         .date_naive()
                         .to_string(),
                 ),
@@ -667,9 +667,10 @@ impl Loader<'_> {
         for s in subs {
             let amount: rust_decimal::Decimal = s.amount.parse().unwrap_or_default();
             let half = (amount / rust_decimal::Decimal::from(2)).round_dp(2);
-            let today = self.now.date_naive();
-            let first_due = signed.date_naive() + Duration::days(30);
-            let second_due = signed.date_naive() + Duration::days(45);
+            let today = crate::domain::beijing::day_of_instant(self.now);
+            let signed_day = crate::domain::beijing::day_of_instant(signed);
+            let first_due = signed_day + Duration::days(30);
+            let second_due = signed_day + Duration::days(45);
             for (due, pay, part) in [
                 (
                     first_due,
@@ -816,7 +817,7 @@ fn load(l: &mut Loader<'_>) -> Result<()> {
         let clock = l.clock(180);
         let letter: DeclarationRequest = serde_json::from_value(json!({
             "year": l.now.year() - 1,
-            "declared_on": (l.now - Duration::days(180)).date_naive(),
+            "declared_on": crate::domain::beijing::day_of_instant(l.now - Duration::days(180)),
             "declared_scale": scale,
             "industry": "industry",
             "employees": employees,
@@ -833,7 +834,7 @@ fn load(l: &mut Loader<'_>) -> Result<()> {
     // Budget plans for this year: one department plans below the minimum, with its reason.
     let year = l
         .now
-        .with_timezone(&crate::web::format::beijing_offset())
+        .with_timezone(&crate::domain::beijing::offset())
         .year();
     for (dept, total, reserved, small_micro, reason) in [
         (&ks_edu, 2_500_000u64, 40, 70, None),

@@ -109,8 +109,7 @@ fn year_bounds(year: i32) -> Result<YearBounds> {
     let day =
         |y: i32| NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(|| Error::field("year", "invalid"));
     let (from, until) = (day(year)?, day(year + 1)?);
-    let utc =
-        |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(8);
+    let utc = crate::domain::beijing::start_of;
     Ok(YearBounds {
         from,
         until,
@@ -508,6 +507,33 @@ pub fn ledger(conn: &mut DbConnection, year: i32) -> Result<Ledger> {
     })
 }
 
+/// One department's line of the year's ledger: its own when it has a plan or a contract; for a
+/// 主管预算单位 with neither of its own, the roll-up of its units; otherwise an empty line with
+/// status `no_plan`. Any department answers the same way (404 only for one that does not exist).
+pub fn department_line(
+    conn: &mut DbConnection,
+    department_id: &str,
+    year: i32,
+) -> Result<LedgerLine> {
+    let dept = department(conn, department_id)?;
+    let ledger = ledger(conn, year)?;
+    let own = ledger
+        .departments
+        .into_iter()
+        .find(|l| l.department_id == department_id);
+    let rolled = || {
+        ledger
+            .rollup
+            .iter()
+            .find(|l| l.department_id == department_id)
+            .cloned()
+    };
+    Ok(own.or_else(rolled).unwrap_or_else(|| {
+        let parent = dept.parent_id.clone().unwrap_or_else(|| dept.id.clone());
+        line(&dept, &parent, year, &Sums::default())
+    }))
+}
+
 /// The ledger as CSV (UTF-8 with BOM, so that spreadsheet programs show Chinese correctly).
 pub fn ledger_csv(ledger: &Ledger) -> Result<Vec<u8>> {
     let mut out = Vec::from("\u{feff}".as_bytes());
@@ -714,7 +740,7 @@ pub struct PaymentView {
 }
 
 fn today(clock: &dyn Clock) -> NaiveDate {
-    (clock.now() + chrono::Duration::hours(8)).date_naive()
+    crate::domain::beijing::day_of_instant(clock.now())
 }
 
 fn payment_view(p: &Payment, today: NaiveDate) -> PaymentView {
@@ -756,6 +782,53 @@ fn parties(conn: &mut DbConnection, s: &Subcontract) -> Result<(String, String)>
     let c = procurement_repo::find_contract(conn, &s.contract_id)?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("subcontract without a contract")))?;
     Ok((c.supplier_id, s.enterprise_id.clone()))
+}
+
+/// Who may act on a subcontract's payments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentParty {
+    /// The contract's supplier, who pays.
+    Prime,
+    /// The subcontractor, who is paid.
+    Subcontractor,
+}
+
+/// Refuses an enterprise that is not `party` of the subcontract (403) or an unknown one (404).
+pub fn may_act_on_subcontract(
+    conn: &mut DbConnection,
+    enterprise_id: &str,
+    subcontract_id: &str,
+    party: PaymentParty,
+) -> Result<()> {
+    let s = repo::find_subcontract(conn, subcontract_id)?
+        .ok_or_else(|| Error::NotFound(format!("no subcontract with id {subcontract_id}")))?;
+    let (prime, sub) = parties(conn, &s)?;
+    let who = match party {
+        PaymentParty::Prime => prime,
+        PaymentParty::Subcontractor => sub,
+    };
+    if who == enterprise_id {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(match party {
+            PaymentParty::Prime => "only the prime contractor reports its payments".into(),
+            PaymentParty::Subcontractor => {
+                "only the subcontractor confirms a payment it received".into()
+            }
+        }))
+    }
+}
+
+/// The same for one payment, by its subcontract.
+pub fn may_act_on_payment(
+    conn: &mut DbConnection,
+    enterprise_id: &str,
+    payment_id: &str,
+    party: PaymentParty,
+) -> Result<()> {
+    let p = repo::find_payment(conn, payment_id)?
+        .ok_or_else(|| Error::NotFound(format!("no payment with id {payment_id}")))?;
+    may_act_on_subcontract(conn, enterprise_id, &p.subcontract_id, party)
 }
 
 /// The subcontracts of a contract: for its prime, its subcontractors, agencies, auditors, admins.

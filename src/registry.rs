@@ -481,7 +481,8 @@ fn declare_in(
     req: &DeclarationRequest,
 ) -> Result<DeclarationView> {
     let mut problems = Vec::new();
-    let today = clock.now().date_naive();
+    // The letter's date is a Beijing day: "today" from 00:00 to 24:00 Beijing time.
+    let today = crate::domain::beijing::day_of_instant(clock.now());
     let year = match req.year {
         Some(y) if (2000..=chrono::Datelike::year(&today)).contains(&y) => Some(y),
         Some(y) => {

@@ -66,6 +66,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(from_fn(api::ownership::enforce))
                 .wrap(from_fn(api::limits::enforce))
                 .wrap(from_fn(access::authorize))
                 .wrap(from_fn(request_id_header))

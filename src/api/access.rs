@@ -214,6 +214,18 @@ pub const PAGES: &[RouteSpec] = &[
     route("GET", "/finance/{id}/{year}", AUDITORS),
 ];
 
+/// The methods the tables list for a path pattern (for `Allow`).
+pub fn methods_of(pattern: &str) -> Vec<&'static str> {
+    let mut methods: Vec<&'static str> = ROUTES
+        .iter()
+        .chain(PAGES)
+        .filter(|r| r.path == pattern)
+        .map(|r| r.method)
+        .collect();
+    methods.dedup();
+    methods
+}
+
 pub fn find_route(method: &str, pattern: &str) -> Option<&'static RouteSpec> {
     ROUTES
         .iter()

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 
 /// The caller as a catalogue actor: admins act for anyone, suppliers for their enterprise.
-fn actor(user: &AuthUser) -> Result<Actor<'_>> {
+pub(crate) fn actor(user: &AuthUser) -> Result<Actor<'_>> {
     match (user.role, user.user.enterprise_id.as_deref()) {
         (Role::Admin, _) => Ok(Actor::Admin),
         (Role::Supplier, Some(enterprise_id)) => Ok(Actor::Supplier { enterprise_id }),
@@ -27,11 +27,16 @@ fn actor(user: &AuthUser) -> Result<Actor<'_>> {
     }
 }
 
+/// A product id from the path: not a whole number → 400 (a malformed request), a number no
+/// product has → 404 (later).
 fn product_id(text: &str) -> Result<i64> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| Error::NotFound(format!("no product with id {text}")))
+    match text.parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        Ok(_) => Err(Error::NotFound(format!("no product with id {text}"))),
+        Err(_) => Err(Error::BadRequest(format!(
+            "{text:?} is not a product id: product ids are whole numbers"
+        ))),
+    }
 }
 
 /// Lists a product (a supplier: its own; an admin: any supplier's, by `supplier_credit_code`).

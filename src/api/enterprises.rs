@@ -231,7 +231,10 @@ pub async fn scale_on(
     id: web::Path<String>,
     query: Query<ScaleQuery>,
 ) -> Result<HttpResponse> {
-    let on = query.0.on.unwrap_or_else(|| state.clock.now().date_naive());
+    let on = query
+        .0
+        .on
+        .unwrap_or_else(|| crate::domain::beijing::day_of_instant(state.clock.now()));
     let id = id.into_inner();
     let answer = state
         .db(move |conn| registry::scale_on(conn, &id, on))

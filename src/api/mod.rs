@@ -12,6 +12,7 @@ pub mod finance;
 pub mod limits;
 pub mod openapi;
 pub mod orgs;
+pub mod ownership;
 pub mod procurement;
 pub mod session;
 pub mod system;
@@ -86,8 +87,22 @@ pub(crate) fn base_url(req: &actix_web::HttpRequest) -> String {
     format!("{}://{}", info.scheme(), info.host())
 }
 
-fn method_not_allowed() -> actix_web::Route {
-    web::route().to(|| async { Err::<actix_web::HttpResponse, _>(Error::MethodNotAllowed) })
+/// 405 problem+json with `Allow`: the methods the access tables list for this path.
+pub fn method_not_allowed() -> actix_web::Route {
+    web::route().to(|req: actix_web::HttpRequest| async move {
+        let allow = req
+            .match_pattern()
+            .map(|p| access::methods_of(&p))
+            .unwrap_or_default()
+            .join(", ");
+        let mut response = actix_web::ResponseError::error_response(&Error::MethodNotAllowed);
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::ALLOW, value);
+        }
+        Ok::<_, Error>(response)
+    })
 }
 
 /// A resource that answers 405 problem+json for methods it does not route.

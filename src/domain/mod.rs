@@ -1,5 +1,6 @@
 //! Pure rules: no I/O, no database, no HTTP. Everything here is deterministic.
 
+pub mod beijing;
 pub mod category;
 pub mod classify;
 pub mod credit_code;

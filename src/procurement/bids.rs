@@ -170,7 +170,7 @@ fn receipt(b: &Bid, canonical: bool) -> Receipt {
 
 /// The day a declaration letter must cover: the Beijing calendar day of `now`.
 fn beijing_day(now: NaiveDateTime) -> NaiveDate {
-    (now + chrono::Duration::hours(8)).date()
+    crate::domain::beijing::day_of(now)
 }
 
 fn snapshot(conn: &mut DbConnection, e: &Enterprise, day: NaiveDate) -> Result<FirmSnapshot> {
@@ -587,6 +587,11 @@ fn own_bid(
         .ok_or_else(|| Error::NotFound(format!("no bid of yours with id {id}")))?;
     let (lot, project) = find_lot(conn, &bid.lot_id)?;
     Ok((bid, lot, project, supplier))
+}
+
+/// Refuses a caller whose bid this is not (404: another's bid is not acknowledged to exist).
+pub fn may_change(conn: &mut DbConnection, actor: &Actor<'_>, id: &str) -> Result<()> {
+    own_bid(conn, actor, id).map(|_| ())
 }
 
 /// Replaces a submitted bid with a new one (new id, new receipt) before the deadline.

@@ -175,6 +175,22 @@ pub(crate) fn require_manager(actor: &Actor<'_>, project: &Project) -> Result<()
     }
 }
 
+/// Refuses, before anything else is read, a caller who may not change this project: 404 for a
+/// project it may not see, 403 for another agency's.
+pub fn may_manage_project(conn: &mut DbConnection, actor: &Actor<'_>, id: &str) -> Result<()> {
+    let p = visible_project(conn, actor, id)?;
+    require_manager(actor, &p)
+}
+
+/// The same for a lot, by its project.
+pub fn may_manage_lot(conn: &mut DbConnection, actor: &Actor<'_>, id: &str) -> Result<()> {
+    let (_, p) = find_lot(conn, id)?;
+    if p.state == "draft" && !actor.is_staff_of(&p) {
+        return Err(Error::NotFound(format!("no lot with id {id}")));
+    }
+    require_manager(actor, &p)
+}
+
 /// A 409 that says what the state is and what the action needs.
 pub(crate) fn wrong_phase(action: &str, phase: Phase, needs: &str) -> Error {
     Error::Conflict(format!(

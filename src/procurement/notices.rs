@@ -68,6 +68,16 @@ pub fn procurement_body(p: &Project, lots: &[Lot]) -> serde_json::Value {
     })
 }
 
+/// The notice's title: the project's and the kind's, without saying 采购 twice
+/// (`打印机采购` + `采购公告` → `打印机采购公告`).
+pub fn notice_title(project_title: &str, kind: NoticeKind) -> String {
+    let kind = kind.zh();
+    match (project_title.strip_suffix("采购"), kind.starts_with("采购")) {
+        (Some(stem), true) => format!("{stem}{kind}"),
+        _ => format!("{project_title}{kind}"),
+    }
+}
+
 /// Writes a notice (inside the caller's transaction).
 pub fn publish(
     conn: &mut DbConnection,
@@ -85,7 +95,7 @@ pub fn publish(
         id: db::new_id(),
         project_id: p.id.clone(),
         kind: kind.as_str().into(),
-        title: format!("{}{}", p.title, kind.zh()),
+        title: notice_title(&p.title, kind),
         sha256: super::sha256_hex(body.as_bytes()),
         body,
         corrects_id,
@@ -181,7 +191,7 @@ pub struct NoticePage {
 
 /// A Beijing calendar day's start, in UTC.
 fn beijing_day_start(day: NaiveDate) -> NaiveDateTime {
-    day.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(8)
+    crate::domain::beijing::start_of(day)
 }
 
 fn filter(params: &NoticeParams) -> Result<NoticeFilter> {
@@ -333,4 +343,30 @@ pub fn atom(conn: &mut DbConnection, params: &NoticeParams, base_url: &str) -> R
     }
     out.push_str("</feed>\n");
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notice_title_says_caigou_once() {
+        for (title, kind, expected) in [
+            (
+                "喀什地区教育局计算机采购",
+                NoticeKind::Procurement,
+                "喀什地区教育局计算机采购公告",
+            ),
+            ("办公家具", NoticeKind::Procurement, "办公家具采购公告"),
+            ("计算机采购", NoticeKind::Correction, "计算机采购更正公告"),
+            (
+                "计算机采购",
+                NoticeKind::Result,
+                "计算机采购中标(成交)结果公告",
+            ),
+            ("采购", NoticeKind::Procurement, "采购公告"),
+        ] {
+            assert_eq!(notice_title(title, kind), expected);
+        }
+    }
 }

@@ -222,11 +222,7 @@ pub async fn department(state: State, b: Base, path: web::Path<(String, String)>
     let (line, contracts) = state
         .db(move |conn| {
             let contracts = finance::ledger_contracts(conn, &dept, year)?;
-            let line = finance::ledger(conn, year)?
-                .departments
-                .into_iter()
-                .find(|l| l.department_id == dept)
-                .ok_or_else(|| Error::NotFound(format!("no department with id {dept}")))?;
+            let line = finance::department_line(conn, &dept, year)?;
             Ok((line, contracts))
         })
         .await

@@ -28,13 +28,8 @@ pub fn money(yuan: &str) -> String {
     format!("{sign}{grouped}.{frac} 元")
 }
 
-const BEIJING: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
-    Some(offset) => offset,
-    None => panic!("UTC+8 is a valid offset"),
-};
-
 pub fn beijing_offset() -> FixedOffset {
-    BEIJING
+    crate::domain::beijing::offset()
 }
 
 /// Beijing wall time, `2026-03-20 09:30`.

@@ -617,7 +617,9 @@ where
 /// Registers every page of [`crate::api::access::PAGES`].
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use actix_web::web::{get, post};
-    let at = |path: &str| web::resource(path.to_string());
+    let at = |path: &str| {
+        web::resource(path.to_string()).default_service(crate::api::method_not_allowed())
+    };
     cfg.service(at("/").route(get().to(public::home)))
         .service(at("/static/app.css").route(get().to(public::stylesheet)))
         .service(at("/lang").route(get().to(public::language)))

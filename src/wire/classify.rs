@@ -16,29 +16,21 @@ pub struct ClassifyRequest {
     /// 从业人员 (persons).
     #[schema(example = 1500)]
     pub employees: Option<u64>,
-    /// 营业收入 in 万元; a number or a decimal string, up to 4 decimals.
+    /// 营业收入 in 万元: a decimal string, up to 4 decimals (JSON numbers are refused).
     #[schema(value_type = Option<String>, example = "30000")]
     pub revenue_wan: Option<Figure>,
-    /// 资产总额 in 万元; a number or a decimal string, up to 4 decimals.
+    /// 资产总额 in 万元: a decimal string, up to 4 decimals (JSON numbers are refused).
     #[schema(value_type = Option<String>)]
     pub assets_wan: Option<Figure>,
 }
 
-/// A 万元 figure as given: JSON number or string. Parsed exactly, never through float arithmetic.
+/// A 万元 figure as given. Only a string is accepted (parsed exactly); a JSON number is read
+/// only to name it in the refusal.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum Figure {
     Number(serde_json::Number),
     Text(String),
-}
-
-impl Figure {
-    fn text(&self) -> String {
-        match self {
-            Figure::Number(n) => n.to_string(),
-            Figure::Text(t) => t.clone(),
-        }
-    }
 }
 
 /// The scale and the reasoning behind it.
@@ -63,12 +55,22 @@ pub fn parse_wan(text: &str) -> Result<u64, String> {
 pub fn classify(request: &ClassifyRequest) -> Result<ClassifyResponse, Vec<FieldProblem>> {
     let mut problems = Vec::new();
     let mut figure = |name: &str, value: &Option<Figure>| {
-        value.as_ref().and_then(|v| match parse_wan(&v.text()) {
-            Ok(yuan) => Some(yuan),
-            Err(message) => {
-                problems.push(FieldProblem::new(name, message));
+        value.as_ref().and_then(|v| match v {
+            // CONTRACTS.md: amounts are decimal strings; a JSON number would be a float.
+            Figure::Number(n) => {
+                problems.push(FieldProblem::new(
+                    name,
+                    format!("must be a decimal string in 万元, e.g. \"{n}\" (JSON numbers are refused: no floats for money)"),
+                ));
                 None
             }
+            Figure::Text(text) => match parse_wan(text) {
+                Ok(yuan) => Some(yuan),
+                Err(message) => {
+                    problems.push(FieldProblem::new(name, message));
+                    None
+                }
+            },
         })
     };
     let figures = SizeFigures {

@@ -72,7 +72,7 @@ async fn classify_follows_the_every_limit_rule() {
         .post(
             "/api/v1/classify",
             None,
-            &json!({"industry": "industry", "employees": 1500, "revenue_wan": 30000}),
+            &json!({"industry": "industry", "employees": 1500, "revenue_wan": "30000"}),
         )
         .await;
     assert_eq!(res.status(), 200);
@@ -80,6 +80,18 @@ async fn classify_follows_the_every_limit_rule() {
     assert_eq!(body["scale"], "medium");
     assert!(body["reasons"][0].as_str().unwrap().contains("missed"));
 
+    // CONTRACTS.md: amounts are decimal strings; a JSON number is refused by name.
+    let res = app
+        .post(
+            "/api/v1/classify",
+            None,
+            &json!({"industry": "industry", "employees": 1500, "revenue_wan": 30000, "assets_wan": 1.5}),
+        )
+        .await;
+    assert_eq!(
+        problem_fields(&problem(res, 422).await),
+        ["revenue_wan", "assets_wan"]
+    );
     let res = app
         .post(
             "/api/v1/classify",

@@ -480,3 +480,178 @@ async fn nothing_about_bidders_is_disclosed_before_the_opening() {
         .unwrap();
     assert_eq!(view["lots"][1]["bid_count"], 1);
 }
+
+/// The smaller defects of the issue, one assertion each.
+#[actix_web::test]
+async fn the_smaller_defects_are_mended() {
+    let app = spawn_app_with(|s| s.token_ttl_minutes = 60 * 24 * 60).await;
+    // A declaration dated today in Beijing is accepted between 16:00 and 24:00 UTC, when the
+    // UTC date is still yesterday's.
+    let (id, token) = app.user_with_token("supplier").await;
+    let enterprise = {
+        let mut conn = app.pool.get().unwrap();
+        smeproc::db::users::find_by_id(&mut conn, &id)
+            .unwrap()
+            .unwrap()
+            .enterprise_id
+            .unwrap()
+    };
+    app.clock.advance(chrono::Duration::hours(15)); // 2026-03-01 17:00 UTC = 03-02 01:00 Beijing
+    let letter = json!({"year": 2025, "declared_on": "2026-03-02", "declared_scale": "small",
+        "industry": "software", "employees": 50, "revenue_wan": "800"});
+    let res = app
+        .post(
+            &format!("/api/v1/enterprises/{enterprise}/declarations"),
+            Some(&token),
+            &letter,
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let tomorrow = json!({"year": 2025, "declared_on": "2026-03-03", "declared_scale": "small",
+        "industry": "software", "employees": 50, "revenue_wan": "800"});
+    let res = app
+        .post(
+            &format!("/api/v1/enterprises/{enterprise}/declarations"),
+            Some(&token),
+            &tomorrow,
+        )
+        .await;
+    assert!(problem(res, 422).await["detail"]
+        .as_str()
+        .unwrap()
+        .contains("future"));
+
+    // Another agency's malformed body: 403 (ownership first), not 422 or 400.
+    let s = crate::procurement::scenario(&app).await;
+    let (_, stranger) = app.agency_token().await;
+    let project = s.project["id"].as_str().unwrap();
+    for (method, path) in [
+        (reqwest::Method::PUT, format!("/api/v1/projects/{project}")),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/projects/{project}/corrections"),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/lots/{}/scores", s.open_lot),
+        ),
+    ] {
+        let res = app
+            .client
+            .request(method, app.url(&path))
+            .bearer_auth(&stranger)
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap();
+        problem(res, 403).await;
+    }
+
+    // A product id that is not a number is a bad request, not a missing product.
+    problem(app.get("/api/v1/products/abc", None).await, 400).await;
+    problem(app.get("/api/v1/products/999999", None).await, 404).await;
+    let res = app
+        .patch(
+            "/api/v1/products/abc",
+            Some(&token),
+            &json!({"price": "1.00"}),
+        )
+        .await;
+    problem(res, 400).await;
+
+    // 405 names the methods the path has.
+    let res = app
+        .client
+        .delete(app.url("/api/v1/products"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.headers()["allow"], "GET, POST");
+    let res = app.client.put(app.url("/notices")).send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.headers()["allow"], "GET");
+}
+
+/// The page login over a limit answers 429 (with Retry-After), as the API does.
+#[actix_web::test]
+async fn the_page_login_over_its_limit_answers_429() {
+    let app = spawn_app_with(|s| s.limits.apply("login_failures=2/900").unwrap()).await;
+    app.create_user("wang.fang", "auditor");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let visitor = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let html = client
+        .get(app.url("/login"))
+        .header("cookie", format!("smeproc_csrf={visitor}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let needle = "name=\"csrf\" value=\"";
+    let at = html.find(needle).unwrap() + needle.len();
+    let csrf = &html[at..at + 64];
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let res = client
+            .post(app.url("/login"))
+            .header("cookie", format!("smeproc_csrf={visitor}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("username=wang.fang&password=wrong&csrf={csrf}"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push((
+            res.status().as_u16(),
+            res.headers().contains_key("retry-after"),
+        ));
+    }
+    assert_eq!(statuses, [(401, false), (401, false), (429, true)]);
+}
+
+/// The finance page of a department answers alike whatever it is: a 主管预算单位 or a unit,
+/// with or without a plan (200); only an unknown one is 404.
+#[actix_web::test]
+async fn every_department_has_a_finance_page() {
+    let app = spawn_app().await;
+    let (_, auditor) = app.user_with_token("auditor").await;
+    let org = |kind: &str, name: &str, parent: Option<&str>| {
+        let mut conn = app.pool.get().unwrap();
+        let req = smeproc::accounts::CreateOrgRequest {
+            kind: kind.into(),
+            name: name.into(),
+            credit_code: None,
+            region: Some("650100".into()),
+            parent_id: parent.map(Into::into),
+        };
+        smeproc::accounts::create_org(&mut conn, &app.clock, smeproc::audit::CLI, &req)
+            .unwrap()
+            .id
+    };
+    let top = org("department", "自治区教育厅", None);
+    let unit = org("department", "新疆大学", Some(&top));
+    let cookie = format!("smeproc_session={auditor}");
+    for id in [&top, &unit] {
+        let res = app
+            .client
+            .get(app.url(&format!("/finance/{id}/2026")))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{id}");
+    }
+    let res = app
+        .client
+        .get(app.url("/finance/00000000-0000-0000-0000-000000000000/2026"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
