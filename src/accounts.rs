@@ -18,12 +18,12 @@ use validator::Validate;
 pub struct CreateUserRequest {
     /// 3–64 characters: lower-case letters, digits, `.`, `_`, `-`, `@`.
     #[validate(length(min = 3, max = 64))]
-    #[schema(example = "zhang.wei")]
+    #[schema(example = "zhang.wei", pattern = "^[a-z0-9._@-]*$")]
     pub username: String,
     #[validate(length(min = 1, max = 200))]
     pub display_name: Option<String>,
     /// admin | agency | supplier | auditor
-    #[schema(example = "agency")]
+    #[schema(example = "agency", pattern = "^(admin|agency|supplier|auditor)$")]
     pub role: String,
     /// At least 12 characters.
     #[validate(length(min = 12, max = 256))]
@@ -270,7 +270,7 @@ pub fn disable_user(
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 pub struct CreateOrgRequest {
     /// agency (采购人/代理机构) | department (预算单位)
-    #[schema(example = "department")]
+    #[schema(example = "department", pattern = "^(agency|department)$")]
     pub kind: String,
     #[validate(length(min = 1, max = 200))]
     #[schema(example = "自治区教育厅")]
@@ -414,7 +414,9 @@ pub fn logout(
 /// Body of `POST /api/v1/auth/login`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
+    #[schema(max_length = 256)]
     pub username: String,
+    #[schema(max_length = 256)]
     pub password: String,
 }
 

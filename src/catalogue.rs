@@ -32,16 +32,19 @@ pub struct ProductInput {
     /// The supplier's credit code; a supplier may leave it out (its own), an admin must give it.
     pub supplier_credit_code: Option<String>,
     /// The supplier's own article number, unique per supplier.
+    #[schema(required = true, nullable = false)]
     pub sku: Option<String>,
+    #[schema(required = true, nullable = false)]
     pub name: Option<String>,
     /// 政府采购品目分类目录 code, e.g. `A02`, `A020101`, `C16`.
-    #[schema(example = "A0201")]
+    #[schema(example = "A0201", required = true, nullable = false)]
     pub category_code: Option<String>,
     pub spec: Option<String>,
     /// 计量单位, e.g. 台, 箱, 项.
+    #[schema(required = true, nullable = false)]
     pub unit: Option<String>,
     /// Yuan, up to 2 decimals, > 0 (a string, never a float).
-    #[schema(example = "3299.00")]
+    #[schema(example = "3299.00", required = true, nullable = false)]
     pub price: Option<String>,
     /// A registered enterprise that makes the goods (shows "made by an SME").
     pub manufacturer_credit_code: Option<String>,
@@ -529,32 +532,43 @@ pub fn history(conn: &mut DbConnection, id: i64) -> Result<PriceHistory> {
 pub struct SearchParams {
     /// Keywords, space-separated; each must occur in the name or spec (`打印机` finds
     /// `激光打印机`). Terms of 3+ characters use the trigram index.
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// 品目 code prefix, e.g. `A02`.
+    #[param(pattern = "^[ABC]([0-9]{2}){0,5}$")]
     pub category: Option<String>,
     /// Region code prefix of the product, e.g. `65` (Xinjiang), `6531`.
+    #[param(pattern = "^[0-9]{1,6}$")]
     pub region: Option<String>,
     /// The supplier's credit code.
+    #[param(pattern = "^[0-9A-HJ-NPQRTUWXY]{18}$")]
     pub supplier: Option<String>,
     /// Supplier scales, comma-separated: `micro,small`.
+    #[param(pattern = "^(micro|small|medium|large)(,(micro|small|medium|large))*$")]
     pub supplier_scale: Option<String>,
     /// Only products made by an SME.
     pub sme_made: Option<bool>,
     /// Only products made by a small or micro enterprise.
     pub small_micro_made: Option<bool>,
     /// Yuan.
+    #[param(pattern = "^(0\\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,11}(\\.[0-9]{1,2})?)$")]
     pub min_price: Option<String>,
     /// Yuan.
+    #[param(pattern = "^(0\\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,11}(\\.[0-9]{1,2})?)$")]
     pub max_price: Option<String>,
     /// Default true; `false` lists delisted products.
     pub active: Option<bool>,
     /// 计量单位, exact.
+    #[param(max_length = 20)]
     pub unit: Option<String>,
     /// newest (default) | price | -price | name
+    #[param(pattern = "^(newest|price|-price|name)$")]
     pub sort: Option<String>,
     /// The `next_cursor` of the previous page (same query and sort).
+    #[param(max_length = 2048)]
     pub cursor: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
@@ -706,6 +720,13 @@ fn filter_of(
             problems.push(FieldProblem::new("max_price", "is below min_price"));
         }
     }
+    if params
+        .unit
+        .as_deref()
+        .is_some_and(|u| u.chars().count() > 20)
+    {
+        problems.push(FieldProblem::new("unit", "is longer than 20 characters"));
+    }
     filter.unit = params
         .unit
         .as_deref()
@@ -775,14 +796,19 @@ pub fn search(conn: &mut DbConnection, params: &SearchParams) -> Result<ProductP
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct MarketQuery {
     /// 品目 code prefix, e.g. `A0201`.
+    #[param(pattern = "^[ABC]([0-9]{2}){0,5}$")]
     pub category: Option<String>,
     /// Region code prefix, e.g. `65`.
+    #[param(pattern = "^[0-9]{1,6}$")]
     pub region: Option<String>,
     /// Keywords, as in the product search.
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// 计量单位: prices per 台 and per 箱 should not be mixed.
+    #[param(max_length = 20)]
     pub unit: Option<String>,
     /// The history window in days, 1–3650, default 90.
+    #[param(minimum = 1, maximum = 3650)]
     pub days: Option<i64>,
 }
 

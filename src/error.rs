@@ -170,8 +170,16 @@ impl ResponseError for Error {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        if status.is_server_error() {
+        if let Error::Unavailable(reason) = self {
+            tracing::warn!(code = self.code(), %reason, "request refused: service unavailable");
+        } else if status.is_server_error() {
             tracing::error!(code = self.code(), error = ?self, "request failed");
+        } else {
+            tracing::debug!(
+                code = self.code(),
+                status = status.as_u16(),
+                "request refused"
+            );
         }
         let problem = Problem {
             kind: format!("urn:smeproc:problem:{}", self.code()),
@@ -234,7 +242,6 @@ impl From<diesel::result::Error> for Error {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error as D};
         if is_busy(&e) {
-            tracing::warn!(error = %e, "database busy: the request was refused with 503");
             return Error::Unavailable(
                 "the database is busy with other changes; send the request again shortly".into(),
             );

@@ -25,15 +25,16 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields)]
 pub struct PlanInput {
     /// The department's total procurement budget for the year, yuan.
-    #[schema(value_type = Option<String>, example = "50000000.00")]
+    #[schema(value_type = Option<String>, example = "50000000.00", required = true, nullable = false)]
     pub total_budget: Option<serde_json::Value>,
     /// Share of the budget reserved for SMEs, percent (profile minimum: 30).
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, required = true, nullable = false)]
     pub reserved_pct: Option<Hundredths>,
     /// Small/micro part of the reserved share, percent (profile minimum: 60).
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, required = true, nullable = false)]
     pub small_micro_pct: Option<Hundredths>,
     /// Profile whose minimums apply; default xinjiang-2011.
+    #[schema(pattern = "^(national-2011|xinjiang-2011|national-2020|national-2022)$")]
     pub policy: Option<String>,
     /// Required when a figure is below the profile's minimum (e.g. 中小企业无法提供).
     pub below_minimum_reason: Option<String>,
@@ -868,9 +869,10 @@ pub fn payment_parties(conn: &mut DbConnection, subcontract_id: &str) -> Result<
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentInput {
-    #[schema(value_type = Option<String>, example = "150000.00")]
+    #[schema(value_type = Option<String>, example = "150000.00", required = true, nullable = false)]
     pub amount: Option<serde_json::Value>,
     /// YYYY-MM-DD
+    #[schema(required = true, nullable = false)]
     pub due_on: Option<NaiveDate>,
     /// YYYY-MM-DD, when paid (may be reported later with `POST /api/v1/payments/{id}/paid`).
     pub paid_on: Option<NaiveDate>,
@@ -959,6 +961,7 @@ fn report_payment_in(
 #[serde(deny_unknown_fields)]
 pub struct PaidInput {
     /// YYYY-MM-DD
+    #[schema(required = true, nullable = false)]
     pub paid_on: Option<NaiveDate>,
 }
 
@@ -1099,8 +1102,14 @@ pub struct ContractCheck {
 #[serde(deny_unknown_fields)]
 pub struct ContractCheckParams {
     /// 合同编号
+    #[param(required = true, nullable = false, min_length = 1, max_length = 100)]
     pub number: Option<String>,
     /// The supplier's 统一社会信用代码.
+    #[param(
+        required = true,
+        nullable = false,
+        pattern = "^[0-9A-HJ-NPQRTUWXY]{18}$"
+    )]
     pub credit_code: Option<String>,
 }
 
@@ -1119,6 +1128,21 @@ pub fn check_contract(
         .is_none_or(|n| n.trim().is_empty())
     {
         problems.push(FieldProblem::new("credit_code", "is required"));
+    }
+    if let Some(Err(e)) = params
+        .credit_code
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| c.trim().parse::<crate::domain::CreditCode>())
+    {
+        problems.push(FieldProblem::new("credit_code", e.to_string()));
+    }
+    if params
+        .number
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > 100)
+    {
+        problems.push(FieldProblem::new("number", "is longer than 100 characters"));
     }
     let (Some(number), Some(code), true) = (
         params.number.as_deref(),

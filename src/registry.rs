@@ -27,6 +27,9 @@ pub struct EnterpriseInput {
     pub credit_code: Option<String>,
     pub name: Option<String>,
     /// Industry code of the 300号 table (see `POST /api/v1/classify`).
+    #[schema(
+        pattern = "^(accommodation|agriculture|catering|construction|industry|leasing_business|other|postal|property_management|real_estate|retail|software|telecom|transport|warehousing|wholesale)$"
+    )]
     pub industry: Option<String>,
     pub employees: Option<u64>,
     /// 营业收入, 万元, decimal string (up to 4 decimals).
@@ -37,6 +40,7 @@ pub struct EnterpriseInput {
     /// Six-digit region code; default: characters 3–8 of the credit code.
     pub region: Option<String>,
     /// branch | controlled | shared_responsible_person: tied to a large firm → not an SME.
+    #[schema(pattern = "^(branch|controlled|shared_responsible_person)$")]
     pub large_firm_relation: Option<String>,
 }
 
@@ -329,8 +333,10 @@ fn register_in(
 /// Body of `POST /api/v1/auth/signup`: a supplier account and its enterprise.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct SignupRequest {
+    #[schema(min_length = 3, max_length = 64, pattern = "^[a-z0-9._@-]*$")]
     pub username: String,
     /// At least 12 characters.
+    #[schema(min_length = 12, max_length = 256)]
     pub password: String,
     pub display_name: Option<String>,
     pub enterprise: EnterpriseInput,
@@ -399,13 +405,54 @@ pub fn signup(
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct DeclarationRequest {
     /// The year the figures are for (上年度).
+    #[schema(required = true, nullable = false, minimum = 2000)]
     pub year: Option<i32>,
     /// The letter's date, `YYYY-MM-DD`; it is in force from that day.
+    #[schema(required = true, nullable = false)]
     pub declared_on: Option<NaiveDate>,
     /// The scale the firm declares: micro | small | medium | large.
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^(micro|small|medium|large)$"
+    )]
     pub declared_scale: Option<String>,
-    #[serde(flatten)]
-    pub figures: EnterpriseInput,
+    /// Industry code of the 300号 table.
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^(accommodation|agriculture|catering|construction|industry|leasing_business|other|postal|property_management|real_estate|retail|software|telecom|transport|warehousing|wholesale)$"
+    )]
+    pub industry: Option<String>,
+    pub employees: Option<u64>,
+    /// 营业收入, 万元, decimal string (up to 4 decimals).
+    pub revenue_wan: Option<String>,
+    /// 资产总额, 万元, decimal string.
+    pub assets_wan: Option<String>,
+    /// branch | controlled | shared_responsible_person: tied to a large firm → not an SME.
+    #[schema(pattern = "^(branch|controlled|shared_responsible_person)$")]
+    pub large_firm_relation: Option<String>,
+    /// Not part of a letter (refused by name): changed on the enterprise itself.
+    #[schema(ignore)]
+    pub credit_code: Option<serde::de::IgnoredAny>,
+    #[schema(ignore)]
+    pub name: Option<serde::de::IgnoredAny>,
+    #[schema(ignore)]
+    pub region: Option<serde::de::IgnoredAny>,
+}
+
+impl DeclarationRequest {
+    /// The figures, as the classification reads them.
+    fn figures(&self) -> EnterpriseInput {
+        EnterpriseInput {
+            industry: self.industry.clone(),
+            employees: self.employees,
+            revenue_wan: self.revenue_wan.clone(),
+            assets_wan: self.assets_wan.clone(),
+            large_firm_relation: self.large_firm_relation.clone(),
+            ..EnterpriseInput::default()
+        }
+    }
 }
 
 /// A declaration letter with the scale its figures give and its review.
@@ -522,9 +569,9 @@ fn declare_in(
             .ok(),
     };
     for (name, given) in [
-        ("credit_code", req.figures.credit_code.is_some()),
-        ("name", req.figures.name.is_some()),
-        ("region", req.figures.region.is_some()),
+        ("credit_code", req.credit_code.is_some()),
+        ("name", req.name.is_some()),
+        ("region", req.region.is_some()),
     ] {
         if given {
             problems.push(FieldProblem::new(
@@ -533,7 +580,7 @@ fn declare_in(
             ));
         }
     }
-    let classified = classify(&req.figures, "", &mut problems);
+    let classified = classify(&req.figures(), "", &mut problems);
     let (Some(year), Some(declared_on), Some(declared), Some(c), true) =
         (year, declared_on, declared, classified, problems.is_empty())
     else {
@@ -598,6 +645,7 @@ fn declare_in(
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ReviewRequest {
     /// verified | rejected
+    #[schema(required = true, nullable = false, pattern = "^(verified|rejected)$")]
     pub status: Option<String>,
     /// Required when rejecting.
     pub reason: Option<String>,

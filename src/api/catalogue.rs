@@ -231,6 +231,7 @@ async fn spool_write(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ImportQuery {
     /// utf-8 (default; with or without BOM) or gb18030.
+    #[param(pattern = "^([Uu][Tt][Ff]-?8|[Gg][Bb](18030|[Kk]|2312))$")]
     pub encoding: Option<String>,
     /// Import the good rows and return the bad ones instead of refusing the file.
     pub skip_invalid: Option<bool>,
@@ -310,6 +311,7 @@ pub async fn import(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ExportQuery {
     /// Admins: only this supplier's products (credit code). Suppliers always get their own.
+    #[param(pattern = "^[0-9A-HJ-NPQRTUWXY]{18}$")]
     pub supplier: Option<String>,
 }
 
@@ -323,6 +325,14 @@ pub async fn export(
     query: Query<ExportQuery>,
 ) -> Result<HttpResponse> {
     let user = caller.user()?.clone();
+    if let Some(Err(e)) = query
+        .0
+        .supplier
+        .as_deref()
+        .map(|c| c.trim().parse::<crate::domain::CreditCode>())
+    {
+        return Err(Error::field("supplier", e.to_string()));
+    }
     let file = state
         .db(move |conn| {
             let supplier_id = match (actor(&user)?, query.0.supplier.as_deref()) {

@@ -69,12 +69,15 @@ pub async fn create(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
     /// Region code prefix, e.g. `65` (Xinjiang) or `6531` (Kashgar).
+    #[param(pattern = "^[0-9]{1,6}$")]
     pub region: Option<String>,
     /// micro | small | medium | large
+    #[param(pattern = "^(micro|small|medium|large)$")]
     pub scale: Option<String>,
     /// The `next_after` of the previous page.
     pub after: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 

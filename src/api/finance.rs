@@ -18,6 +18,7 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct YearParams {
     /// The calendar year (contracts by signing date, plans by their year).
+    #[param(required = true, nullable = false, minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
 }
 
@@ -77,7 +78,7 @@ pub async fn ledger(state: web::Data<AppState>, query: Query<YearParams>) -> Res
 
 /// The same ledger as CSV, UTF-8 with BOM.
 #[utoipa::path(get, path = "/api/v1/ledger.csv", tag = "finance", security(("bearer" = [])),
-    params(YearParams), responses((status = 200, description = "text/csv; charset=utf-8 (BOM)", body = String)))]
+    params(YearParams), responses((status = 200, description = "UTF-8 with BOM", content_type = "text/csv", body = String)))]
 pub async fn ledger_csv(
     state: web::Data<AppState>,
     query: Query<YearParams>,

@@ -112,16 +112,154 @@ use utoipa::{Modify, OpenApi};
 )]
 pub struct ApiDoc;
 
-/// Adds the bearer scheme and writes each route's access rule into its description.
+/// Adds the bearer scheme, writes each route's access rule into its description, and declares
+/// every error a route can answer (problem+json, with `Retry-After` and `WWW-Authenticate`).
 struct AccessNotes;
+
+/// The errors a route can answer, from what it is: who may call it, whether it takes a body,
+/// parameters, a limit; every one as `application/problem+json`.
+fn error_statuses(
+    spec: &super::access::RouteSpec,
+    op: &utoipa::openapi::path::Operation,
+) -> Vec<u16> {
+    use utoipa::openapi::path::ParameterIn;
+    let params = op.parameters.as_deref().unwrap_or_default();
+    let has_path = params.iter().any(|p| p.parameter_in == ParameterIn::Path);
+    let has_query = params.iter().any(|p| p.parameter_in == ParameterIn::Query);
+    let has_body = op.request_body.is_some();
+    let writes = matches!(spec.method, "POST" | "PUT" | "PATCH" | "DELETE");
+    let no_database = matches!(
+        spec.path,
+        "/health" | "/openapi.json" | "/docs" | "/api/v1/policies" | "/api/v1/policies/{id}"
+    );
+    let limited = super::limits::bucket_of(spec.method, spec.path).is_some()
+        || spec.path == "/api/v1/auth/login";
+    let owned = super::ownership::OWNED
+        .iter()
+        .any(|(m, p, _)| *m == spec.method && *p == spec.path);
+    let mut statuses = vec![401];
+    if has_path || has_body {
+        statuses.push(400);
+    }
+    if !matches!(spec.access, super::access::Access::Public) || owned {
+        statuses.push(403);
+    }
+    if has_path || owned {
+        statuses.push(404);
+    }
+    if writes {
+        statuses.push(409);
+    }
+    if has_body {
+        statuses.extend([413, 415]);
+    }
+    if has_body || has_query || has_path || writes {
+        statuses.push(422);
+    }
+    if limited {
+        statuses.push(429);
+    }
+    if !no_database {
+        statuses.push(503);
+    }
+    statuses
+}
+
+fn problem_response(status: u16, description: Option<String>) -> utoipa::openapi::Response {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let text = description.unwrap_or_else(|| {
+        match status {
+            400 => "unreadable request: malformed JSON (line and column given) or path parameter",
+            401 => "no token, or an unknown, expired or revoked one (WWW-Authenticate: Bearer)",
+            403 => "the caller's role or ownership does not allow it (the detail names who may)",
+            404 => "no such record (or one the caller may not see)",
+            409 => "the record's state does not allow it, or it would duplicate a unique value",
+            413 => "the body is larger than the route's limit",
+            415 => "the body is not of the content type the route takes",
+            422 => "a rule is broken: every bad field is named in `errors`",
+            429 => "a rate limit: wait for `Retry-After` seconds",
+            503 => "the database is busy or unreachable: send again after `Retry-After` seconds",
+            _ => "error",
+        }
+        .to_string()
+    });
+    let mut response = ResponseBuilder::new().description(text).content(
+        "application/problem+json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build(),
+    );
+    let seconds = || {
+        HeaderBuilder::new()
+            .schema(
+                utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::Integer),
+            )
+            .description(Some("seconds to wait before trying again"))
+            .build()
+    };
+    match status {
+        429 | 503 => response = response.header("Retry-After", seconds()),
+        401 => {
+            response = response.header(
+                "WWW-Authenticate",
+                HeaderBuilder::new()
+                    .schema(
+                        utoipa::openapi::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::Type::String),
+                    )
+                    .build(),
+            )
+        }
+        _ => {}
+    }
+    response.build()
+}
 
 impl Modify for AccessNotes {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
         let components = api.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        for spec in ROUTES {
+            let Some(item) = api.paths.paths.get_mut(spec.path) else {
+                continue;
+            };
+            let op = match spec.method {
+                "GET" => item.get.as_mut(),
+                "POST" => item.post.as_mut(),
+                "PUT" => item.put.as_mut(),
+                "PATCH" => item.patch.as_mut(),
+                "DELETE" => item.delete.as_mut(),
+                _ => None,
+            };
+            let Some(op) = op else { continue };
+            // Errors declared by the handler keep their words but say problem+json.
+            let mut declared = std::collections::BTreeMap::new();
+            for (status, response) in std::mem::take(&mut op.responses.responses) {
+                let code: u16 = status.parse().unwrap_or(0);
+                match response {
+                    RefOr::T(r) if code >= 400 => {
+                        declared.insert(code, Some(r.description));
+                    }
+                    other => {
+                        op.responses.responses.insert(status, other);
+                    }
+                }
+            }
+            for code in error_statuses(spec, op) {
+                declared.entry(code).or_insert(None);
+            }
+            for (code, description) in declared {
+                op.responses.responses.insert(
+                    code.to_string(),
+                    RefOr::T(problem_response(code, description)),
+                );
+            }
+        }
         for spec in ROUTES {
             let Some(item) = api.paths.paths.get_mut(spec.path) else {
                 continue;

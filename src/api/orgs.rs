@@ -12,6 +12,7 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct OrgFilter {
     /// agency | department
+    #[param(pattern = "^(agency|department)$")]
     pub kind: Option<String>,
 }
 

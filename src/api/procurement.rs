@@ -267,7 +267,7 @@ pub async fn list_notices(
 
 /// The same notices as an Atom 1.0 feed.
 #[utoipa::path(get, path = "/api/v1/notices.atom", tag = "notices", params(NoticeParams),
-    responses((status = 200, description = "application/atom+xml", body = String)))]
+    responses((status = 200, description = "an Atom 1.0 feed", content_type = "application/atom+xml", body = String)))]
 pub async fn notices_atom(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -151,7 +151,6 @@ pub struct CheckpointPage {
 #[serde(deny_unknown_fields)]
 pub struct CheckpointParams {
     /// Checkpoints after this sequence number (paging).
-    #[param(minimum = 0)]
     pub after_seq: Option<i64>,
     /// 1–1000, default 100.
     #[param(minimum = 1, maximum = 1000)]

@@ -271,12 +271,15 @@ pub struct EventParams {
     pub actor: Option<String>,
     pub action: Option<String>,
     /// From this time (RFC 3339), inclusive.
+    #[param(format = DateTime)]
     pub from: Option<String>,
     /// Until this time (RFC 3339), exclusive.
+    #[param(format = DateTime)]
     pub until: Option<String>,
     /// Events after this sequence number (paging).
     pub after_seq: Option<i64>,
     /// 1–1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 

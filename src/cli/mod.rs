@@ -76,6 +76,9 @@ pub enum Command {
     /// The audit log: check its hash chain, sign and check checkpoints.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Print the OpenAPI 3.1 document of the HTTP API (what `GET /openapi.json` serves).
+    #[command(after_help = "Example:\n  smeproc openapi > openapi.json")]
+    Openapi,
     /// Classify an enterprise's scale from its size figures (工信部联企业〔2011〕300号).
     #[command(
         after_help = "Example:\n  smeproc classify --industry industry --employees 1500 --revenue-wan 30000   # prints: medium"
@@ -216,6 +219,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Catalogue(cmd) => settings(&cli.global).and_then(|s| catalogue::catalogue(s, cmd)),
         Command::Policy(cmd) => engine::policy(cmd),
         Command::Audit(cmd) => settings(&cli.global).and_then(|s| audit::audit(s, cmd)),
+        Command::Openapi => out(format_args!("{}", crate::api::openapi::spec_json())),
         Command::Classify(args) => engine::classify(args),
         Command::Evaluate(args) => engine::evaluate(args),
     };

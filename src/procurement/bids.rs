@@ -24,9 +24,10 @@ use std::collections::HashSet;
 #[serde(deny_unknown_fields)]
 pub struct PartyInput {
     /// 统一社会信用代码 of a registered enterprise.
+    #[schema(required = true, nullable = false)]
     pub credit_code: Option<String>,
     /// Percent of the consortium agreement (联合体协议) or of the contract subcontracted.
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, required = true, nullable = false)]
     pub share_pct: Option<Hundredths>,
 }
 
@@ -45,7 +46,7 @@ pub struct MakerInput {
 #[serde(deny_unknown_fields)]
 pub struct BidInput {
     /// Yuan as a decimal string, e.g. "980000.00" (JSON numbers are refused).
-    #[schema(value_type = Option<String>, example = "980000.00")]
+    #[schema(value_type = Option<String>, example = "980000.00", required = true, nullable = false)]
     pub price: Option<serde_json::Value>,
     pub consortium: Option<Vec<PartyInput>>,
     /// 关联关系 among the consortium members (required for a consortium).
@@ -862,14 +863,17 @@ pub(crate) fn reviewable(
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QualificationInput {
+    #[schema(required = true, nullable = false, min_items = 1)]
     pub results: Option<Vec<QualificationResult>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QualificationResult {
+    #[schema(required = true, nullable = false)]
     pub bid_id: Option<String>,
     /// Passed the qualification and compliance review (资格性、符合性审查).
+    #[schema(required = true, nullable = false)]
     pub qualified: Option<bool>,
     /// Required when not qualified.
     pub reason: Option<String>,
@@ -982,19 +986,22 @@ fn bid_ref(
 #[serde(deny_unknown_fields)]
 pub struct ScoresInput {
     /// The evaluator (评审专家), e.g. "专家A".
+    #[schema(required = true, nullable = false, max_length = 100)]
     pub evaluator: Option<String>,
+    #[schema(required = true, nullable = false, min_items = 1)]
     pub scores: Option<Vec<ScoreInput>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScoreInput {
+    #[schema(required = true, nullable = false)]
     pub bid_id: Option<String>,
     /// 0 – the technical weight.
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, required = true, nullable = false)]
     pub technical: Option<Hundredths>,
     /// 0 – the commercial weight.
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, required = true, nullable = false)]
     pub commercial: Option<Hundredths>,
 }
 

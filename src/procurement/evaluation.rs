@@ -652,11 +652,13 @@ fn publish_result_in(
 #[serde(deny_unknown_fields)]
 pub struct ContractInput {
     /// 合同编号, unique.
+    #[schema(required = true, nullable = false, max_length = 100)]
     pub number: Option<String>,
     /// Yuan, decimal string; at most the awarded bid's price.
-    #[schema(value_type = Option<String>, example = "960000.00")]
+    #[schema(value_type = Option<String>, example = "960000.00", required = true, nullable = false)]
     pub amount: Option<String>,
     /// YYYY-MM-DD
+    #[schema(required = true, nullable = false, format = Date)]
     pub signed_on: Option<String>,
 }
 

@@ -162,14 +162,17 @@ pub fn view(n: Notice) -> NoticeView {
 #[serde(deny_unknown_fields)]
 pub struct NoticeParams {
     /// Region code prefix: `65` Xinjiang, `6531` Kashgar prefecture.
+    #[param(pattern = "^[0-9]{1,6}$")]
     pub region: Option<String>,
     /// goods | services | works
+    #[param(pattern = "^(goods|services|works)$")]
     pub category: Option<String>,
     /// 品目 code prefix, e.g. `A02`.
     pub category_code: Option<String>,
     pub agency_id: Option<String>,
     pub project_id: Option<String>,
     /// procurement | correction | result | failure
+    #[param(pattern = "^(procurement|correction|result|failure)$")]
     pub kind: Option<String>,
     /// Published on or after this day (YYYY-MM-DD, Beijing time).
     pub from: Option<NaiveDate>,
@@ -178,8 +181,10 @@ pub struct NoticeParams {
     /// Only projects with (true) or without (false) an SME reservation.
     pub reserved: Option<bool>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(max_length = 2048)]
     pub cursor: Option<String>,
 }
 
@@ -269,7 +274,13 @@ pub fn list(conn: &mut DbConnection, params: &NoticeParams) -> Result<NoticePage
         return Err(Error::field("limit", "must be 1–100"));
     }
     let f = filter(params)?;
-    let after = params.cursor.as_deref().map(parse_cursor).transpose()?;
+    // An empty cursor is the first page, as with the catalogue.
+    let after = params
+        .cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(parse_cursor)
+        .transpose()?;
     let rows = repo::list_notices(conn, &f, after, limit + 1)?;
     let more = rows.len() as i64 > limit;
     let rows: Vec<Notice> = rows.into_iter().take(limit as usize).collect();

@@ -279,8 +279,10 @@ pub struct BulkParams {
     /// … and before the end of this day.
     pub to: Option<NaiveDate>,
     /// 1–100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page (also in the `Link` header).
+    #[param(max_length = 2048)]
     pub cursor: Option<String>,
 }
 
@@ -314,7 +316,13 @@ pub fn bulk(
         .to
         .and_then(|d| d.succ_opt())
         .and_then(|d| d.and_hms_opt(0, 0, 0));
-    let after = params.cursor.as_deref().map(parse_cursor).transpose()?;
+    // An empty cursor is the first page, as with the catalogue.
+    let after = params
+        .cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(parse_cursor)
+        .transpose()?;
     let rows = repo::projects_changed(conn, from, until, after, limit + 1)?;
     let more = rows.len() as i64 > limit;
     let rows: Vec<Project> = rows.into_iter().take(limit as usize).collect();

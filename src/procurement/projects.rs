@@ -45,6 +45,7 @@ pub fn method_zh(method: &str) -> &'static str {
 #[serde(deny_unknown_fields)]
 pub struct EvaluationTerms {
     /// comprehensive (综合评分法) | lowest_price (最低评标价法)
+    #[schema(pattern = "^(comprehensive|lowest_price)$")]
     pub method: Option<String>,
     pub weights: Option<TermWeights>,
     #[schema(value_type = Option<f64>)]
@@ -69,9 +70,10 @@ pub struct TermWeights {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LotInput {
+    #[schema(required = true, nullable = false)]
     pub title: Option<String>,
     /// Yuan, decimal string.
-    #[schema(value_type = Option<String>, example = "800000.00")]
+    #[schema(value_type = Option<String>, example = "800000.00", required = true, nullable = false)]
     pub budget: Option<serde_json::Value>,
     /// Reserved for SMEs (专门面向中小企业); with `reservation: whole` every lot is.
     pub reserved: Option<bool>,
@@ -81,29 +83,47 @@ pub struct LotInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectDraft {
+    #[schema(required = true, nullable = false)]
     pub title: Option<String>,
     /// The budget unit (预算单位) buying: an organisation of kind `department`.
     pub department_id: Option<String>,
     /// goods | services | works
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^(goods|services|works)$"
+    )]
     pub category: Option<String>,
     /// 政府采购品目 code, e.g. `A02`.
+    #[schema(required = true, nullable = false)]
     pub category_code: Option<String>,
     /// open_tender | invited_tender | competitive_negotiation | competitive_consultation | inquiry | single_source
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^(open_tender|invited_tender|competitive_negotiation|competitive_consultation|inquiry|single_source)$"
+    )]
     pub procurement_method: Option<String>,
     /// Policy profile id; default xinjiang-2011. Its version is pinned at publication.
+    #[schema(pattern = "^(national-2011|xinjiang-2011|national-2020|national-2022)$")]
     pub policy: Option<String>,
+    #[schema(required = true, nullable = false)]
     pub evaluation: Option<EvaluationTerms>,
     /// Yuan, decimal string; the lots' budgets add up to it.
-    #[schema(value_type = Option<String>, example = "3000000.00")]
+    #[schema(value_type = Option<String>, example = "3000000.00", required = true, nullable = false)]
     pub budget: Option<serde_json::Value>,
     /// whole (整体预留) | lots (部分采购包预留) | none (不预留, with a reason)
+    #[schema(required = true, nullable = false, pattern = "^(whole|lots|none)$")]
     pub reservation: Option<String>,
     pub reservation_reason: Option<String>,
     /// Six-digit region code; default the agency's.
     pub region: Option<String>,
     /// RFC 3339 with offset, e.g. `2026-03-20T09:30:00+08:00`.
+    #[schema(format = DateTime)]
     pub bid_deadline: Option<String>,
+    #[schema(format = DateTime)]
     pub opening_at: Option<String>,
+    #[schema(required = true, nullable = false, min_items = 1, max_items = 200)]
     pub lots: Option<Vec<LotInput>>,
 }
 
@@ -772,6 +792,7 @@ pub struct ProjectListParams {
     /// Stored state: draft | published | evaluated | awarded | failed | contracted
     pub state: Option<String>,
     /// 1–100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// The last id of the previous page.
     pub after: Option<String>,
@@ -898,10 +919,13 @@ fn publish_draft(
 #[serde(deny_unknown_fields)]
 pub struct CorrectionInput {
     /// What is corrected, in words.
+    #[schema(required = true, nullable = false)]
     pub text: Option<String>,
     /// A new bid deadline (RFC 3339), if it moves.
+    #[schema(format = DateTime)]
     pub bid_deadline: Option<String>,
     /// A new opening time (RFC 3339), if it moves.
+    #[schema(format = DateTime)]
     pub opening_at: Option<String>,
 }
 

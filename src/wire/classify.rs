@@ -11,7 +11,12 @@ pub struct ClassifyRequest {
     /// Industry code of the 300号 table: agriculture, industry, construction, wholesale, retail,
     /// transport, warehousing, postal, accommodation, catering, telecom, software, real_estate,
     /// property_management, leasing_business, other.
-    #[schema(example = "industry")]
+    #[schema(
+        example = "industry",
+        required = true,
+        nullable = false,
+        pattern = "^(accommodation|agriculture|catering|construction|industry|leasing_business|other|postal|property_management|real_estate|retail|software|telecom|transport|warehousing|wholesale)$"
+    )]
     pub industry: Option<String>,
     /// 从业人员 (persons).
     #[schema(example = 1500)]

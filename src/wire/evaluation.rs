@@ -80,10 +80,14 @@ impl<'de: 'a, 'a> Deserialize<'de> for AmountField<'a> {
 #[derive(Debug, utoipa::ToSchema)]
 pub struct EvaluateRequest {
     /// Policy profile id; default `xinjiang-2011`.
-    #[schema(example = "xinjiang-2011")]
+    #[schema(
+        example = "xinjiang-2011",
+        pattern = "^(national-2011|xinjiang-2011|national-2020|national-2022)$"
+    )]
     pub policy: Option<String>,
+    #[schema(required = true, nullable = false)]
     pub project: Option<ProjectInput>,
-    #[schema(value_type = Option<Vec<BidInput>>)]
+    #[schema(value_type = Option<Vec<BidInput>>, required = true, nullable = false)]
     pub bids: Option<Vec<serde::de::IgnoredAny>>,
 }
 
@@ -100,8 +104,18 @@ struct Envelope<'a> {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ProjectInput {
     /// goods | services | works
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^(goods|services|works)$"
+    )]
     pub category: Option<String>,
     /// comprehensive | lowest_price
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^(comprehensive|lowest_price)$"
+    )]
     pub method: Option<String>,
     /// 专门面向中小企业: non-SME bids are excluded, no deductions apply.
     pub reserved_for_smes: Option<bool>,
@@ -147,15 +161,16 @@ pub struct FirmInput<'a> {
     pub share_pct: Option<Hundredths>,
 }
 
-/// One sealed bid.
+/// One bid of an evaluation input (`POST /api/v1/evaluate`).
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = EvaluateBid)]
 pub struct BidInput<'a> {
     #[serde(borrow)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, required = true, nullable = false)]
     pub id: Option<Cow<'a, str>>,
     /// Yuan as a decimal string with 0–2 decimals: `"980000.00"`.
     #[serde(borrow)]
-    #[schema(value_type = Option<String>, example = "980000.00")]
+    #[schema(value_type = Option<String>, example = "980000.00", required = true, nullable = false)]
     pub price: Option<AmountField<'a>>,
     #[serde(borrow)]
     #[schema(value_type = Option<FirmInput>)]
