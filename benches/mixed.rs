@@ -344,7 +344,7 @@ async fn client(
     until: Instant,
 ) -> BTreeMap<Kind, Tally> {
     let s = &f.suppliers[me];
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (me as u64 + 1) * 0x1000_0001);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((me as u64 + 1) * 0x1000_0001));
     let mut tallies: BTreeMap<Kind, Tally> = BTreeMap::new();
     let mut bid: Option<String> = None;
     let mut serial = 0u64;
