@@ -718,3 +718,56 @@ fn demo_fills_an_empty_database_and_refuses_one_with_data() {
         1
     );
 }
+
+/// Logs written to a pipe carry no colour codes, and a client's error (4xx) is not logged at
+/// WARN: WARN and ERROR are for the server's own faults.
+#[test]
+fn serve_logs_plain_text_and_keeps_warn_for_the_servers_faults() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smeproc"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    let port = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "no listening line: {log}"
+        );
+        log.push_str(&line);
+        if let Some(rest) = line.split("port=").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    for path in ["/api/v1/products/abc", "/no/such/page", "/api/v1/users"] {
+        let mut stream = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 4"), "{path}: {answer}");
+    }
+    child.kill().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    log.push_str(&rest);
+    let _ = child.wait();
+    assert!(
+        !log.contains('\u{1b}'),
+        "colour codes in a piped log: {log:?}"
+    );
+    assert!(!log.contains("WARN") && !log.contains("ERROR"), "{log}");
+    assert!(log.contains("smeproc listening"), "{log}");
+}
