@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use smeproc::clock::{Clock, ManualClock};
 use smeproc::config::{DatabaseUrl, Settings};
 use smeproc::db::{self, sessions, users, DbConnection};
-use smeproc::procurement::{projects, Actor};
+use smeproc::service::procurement::{projects, Actor};
 use smeproc::startup::Application;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,7 +41,7 @@ fn credit_code(region: &str, serial: usize) -> String {
 /// password hash: argon2 ten thousand times would time the set-up, not the bids).
 fn suppliers(conn: &mut DbConnection, clock: &ManualClock, n: usize) -> Vec<(String, String)> {
     use diesel::Connection;
-    let hash = smeproc::auth::hash_password("bench password").unwrap();
+    let hash = smeproc::service::auth::hash_password("bench password").unwrap();
     let now = clock.now_naive();
     conn.transaction::<_, smeproc::error::Error, _>(|conn| {
         let mut out = Vec::with_capacity(n);
@@ -54,7 +54,7 @@ fn suppliers(conn: &mut DbConnection, clock: &ManualClock, n: usize) -> Vec<(Str
                 _ => (500, "20000"),
             };
             let code = credit_code(region, i + 1);
-            let input = smeproc::registry::EnterpriseInput {
+            let input = smeproc::service::registry::EnterpriseInput {
                 credit_code: Some(code.clone()),
                 name: Some(format!("投标企业{i:05}有限公司")),
                 industry: Some("software".into()),
@@ -63,7 +63,12 @@ fn suppliers(conn: &mut DbConnection, clock: &ManualClock, n: usize) -> Vec<(Str
                 region: Some(region.into()),
                 ..Default::default()
             };
-            let e = smeproc::registry::register(conn, clock, smeproc::audit::CLI, &input)?;
+            let e = smeproc::service::registry::register(
+                conn,
+                clock,
+                smeproc::service::audit::CLI,
+                &input,
+            )?;
             let user_id = db::new_id();
             users::insert(
                 conn,
@@ -78,7 +83,7 @@ fn suppliers(conn: &mut DbConnection, clock: &ManualClock, n: usize) -> Vec<(Str
                     created_at: now,
                 },
             )?;
-            let (token, token_hash) = smeproc::auth::new_token().unwrap();
+            let (token, token_hash) = smeproc::service::auth::new_token().unwrap();
             sessions::insert(
                 conn,
                 &sessions::NewSession {
@@ -204,11 +209,11 @@ fn main() {
     // Set-up (not timed as part of the figures).
     let t = Instant::now();
     let mut conn = pool.get().unwrap();
-    let agency = smeproc::accounts::create_org(
+    let agency = smeproc::service::accounts::create_org(
         &mut conn,
         &clock,
-        smeproc::audit::CLI,
-        &smeproc::accounts::CreateOrgRequest {
+        smeproc::service::audit::CLI,
+        &smeproc::service::accounts::CreateOrgRequest {
             kind: "agency".into(),
             name: "喀什地区政府采购中心".into(),
             credit_code: None,
@@ -217,11 +222,11 @@ fn main() {
         },
     )
     .unwrap();
-    let agency_user = smeproc::accounts::create_user(
+    let agency_user = smeproc::service::accounts::create_user(
         &mut conn,
         &clock,
-        smeproc::audit::CLI,
-        &smeproc::accounts::CreateUserRequest {
+        smeproc::service::audit::CLI,
+        &smeproc::service::accounts::CreateUserRequest {
             username: "agency".into(),
             display_name: None,
             role: "agency".into(),
@@ -231,7 +236,7 @@ fn main() {
         },
     )
     .unwrap();
-    let (agency_token, agency_hash) = smeproc::auth::new_token().unwrap();
+    let (agency_token, agency_hash) = smeproc::service::auth::new_token().unwrap();
     sessions::insert(
         &mut conn,
         &sessions::NewSession {
@@ -351,7 +356,7 @@ fn main() {
     for b in list {
         let id = b["id"].as_str().unwrap();
         let canonical = serde_json::to_string(&b["content"]).unwrap();
-        let sha = smeproc::procurement::sha256_hex(canonical.as_bytes());
+        let sha = smeproc::service::procurement::sha256_hex(canonical.as_bytes());
         if receipts.get(id) == Some(&sha) && b["receipt_sha256"] == sha.as_str() {
             matched += 1;
         }
@@ -385,7 +390,7 @@ fn main() {
     assert_eq!(status, 201, "evaluate: {run}");
     let input = serde_json::to_vec(&run["input"]).unwrap();
     let t = Instant::now();
-    let (_, _) = smeproc::procurement::evaluation::run_engine(&input).unwrap();
+    let (_, _) = smeproc::service::procurement::evaluation::run_engine(&input).unwrap();
     let engine_s = t.elapsed().as_secs_f64();
     let ranked = run["output"]["ranking"].as_array().map_or(0, Vec::len);
     let (status, award, award_s) = post(&format!("/api/v1/lots/{lot}/award"), json!({}));

@@ -8,8 +8,8 @@ use criterion::{black_box, criterion_group, Criterion, Throughput};
 use smeproc::domain::evaluation::{
     evaluate, Bid, Bidder, Category, Firm, Method, Participant, Project, Weights,
 };
+use smeproc::domain::policy::profile;
 use smeproc::domain::{Fen, Hundredths, Scale};
-use smeproc::policy::profile;
 use smeproc::wire::evaluation::{EvaluationOutput, ValidEvaluation};
 use std::time::Instant;
 

@@ -10,9 +10,9 @@
 
 use chrono::{TimeZone, Utc};
 use diesel::connection::SimpleConnection;
-use smeproc::audit::{self, Change};
 use smeproc::clock::ManualClock;
 use smeproc::config::{DatabaseUrl, Settings};
+use smeproc::service::audit::{self, Change};
 use std::process::Command;
 use std::time::Instant;
 
@@ -124,8 +124,8 @@ fn main() {
     let mut lines = 0;
     for _ in 0..runs {
         let t = Instant::now();
-        let ledger = smeproc::finance::ledger(&mut conn, 2026).unwrap();
-        let csv = smeproc::finance::ledger_csv(&ledger).unwrap();
+        let ledger = smeproc::service::finance::ledger(&mut conn, 2026).unwrap();
+        let csv = smeproc::service::finance::ledger_csv(&ledger).unwrap();
         ours.push(t.elapsed().as_secs_f64());
         lines = ledger.departments.len();
         assert!(csv.len() > 1000);

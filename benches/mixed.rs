@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use smeproc::clock::{Clock, ManualClock};
 use smeproc::config::{DatabaseUrl, Settings};
 use smeproc::db::{self, sessions, users, DbConnection};
-use smeproc::procurement::{bids, evaluation, projects, Actor};
+use smeproc::service::procurement::{bids, evaluation, projects, Actor};
 use smeproc::startup::Application;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -74,7 +74,7 @@ fn user(
         },
     )
     .unwrap();
-    let (token, token_hash) = smeproc::auth::new_token().unwrap();
+    let (token, token_hash) = smeproc::service::auth::new_token().unwrap();
     sessions::insert(
         conn,
         &sessions::NewSession {
@@ -95,11 +95,11 @@ fn firm(conn: &mut DbConnection, clock: &ManualClock, i: usize, scale: &str) -> 
         _ => (50, "800"),
     };
     let code = credit_code("653101", i + 1);
-    let e = smeproc::registry::register(
+    let e = smeproc::service::registry::register(
         conn,
         clock,
-        smeproc::audit::CLI,
-        &smeproc::registry::EnterpriseInput {
+        smeproc::service::audit::CLI,
+        &smeproc::service::registry::EnterpriseInput {
             credit_code: Some(code.clone()),
             name: Some(format!("负载企业{i:04}有限公司")),
             industry: Some("software".into()),
@@ -136,12 +136,12 @@ struct Fixture {
 /// Suppliers with products; a finished project whose contract has a subcontract (payments are
 /// reported against it); an open project whose lot takes bids during the load.
 fn fixture(conn: &mut DbConnection, clock: &ManualClock, n: usize) -> Fixture {
-    let hash = smeproc::auth::hash_password(PASSWORD).unwrap();
-    let agency = smeproc::accounts::create_org(
+    let hash = smeproc::service::auth::hash_password(PASSWORD).unwrap();
+    let agency = smeproc::service::accounts::create_org(
         conn,
         clock,
-        smeproc::audit::CLI,
-        &smeproc::accounts::CreateOrgRequest {
+        smeproc::service::audit::CLI,
+        &smeproc::service::accounts::CreateOrgRequest {
             kind: "agency".into(),
             name: "负载测试采购中心".into(),
             credit_code: None,
@@ -178,7 +178,7 @@ fn fixture(conn: &mut DbConnection, clock: &ManualClock, n: usize) -> Fixture {
         );
         let mut products = Vec::new();
         for p in 0..8 {
-            let input = smeproc::catalogue::ProductInput {
+            let input = smeproc::service::catalogue::ProductInput {
                 sku: Some(format!("S{p}")),
                 name: Some(format!("激光打印机 {i}-{p}")),
                 category_code: Some("A020201".into()),
@@ -186,11 +186,11 @@ fn fixture(conn: &mut DbConnection, clock: &ManualClock, n: usize) -> Fixture {
                 price: Some(format!("{}.00", 1000 + p)),
                 ..Default::default()
             };
-            let view = smeproc::catalogue::create(
+            let view = smeproc::service::catalogue::create(
                 conn,
                 clock,
                 &user_id,
-                smeproc::catalogue::Actor::Supplier {
+                smeproc::service::catalogue::Actor::Supplier {
                     enterprise_id: &enterprise_id,
                 },
                 &input,
@@ -248,7 +248,8 @@ fn fixture(conn: &mut DbConnection, clock: &ManualClock, n: usize) -> Fixture {
     }))
     .unwrap();
     let contract = evaluation::contract(conn, clock, &actor, &done_lot, &contract).unwrap();
-    let subs = smeproc::finance::contract_subcontracts(conn, clock, None, &contract.id).unwrap();
+    let subs =
+        smeproc::service::finance::contract_subcontracts(conn, clock, None, &contract.id).unwrap();
 
     // The open project: bids until a deadline a month away.
     let open = projects::create(
@@ -616,7 +617,7 @@ fn main() {
     };
     // Each client submits once (later bids replace it): one submitted bid per first success.
     let bidders = ok(Kind::Bid);
-    let chain = smeproc::audit::verify(&mut conn).unwrap();
+    let chain = smeproc::service::audit::verify(&mut conn).unwrap();
     let checks = [
         (
             "price history points",

@@ -28,7 +28,7 @@ pub enum Error {
     BadRequest(String),
     /// 422: rows of an uploaded CSV break rules; every bad row is named (line, column, reason).
     #[error("{} bad row(s); nothing was imported", .0.len())]
-    InvalidRows(Vec<crate::csv_import::RowProblem>),
+    InvalidRows(Vec<crate::wire::csv::RowProblem>),
     /// 415
     #[error("expected Content-Type: {0}")]
     UnsupportedMediaType(&'static str),
@@ -146,7 +146,7 @@ pub struct Problem {
     pub errors: Option<Vec<FieldProblem>>,
     /// For CSV uploads: every bad row (1-based line, the header is line 1), column and reason.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rows: Option<Vec<crate::csv_import::RowProblem>>,
+    pub rows: Option<Vec<crate::wire::csv::RowProblem>>,
 }
 
 impl ResponseError for Error {

@@ -1,10 +1,11 @@
 //! Builds the HTTP application: pool, migrations, middleware, routes; binds the listener.
 
-use crate::api::{self, access, AppState};
+use crate::api;
 use crate::cli::{CliError, ServeArgs};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::db::connection::{self, DbPool};
+use crate::http::{access, AppState};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -43,7 +44,7 @@ impl Application {
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
         let pool = prepare_database(&settings)?;
-        let keys = Arc::new(crate::auth::keys::ServerKeys::load_or_create(
+        let keys = Arc::new(crate::service::auth::keys::ServerKeys::load_or_create(
             &settings.secret_key_file,
         )?);
         let listener =
@@ -66,8 +67,8 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .wrap(from_fn(api::ownership::enforce))
-                .wrap(from_fn(api::limits::enforce))
+                .wrap(from_fn(crate::http::ownership::enforce))
+                .wrap(from_fn(crate::http::limits::enforce))
                 .wrap(from_fn(access::authorize))
                 .wrap(from_fn(request_id_header))
                 .wrap(TracingLogger::default())
@@ -111,7 +112,7 @@ impl Application {
 /// cleared.
 async fn housekeeping(state: web::Data<AppState>) {
     let every = std::time::Duration::from_secs(state.settings.checkpoint_check_seconds.max(1));
-    let schedule = crate::audit::checkpoints::Schedule {
+    let schedule = crate::service::audit::checkpoints::Schedule {
         every_events: state.settings.checkpoint_every_events,
         max_age_seconds: state.settings.checkpoint_max_age_seconds,
     };
@@ -121,7 +122,7 @@ async fn housekeeping(state: web::Data<AppState>) {
         let st = state.clone();
         let signed = state
             .db(move |conn| {
-                crate::audit::checkpoints::sign_head(
+                crate::service::audit::checkpoints::sign_head(
                     conn,
                     st.clock.as_ref(),
                     &st.keys,
@@ -137,7 +138,7 @@ async fn housekeeping(state: web::Data<AppState>) {
             Err(e) => tracing::warn!(error = %e, "audit checkpoint not signed; will try again"),
         }
         // Counters whose window ended long ago count for nothing: clear them.
-        let longest = crate::auth::limiter::Bucket::ALL
+        let longest = crate::service::auth::limiter::Bucket::ALL
             .iter()
             .map(|b| state.settings.limits.of(*b).window_seconds)
             .max()

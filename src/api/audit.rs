@@ -1,9 +1,9 @@
 //! The audit log over HTTP: the chain check and the event query (auditors and admins).
 
-use super::extract::Query;
 use super::AppState;
-use crate::audit::{self, EventPage, EventParams, Verification};
 use crate::error::Result;
+use crate::http::extract::Query;
+use crate::service::audit::{self, EventPage, EventParams, Verification};
 use actix_web::{web, HttpResponse};
 
 /// Recomputes the hash chain from the first event and names the first broken link.
@@ -27,16 +27,16 @@ pub async fn events(state: web::Data<AppState>, query: Query<EventParams>) -> Re
 
 /// The signed checkpoints of the audit chain and the key that signs them (public: keep copies).
 #[utoipa::path(get, path = "/api/v1/audit/checkpoints", tag = "audit",
-    params(crate::audit::checkpoints::CheckpointParams),
-    responses((status = 200, body = crate::audit::checkpoints::CheckpointPage),
+    params(crate::service::audit::checkpoints::CheckpointParams),
+    responses((status = 200, body = crate::service::audit::checkpoints::CheckpointPage),
     (status = 422, body = crate::error::Problem)))]
 pub async fn checkpoints(
     state: web::Data<AppState>,
-    query: Query<crate::audit::checkpoints::CheckpointParams>,
+    query: Query<crate::service::audit::checkpoints::CheckpointParams>,
 ) -> Result<HttpResponse> {
     let keys = state.keys.clone();
     let page = state
-        .db(move |conn| crate::audit::checkpoints::list(conn, &keys, &query.0))
+        .db(move |conn| crate::service::audit::checkpoints::list(conn, &keys, &query.0))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -51,7 +51,7 @@ pub async fn checkpoints_atom(
     let base = super::base_url(&req);
     let keys = state.keys.clone();
     let feed = state
-        .db(move |conn| crate::audit::checkpoints::atom(conn, &keys, &base))
+        .db(move |conn| crate::service::audit::checkpoints::atom(conn, &keys, &base))
         .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/atom+xml; charset=utf-8")
@@ -61,15 +61,19 @@ pub async fn checkpoints_atom(
 /// Signs the audit head now (admins; the service also does it on its own schedule). 201 with
 /// the new checkpoint, or 200 with the latest one when it already covers the head.
 #[utoipa::path(post, path = "/api/v1/audit/checkpoints", tag = "audit", security(("bearer" = [])),
-    responses((status = 201, body = crate::audit::checkpoints::Checkpoint),
-    (status = 200, description = "the head is already signed", body = crate::audit::checkpoints::Checkpoint)))]
+    responses((status = 201, body = crate::service::audit::checkpoints::Checkpoint),
+    (status = 200, description = "the head is already signed", body = crate::service::audit::checkpoints::Checkpoint)))]
 pub async fn sign_checkpoint(state: web::Data<AppState>) -> Result<HttpResponse> {
     let st = state.clone();
     let (made, latest) = state
         .db(move |conn| {
-            let made =
-                crate::audit::checkpoints::sign_head(conn, st.clock.as_ref(), &st.keys, None)?;
-            let latest = crate::audit::checkpoints::latest_checkpoint(conn)?;
+            let made = crate::service::audit::checkpoints::sign_head(
+                conn,
+                st.clock.as_ref(),
+                &st.keys,
+                None,
+            )?;
+            let latest = crate::service::audit::checkpoints::latest_checkpoint(conn)?;
             Ok((made, latest))
         })
         .await?;

@@ -1,31 +1,22 @@
 //! The SME catalogue over HTTP: products, search, price history, market prices, CSV upload and
 //! download.
 
-use super::access::{AuthUser, Caller};
-use super::extract::{Json, Query};
 use super::AppState;
-use crate::catalogue::{
+use crate::error::{Error, Result};
+use crate::http::access::Caller;
+use crate::http::extract::{Json, Query};
+use crate::service::catalogue::{
     self, Actor, ImportSummary, MarketPrices, MarketQuery, PriceHistory, ProductInput, ProductPage,
     ProductPatch, ProductView, SearchParams,
 };
-use crate::csv_import::{self, Encoding, RowProblem};
-use crate::domain::role::Role;
-use crate::error::{Error, Result};
+use crate::wire::csv::{Encoding, RowProblem};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 
 /// The caller as a catalogue actor: admins act for anyone, suppliers for their enterprise.
-pub(crate) fn actor(user: &AuthUser) -> Result<Actor<'_>> {
-    match (user.role, user.user.enterprise_id.as_deref()) {
-        (Role::Admin, _) => Ok(Actor::Admin),
-        (Role::Supplier, Some(enterprise_id)) => Ok(Actor::Supplier { enterprise_id }),
-        _ => Err(Error::Forbidden(
-            "only admins and suppliers with an enterprise manage products".into(),
-        )),
-    }
-}
+use crate::http::actor::catalogue_actor as actor;
 
 /// A product id from the path: not a whole number → 400 (a malformed request), a number no
 /// product has → 404 (later).
@@ -284,7 +275,7 @@ pub async fn import(
     let clock = state.clock.clone();
     let outcome = state
         .db(move |conn| {
-            let mut reader = csv_import::open(spool.path(), encoding)
+            let mut reader = crate::wire::csv::open(spool.path(), encoding)
                 .map_err(|e| Error::Internal(anyhow::anyhow!("reading the upload spool: {e}")))?;
             let result = catalogue::import(
                 conn,

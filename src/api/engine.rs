@@ -1,9 +1,9 @@
 //! The rules engine over HTTP: policy profiles, classification, evaluation. Public, pure
 //! (no database reads or writes).
 
-use super::extract::{json_error, read_json_bytes, Json};
+use crate::domain::policy::{self, Profile};
 use crate::error::{Error, Result};
-use crate::policy::{self, Profile};
+use crate::http::extract::{json_error, read_json_bytes, Json};
 use crate::wire::{self, classify::ClassifyRequest, classify::ClassifyResponse, evaluation};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;

@@ -1,12 +1,12 @@
 //! The enterprise registry over HTTP: sign-up, enterprises, declaration letters and review.
 
-use super::access::{AuthUser, Caller};
-use super::extract::{json_body, Json, Query};
 use super::AppState;
 use crate::db::enterprises as repo;
 use crate::domain::role::Role;
 use crate::error::{Error, Result};
-use crate::registry::{
+use crate::http::access::{AuthUser, Caller};
+use crate::http::extract::{json_body, Json, Query};
+use crate::service::registry::{
     self, DeclarationRequest, DeclarationView, EnterpriseInput, EnterpriseView, ReviewRequest,
     ScaleOn, SignupRequest, SignupResponse,
 };

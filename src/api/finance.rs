@@ -1,16 +1,16 @@
 //! Finance over HTTP: budget plans, the ledger (JSON and CSV), the annual public report,
 //! subcontract payments with their flags, and the banks' contract check.
 
-use super::access::Caller;
-use super::extract::{Json, Query};
 use super::AppState;
 use crate::domain::role::Role;
 use crate::error::{Error, Result};
-use crate::finance::{
+use crate::http::access::Caller;
+use crate::http::extract::{Json, Query};
+use crate::service::finance::{
     self, AnnualReport, ContractCheck, ContractCheckParams, Ledger, PaidInput, PaymentInput,
     PaymentView, PlanInput, PlanView, SubcontractView,
 };
-use crate::procurement::evaluation::ContractView;
+use crate::service::procurement::evaluation::ContractView;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 

@@ -1,7 +1,7 @@
 //! `/openapi.json`, generated from the handlers' annotations and the access table, and `/docs`,
 //! a plain HTML page rendered from the same document (no scripts, nothing fetched).
 
-use super::access::ROUTES;
+use crate::http::access::ROUTES;
 use actix_web::HttpResponse;
 use serde_json::Value;
 use std::fmt::Write;
@@ -119,7 +119,7 @@ struct AccessNotes;
 /// The errors a route can answer, from what it is: who may call it, whether it takes a body,
 /// parameters, a limit; every one as `application/problem+json`.
 fn error_statuses(
-    spec: &super::access::RouteSpec,
+    spec: &crate::http::access::RouteSpec,
     op: &utoipa::openapi::path::Operation,
 ) -> Vec<u16> {
     use utoipa::openapi::path::ParameterIn;
@@ -132,16 +132,16 @@ fn error_statuses(
         spec.path,
         "/health" | "/openapi.json" | "/docs" | "/api/v1/policies" | "/api/v1/policies/{id}"
     );
-    let limited = super::limits::bucket_of(spec.method, spec.path).is_some()
+    let limited = crate::http::limits::bucket_of(spec.method, spec.path).is_some()
         || spec.path == "/api/v1/auth/login";
-    let owned = super::ownership::OWNED
+    let owned = crate::http::ownership::OWNED
         .iter()
         .any(|(m, p, _)| *m == spec.method && *p == spec.path);
     let mut statuses = vec![401];
     if has_path || has_body {
         statuses.push(400);
     }
-    if !matches!(spec.access, super::access::Access::Public) || owned {
+    if !matches!(spec.access, crate::http::access::Access::Public) || owned {
         statuses.push(403);
     }
     if has_path || owned {

@@ -1,11 +1,11 @@
 //! Organisations: agencies and departments.
 
-use super::access::Caller;
-use super::extract::{Json, Query};
 use super::AppState;
-use crate::accounts::{self, CreateOrgRequest, OrgView};
 use crate::db::orgs;
 use crate::error::{Error, Result};
+use crate::http::access::Caller;
+use crate::http::extract::{Json, Query};
+use crate::service::accounts::{self, CreateOrgRequest, OrgView};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 

@@ -1,53 +1,26 @@
 //! The procurement lifecycle over HTTP: projects and lots, notices (with an Atom feed and OCDS
 //! release packages), sealed bids, qualification, scores, evaluation runs, awards, contracts.
 
-use super::access::Caller;
-use super::extract::{json_body, Json, Query};
 use super::AppState;
-use crate::domain::role::Role;
 use crate::error::Result;
-use crate::procurement::bids::{
+use crate::http::access::Caller;
+use crate::http::extract::{json_body, Json, Query};
+use crate::service::procurement::bids::{
     self, BidInput, BidOrReceipt, LotBids, QualificationInput, Receipt, ScoresInput,
 };
-use crate::procurement::evaluation::{
+use crate::service::procurement::evaluation::{
     self, AwardInput, ContractInput, ContractView, Replay, RunInput, RunView,
 };
-use crate::procurement::notices::{self, NoticePage, NoticeParams, NoticeView};
-use crate::procurement::ocds::{self, BulkParams};
-use crate::procurement::projects::{
+use crate::service::procurement::notices::{self, NoticePage, NoticeParams, NoticeView};
+use crate::service::procurement::ocds::{self, BulkParams};
+use crate::service::procurement::projects::{
     self, CorrectionInput, LotView, ProjectDraft, ProjectListParams, ProjectPage, ProjectView,
 };
-use crate::procurement::Actor;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::de::DeserializeOwned;
 
-/// The caller as a procurement actor.
-pub fn actor(caller: &Caller) -> Actor<'_> {
-    let Some(u) = caller.0.as_ref() else {
-        return Actor::Public;
-    };
-    match u.role {
-        Role::Admin => Actor::Admin {
-            user_id: &u.user.id,
-        },
-        Role::Auditor => Actor::Auditor,
-        Role::Agency => match u.user.agency_id.as_deref() {
-            Some(agency_id) => Actor::Agency {
-                agency_id,
-                user_id: &u.user.id,
-            },
-            None => Actor::Public,
-        },
-        Role::Supplier => match u.user.enterprise_id.as_deref() {
-            Some(enterprise_id) => Actor::Supplier {
-                enterprise_id,
-                user_id: &u.user.id,
-            },
-            None => Actor::Public,
-        },
-    }
-}
+pub use crate::http::actor::actor;
 
 /// An optional JSON body: none (or empty) means the defaults.
 async fn optional_body<T: DeserializeOwned + Default>(

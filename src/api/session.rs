@@ -1,10 +1,10 @@
 //! Logging in and out; who am I.
 
-use super::access::Caller;
-use super::extract::Json;
 use super::AppState;
-use crate::accounts::{self, LoginRequest, LoginResponse, UserView};
 use crate::error::Result;
+use crate::http::access::Caller;
+use crate::http::extract::Json;
+use crate::service::accounts::{self, LoginRequest, LoginResponse, UserView};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// Exchanges a username and password for a bearer token.

@@ -1,11 +1,11 @@
 //! User administration (admins only).
 
-use super::access::Caller;
-use super::extract::Json;
 use super::AppState;
-use crate::accounts::{self, CreateUserRequest, UserView};
 use crate::db::users;
 use crate::error::Result;
+use crate::http::access::Caller;
+use crate::http::extract::Json;
+use crate::service::accounts::{self, CreateUserRequest, UserView};
 use actix_web::{web, HttpResponse};
 
 /// Every account.

@@ -1,12 +1,12 @@
 //! `smeproc migrate`, `user …` and `org …`: administration from the shell.
 
 use super::{CliError, CliResult};
-use crate::accounts::{self, CreateOrgRequest, CreateUserRequest, OrgView, UserView};
-use crate::audit;
 use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::db::{connection, orgs, users};
 use crate::error::Error;
+use crate::service::accounts::{self, CreateOrgRequest, CreateUserRequest, OrgView, UserView};
+use crate::service::audit;
 use anyhow::Context;
 use clap::Subcommand;
 use std::io::{BufRead, IsTerminal};
@@ -97,8 +97,8 @@ pub enum EnterpriseCommand {
 }
 
 pub fn enterprise(settings: Settings, cmd: EnterpriseCommand) -> CliResult {
-    use crate::csv_import::{self, Encoding};
-    use crate::registry;
+    use crate::service::registry;
+    use crate::wire::csv::Encoding;
     let EnterpriseCommand::Import {
         file,
         encoding,
@@ -108,8 +108,8 @@ pub fn enterprise(settings: Settings, cmd: EnterpriseCommand) -> CliResult {
     let encoding: Encoding = encoding
         .parse()
         .map_err(|e: String| CliError::invalid(format!("--encoding: {e}")))?;
-    let mut reader =
-        csv_import::open(&file, encoding).with_context(|| format!("opening {}", file.display()))?;
+    let mut reader = crate::wire::csv::open(&file, encoding)
+        .with_context(|| format!("opening {}", file.display()))?;
     let mut conn = connect(&settings)?;
     let outcome = match registry::import(
         &mut conn,
@@ -145,9 +145,9 @@ pub(super) fn connect(settings: &Settings) -> Result<connection::DbConnection, C
 
 /// The service error as the CLI reports it: fixable input → exit 2.
 /// An import that wrote nothing: every problem as `FILE: line N, column C: reason` (exit 2).
-pub(super) fn import_failed(file: &std::path::Path, e: crate::csv_import::ImportError) -> CliError {
+pub(super) fn import_failed(file: &std::path::Path, e: crate::wire::csv::ImportError) -> CliError {
     match e {
-        crate::csv_import::ImportError::Invalid(problems) => {
+        crate::wire::csv::ImportError::Invalid(problems) => {
             let mut lines: Vec<String> = problems
                 .iter()
                 .map(|p| format!("{}: {p}", file.display()))
@@ -158,20 +158,20 @@ pub(super) fn import_failed(file: &std::path::Path, e: crate::csv_import::Import
             ));
             CliError::Invalid(lines)
         }
-        crate::csv_import::ImportError::Failed(e) => cli_error(e),
+        crate::wire::csv::ImportError::Failed(e) => cli_error(e),
     }
 }
 
 /// `--rejects FILE`: the refused rows with an `error` column.
 pub(super) fn write_rejects(
     path: &std::path::Path,
-    reader: &mut crate::csv_import::CsvReader,
-    rejected: &[(csv::StringRecord, Vec<crate::csv_import::RowProblem>)],
+    reader: &mut crate::wire::csv::CsvReader,
+    rejected: &[(csv::StringRecord, Vec<crate::wire::csv::RowProblem>)],
 ) -> Result<(), CliError> {
     let headers = reader.headers().unwrap_or_default();
     let out =
         std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    crate::csv_import::write_rejects(out, &headers, rejected).context("writing rejects")?;
+    crate::wire::csv::write_rejects(out, &headers, rejected).context("writing rejects")?;
     Ok(())
 }
 

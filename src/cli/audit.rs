@@ -2,10 +2,10 @@
 //! and write out the checkpoints for others to keep.
 
 use super::{accounts, CliError, CliResult};
-use crate::audit::checkpoints;
-use crate::auth::keys::ServerKeys;
 use crate::clock::SystemClock;
 use crate::config::Settings;
+use crate::service::audit::checkpoints;
+use crate::service::auth::keys::ServerKeys;
 use anyhow::Context;
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -50,7 +50,7 @@ pub fn audit(settings: Settings, cmd: AuditCommand) -> CliResult {
             public_key,
         } => {
             let started = std::time::Instant::now();
-            let report = crate::audit::verify(&mut conn).map_err(accounts::cli_error)?;
+            let report = crate::service::audit::verify(&mut conn).map_err(accounts::cli_error)?;
             let seconds = started.elapsed().as_secs_f64();
             if let Some(b) = report.first_broken {
                 return Err(CliError::Other(anyhow::anyhow!(

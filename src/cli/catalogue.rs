@@ -2,10 +2,10 @@
 
 use super::accounts::{cli_error, connect, import_failed, write_rejects};
 use super::{CliError, CliResult};
-use crate::catalogue::{self, Actor};
 use crate::clock::SystemClock;
 use crate::config::Settings;
-use crate::csv_import::{self, Encoding};
+use crate::service::catalogue::{self, Actor};
+use crate::wire::csv::Encoding;
 use anyhow::Context;
 use clap::Subcommand;
 use std::io::{IsTerminal, Write};
@@ -81,8 +81,8 @@ fn import(
     let encoding: Encoding = encoding
         .parse()
         .map_err(|e: String| CliError::invalid(format!("--encoding: {e}")))?;
-    let mut reader =
-        csv_import::open(file, encoding).with_context(|| format!("opening {}", file.display()))?;
+    let mut reader = crate::wire::csv::open(file, encoding)
+        .with_context(|| format!("opening {}", file.display()))?;
     let file_len = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     let bar = progress_bar(file_len);
     let started = std::time::Instant::now();
@@ -97,7 +97,7 @@ fn import(
     let result = catalogue::import(
         &mut conn,
         &SystemClock,
-        crate::audit::CLI,
+        crate::service::audit::CLI,
         Actor::Admin,
         &mut reader,
         skip_invalid,

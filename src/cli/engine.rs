@@ -48,7 +48,7 @@ pub fn policy(cmd: PolicyCommand) -> CliResult {
     let mut out = std::io::stdout().lock();
     match cmd {
         PolicyCommand::List => {
-            for p in crate::policy::profiles() {
+            for p in crate::domain::policy::profiles() {
                 writeln!(
                     out,
                     "{}\t{}\t{}\t{}",
@@ -58,10 +58,10 @@ pub fn policy(cmd: PolicyCommand) -> CliResult {
             }
         }
         PolicyCommand::Show { id } => {
-            let profile = crate::policy::profile(&id).ok_or_else(|| {
+            let profile = crate::domain::policy::profile(&id).ok_or_else(|| {
                 CliError::invalid(format!(
                     "unknown policy profile {id:?}; expected one of: {}",
-                    crate::policy::profile_ids().join(", ")
+                    crate::domain::policy::profile_ids().join(", ")
                 ))
             })?;
             serde_json::to_writer_pretty(&mut out, profile).map_err(json_output_error)?;

@@ -108,7 +108,7 @@ pub struct ServeArgs {
 /// `smeproc demo` (and `serve --demo`).
 fn demo(settings: &Settings, refuse_non_empty: bool) -> CliResult {
     let mut conn = accounts::connect(settings)?;
-    if !crate::demo::is_empty(&mut conn).map_err(accounts::cli_error)? {
+    if !crate::service::demo::is_empty(&mut conn).map_err(accounts::cli_error)? {
         if refuse_non_empty {
             return Err(CliError::Other(anyhow::anyhow!(
                 "the database {} is not empty: the demo fills only an empty database \
@@ -122,7 +122,7 @@ fn demo(settings: &Settings, refuse_non_empty: bool) -> CliResult {
         return Ok(());
     }
     let started = std::time::Instant::now();
-    let s = crate::demo::fill(&mut conn, chrono::Utc::now()).map_err(|e| match e {
+    let s = crate::service::demo::fill(&mut conn, chrono::Utc::now()).map_err(|e| match e {
         crate::error::Error::Internal(e) => CliError::Other(e.context("loading the demo data")),
         other => accounts::cli_error(other),
     })?;
@@ -140,7 +140,7 @@ fn demo(settings: &Settings, refuse_non_empty: bool) -> CliResult {
     ))?;
     out(format_args!(
         "logins (password for all: {}):",
-        crate::demo::PASSWORD
+        crate::service::demo::PASSWORD
     ))?;
     for (user, role, name) in &s.logins {
         out(format_args!("  {user:<10} {role:<9} {name}"))?;

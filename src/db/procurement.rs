@@ -1,5 +1,5 @@
 //! Procurement records: projects, lots, notices, bids, scores, evaluation runs, contracts.
-//! Plain rows and the queries the service layer (`crate::procurement`) needs.
+//! Plain rows and the queries the service layer (`crate::service::procurement`) needs.
 
 use super::schema::{bids, contracts, evaluation_runs, lots, notices, projects, scores};
 use super::DbConnection;

@@ -7,6 +7,7 @@ pub mod credit_code;
 pub mod decimal;
 pub mod enterprise;
 pub mod evaluation;
+pub mod policy;
 pub mod region;
 pub mod reservation;
 pub mod role;

@@ -8,9 +8,11 @@ use crate::api::procurement::actor;
 use crate::db::orgs;
 use crate::domain::Hundredths;
 use crate::error::Error;
-use crate::procurement::bids::{self, LotBids, QualificationInput, ScoresInput};
-use crate::procurement::evaluation::{self, AwardInput, ContractInput, RunInput, RunView};
-use crate::procurement::projects::{self, CorrectionInput, ProjectDraft, ProjectListParams};
+use crate::service::procurement::bids::{self, LotBids, QualificationInput, ScoresInput};
+use crate::service::procurement::evaluation::{self, AwardInput, ContractInput, RunInput, RunView};
+use crate::service::procurement::projects::{
+    self, CorrectionInput, ProjectDraft, ProjectListParams,
+};
 use actix_web::web;
 use askama::Template;
 use serde_json::{json, Map, Value};
@@ -257,7 +259,7 @@ async fn act<T: Send + 'static>(
     action: impl FnOnce(
             &mut crate::db::DbConnection,
             &dyn crate::clock::Clock,
-            &crate::procurement::Actor<'_>,
+            &crate::service::procurement::Actor<'_>,
             &str,
         ) -> Result<T, Error>
         + Send
@@ -369,7 +371,7 @@ async fn lot_page(
     let (p, list, run): (projects::ProjectView, LotBids, Option<RunView>) = state
         .db(move |conn| {
             let a = actor(&caller);
-            let (_, project) = crate::procurement::find_lot(conn, &lot_id)?;
+            let (_, project) = crate::service::procurement::find_lot(conn, &lot_id)?;
             if !a.manages(&project) {
                 return Err(Error::Forbidden(
                     "this lot belongs to another agency's project".into(),

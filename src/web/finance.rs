@@ -3,10 +3,10 @@
 //! audit chain's state, the ledger as CSV.
 
 use super::{page, Base, PageResult, State, WithBase};
-use crate::audit::{self, Verification};
 use crate::error::Error;
-use crate::finance::{self, LedgerLine, PaymentView};
-use crate::procurement::evaluation::ContractView;
+use crate::service::audit::{self, Verification};
+use crate::service::finance::{self, LedgerLine, PaymentView};
+use crate::service::procurement::evaluation::ContractView;
 use actix_web::{web, HttpRequest};
 use askama::Template;
 use chrono::Datelike;

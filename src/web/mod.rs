@@ -2,7 +2,7 @@
 //! into the binary, Chinese by default with an English switch, readable without JavaScript.
 //!
 //! Pages call the same service code as the JSON API and obey the same access table
-//! ([`crate::api::access::PAGES`]). Logged-in browsers carry the session token in an HttpOnly,
+//! ([`crate::http::access::PAGES`]). Logged-in browsers carry the session token in an HttpOnly,
 //! SameSite=Lax cookie that only page routes accept (the API wants a bearer token, so a cookie
 //! can never act on it); every form carries a CSRF token matched against a second cookie.
 
@@ -12,10 +12,10 @@ pub mod format;
 pub mod public;
 pub mod supplier;
 
-use crate::api::access::{AuthUser, Caller};
 use crate::api::AppState;
 use crate::domain::role::Role;
 use crate::error::Error;
+use crate::http::access::{AuthUser, Caller};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
@@ -463,7 +463,7 @@ impl FromRequest for Form {
                     Error::UnsupportedMediaType("application/x-www-form-urlencoded").into(),
                 );
             }
-            let body = crate::api::extract::read_body(&req, &mut payload).await?;
+            let body = crate::http::extract::read_body(&req, &mut payload).await?;
             let fields: Vec<(String, String)> = form_urlencoded::parse(&body)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect();
@@ -614,7 +614,7 @@ where
     Ok(with_status(again(problems).await?, &e))
 }
 
-/// Registers every page of [`crate::api::access::PAGES`].
+/// Registers every page of [`crate::http::access::PAGES`].
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use actix_web::web::{get, post};
     let at = |path: &str| {

@@ -2,12 +2,12 @@
 //! catalogue with market prices, enterprises; the login form.
 
 use super::{local_path, page, see_other, Base, Form, PageResult, State, WithBase};
-use crate::accounts::{self, LoginRequest};
-use crate::catalogue::{self, MarketPrices, MarketQuery, ProductView, SearchParams};
 use crate::error::Error;
-use crate::procurement::notices::{self, NoticeParams, NoticeView};
-use crate::procurement::{projects, Actor};
-use crate::registry::{self, EnterpriseView};
+use crate::service::accounts::{self, LoginRequest};
+use crate::service::catalogue::{self, MarketPrices, MarketQuery, ProductView, SearchParams};
+use crate::service::procurement::notices::{self, NoticeParams, NoticeView};
+use crate::service::procurement::{projects, Actor};
+use crate::service::registry::{self, EnterpriseView};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;

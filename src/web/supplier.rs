@@ -2,14 +2,16 @@
 //! CSV upload, bidding with the receipt.
 
 use super::{fields, from_json, html, page, Base, Form, PageError, PageResult, State, WithBase};
-use crate::accounts::{self, LoginRequest};
-use crate::catalogue::{self, ProductInput, ProductView, SearchParams};
 use crate::db::enterprises as enterprise_repo;
 use crate::domain::Hundredths;
 use crate::error::Error;
-use crate::procurement::bids::{self, BidInput, BidOrReceipt, Receipt};
-use crate::procurement::{projects, Actor};
-use crate::registry::{self, DeclarationRequest, DeclarationView, EnterpriseView, SignupRequest};
+use crate::service::accounts::{self, LoginRequest};
+use crate::service::catalogue::{self, ProductInput, ProductView, SearchParams};
+use crate::service::procurement::bids::{self, BidInput, BidOrReceipt, Receipt};
+use crate::service::procurement::{projects, Actor};
+use crate::service::registry::{
+    self, DeclarationRequest, DeclarationView, EnterpriseView, SignupRequest,
+};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -29,7 +31,7 @@ const ENTERPRISE_FIELDS: &[&str] = &[
 
 /// The 300号 industries, for the select boxes.
 pub fn industries() -> Vec<(String, String)> {
-    crate::policy::size_standard()
+    crate::domain::policy::size_standard()
         .industries
         .values()
         .map(|i| (i.code.clone(), i.name_zh.clone()))
@@ -461,7 +463,7 @@ pub async fn upload(
         )
         .await;
     }
-    let encoding: crate::csv_import::Encoding = match encoding
+    let encoding: crate::wire::csv::Encoding = match encoding
         .filter(|e| !e.is_empty())
         .unwrap_or_else(|| "utf-8".into())
         .parse()
@@ -483,7 +485,7 @@ pub async fn upload(
     let who = user_id(&b);
     let result = state
         .db(move |conn| {
-            let mut reader = crate::csv_import::open(spool.path(), encoding)
+            let mut reader = crate::wire::csv::open(spool.path(), encoding)
                 .map_err(|e| Error::Internal(anyhow::anyhow!("reading the upload spool: {e}")))?;
             Ok(catalogue::import(
                 conn,
@@ -543,7 +545,7 @@ async fn bid_page(
     let clock = state.clock.clone();
     let (p, lot) = state
         .db(move |conn| {
-            let (_, project) = crate::procurement::find_lot(conn, &lot_id)?;
+            let (_, project) = crate::service::procurement::find_lot(conn, &lot_id)?;
             let p = projects::show(conn, clock.as_ref(), &Actor::Public, &project.id)?;
             let lot = p
                 .lots

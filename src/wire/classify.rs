@@ -90,7 +90,7 @@ pub fn classify(request: &ClassifyRequest) -> Result<ClassifyResponse, Vec<Field
     if !problems.is_empty() {
         return Err(problems);
     }
-    let standard = crate::policy::size_standard();
+    let standard = crate::domain::policy::size_standard();
     match standard.classify(industry, figures) {
         Ok(Classification { scale, reasons }) => Ok(ClassifyResponse {
             scale: scale.to_string(),

@@ -10,8 +10,8 @@ use super::{parse_json, path_problem, strip_position, FieldProblem, JsonProblem}
 use crate::domain::evaluation::{
     self, Bid, Bidder, Category, Evaluation, Firm, Method, Outcome, Participant, Project, Weights,
 };
+use crate::domain::policy::{self, Profile};
 use crate::domain::{Fen, Hundredths, RegionCode, Scale};
-use crate::policy::{self, Profile};
 use serde::de::{DeserializeSeed, SeqAccess};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Serialize, Serializer};

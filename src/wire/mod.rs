@@ -2,6 +2,7 @@
 //! validation into domain types (every problem named by its JSON path) and output shapes.
 
 pub mod classify;
+pub mod csv;
 pub mod evaluation;
 
 use serde::Serialize;

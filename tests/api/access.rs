@@ -5,8 +5,8 @@
 use crate::helpers::*;
 use reqwest::Method;
 use serde_json::json;
-use smeproc::api::access::ROUTES;
 use smeproc::domain::role::Role;
+use smeproc::http::access::ROUTES;
 
 #[actix_web::test]
 async fn every_route_admits_exactly_its_roles() {
@@ -28,30 +28,30 @@ async fn every_route_admits_exactly_its_roles() {
         .unwrap()
         .unwrap();
     let enterprise = user.enterprise_id.unwrap();
-    let letter: smeproc::registry::DeclarationRequest = serde_json::from_value(json!({
+    let letter: smeproc::service::registry::DeclarationRequest = serde_json::from_value(json!({
         "year": 2025, "declared_on": "2026-01-15", "declared_scale": "small",
         "industry": "software", "employees": 50, "revenue_wan": "800"
     }))
     .unwrap();
-    let declaration = smeproc::registry::declare(
+    let declaration = smeproc::service::registry::declare(
         &mut conn,
         &app.clock,
-        smeproc::audit::CLI,
+        smeproc::service::audit::CLI,
         &enterprise,
         &letter,
     )
     .unwrap()
     .id;
-    let product: smeproc::catalogue::ProductInput = serde_json::from_value(json!({
+    let product: smeproc::service::catalogue::ProductInput = serde_json::from_value(json!({
         "sku": "ACCESS-1", "name": "激光打印机", "category_code": "A020201", "unit": "台",
         "price": "1200.00"
     }))
     .unwrap();
-    let product = smeproc::catalogue::create(
+    let product = smeproc::service::catalogue::create(
         &mut conn,
         &app.clock,
-        smeproc::audit::CLI,
-        smeproc::catalogue::Actor::Supplier {
+        smeproc::service::audit::CLI,
+        smeproc::service::catalogue::Actor::Supplier {
             enterprise_id: &enterprise,
         },
         &product,

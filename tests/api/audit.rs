@@ -269,13 +269,13 @@ async fn checkpoints_are_signed_public_and_made_on_schedule() {
     let signed_at = chrono::DateTime::parse_from_rfc3339(c["signed_at"].as_str().unwrap())
         .unwrap()
         .with_timezone(&chrono::Utc);
-    let message = smeproc::audit::checkpoints::signed_message(
+    let message = smeproc::service::audit::checkpoints::signed_message(
         c["seq"].as_i64().unwrap(),
         c["head_hash"].as_str().unwrap(),
         signed_at,
         c["key_id"].as_str().unwrap(),
     );
-    assert!(smeproc::auth::keys::verify_signature(
+    assert!(smeproc::service::auth::keys::verify_signature(
         key,
         message.as_bytes(),
         c["signature"].as_str().unwrap()

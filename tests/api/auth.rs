@@ -44,7 +44,7 @@ async fn the_token_is_stored_only_as_a_hash() {
         .unwrap();
     assert_eq!(stored.len(), 1);
     assert_ne!(stored[0], token);
-    assert_eq!(stored[0], smeproc::auth::token_hash(&token));
+    assert_eq!(stored[0], smeproc::service::auth::token_hash(&token));
 }
 
 #[actix_web::test]

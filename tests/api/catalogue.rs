@@ -594,7 +594,7 @@ async fn gb18030_imports_like_its_utf8_twin_and_exports_reimport_unchanged() {
     let fresh = spawn_app().await;
     let mut conn = fresh.pool.get().unwrap();
     for (c, name) in [(&code, "供应商"), (&maker, "制造商")] {
-        let input = smeproc::registry::EnterpriseInput {
+        let input = smeproc::service::registry::EnterpriseInput {
             credit_code: Some(c.clone()),
             name: Some(name.into()),
             industry: Some("software".into()),
@@ -602,7 +602,13 @@ async fn gb18030_imports_like_its_utf8_twin_and_exports_reimport_unchanged() {
             revenue_wan: Some("800".into()),
             ..Default::default()
         };
-        smeproc::registry::register(&mut conn, &fresh.clock, smeproc::audit::CLI, &input).unwrap();
+        smeproc::service::registry::register(
+            &mut conn,
+            &fresh.clock,
+            smeproc::service::audit::CLI,
+            &input,
+        )
+        .unwrap();
     }
     drop(conn);
     let (_, admin) = fresh.user_with_token("admin").await;

@@ -36,16 +36,21 @@ async fn ok(res: reqwest::Response, status: u16) -> Value {
 
 fn org(app: &TestApp, kind: &str, name: &str, parent: Option<&str>) -> String {
     let mut conn = app.pool.get().unwrap();
-    let req = smeproc::accounts::CreateOrgRequest {
+    let req = smeproc::service::accounts::CreateOrgRequest {
         kind: kind.into(),
         name: name.into(),
         credit_code: None,
         region: Some("650100".into()),
         parent_id: parent.map(Into::into),
     };
-    smeproc::accounts::create_org(&mut conn, &app.clock, smeproc::audit::CLI, &req)
-        .unwrap()
-        .id
+    smeproc::service::accounts::create_org(
+        &mut conn,
+        &app.clock,
+        smeproc::service::audit::CLI,
+        &req,
+    )
+    .unwrap()
+    .id
 }
 
 /// Runs one lowest-price project of `department` under `policy` to its contract: the winner's

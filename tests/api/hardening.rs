@@ -349,7 +349,7 @@ async fn failed_logins_do_not_log_what_was_typed() {
     let text = log.text();
     assert!(!text.contains(typed), "the typed text is in the log");
     assert!(
-        text.contains(&smeproc::auth::limiter::account_key(typed)),
+        text.contains(&smeproc::service::auth::limiter::account_key(typed)),
         "{text}"
     );
     assert!(
@@ -622,16 +622,21 @@ async fn every_department_has_a_finance_page() {
     let (_, auditor) = app.user_with_token("auditor").await;
     let org = |kind: &str, name: &str, parent: Option<&str>| {
         let mut conn = app.pool.get().unwrap();
-        let req = smeproc::accounts::CreateOrgRequest {
+        let req = smeproc::service::accounts::CreateOrgRequest {
             kind: kind.into(),
             name: name.into(),
             credit_code: None,
             region: Some("650100".into()),
             parent_id: parent.map(Into::into),
         };
-        smeproc::accounts::create_org(&mut conn, &app.clock, smeproc::audit::CLI, &req)
-            .unwrap()
-            .id
+        smeproc::service::accounts::create_org(
+            &mut conn,
+            &app.clock,
+            smeproc::service::audit::CLI,
+            &req,
+        )
+        .unwrap()
+        .id
     };
     let top = org("department", "自治区教育厅", None);
     let unit = org("department", "新疆大学", Some(&top));

@@ -5,10 +5,10 @@ use chrono::{TimeZone, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::{Client, Method, Response};
 use serde_json::{json, Value};
-use smeproc::accounts::{self, CreateOrgRequest, CreateUserRequest};
 use smeproc::clock::ManualClock;
 use smeproc::config::{DatabaseUrl, Settings};
 use smeproc::db::DbPool;
+use smeproc::service::accounts::{self, CreateOrgRequest, CreateUserRequest};
 use smeproc::startup::Application;
 use std::sync::Arc;
 
@@ -154,7 +154,7 @@ impl TestApp {
             region: Some("650100".into()),
             parent_id: None,
         };
-        accounts::create_org(&mut conn, &self.clock, smeproc::audit::CLI, &req)
+        accounts::create_org(&mut conn, &self.clock, smeproc::service::audit::CLI, &req)
             .expect("create agency")
             .id
     }
@@ -162,7 +162,7 @@ impl TestApp {
     /// Registers an enterprise directly through the service layer; returns its id.
     pub fn create_enterprise(&self, name: &str) -> String {
         let mut conn = self.pool.get().expect("connection");
-        let input = smeproc::registry::EnterpriseInput {
+        let input = smeproc::service::registry::EnterpriseInput {
             credit_code: Some(credit_code("653101")),
             name: Some(name.into()),
             industry: Some("software".into()),
@@ -170,9 +170,14 @@ impl TestApp {
             revenue_wan: Some("800".into()),
             ..Default::default()
         };
-        smeproc::registry::register(&mut conn, &self.clock, smeproc::audit::CLI, &input)
-            .expect("register")
-            .id
+        smeproc::service::registry::register(
+            &mut conn,
+            &self.clock,
+            smeproc::service::audit::CLI,
+            &input,
+        )
+        .expect("register")
+        .id
     }
 
     /// Registers a software firm of `scale` in `region`; returns (id, credit code).
@@ -185,7 +190,7 @@ impl TestApp {
         };
         let code = credit_code(region);
         let mut conn = self.pool.get().expect("connection");
-        let input = smeproc::registry::EnterpriseInput {
+        let input = smeproc::service::registry::EnterpriseInput {
             credit_code: Some(code.clone()),
             name: Some(name.into()),
             industry: Some("software".into()),
@@ -194,8 +199,13 @@ impl TestApp {
             region: Some(region.into()),
             ..Default::default()
         };
-        let view = smeproc::registry::register(&mut conn, &self.clock, smeproc::audit::CLI, &input)
-            .expect("register");
+        let view = smeproc::service::registry::register(
+            &mut conn,
+            &self.clock,
+            smeproc::service::audit::CLI,
+            &input,
+        )
+        .expect("register");
         assert_eq!(view.scale, scale, "the figures give the intended scale");
         (view.id, code)
     }
@@ -213,7 +223,7 @@ impl TestApp {
                 agency_id: None,
                 enterprise_credit_code: Some(credit_code.into()),
             };
-            accounts::create_user(&mut conn, &self.clock, smeproc::audit::CLI, &req)
+            accounts::create_user(&mut conn, &self.clock, smeproc::service::audit::CLI, &req)
                 .expect("create supplier");
         }
         self.token(&username).await
@@ -257,7 +267,7 @@ impl TestApp {
             agency_id,
             enterprise_credit_code,
         };
-        accounts::create_user(&mut conn, &self.clock, smeproc::audit::CLI, &req)
+        accounts::create_user(&mut conn, &self.clock, smeproc::service::audit::CLI, &req)
             .expect("create user")
             .id
     }

@@ -5,8 +5,8 @@ use crate::helpers::{problem, problem_fields, spawn_app_with, TestApp};
 use chrono::Duration;
 use reqwest::Method;
 use serde_json::{json, Value};
-use smeproc::api::access::ROUTES;
 use smeproc::clock::Clock;
+use smeproc::http::access::ROUTES;
 
 const DEADLINE: &str = "2026-03-20T09:30:00+08:00";
 const OPENING: &str = "2026-03-20T10:00:00+08:00";
@@ -1164,23 +1164,28 @@ pub async fn concluded(app: &TestApp, agency: &str, supplier: &str) -> Concluded
     let at = |h: i64| (now + Duration::hours(h)).to_rfc3339();
     let department = {
         let mut conn = app.pool.get().unwrap();
-        let req = smeproc::accounts::CreateOrgRequest {
+        let req = smeproc::service::accounts::CreateOrgRequest {
             kind: "department".into(),
             name: format!("自治区教育厅 {}", uuid::Uuid::new_v4().simple()),
             credit_code: None,
             region: Some("650100".into()),
             parent_id: None,
         };
-        let dept = smeproc::accounts::create_org(&mut conn, &app.clock, smeproc::audit::CLI, &req)
-            .unwrap();
-        let plan: smeproc::finance::PlanInput = serde_json::from_value(json!({
+        let dept = smeproc::service::accounts::create_org(
+            &mut conn,
+            &app.clock,
+            smeproc::service::audit::CLI,
+            &req,
+        )
+        .unwrap();
+        let plan: smeproc::service::finance::PlanInput = serde_json::from_value(json!({
             "total_budget": "3000000", "reserved_pct": 30, "small_micro_pct": 60
         }))
         .unwrap();
-        smeproc::finance::put_plan(
+        smeproc::service::finance::put_plan(
             &mut conn,
             &app.clock,
-            smeproc::audit::CLI,
+            smeproc::service::audit::CLI,
             &dept.id,
             2026,
             &plan,

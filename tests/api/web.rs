@@ -4,8 +4,8 @@
 
 use crate::helpers::*;
 use reqwest::{Client, Response};
-use smeproc::api::access::PAGES;
 use smeproc::domain::role::Role;
+use smeproc::http::access::PAGES;
 
 /// A client that shows redirects instead of following them.
 fn client() -> Client {

@@ -28,7 +28,7 @@ async fn demo_app() -> TestApp {
     .await;
     app.clock.advance(chrono::Duration::days(268));
     let mut conn = app.pool.get().unwrap();
-    let summary = smeproc::demo::fill(&mut conn, app.clock.now()).unwrap();
+    let summary = smeproc::service::demo::fill(&mut conn, app.clock.now()).unwrap();
     assert!(
         summary.contracts >= 3 && summary.payments >= 2,
         "{summary:?}"
@@ -39,7 +39,7 @@ async fn demo_app() -> TestApp {
 async fn login(b: &Browser, app: &TestApp, username: &str) {
     b.goto(&app.url("/login")).await;
     b.fill("#username", username).await;
-    b.fill("#password", smeproc::demo::PASSWORD).await;
+    b.fill("#password", smeproc::service::demo::PASSWORD).await;
     b.click_through("form.stack button[type=submit]").await;
 }
 

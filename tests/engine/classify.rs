@@ -3,8 +3,8 @@
 
 use crate::common::fixtures_dir;
 use smeproc::domain::classify::{ClassifyError, SizeFigures};
+use smeproc::domain::policy::size_standard;
 use smeproc::domain::Scale;
-use smeproc::policy::size_standard;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, Default)]

@@ -4,8 +4,8 @@ use proptest::prelude::*;
 use smeproc::domain::evaluation::{
     evaluate, Bid, Bidder, Category, Firm, Method, Participant, Project, Weights,
 };
+use smeproc::domain::policy::{profiles, Profile};
 use smeproc::domain::{Fen, Hundredths, Scale};
-use smeproc::policy::{profiles, Profile};
 use smeproc::wire::evaluation::{EvaluationOutput, ValidEvaluation};
 
 const REGIONS: [&str; 5] = ["653101", "650102", "652801", "110108", "653201"];

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::decimal::div_round_half_up;
-use crate::policy::Profile;
+use crate::domain::policy::Profile;
 use std::cmp::Ordering;
 
 /// Evaluates one lot. The input is assumed valid (the wire layer checks it against the profile);

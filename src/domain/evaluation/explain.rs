@@ -4,7 +4,7 @@
 //! without an allocation per line.
 
 use super::*;
-use crate::policy::Profile;
+use crate::domain::policy::Profile;
 use std::fmt::Write;
 
 /// The explanation of one bid: its lines back to back in one buffer.

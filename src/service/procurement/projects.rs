@@ -5,7 +5,6 @@ use super::notices::{self, NoticeKind};
 use super::{
     find_project, parse_time, require_manager, utc, visible_project, wrong_phase, Actor, Phase,
 };
-use crate::audit::{self, Change};
 use crate::clock::Clock;
 use crate::db::orgs;
 use crate::db::procurement::{self as repo, Lot, Project};
@@ -13,9 +12,10 @@ use crate::db::schema::{lots, projects};
 use crate::db::{self, DbConnection};
 use crate::domain::category::CategoryCode;
 use crate::domain::evaluation::Category;
+use crate::domain::policy::{self, Profile};
 use crate::domain::{Fen, Hundredths, RegionCode};
 use crate::error::{Error, Result};
-use crate::policy::{self, Profile};
+use crate::service::audit::{self, Change};
 use crate::wire::evaluation::{check_terms, ProjectInput, WeightsInput};
 use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDateTime, Utc};

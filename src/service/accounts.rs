@@ -1,13 +1,13 @@
 //! Accounts and organisations: the rules shared by the CLI and the HTTP API.
 
-use crate::audit::{self, Change};
-use crate::auth;
-use crate::auth::limiter::{self, Bucket, Limits};
 use crate::clock::Clock;
 use crate::db::{self, orgs, sessions, users, DbConnection};
 use crate::domain::role::Role;
 use crate::domain::{CreditCode, RegionCode};
 use crate::error::{Error, Result};
+use crate::service::audit::{self, Change};
+use crate::service::auth;
+use crate::service::auth::limiter::{self, Bucket, Limits};
 use crate::wire::FieldProblem;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -403,10 +403,10 @@ pub fn logout(
 ) -> Result<()> {
     crate::db::write(conn, |conn| {
         crate::db::sessions::revoke(conn, session_id, clock.now_naive())?;
-        crate::audit::record(
+        crate::service::audit::record(
             conn,
             clock,
-            crate::audit::Change::new(user_id, "session.logout", "session", session_id),
+            crate::service::audit::Change::new(user_id, "session.logout", "session", session_id),
         )
     })
 }

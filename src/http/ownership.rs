@@ -3,11 +3,11 @@
 //! party — before the body is read, so a stranger learns 403 (or 404), never a report on a body
 //! it had no business sending. The use cases check again inside their transactions.
 
-use super::access::Caller;
 use super::AppState;
 use crate::domain::role::Role;
 use crate::error::{Error, Result};
-use crate::finance::PaymentParty;
+use crate::http::access::Caller;
+use crate::service::finance::PaymentParty;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -61,7 +61,7 @@ fn check(
     owned: Owned,
     id: &str,
 ) -> Result<()> {
-    let actor = super::procurement::actor(caller);
+    let actor = super::actor::actor(caller);
     let enterprise = || -> Result<String> {
         let user = caller.user()?;
         match (user.role, user.user.enterprise_id.as_deref()) {
@@ -72,21 +72,21 @@ fn check(
         }
     };
     match owned {
-        Owned::Project => crate::procurement::may_manage_project(conn, &actor, id),
-        Owned::Lot => crate::procurement::may_manage_lot(conn, &actor, id),
-        Owned::Bid => crate::procurement::bids::may_change(conn, &actor, id),
+        Owned::Project => crate::service::procurement::may_manage_project(conn, &actor, id),
+        Owned::Lot => crate::service::procurement::may_manage_lot(conn, &actor, id),
+        Owned::Bid => crate::service::procurement::bids::may_change(conn, &actor, id),
         Owned::Product => {
             let id: i64 = id.parse().map_err(|_| {
                 Error::BadRequest(format!("{id:?} is not a product id (a whole number)"))
             })?;
             let user = caller.user()?;
-            crate::catalogue::may_change(conn, super::catalogue::actor(user)?, id)
+            crate::service::catalogue::may_change(conn, super::actor::catalogue_actor(user)?, id)
         }
         Owned::Subcontract(party) => {
-            crate::finance::may_act_on_subcontract(conn, &enterprise()?, id, party)
+            crate::service::finance::may_act_on_subcontract(conn, &enterprise()?, id, party)
         }
         Owned::Payment(party) => {
-            crate::finance::may_act_on_payment(conn, &enterprise()?, id, party)
+            crate::service::finance::may_act_on_payment(conn, &enterprise()?, id, party)
         }
     }
 }

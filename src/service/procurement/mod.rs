@@ -202,5 +202,5 @@ pub(crate) fn wrong_phase(action: &str, phase: Phase, needs: &str) -> Error {
 /// SHA-256 in lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    crate::policy::hex(&sha2::Sha256::digest(bytes))
+    crate::domain::policy::hex(&sha2::Sha256::digest(bytes))
 }

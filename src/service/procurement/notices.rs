@@ -109,10 +109,11 @@ pub fn publish(
     diesel::insert_into(crate::db::schema::notices::table)
         .values(&notice)
         .execute(conn)?;
-    crate::audit::record(
+    crate::service::audit::record(
         conn,
         clock,
-        crate::audit::Change::new(actor, "notice.publish", "notice", &notice.id).after(&notice),
+        crate::service::audit::Change::new(actor, "notice.publish", "notice", &notice.id)
+            .after(&notice),
     )?;
     Ok(notice)
 }
@@ -247,7 +248,7 @@ fn filter(params: &NoticeParams) -> Result<NoticeFilter> {
 }
 
 fn cursor_of(n: &Notice) -> String {
-    crate::policy::hex(
+    crate::domain::policy::hex(
         format!("{}|{}", n.published_at.and_utc().timestamp_micros(), n.id).as_bytes(),
     )
 }

@@ -7,20 +7,20 @@
 //! History is written with a clock set to the day each step happened, so deadlines, openings
 //! and the ledger's year line up with the real calendar when the service runs.
 
-use crate::accounts::{self, CreateOrgRequest, CreateUserRequest};
-use crate::audit::CLI;
-use crate::catalogue::{self, ProductInput, ProductPatch};
 use crate::clock::ManualClock;
 use crate::db::schema::{enterprises, organisations, projects as project_table, users};
 use crate::db::DbConnection;
 use crate::domain::credit_code::with_check_character;
 use crate::error::{Error, Result};
-use crate::finance::{self, PaymentInput, PlanInput};
-use crate::procurement::bids::{self, BidInput, QualificationInput, ScoresInput};
-use crate::procurement::evaluation::{self, AwardInput, ContractInput, RunInput};
-use crate::procurement::projects::{self, ProjectDraft};
-use crate::procurement::Actor;
-use crate::registry::{self, DeclarationRequest, EnterpriseInput};
+use crate::service::accounts::{self, CreateOrgRequest, CreateUserRequest};
+use crate::service::audit::CLI;
+use crate::service::catalogue::{self, ProductInput, ProductPatch};
+use crate::service::finance::{self, PaymentInput, PlanInput};
+use crate::service::procurement::bids::{self, BidInput, QualificationInput, ScoresInput};
+use crate::service::procurement::evaluation::{self, AwardInput, ContractInput, RunInput};
+use crate::service::procurement::projects::{self, ProjectDraft};
+use crate::service::procurement::Actor;
+use crate::service::registry::{self, DeclarationRequest, EnterpriseInput};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use diesel::prelude::*;
 use serde_json::json;

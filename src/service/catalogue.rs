@@ -2,9 +2,7 @@
 //! search, market prices (行情) and the catalogue CSV of CONTRACTS.md. Shared by the HTTP API
 //! and the CLI; every write happens in one transaction.
 
-use crate::audit::{self, Change};
 use crate::clock::Clock;
-use crate::csv_import::{Columns, ImportError, RowProblem};
 use crate::db::enterprises::{self as enterprise_repo, Enterprise};
 use crate::db::products::{self as repo, After, Filter, PrefixRange, Product, ProductRow, Sort};
 use crate::db::{self, DbConnection};
@@ -12,6 +10,8 @@ use crate::domain::category::CategoryCode;
 use crate::domain::decimal::div_round_half_up;
 use crate::domain::{CreditCode, Fen, RegionCode, Scale};
 use crate::error::{Error, Result};
+use crate::service::audit::{self, Change};
+use crate::wire::csv::{Columns, ImportError, RowProblem};
 use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -1067,7 +1067,7 @@ pub fn import(
     clock: &dyn Clock,
     who: &str,
     actor: Actor<'_>,
-    reader: &mut crate::csv_import::CsvReader,
+    reader: &mut crate::wire::csv::CsvReader,
     skip_invalid: bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> std::result::Result<ImportOutcome, ImportError> {
@@ -1103,7 +1103,7 @@ pub fn import(
             if state.outcome.summary.rows.is_multiple_of(4096) {
                 progress(state.outcome.summary.rows, reader.byte());
             }
-            let hidden = crate::csv_import::invisible_cells(&headers, &record, line);
+            let hidden = crate::wire::csv::invisible_cells(&headers, &record, line);
             if !hidden.is_empty() {
                 state.refuse(&record, hidden);
                 continue;
@@ -1220,7 +1220,7 @@ pub fn export(
             let supplier_code = code(&p.supplier_id);
             let manufacturer_code = p.manufacturer_id.as_deref().map_or("", code);
             let price = Fen(p.price_fen).to_string();
-            crate::csv_import::write_safe(
+            crate::wire::csv::write_safe(
                 &mut writer,
                 [
                     supplier_code,

@@ -2,10 +2,10 @@
 //! and an enterprise each), the engine (`evaluate` turns megabytes into more), classification,
 //! the catalogue search and market prices, and the banks' contract check. A middleware counts
 //! each call in the database before the handler runs; past the limit: 429 with `Retry-After`
-//! (an HTML page for the pages). Login has its own limits ([`crate::accounts::login`]).
+//! (an HTML page for the pages). Login has its own limits ([`crate::service::accounts::login`]).
 
 use super::AppState;
-use crate::auth::limiter::{self, Bucket};
+use crate::service::auth::limiter::{self, Bucket};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;

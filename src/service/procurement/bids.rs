@@ -3,16 +3,16 @@
 //! a receipt: the SHA-256 of the canonical bid, which carries the server's time.
 
 use super::{find_lot, require_manager, utc, wrong_phase, Actor, Phase};
-use crate::audit::{self, Change};
 use crate::clock::Clock;
 use crate::db::enterprises::{self as enterprise_repo, Enterprise};
 use crate::db::procurement::{self as repo, Bid, Lot, Project, Score};
 use crate::db::schema::{bids, lots, scores};
 use crate::db::{self, DbConnection};
 use crate::domain::evaluation::{self, Bidder, Firm, Participant};
+use crate::domain::policy;
 use crate::domain::{Fen, Hundredths, RegionCode, Scale};
 use crate::error::{Error, Result};
-use crate::policy;
+use crate::service::audit::{self, Change};
 use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;

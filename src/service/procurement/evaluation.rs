@@ -9,15 +9,15 @@ use super::notices::{self, NoticeKind};
 use super::{
     find_lot, find_project, require_manager, utc, visible_project, wrong_phase, Actor, Phase,
 };
-use crate::audit::{self, Change};
 use crate::clock::Clock;
 use crate::db::procurement::{self as repo, Contract, EvaluationRun, Lot, Project};
 use crate::db::schema::{contracts, evaluation_runs, lots, projects};
 use crate::db::{self, DbConnection};
+use crate::domain::policy;
 use crate::domain::reservation::{self, Basis, Party, Winner};
 use crate::domain::{Fen, Hundredths};
 use crate::error::{Error, Result};
-use crate::policy;
+use crate::service::audit::{self, Change};
 use crate::wire::evaluation::{self as wire, EvaluationOutput};
 use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDate, Utc};

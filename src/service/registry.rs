@@ -2,18 +2,18 @@
 //! declaration letters (中小企业声明函) with their history and review, and who may see what.
 //! Shared by the HTTP API and (later) the CSV import.
 
-use crate::accounts::{self, CreateUserRequest, UserView};
-use crate::audit::{self, Change};
 use crate::clock::Clock;
-pub use crate::csv_import::ImportError;
 use crate::db::enterprises::{self as repo, Declaration, Enterprise};
 use crate::db::{self, DbConnection};
 use crate::domain::classify::SizeFigures;
 use crate::domain::enterprise::{effective_scale, LargeFirmRelation};
+use crate::domain::policy;
 use crate::domain::{CreditCode, RegionCode, Scale};
 use crate::error::{Error, Result};
-use crate::policy;
+use crate::service::accounts::{self, CreateUserRequest, UserView};
+use crate::service::audit::{self, Change};
 use crate::wire::classify::parse_wan;
+pub use crate::wire::csv::ImportError;
 use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -366,7 +366,7 @@ pub fn signup(
     let account_problems = accounts::account_problems(&account);
     // argon2 takes tens of milliseconds: hash before the transaction takes the write lock.
     let hash = if account_problems.is_empty() {
-        Some(crate::auth::hash_password(&req.password)?)
+        Some(crate::service::auth::hash_password(&req.password)?)
     } else {
         None
     };
@@ -739,7 +739,7 @@ pub fn scale_on(conn: &mut DbConnection, enterprise_id: &str, on: NaiveDate) -> 
 pub struct ImportOutcome {
     pub imported: u64,
     /// Rows refused (only with `skip_invalid`; otherwise any problem aborts the import).
-    pub rejected: Vec<(csv::StringRecord, Vec<crate::csv_import::RowProblem>)>,
+    pub rejected: Vec<(csv::StringRecord, Vec<crate::wire::csv::RowProblem>)>,
 }
 
 const IMPORT_REQUIRED: [&str; 6] = [
@@ -759,10 +759,10 @@ pub fn import(
     conn: &mut DbConnection,
     clock: &dyn Clock,
     actor: &str,
-    reader: &mut crate::csv_import::CsvReader,
+    reader: &mut crate::wire::csv::CsvReader,
     skip_invalid: bool,
 ) -> std::result::Result<ImportOutcome, ImportError> {
-    use crate::csv_import::{Columns, RowProblem};
+    use crate::wire::csv::{Columns, RowProblem};
     let headers = reader
         .headers()
         .map_err(|e| ImportError::Invalid(vec![e]))?;
@@ -783,7 +783,7 @@ pub fn import(
                     break;
                 }
             };
-            let hidden = crate::csv_import::invisible_cells(&headers, &record, line);
+            let hidden = crate::wire::csv::invisible_cells(&headers, &record, line);
             if !hidden.is_empty() {
                 if skip_invalid {
                     outcome.rejected.push((record.clone(), hidden));
@@ -814,13 +814,13 @@ fn import_row(
     conn: &mut DbConnection,
     clock: &dyn Clock,
     actor: &str,
-    columns: &crate::csv_import::Columns,
+    columns: &crate::wire::csv::Columns,
     record: &csv::StringRecord,
     line: u64,
     seen: &mut HashMap<String, u64>,
-) -> std::result::Result<Vec<crate::csv_import::RowProblem>, ImportError> {
+) -> std::result::Result<Vec<crate::wire::csv::RowProblem>, ImportError> {
     let now = clock.now_naive();
-    use crate::csv_import::RowProblem;
+    use crate::wire::csv::RowProblem;
     let problem = |column: &str, reason: String| RowProblem {
         line,
         column: column.to_string(),

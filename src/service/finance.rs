@@ -3,7 +3,6 @@
 //! annual public report (46号 Art. 18), subcontract payments with late flags (seed 四.(十六)7),
 //! and the contract check banks make before lending (政府采购合同融资).
 
-use crate::audit::{self, Change};
 use crate::clock::Clock;
 use crate::db::finance::{self as repo, BudgetPlan, Payment, Subcontract};
 use crate::db::orgs::{self, Organisation};
@@ -11,9 +10,10 @@ use crate::db::procurement as procurement_repo;
 use crate::db::schema::{budget_plans, contracts, payments};
 use crate::db::{self, DbConnection};
 use crate::domain::decimal::div_round_half_up;
+use crate::domain::policy;
 use crate::domain::{Fen, Hundredths};
 use crate::error::{Error, Result};
-use crate::policy;
+use crate::service::audit::{self, Change};
 use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -199,8 +199,11 @@ fn put_plan_in(
     check_year(year)?;
     let dept = department(conn, department_id)?;
     let mut problems = Vec::new();
-    let total =
-        crate::procurement::projects::money(&input.total_budget, "total_budget", &mut problems);
+    let total = crate::service::procurement::projects::money(
+        &input.total_budget,
+        "total_budget",
+        &mut problems,
+    );
     let policy_id = input
         .policy
         .clone()
@@ -540,7 +543,7 @@ pub fn ledger_csv(ledger: &Ledger) -> Result<Vec<u8>> {
     let mut out = Vec::from("\u{feff}".as_bytes());
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        crate::csv_import::write_safe(
+        crate::wire::csv::write_safe(
             &mut w,
             [
                 "year",
@@ -568,7 +571,7 @@ pub fn ledger_csv(ledger: &Ledger) -> Result<Vec<u8>> {
             ("主管预算单位", &ledger.rollup),
         ] {
             for l in lines {
-                crate::csv_import::write_safe(
+                crate::wire::csv::write_safe(
                     &mut w,
                     [
                         l.year.to_string(),
@@ -605,7 +608,7 @@ pub fn ledger_contracts(
     conn: &mut DbConnection,
     department_id: &str,
     year: i32,
-) -> Result<Vec<crate::procurement::evaluation::ContractView>> {
+) -> Result<Vec<crate::service::procurement::evaluation::ContractView>> {
     check_year(year)?;
     department(conn, department_id)?;
     let YearBounds { from, until, .. } = year_bounds(year)?;
@@ -620,7 +623,7 @@ pub fn ledger_contracts(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(crate::procurement::evaluation::contract_view)
+        .map(crate::service::procurement::evaluation::contract_view)
         .collect())
 }
 
@@ -860,8 +863,8 @@ pub fn payment_parties(conn: &mut DbConnection, subcontract_id: &str) -> Result<
         .ok_or_else(|| Error::NotFound(format!("no subcontract with id {subcontract_id}")))?;
     let c = procurement_repo::find_contract(conn, &s.contract_id)?
         .ok_or_else(|| Error::NotFound(format!("no contract with id {}", s.contract_id)))?;
-    let prime = crate::registry::find(conn, &c.supplier_id)?;
-    let sub = crate::registry::find(conn, &s.enterprise_id)?;
+    let prime = crate::service::registry::find(conn, &c.supplier_id)?;
+    let sub = crate::service::registry::find(conn, &s.enterprise_id)?;
     Ok((format!("{} · {}", prime.name, c.number), sub.name))
 }
 
@@ -909,7 +912,8 @@ fn report_payment_in(
         ));
     }
     let mut problems = Vec::new();
-    let amount = crate::procurement::projects::money(&input.amount, "amount", &mut problems);
+    let amount =
+        crate::service::procurement::projects::money(&input.amount, "amount", &mut problems);
     if input.due_on.is_none() {
         problems.push(FieldProblem::new("due_on", "is required: YYYY-MM-DD"));
     }

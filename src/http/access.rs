@@ -336,7 +336,7 @@ pub async fn authorize(
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| Error::Internal(anyhow::anyhow!("application state missing")))?;
-            let hash = crate::auth::token_hash(&token);
+            let hash = crate::service::auth::token_hash(&token);
             let now = state.clock.now_naive();
             let found = state
                 .db(move |conn| Ok(sessions::user_for_token(conn, &hash, now)?))

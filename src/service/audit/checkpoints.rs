@@ -1,15 +1,15 @@
 //! Signed checkpoints of the audit chain: the head's sequence number and hash, signed with the
-//! server's Ed25519 key ([`crate::auth::keys`]) every N events and at least hourly while events
+//! server's Ed25519 key ([`crate::service::auth::keys`]) every N events and at least hourly while events
 //! are added. They are public (`GET /api/v1/audit/checkpoints`, an Atom feed) so that auditors,
 //! banks and the public keep copies; a chain rewritten in the database — events removed and the
 //! head moved back, with the append-only triggers dropped first — no longer holds the hash a
 //! copy was signed for, and `smeproc audit verify --checkpoints FILE` names where it differs.
 
-use crate::auth::keys::{self, ServerKeys};
 use crate::clock::Clock;
 use crate::db::schema::{audit_checkpoints, audit_events, audit_head};
 use crate::db::DbConnection;
 use crate::error::{Error, Result};
+use crate::service::auth::keys::{self, ServerKeys};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};

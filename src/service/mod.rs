@@ -1,0 +1,11 @@
+//! Use cases, one module per area: each public function is one transaction that loads, asks the
+//! domain, and stores — no SQL of its own (that is db/'s).
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod catalogue;
+pub mod demo;
+pub mod finance;
+pub mod procurement;
+pub mod registry;
