@@ -3,5 +3,5 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    smeproc::cli::run(smeproc::cli::Cli::parse())
+    smeproc::cli::run(smeproc::cli::Cli::parse(), smeproc::startup::serve_blocking)
 }

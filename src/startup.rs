@@ -1,7 +1,6 @@
 //! Builds the HTTP application: pool, migrations, middleware, routes; binds the listener.
 
 use crate::api;
-use crate::cli::{CliError, ServeArgs};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::db::connection::{self, DbPool};
@@ -67,6 +66,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(crate::http::PageRenderer(crate::web::error_page))
                 .wrap(from_fn(crate::http::ownership::enforce))
                 .wrap(from_fn(crate::http::limits::enforce))
                 .wrap(from_fn(access::authorize))
@@ -169,17 +169,20 @@ async fn request_id_header(
 }
 
 /// `smeproc serve`.
-pub fn serve_blocking(settings: Settings, args: ServeArgs) -> Result<(), CliError> {
+pub fn serve_blocking(
+    settings: Settings,
+    bind: &str,
+    workers: Option<usize>,
+) -> anyhow::Result<()> {
     crate::telemetry::init(settings.log_format);
     let db = settings.database.to_string();
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(settings, &args.bind, args.workers, Arc::new(SystemClock))?;
-        tracing::info!(database = %db, bind = %args.bind, port = app.port(), "smeproc listening");
+        let app = Application::build(settings, bind, workers, Arc::new(SystemClock))?;
+        tracing::info!(database = %db, bind = %bind, port = app.port(), "smeproc listening");
         app.run_until_stopped()
             .await
             .context("server stopped with an error")?;
         tracing::info!("smeproc stopped");
         Ok::<(), anyhow::Error>(())
-    })?;
-    Ok(())
+    })
 }

@@ -149,76 +149,6 @@ pub async fn categories() -> HttpResponse {
     HttpResponse::Ok().json(list)
 }
 
-const SPOOL_CHUNK: usize = 1 << 20;
-
-/// An upload spooled to a temporary file: memory stays flat whatever the upload's size; the
-/// file is written 1 MiB at a time on the blocking pool, never on the actix worker. Used by the
-/// API's import and the supplier page's upload.
-pub(crate) struct Spool {
-    file: Option<tempfile::NamedTempFile>,
-    buffer: Vec<u8>,
-    size: usize,
-    limit: usize,
-}
-
-impl Spool {
-    pub(crate) fn new(limit: usize) -> Self {
-        Spool {
-            file: None,
-            buffer: Vec::with_capacity(SPOOL_CHUNK),
-            size: 0,
-            limit,
-        }
-    }
-
-    /// Appends bytes; 413 past the limit.
-    pub(crate) async fn push(&mut self, bytes: &[u8]) -> Result<()> {
-        self.size += bytes.len();
-        if self.size > self.limit {
-            return Err(Error::PayloadTooLarge { limit: self.limit });
-        }
-        self.buffer.extend_from_slice(bytes);
-        if self.buffer.len() >= SPOOL_CHUNK {
-            self.flush().await?;
-        }
-        Ok(())
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.size == 0
-    }
-
-    async fn flush(&mut self) -> Result<()> {
-        let file = spool_write(self.file.take(), std::mem::take(&mut self.buffer)).await?;
-        self.file = Some(file);
-        Ok(())
-    }
-
-    /// The written file (created even for an empty upload).
-    pub(crate) async fn finish(mut self) -> Result<tempfile::NamedTempFile> {
-        self.flush().await?;
-        self.file
-            .ok_or_else(|| Error::Internal(anyhow::anyhow!("upload spool missing")))
-    }
-}
-
-/// Appends `bytes` to the upload spool (created on the first call), on the blocking pool.
-async fn spool_write(
-    spool: Option<tempfile::NamedTempFile>,
-    bytes: Vec<u8>,
-) -> Result<tempfile::NamedTempFile> {
-    web::block(move || {
-        let mut spool = match spool {
-            Some(spool) => spool,
-            None => tempfile::NamedTempFile::new()?,
-        };
-        spool.write_all(&bytes)?;
-        Ok::<_, std::io::Error>(spool)
-    })
-    .await?
-    .map_err(|e| Error::Internal(anyhow::anyhow!("writing the upload spool: {e}")))
-}
-
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ImportQuery {
     /// utf-8 (default; with or without BOM) or gb18030.
@@ -266,7 +196,7 @@ pub async fn import(
         .parse()
         .map_err(|e: String| Error::field("encoding", e))?;
     let skip_invalid = query.0.skip_invalid.unwrap_or(false);
-    let mut spool = Spool::new(state.settings.upload_max_bytes);
+    let mut spool = crate::http::spool::Spool::new(state.settings.upload_max_bytes);
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| Error::BadRequest(format!("reading the body: {e}")))?;
         spool.push(&chunk).await?;
@@ -329,13 +259,9 @@ pub async fn export(
             let supplier_id = match (actor(&user)?, query.0.supplier.as_deref()) {
                 (Actor::Supplier { enterprise_id }, _) => Some(enterprise_id.to_string()),
                 (Actor::Admin, None) => None,
-                (Actor::Admin, Some(code)) => Some(
-                    crate::db::enterprises::find_by_credit_code(conn, code.trim())?
-                        .ok_or_else(|| {
-                            Error::field("supplier", format!("{code} is not registered"))
-                        })?
-                        .id,
-                ),
+                (Actor::Admin, Some(code)) => Some(crate::service::registry::id_of_code(
+                    conn, code, "supplier",
+                )?),
             };
             let mut file = tempfile::tempfile()
                 .map_err(|e| Error::Internal(anyhow::anyhow!("creating the export: {e}")))?;

@@ -1,7 +1,6 @@
 //! The enterprise registry over HTTP: sign-up, enterprises, declaration letters and review.
 
 use super::AppState;
-use crate::db::enterprises as repo;
 use crate::domain::role::Role;
 use crate::error::{Error, Result};
 use crate::http::access::{AuthUser, Caller};
@@ -111,28 +110,17 @@ pub async fn list(state: web::Data<AppState>, query: Query<ListQuery>) -> Result
             "must be 1–6 digits of a region code",
         ));
     }
-    let rows = state
+    let (items, next_after) = state
         .db(move |conn| {
-            Ok(repo::list(
+            registry::list(
                 conn,
                 q.region.as_deref(),
                 q.scale.as_deref(),
                 q.after.as_deref(),
-                limit + 1,
-            )?)
+                limit,
+            )
         })
         .await?;
-    let more = rows.len() as i64 > limit;
-    let items: Vec<EnterpriseView> = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(|e| EnterpriseView::new(e, false))
-        .collect();
-    let next_after = if more {
-        items.last().map(|e| e.credit_code.clone())
-    } else {
-        None
-    };
     Ok(HttpResponse::Ok().json(EnterprisePage { items, next_after }))
 }
 
@@ -163,16 +151,9 @@ pub async fn declarations(
     let id = id.into_inner();
     must_own_if_supplier(&caller, &id)?;
     let list = state
-        .db(move |conn| {
-            let e = registry::find(conn, &id)?;
-            Ok(repo::declarations_of(conn, &e.id)?)
-        })
+        .db(move |conn| registry::declarations(conn, &id))
         .await?;
-    Ok(HttpResponse::Ok().json(
-        list.into_iter()
-            .map(DeclarationView::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(HttpResponse::Ok().json(list))
 }
 
 /// Records an SME declaration letter (中小企业声明函) with its figures; flags a declared scale

@@ -90,16 +90,7 @@ pub async fn ledger_csv(
     Ok(ledger_csv_download(bytes, y))
 }
 
-/// The ledger CSV as a file download (the API's and the finance page's).
-pub fn ledger_csv_download(bytes: Vec<u8>, year: i32) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            actix_web::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"ledger-{year}.csv\""),
-        ))
-        .body(bytes)
-}
+pub use crate::http::ledger_csv_download;
 
 /// The contracts behind one department's ledger line.
 #[utoipa::path(get, path = "/api/v1/ledger/{id}/{year}/contracts", tag = "finance", security(("bearer" = [])),

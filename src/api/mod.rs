@@ -16,27 +16,11 @@ pub mod users;
 
 use crate::config::Settings;
 use crate::error::Error;
-use crate::http::{access, extract};
+use crate::http::extract;
 pub use crate::http::{base_url, client_address, AppState};
 use actix_web::web;
 
-/// 405 problem+json with `Allow`: the methods the access tables list for this path.
-pub fn method_not_allowed() -> actix_web::Route {
-    web::route().to(|req: actix_web::HttpRequest| async move {
-        let allow = req
-            .match_pattern()
-            .map(|p| access::methods_of(&p))
-            .unwrap_or_default()
-            .join(", ");
-        let mut response = actix_web::ResponseError::error_response(&Error::MethodNotAllowed);
-        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
-            response
-                .headers_mut()
-                .insert(actix_web::http::header::ALLOW, value);
-        }
-        Ok::<_, Error>(response)
-    })
-}
+pub use crate::http::method_not_allowed;
 
 /// A resource that answers 405 problem+json for methods it does not route.
 fn at(path: &str) -> actix_web::Resource {

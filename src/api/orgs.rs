@@ -1,7 +1,6 @@
 //! Organisations: agencies and departments.
 
 use super::AppState;
-use crate::db::orgs;
 use crate::error::{Error, Result};
 use crate::http::access::Caller;
 use crate::http::extract::{Json, Query};
@@ -27,9 +26,9 @@ pub async fn list(state: web::Data<AppState>, filter: Query<OrgFilter>) -> Resul
         }
     }
     let all = state
-        .db(move |conn| Ok(orgs::list(conn, kind.as_deref())?))
+        .db(move |conn| accounts::list_orgs(conn, kind.as_deref()))
         .await?;
-    Ok(HttpResponse::Ok().json(all.into_iter().map(OrgView::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(all))
 }
 
 /// Creates an agency or a department.

@@ -1,8 +1,8 @@
 //! Liveness and readiness.
 
 use super::AppState;
-use crate::db::connection::pending_migrations;
 use crate::error::{Error, Result};
+use crate::service::system::pending_migrations;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
@@ -37,7 +37,7 @@ pub struct Ready {
     (status = 200, body = Ready),
     (status = 503, description = "database unreachable or migrations pending", body = crate::error::Problem)))]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse> {
-    let pending = state.db(|conn| Ok(pending_migrations(conn)?)).await?;
+    let pending = state.db(pending_migrations).await?;
     if pending > 0 {
         return Err(Error::Unavailable(format!(
             "{pending} database migrations are pending; run `smeproc migrate`"

@@ -1,7 +1,6 @@
 //! User administration (admins only).
 
 use super::AppState;
-use crate::db::users;
 use crate::error::Result;
 use crate::http::access::Caller;
 use crate::http::extract::Json;
@@ -12,8 +11,8 @@ use actix_web::{web, HttpResponse};
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), responses(
     (status = 200, body = Vec<UserView>)))]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
-    let all = state.db(|conn| Ok(users::list(conn)?)).await?;
-    Ok(HttpResponse::Ok().json(all.into_iter().map(UserView::from).collect::<Vec<_>>()))
+    let all = state.db(accounts::list_users).await?;
+    Ok(HttpResponse::Ok().json(all))
 }
 
 /// Creates an account; the password is stored only as an argon2id hash.

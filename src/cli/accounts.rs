@@ -3,7 +3,6 @@
 use super::{CliError, CliResult};
 use crate::clock::SystemClock;
 use crate::config::Settings;
-use crate::db::{connection, orgs, users};
 use crate::error::Error;
 use crate::service::accounts::{self, CreateOrgRequest, CreateUserRequest, OrgView, UserView};
 use crate::service::audit;
@@ -132,15 +131,8 @@ pub fn enterprise(settings: Settings, cmd: EnterpriseCommand) -> CliResult {
     Ok(())
 }
 
-pub(super) fn connect(settings: &Settings) -> Result<connection::DbConnection, CliError> {
-    let mut conn = connection::establish(&settings.database).map_err(|e| {
-        CliError::Other(anyhow::anyhow!(
-            "cannot open the database {}: {e}",
-            settings.database
-        ))
-    })?;
-    connection::run_migrations(&mut conn)?;
-    Ok(conn)
+pub(super) fn connect(settings: &Settings) -> Result<crate::service::Conn, CliError> {
+    Ok(crate::service::system::open_current(settings)?)
 }
 
 /// The service error as the CLI reports it: fixable input → exit 2.
@@ -189,13 +181,8 @@ pub(super) fn cli_error(e: Error) -> CliError {
 }
 
 pub fn migrate(settings: Settings) -> CliResult {
-    let mut conn = connection::establish(&settings.database).map_err(|e| {
-        CliError::Other(anyhow::anyhow!(
-            "cannot open the database {}: {e}",
-            settings.database
-        ))
-    })?;
-    let applied = connection::run_migrations(&mut conn)?;
+    let mut conn = crate::service::system::open(&settings)?;
+    let applied = crate::service::system::migrate(&mut conn)?;
     if applied.is_empty() {
         super::out(format_args!("database {} is up to date", settings.database))?;
     } else {
@@ -257,12 +244,7 @@ pub fn user(settings: Settings, cmd: UserCommand) -> CliResult {
             ))?;
         }
         UserCommand::List { json } => {
-            let all: Vec<UserView> = users::list(&mut conn)
-                .map_err(Error::from)
-                .map_err(cli_error)?
-                .into_iter()
-                .map(Into::into)
-                .collect();
+            let all: Vec<UserView> = accounts::list_users(&mut conn).map_err(cli_error)?;
             if json {
                 super::out(format_args!(
                     "{}",
@@ -280,10 +262,7 @@ pub fn user(settings: Settings, cmd: UserCommand) -> CliResult {
         }
         UserCommand::Disable { user } => {
             // By username, or by id.
-            let id = match users::find_by_username(&mut conn, &user)
-                .map_err(Error::from)
-                .map_err(cli_error)?
-            {
+            let id = match accounts::find_user(&mut conn, &user).map_err(cli_error)? {
                 Some(found) => found.id,
                 None => user,
             };
@@ -320,12 +299,8 @@ pub fn org(settings: Settings, cmd: OrgCommand) -> CliResult {
             ))?;
         }
         OrgCommand::List { kind, json } => {
-            let all: Vec<OrgView> = orgs::list(&mut conn, kind.as_deref())
-                .map_err(Error::from)
-                .map_err(cli_error)?
-                .into_iter()
-                .map(Into::into)
-                .collect();
+            let all: Vec<OrgView> =
+                accounts::list_orgs(&mut conn, kind.as_deref()).map_err(cli_error)?;
             if json {
                 super::out(format_args!(
                     "{}",

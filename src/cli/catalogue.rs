@@ -132,10 +132,8 @@ fn export(settings: &Settings, output: Option<PathBuf>, supplier: Option<String>
     let supplier_id = match supplier {
         None => None,
         Some(code) => Some(
-            crate::db::enterprises::find_by_credit_code(&mut conn, code.trim())
-                .map_err(|e| cli_error(e.into()))?
-                .ok_or_else(|| CliError::invalid(format!("--supplier: {code} is not registered")))?
-                .id,
+            crate::service::registry::id_of_code(&mut conn, &code, "--supplier")
+                .map_err(cli_error)?,
         ),
     };
     let rows = match &output {

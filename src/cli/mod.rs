@@ -200,14 +200,18 @@ fn settings(global: &GlobalArgs) -> Result<Settings, CliError> {
     Settings::from_env(url, log_format).map_err(CliError::invalid)
 }
 
-/// Runs a parsed command line.
-pub fn run(cli: Cli) -> ExitCode {
+/// Runs the HTTP service until it is stopped: `startup::serve_blocking`, handed in by `main`
+/// (the command line knows the service only through this).
+pub type Serve = fn(Settings, &str, Option<usize>) -> anyhow::Result<()>;
+
+/// Runs a parsed command line; `serve` runs `smeproc serve`.
+pub fn run(cli: Cli, serve: Serve) -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => settings(&cli.global).and_then(|s| {
             if args.demo {
                 demo(&s, false)?;
             }
-            crate::startup::serve_blocking(s, args)
+            Ok(serve(s, &args.bind, args.workers)?)
         }),
         Command::Demo => settings(&cli.global).and_then(|s| demo(&s, true)),
         Command::Migrate => settings(&cli.global).and_then(accounts::migrate),

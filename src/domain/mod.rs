@@ -5,6 +5,7 @@ pub mod category;
 pub mod classify;
 pub mod credit_code;
 pub mod decimal;
+pub mod digest;
 pub mod enterprise;
 pub mod evaluation;
 pub mod policy;

@@ -28,6 +28,11 @@ pub fn invisible(text: &str) -> Option<char> {
     text.chars().find(|&c| is_invisible(c))
 }
 
+/// The problem of a text holding a refused character, if it does.
+pub fn problem_in(text: &str) -> Option<String> {
+    invisible(text).map(invisible_problem)
+}
+
 /// What is wrong with a text holding `c`, for the field's problem.
 pub fn invisible_problem(c: char) -> String {
     let name = INVISIBLE

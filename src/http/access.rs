@@ -2,10 +2,10 @@
 //! table before any handler runs, and a route missing from the table is refused. The integration
 //! tests walk the same table with every role.
 
-use crate::api::AppState;
-use crate::db::{sessions, users::User};
 use crate::domain::role::Role;
 use crate::error::Error;
+use crate::http::state::AppState;
+use crate::service::accounts::User;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
@@ -171,7 +171,7 @@ pub const ROUTES: &[RouteSpec] = &[
     route("POST", "/api/v1/evaluate", Access::Public),
 ];
 
-/// The pages for people ([`crate::web`]): the same roles as the API routes they show. Pages
+/// The pages for people (`web`): the same roles as the API routes they show. Pages
 /// also accept the session cookie; a POST also needs the form's CSRF token.
 pub const PAGES: &[RouteSpec] = &[
     route("GET", "/", Access::Public),
@@ -324,7 +324,7 @@ pub async fn authorize(
     let token = match bearer(&req)? {
         Some(token) => Some(token),
         None if page => req
-            .cookie(crate::web::SESSION_COOKIE)
+            .cookie(crate::http::respond::SESSION_COOKIE)
             .map(|c| c.value().to_string())
             .filter(|v| !v.is_empty()),
         None => None,
@@ -336,10 +336,10 @@ pub async fn authorize(
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| Error::Internal(anyhow::anyhow!("application state missing")))?;
-            let hash = crate::service::auth::token_hash(&token);
+
             let now = state.clock.now_naive();
             let found = state
-                .db(move |conn| Ok(sessions::user_for_token(conn, &hash, now)?))
+                .db(move |conn| crate::service::accounts::session_user(conn, &token, now))
                 .await?;
             let Some((session_id, user)) = found else {
                 if page {
@@ -404,7 +404,7 @@ fn page_gate(
                     .map_or("/", |p| p.as_str())
                     .to_string();
                 let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
-                crate::web::see_other(&format!("/login?next={next}"))
+                crate::http::respond::see_other(&format!("/login?next={next}"))
             }
             Some(role) => {
                 let message = format!(
@@ -414,11 +414,29 @@ fn page_gate(
                     spec.access.describe()
                 );
                 req.extensions_mut().insert(caller);
-                crate::web::forbidden(req.request(), message)
+                crate::http::respond::page_refusal(req.request(), Error::Forbidden(message))
             }
         };
         return Err(InternalError::from_response("denied", response).into());
     }
     req.extensions_mut().insert(caller);
     Ok(())
+}
+
+/// 405 problem+json with `Allow`: the methods the access tables list for this path.
+pub fn method_not_allowed() -> actix_web::Route {
+    web::route().to(|req: actix_web::HttpRequest| async move {
+        let allow = req
+            .match_pattern()
+            .map(|p| methods_of(&p))
+            .unwrap_or_default()
+            .join(", ");
+        let mut response = actix_web::ResponseError::error_response(&Error::MethodNotAllowed);
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::ALLOW, value);
+        }
+        Ok::<_, Error>(response)
+    })
 }

@@ -1,8 +1,18 @@
 //! A JSON body extractor whose every failure is a problem+json: 415 for another content type,
 //! 413 past the route's limit, 400 for broken JSON (with the position), 422 naming the field.
 
+use crate::error::json::{JsonProblem, TextRule};
 use crate::error::Error;
-use crate::wire::{parse_json, JsonProblem};
+
+/// The domain's rule for text in every JSON string of a body.
+const TEXT: TextRule = TextRule {
+    may_hold: crate::domain::text::may_hold_invisible,
+    problem: crate::domain::text::problem_in,
+};
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonProblem> {
+    crate::error::json::parse_json(bytes, TEXT)
+}
 use actix_web::dev::Payload;
 use actix_web::mime;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
@@ -114,7 +124,9 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
         std::future::ready(
             serde_path_to_error::deserialize(de)
                 .map(Query)
-                .map_err(|e| Error::Validation(vec![crate::wire::path_problem(e, "", "query")])),
+                .map_err(|e| {
+                    Error::Validation(vec![crate::error::json::path_problem(e, "", "query")])
+                }),
         )
     }
 }

@@ -4,7 +4,7 @@
 //! each call in the database before the handler runs; past the limit: 429 with `Retry-After`
 //! (an HTML page for the pages). Login has its own limits ([`crate::service::accounts::login`]).
 
-use super::AppState;
+use crate::http::state::AppState;
 use crate::service::auth::limiter::{self, Bucket};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -42,7 +42,7 @@ pub async fn enforce(
     else {
         return next.call(req).await;
     };
-    let address = super::client_address(req.request());
+    let address = crate::http::state::client_address(req.request());
     let limit = state.settings.limits.of(bucket);
     let now = state.clock.now_naive();
     let counted = state
@@ -51,7 +51,7 @@ pub async fn enforce(
     match counted {
         Ok(()) => next.call(req).await,
         Err(e) if !req.path().starts_with("/api/") => {
-            let response = crate::web::error_page(req.request(), e);
+            let response = crate::http::respond::page_refusal(req.request(), e);
             Err(actix_web::error::InternalError::from_response("limited", response).into())
         }
         Err(e) => Err(e.into()),

@@ -1,77 +1,16 @@
-//! HTTP plumbing shared by the API and the pages: the access tables and middlewares (deny by
-//! default, limits, ownership first), extractors, the client's address.
+//! HTTP plumbing shared by the API and the pages: app state, the access tables and middlewares
+//! (deny by default, limits, ownership first), extractors, the upload spool, the client's
+//! address, the caller as an actor.
 
 pub mod access;
 pub mod actor;
 pub mod extract;
 pub mod limits;
 pub mod ownership;
+pub mod respond;
+pub mod spool;
+pub mod state;
 
-use crate::clock::SharedClock;
-use crate::config::Settings;
-use crate::db::{DbConnection, DbPool};
-use crate::error::Result;
-use actix_web::web;
-use std::sync::Arc;
-
-/// What every handler can reach.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    pub pool: DbPool,
-    pub clock: SharedClock,
-    pub settings: Arc<Settings>,
-    /// CSRF and audit checkpoint keys.
-    pub keys: Arc<crate::service::auth::keys::ServerKeys>,
-}
-
-impl AppState {
-    /// Runs blocking database work on the blocking pool, never on an actix worker.
-    pub async fn db<T, F>(&self, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T> + Send + 'static,
-    {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
-    }
-}
-
-/// The client's address, for the per-address limits. Behind a reverse proxy listed in
-/// `SMEPROC_TRUSTED_PROXIES`, the right-most address of `X-Forwarded-For` that is not one of
-/// those proxies (what the proxy saw); a header from anyone else is ignored, so a client cannot
-/// pick the address it is counted under.
-pub fn client_address(req: &actix_web::HttpRequest) -> String {
-    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
-        return "unknown".to_string();
-    };
-    let trusted: &[std::net::IpAddr] = req
-        .app_data::<web::Data<AppState>>()
-        .map_or(&[], |s| s.settings.trusted_proxies.as_slice());
-    if !trusted.contains(&peer) {
-        return peer.to_string();
-    }
-    let forwarded: Vec<std::net::IpAddr> = req
-        .headers()
-        .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|a| a.trim().parse().ok())
-        .collect();
-    forwarded
-        .iter()
-        .rev()
-        .find(|a| !trusted.contains(a))
-        .copied()
-        .unwrap_or(peer)
-        .to_string()
-}
-
-/// Scheme and host of the request, for links in feeds.
-pub fn base_url(req: &actix_web::HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
-}
+pub use access::method_not_allowed;
+pub use respond::{ledger_csv_download, page_refusal, see_other, PageRenderer, SESSION_COOKIE};
+pub use state::{base_url, client_address, AppState};

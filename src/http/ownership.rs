@@ -3,10 +3,10 @@
 //! party — before the body is read, so a stranger learns 403 (or 404), never a report on a body
 //! it had no business sending. The use cases check again inside their transactions.
 
-use super::AppState;
 use crate::domain::role::Role;
 use crate::error::{Error, Result};
 use crate::http::access::Caller;
+use crate::http::state::AppState;
 use crate::service::finance::PaymentParty;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -55,13 +55,8 @@ pub const OWNED: &[(&str, &str, Owned)] = &[
     ),
 ];
 
-fn check(
-    conn: &mut crate::db::DbConnection,
-    caller: &Caller,
-    owned: Owned,
-    id: &str,
-) -> Result<()> {
-    let actor = super::actor::actor(caller);
+fn check(conn: &mut crate::service::Conn, caller: &Caller, owned: Owned, id: &str) -> Result<()> {
+    let actor = crate::http::actor::actor(caller);
     let enterprise = || -> Result<String> {
         let user = caller.user()?;
         match (user.role, user.user.enterprise_id.as_deref()) {
@@ -80,7 +75,11 @@ fn check(
                 Error::BadRequest(format!("{id:?} is not a product id (a whole number)"))
             })?;
             let user = caller.user()?;
-            crate::service::catalogue::may_change(conn, super::actor::catalogue_actor(user)?, id)
+            crate::service::catalogue::may_change(
+                conn,
+                crate::http::actor::catalogue_actor(user)?,
+                id,
+            )
         }
         Owned::Subcontract(party) => {
             crate::service::finance::may_act_on_subcontract(conn, &enterprise()?, id, party)

@@ -411,6 +411,37 @@ pub fn logout(
     })
 }
 
+/// Every account, as admins see them.
+pub fn list_users(conn: &mut DbConnection) -> Result<Vec<UserView>> {
+    Ok(users::list(conn)?.into_iter().map(UserView::from).collect())
+}
+
+/// An account by its username.
+pub fn find_user(conn: &mut DbConnection, username: &str) -> Result<Option<UserView>> {
+    Ok(users::find_by_username(conn, username)?.map(UserView::from))
+}
+
+/// Organisations, of one kind or all.
+pub fn list_orgs(conn: &mut DbConnection, kind: Option<&str>) -> Result<Vec<OrgView>> {
+    Ok(orgs::list(conn, kind)?
+        .into_iter()
+        .map(OrgView::from)
+        .collect())
+}
+
+/// An account as stored (the password hash never leaves the service in a view).
+pub use crate::db::users::User;
+
+/// The session and live, enabled account a bearer token (or page cookie) belongs to at `now`.
+pub fn session_user(
+    conn: &mut DbConnection,
+    token: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<(String, User)>> {
+    let hash = auth::token_hash(token);
+    Ok(sessions::user_for_token(conn, &hash, now)?)
+}
+
 /// Body of `POST /api/v1/auth/login`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {

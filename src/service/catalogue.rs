@@ -579,18 +579,12 @@ pub struct ProductPage {
     pub next_cursor: Option<String>,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::domain::digest::hex;
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || text.len() > 2048 {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+    (text.len() <= 2048)
+        .then(|| crate::domain::digest::unhex(text))
+        .flatten()
 }
 
 /// Cursors are opaque to clients: the sort's key of the last item, hex-encoded.

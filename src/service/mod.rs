@@ -9,3 +9,9 @@ pub mod demo;
 pub mod finance;
 pub mod procurement;
 pub mod registry;
+pub mod system;
+
+/// The database connection the use cases run on (the HTTP layer hands it over, never uses it).
+pub type Conn = crate::db::DbConnection;
+/// The pool of connections.
+pub type Pool = crate::db::DbPool;

@@ -502,6 +502,43 @@ impl From<Declaration> for DeclarationView {
     }
 }
 
+/// The id of the enterprise registered with a credit code, or 422 naming `field`.
+pub fn id_of_code(conn: &mut DbConnection, code: &str, field: &str) -> Result<String> {
+    repo::find_by_credit_code(conn, code.trim())?
+        .map(|e| e.id)
+        .ok_or_else(|| Error::field(field, format!("{code} is not registered")))
+}
+
+/// An enterprise's declaration letters, newest first.
+pub fn declarations(conn: &mut DbConnection, enterprise_id: &str) -> Result<Vec<DeclarationView>> {
+    let e = find(conn, enterprise_id)?;
+    Ok(repo::declarations_of(conn, &e.id)?
+        .into_iter()
+        .map(DeclarationView::from)
+        .collect())
+}
+
+/// One page of the registry in credit-code order, with the first credit code of the next.
+pub fn list(
+    conn: &mut DbConnection,
+    region: Option<&str>,
+    scale: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<(Vec<EnterpriseView>, Option<String>)> {
+    let rows = repo::list(conn, region, scale, after, limit + 1)?;
+    let more = rows.len() as i64 > limit;
+    let items: Vec<EnterpriseView> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|e| EnterpriseView::new(e, false))
+        .collect();
+    let next = more
+        .then(|| items.last().map(|e| e.credit_code.clone()))
+        .flatten();
+    Ok((items, next))
+}
+
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Enterprise> {
     repo::find_by_id(conn, id)?
         .ok_or_else(|| Error::NotFound(format!("no enterprise with id {id}")))

@@ -4,10 +4,9 @@
 
 use super::public::{excluded, ranking, RankRow};
 use super::{fields, from_json, html, page, Base, Form, PageResult, State, WithBase};
-use crate::api::procurement::actor;
-use crate::db::orgs;
 use crate::domain::Hundredths;
 use crate::error::Error;
+use crate::http::actor::actor;
 use crate::service::procurement::bids::{self, LotBids, QualificationInput, ScoresInput};
 use crate::service::procurement::evaluation::{self, AwardInput, ContractInput, RunInput, RunView};
 use crate::service::procurement::projects::{
@@ -66,10 +65,12 @@ struct ProjectForm {
 async fn project_form(state: &State, b: &Base, f: Form, problems: Vec<String>) -> PageResult {
     let departments = state
         .db(|conn| {
-            Ok(orgs::list(conn, Some("department"))?
-                .into_iter()
-                .map(|o| (o.id, o.name))
-                .collect::<Vec<_>>())
+            Ok(
+                crate::service::accounts::list_orgs(conn, Some("department"))?
+                    .into_iter()
+                    .map(|o| (o.id, o.name))
+                    .collect::<Vec<_>>(),
+            )
         })
         .await
         .on(b)?;
@@ -257,7 +258,7 @@ async fn act<T: Send + 'static>(
     id: String,
     f: Form,
     action: impl FnOnce(
-            &mut crate::db::DbConnection,
+            &mut crate::service::Conn,
             &dyn crate::clock::Clock,
             &crate::service::procurement::Actor<'_>,
             &str,
@@ -505,13 +506,7 @@ pub async fn scores(state: State, b: Base, id: web::Path<String>, f: Form) -> Pa
         f,
         move |conn, clock, actor, id| {
             let (qualification, sheet) = sheet?;
-            crate::db::write(conn, |conn| {
-                bids::qualify(conn, clock, actor, id, &qualification)?;
-                if sheet.scores.as_ref().is_some_and(|s| !s.is_empty()) {
-                    bids::enter_scores(conn, clock, actor, id, &sheet)?;
-                }
-                Ok(())
-            })
+            bids::review_sheet(conn, clock, actor, id, &qualification, &sheet)
         },
     )
     .await

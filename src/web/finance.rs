@@ -200,7 +200,7 @@ pub async fn ledger_csv(state: State, b: Base, req: HttpRequest) -> PageResult {
         .db(move |conn| finance::ledger_csv(&finance::ledger(conn, year)?))
         .await
         .on(&b)?;
-    Ok(crate::api::finance::ledger_csv_download(csv, year))
+    Ok(crate::http::ledger_csv_download(csv, year))
 }
 
 #[derive(Template)]

@@ -12,10 +12,10 @@ pub mod format;
 pub mod public;
 pub mod supplier;
 
-use crate::api::AppState;
 use crate::domain::role::Role;
 use crate::error::Error;
 use crate::http::access::{AuthUser, Caller};
+use crate::http::AppState;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
@@ -24,7 +24,7 @@ use askama::Template;
 use std::future::Future;
 use std::pin::Pin;
 
-pub const SESSION_COOKIE: &str = "smeproc_session";
+pub use crate::http::SESSION_COOKIE;
 pub const CSRF_COOKIE: &str = "smeproc_csrf";
 pub const LANG_COOKIE: &str = "smeproc_lang";
 /// The hidden form field that carries the CSRF token.
@@ -179,7 +179,7 @@ fn random_hex() -> String {
         bytes[..16].copy_from_slice(a.as_bytes());
         bytes[16..].copy_from_slice(b.as_bytes());
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::domain::digest::hex(&bytes)
 }
 
 impl FromRequest for Base {
@@ -618,7 +618,7 @@ where
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use actix_web::web::{get, post};
     let at = |path: &str| {
-        web::resource(path.to_string()).default_service(crate::api::method_not_allowed())
+        web::resource(path.to_string()).default_service(crate::http::method_not_allowed())
     };
     cfg.service(at("/").route(get().to(public::home)))
         .service(at("/static/app.css").route(get().to(public::stylesheet)))

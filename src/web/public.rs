@@ -503,7 +503,7 @@ fn home_of(role: &str) -> &'static str {
 }
 
 pub async fn login(state: State, b: Base, req: HttpRequest, form: Form) -> PageResult {
-    let address = crate::api::client_address(&req);
+    let address = crate::http::client_address(&req);
     let request = LoginRequest {
         username: form.text("username"),
         password: form

@@ -2,7 +2,6 @@
 //! CSV upload, bidding with the receipt.
 
 use super::{fields, from_json, html, page, Base, Form, PageError, PageResult, State, WithBase};
-use crate::db::enterprises as enterprise_repo;
 use crate::domain::Hundredths;
 use crate::error::Error;
 use crate::service::accounts::{self, LoginRequest};
@@ -83,7 +82,7 @@ pub async fn signup(state: State, b: Base, req: HttpRequest, f: Form) -> PageRes
                 password: request.password.clone(),
             };
             let st = state.clone();
-            let address = crate::api::client_address(&req);
+            let address = crate::http::client_address(&req);
             state
                 .db(move |conn| {
                     registry::signup(conn, clock.as_ref(), &request)?;
@@ -172,8 +171,8 @@ async fn profile_page(
     let (e, letters, bids) = state
         .db(move |conn| {
             let e = registry::find(conn, &id)?;
-            let letters = enterprise_repo::declarations_of(conn, &e.id)?;
-            let bids = crate::db::procurement::bids_of_supplier(conn, &e.id, 100)?
+            let letters = registry::declarations(conn, &e.id)?;
+            let bids = crate::service::procurement::bids::of_supplier(conn, &e.id, 100)?
                 .into_iter()
                 .map(|(bid, project)| OwnBid {
                     project,
@@ -184,11 +183,7 @@ async fn profile_page(
                     sha256: bid.receipt_sha256,
                 })
                 .collect();
-            Ok((
-                EnterpriseView::new(e, true),
-                letters.into_iter().map(DeclarationView::from).collect(),
-                bids,
-            ))
+            Ok((EnterpriseView::new(e, true), letters, bids))
         })
         .await
         .on(b)?;
@@ -412,7 +407,7 @@ pub async fn upload(
     let mut encoding = None;
     // The file goes to the spool the API's import uses; nothing is imported before the CSRF
     // token is checked below. The other fields are short: 64 KiB in all, the first 4 KiB of each kept.
-    let mut spool = crate::api::catalogue::Spool::new(state.settings.upload_max_bytes);
+    let mut spool = crate::http::spool::Spool::new(state.settings.upload_max_bytes);
     const OTHER_FIELDS_LIMIT: usize = 64 * 1024;
     let mut other = 0usize;
     while let Some(field) = payload.next().await {

@@ -27,23 +27,7 @@ impl std::str::FromStr for Encoding {
     }
 }
 
-/// One problem in a file: 1-based line (the header is line 1), column name, reason.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct RowProblem {
-    pub line: u64,
-    pub column: String,
-    pub reason: String,
-}
-
-impl std::fmt::Display for RowProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "line {}, column {}: {}",
-            self.line, self.column, self.reason
-        )
-    }
-}
+pub use crate::error::RowProblem;
 
 /// A CSV file being read: its records with the line each starts on.
 ///

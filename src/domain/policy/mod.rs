@@ -36,19 +36,8 @@ pub fn parse_profile(file_id: &str, text: &str) -> Result<Profile, String> {
         return Err(format!("profile {file_id}: {}", problems.join("; ")));
     }
     let digest = Sha256::digest(text.as_bytes());
-    profile.version = format!("sha256:{}", &hex(&digest)[..16]);
+    profile.version = format!("sha256:{}", &crate::domain::digest::hex(&digest)[..16]);
     Ok(profile)
-}
-
-/// Lower-case hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }
 
 /// Every embedded profile, in the order of the table in POLICY.md. The files are part of the

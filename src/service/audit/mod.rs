@@ -48,7 +48,7 @@ pub fn digest<T: Serialize + ?Sized>(value: &T) -> String {
     let text = serde_json::to_value(value)
         .and_then(|v| serde_json::to_string(&v))
         .unwrap_or_default();
-    crate::service::procurement::sha256_hex(text.as_bytes())
+    crate::domain::digest::sha256_hex(text.as_bytes())
 }
 
 /// The bytes an event's hash covers, after the previous hash.
@@ -70,7 +70,7 @@ fn chain_hash(prev: &str, e: &Event) -> String {
     let mut bytes = String::with_capacity(64 + 160);
     bytes.push_str(prev);
     bytes.push_str(&canonical(e));
-    crate::service::procurement::sha256_hex(bytes.as_bytes())
+    crate::domain::digest::sha256_hex(bytes.as_bytes())
 }
 
 /// One change to record: who did what to which entity, with digests of its states.
@@ -324,7 +324,7 @@ pub fn events(
     }
     let mut time = |field: &str, v: &Option<String>| -> Option<NaiveDateTime> {
         let t = v.as_deref()?;
-        crate::service::procurement::parse_time(t)
+        crate::wire::time::parse_time(t)
             .map_err(|e| problems.push(crate::wire::FieldProblem::new(field, e)))
             .ok()
     };

@@ -39,21 +39,7 @@ fn derive(master: &[u8; 32], info: &[u8]) -> Zeroizing<[u8; 32]> {
     out
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex32(text: &str) -> Option<[u8; 32]> {
-    let text = text.trim();
-    if text.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, chunk) in text.as_bytes().chunks(2).enumerate() {
-        out[i] = u8::from_str_radix(std::str::from_utf8(chunk).ok()?, 16).ok()?;
-    }
-    Some(out)
-}
+use crate::domain::digest::{hex, unhex32};
 
 impl ServerKeys {
     pub fn from_master(master: &[u8; 32]) -> Self {

@@ -42,14 +42,14 @@ pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
 pub fn new_token() -> anyhow::Result<(String, String)> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
-    let token = format!("smp_{}", crate::domain::policy::hex(&bytes));
+    let token = format!("smp_{}", crate::domain::digest::hex(&bytes));
     let hash = token_hash(&token);
     Ok((token, hash))
 }
 
 /// SHA-256 of a token, hex: what the sessions table holds.
 pub fn token_hash(token: &str) -> String {
-    crate::domain::policy::hex(&Sha256::digest(token.as_bytes()))
+    crate::domain::digest::hex(&Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]

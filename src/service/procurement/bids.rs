@@ -595,6 +595,33 @@ pub fn may_change(conn: &mut DbConnection, actor: &Actor<'_>, id: &str) -> Resul
     own_bid(conn, actor, id).map(|_| ())
 }
 
+/// A supplier's own bids, newest first, with their projects' titles (its profile page).
+pub fn of_supplier(
+    conn: &mut DbConnection,
+    enterprise_id: &str,
+    limit: i64,
+) -> Result<Vec<(Bid, String)>> {
+    Ok(repo::bids_of_supplier(conn, enterprise_id, limit)?)
+}
+
+/// One evaluator's sheet: the qualification review and the scores, saved together or not at all.
+pub fn review_sheet(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    lot_id: &str,
+    qualification: &QualificationInput,
+    scores: &ScoresInput,
+) -> Result<()> {
+    crate::db::write(conn, |conn| {
+        qualify(conn, clock, actor, lot_id, qualification)?;
+        if scores.scores.as_ref().is_some_and(|s| !s.is_empty()) {
+            enter_scores(conn, clock, actor, lot_id, scores)?;
+        }
+        Ok(())
+    })
+}
+
 /// Replaces a submitted bid with a new one (new id, new receipt) before the deadline.
 pub fn replace(
     conn: &mut DbConnection,

@@ -128,16 +128,7 @@ pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
 }
 
-/// Parses an RFC 3339 time with its offset (`2026-03-20T09:30:00+08:00`) into stored UTC.
-pub fn parse_time(text: &str) -> std::result::Result<NaiveDateTime, String> {
-    DateTime::parse_from_rfc3339(text.trim())
-        .map(|t| t.naive_utc())
-        .map_err(|_| {
-            format!(
-                "{text:?} is not an RFC 3339 time with an offset, e.g. 2026-03-20T09:30:00+08:00"
-            )
-        })
-}
+pub use crate::wire::time::parse_time;
 
 pub(crate) fn find_project(conn: &mut DbConnection, id: &str) -> Result<Project> {
     repo::find_project(conn, id)?.ok_or_else(|| Error::NotFound(format!("no project with id {id}")))
@@ -199,8 +190,4 @@ pub(crate) fn wrong_phase(action: &str, phase: Phase, needs: &str) -> Error {
     ))
 }
 
-/// SHA-256 in lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    crate::domain::policy::hex(&sha2::Sha256::digest(bytes))
-}
+pub use crate::domain::digest::sha256_hex;

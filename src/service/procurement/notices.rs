@@ -248,7 +248,7 @@ fn filter(params: &NoticeParams) -> Result<NoticeFilter> {
 }
 
 fn cursor_of(n: &Notice) -> String {
-    crate::domain::policy::hex(
+    crate::domain::digest::hex(
         format!("{}|{}", n.published_at.and_utc().timestamp_micros(), n.id).as_bytes(),
     )
 }

@@ -1,5 +1,7 @@
 //! Settings from flags and environment variables (the README has the table).
 
+pub mod limits;
+
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -108,7 +110,7 @@ pub struct Settings {
     pub upload_max_bytes: usize,
     /// Abuse limits (`SMEPROC_LIMITS`, and the older `SMEPROC_LOGIN_*` and
     /// `SMEPROC_VERIFY_MAX_PER_ADDRESS`), shared through the database.
-    pub limits: crate::service::auth::limiter::Limits,
+    pub limits: limits::Limits,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`SMEPROC_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Mark the web session cookie `Secure` (browsers still send it to http://localhost).
@@ -148,10 +150,8 @@ fn env_number<T: FromStr>(name: &str, default: T) -> Result<T, String> {
 
 /// The limits with the environment's overrides: the older single settings first, then
 /// `SMEPROC_LIMITS` (`name=COUNT/SECONDS,…`).
-fn limits_from_env(
-    mut limits: crate::service::auth::limiter::Limits,
-) -> Result<crate::service::auth::limiter::Limits, String> {
-    use crate::service::auth::limiter::{Bucket, Limit};
+fn limits_from_env(mut limits: limits::Limits) -> Result<limits::Limits, String> {
+    use limits::{Bucket, Limit};
     let window = env_number("SMEPROC_LOGIN_WINDOW_SECONDS", 900i64)?.max(1);
     for (name, bucket) in [
         ("SMEPROC_LOGIN_MAX_FAILURES", Bucket::LoginFailures),
@@ -247,7 +247,7 @@ impl Settings {
             max_body_bytes: 256 * 1024,
             evaluate_max_bytes: 4 * 1024 * 1024,
             upload_max_bytes: 256 * 1024 * 1024,
-            limits: crate::service::auth::limiter::Limits::default(),
+            limits: limits::Limits::default(),
             trusted_proxies: Vec::new(),
             cookie_secure: true,
             shutdown_timeout_seconds: 30,

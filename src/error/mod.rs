@@ -6,9 +6,11 @@
 //! snake_case `code`, also the last part of the problem `type`. A 5xx never shows its cause: the
 //! cause goes to the log with the request id.
 
-use crate::wire::FieldProblem;
+pub mod json;
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
+pub use json::FieldProblem;
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +30,7 @@ pub enum Error {
     BadRequest(String),
     /// 422: rows of an uploaded CSV break rules; every bad row is named (line, column, reason).
     #[error("{} bad row(s); nothing was imported", .0.len())]
-    InvalidRows(Vec<crate::wire::csv::RowProblem>),
+    InvalidRows(Vec<RowProblem>),
     /// 415
     #[error("expected Content-Type: {0}")]
     UnsupportedMediaType(&'static str),
@@ -146,7 +148,7 @@ pub struct Problem {
     pub errors: Option<Vec<FieldProblem>>,
     /// For CSV uploads: every bad row (1-based line, the header is line 1), column and reason.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rows: Option<Vec<crate::wire::csv::RowProblem>>,
+    pub rows: Option<Vec<RowProblem>>,
 }
 
 impl ResponseError for Error {
@@ -266,5 +268,23 @@ impl From<diesel::r2d2::PoolError> for Error {
 impl From<actix_web::error::BlockingError> for Error {
     fn from(e: actix_web::error::BlockingError) -> Self {
         Error::Internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}
+
+/// One problem in a file: 1-based line (the header is line 1), column name, reason.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct RowProblem {
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.reason
+        )
     }
 }
