@@ -173,3 +173,112 @@ pub fn reserved_totals(
     .bind::<diesel::sql_types::Timestamp, _>(until)
     .load(conn)
 }
+
+// --- more reads and the writes ------------------------------------------------------------
+
+/// (project id, project title, lot id, lot title, lot budget in fen, reservation lifted).
+pub type ReservedLotRow = (String, String, String, String, i64, bool);
+
+/// Lots reserved (or whose reservation was lifted) of a department's projects published in
+/// `[from, until)`: project id and title, lot id and title, budget, lifted.
+pub fn reserved_lots_of(
+    conn: &mut DbConnection,
+    department_id: &str,
+    from: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<ReservedLotRow>> {
+    use super::schema::{lots, projects};
+    lots::table
+        .inner_join(projects::table)
+        .filter(projects::department_id.eq(department_id))
+        .filter(projects::published_at.ge(from))
+        .filter(projects::published_at.lt(until))
+        .filter(lots::reserved.or(lots::reservation_lifted))
+        .select((
+            projects::id,
+            projects::title,
+            lots::id,
+            lots::title,
+            lots::budget_fen,
+            lots::reservation_lifted,
+        ))
+        .order((projects::published_at.asc(), lots::number.asc()))
+        .load(conn)
+}
+
+pub fn insert_plan(conn: &mut DbConnection, plan: &BudgetPlan) -> QueryResult<usize> {
+    diesel::insert_into(budget_plans::table)
+        .values(plan)
+        .execute(conn)
+}
+
+pub fn update_plan(conn: &mut DbConnection, plan: &BudgetPlan) -> QueryResult<usize> {
+    diesel::update(budget_plans::table.find(&plan.id))
+        .set(plan)
+        .execute(conn)
+}
+
+/// Contracts of a department's projects signed in `[from, until)`, by signing date.
+pub fn contracts_of_department(
+    conn: &mut DbConnection,
+    department_id: &str,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> QueryResult<Vec<crate::db::procurement::Contract>> {
+    use super::schema::{contracts, projects};
+    contracts::table
+        .inner_join(projects::table.on(projects::id.eq(contracts::project_id)))
+        .filter(projects::department_id.eq(department_id))
+        .filter(contracts::signed_on.ge(from))
+        .filter(contracts::signed_on.lt(until))
+        .select(contracts::all_columns)
+        .order(contracts::signed_on.asc())
+        .load(conn)
+}
+
+/// Projects with a reservation published in `[from, until)`, by publication.
+pub fn reserved_projects_published(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<crate::db::procurement::Project>> {
+    use super::schema::projects;
+    projects::table
+        .filter(projects::published_at.ge(from))
+        .filter(projects::published_at.lt(until))
+        .filter(projects::reservation.ne("none"))
+        .order(projects::published_at.asc())
+        .load(conn)
+}
+
+pub fn insert_subcontract(conn: &mut DbConnection, s: &Subcontract) -> QueryResult<usize> {
+    diesel::insert_into(subcontracts::table)
+        .values(s)
+        .execute(conn)
+}
+
+pub fn insert_payment(conn: &mut DbConnection, p: &Payment) -> QueryResult<usize> {
+    diesel::insert_into(payments::table).values(p).execute(conn)
+}
+
+pub fn update_payment(conn: &mut DbConnection, p: &Payment) -> QueryResult<usize> {
+    diesel::update(payments::table.find(&p.id))
+        .set(p)
+        .execute(conn)
+}
+
+/// The contract with this number whose supplier has this credit code.
+pub fn contract_by_number_and_supplier(
+    conn: &mut DbConnection,
+    number: &str,
+    credit_code: &str,
+) -> QueryResult<Option<crate::db::procurement::Contract>> {
+    use super::schema::{contracts, enterprises};
+    contracts::table
+        .inner_join(enterprises::table.on(enterprises::id.eq(contracts::supplier_id)))
+        .filter(contracts::number.eq(number))
+        .filter(enterprises::credit_code.eq(credit_code))
+        .select(contracts::all_columns)
+        .first(conn)
+        .optional()
+}

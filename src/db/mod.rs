@@ -1,6 +1,7 @@
 //! Persistence: diesel schema, the connection over both backends, one module per aggregate.
 //! Everything here is synchronous; HTTP handlers call it inside `web::block`.
 
+pub mod audit;
 pub mod connection;
 pub mod enterprises;
 pub mod finance;

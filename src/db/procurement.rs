@@ -459,3 +459,128 @@ pub fn sealed_among(
         .load(conn)?;
     Ok(found.into_iter().collect())
 }
+
+// --- writes -------------------------------------------------------------------------------
+
+pub fn insert_project(conn: &mut DbConnection, p: &Project) -> QueryResult<usize> {
+    diesel::insert_into(projects::table).values(p).execute(conn)
+}
+
+pub fn update_project(conn: &mut DbConnection, p: &Project) -> QueryResult<usize> {
+    diesel::update(projects::table.find(&p.id))
+        .set(p)
+        .execute(conn)
+}
+
+/// A project's stored state and last change.
+pub fn set_project_state(
+    conn: &mut DbConnection,
+    id: &str,
+    state: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(projects::table.find(id))
+        .set((projects::state.eq(state), projects::updated_at.eq(now)))
+        .execute(conn)
+}
+
+pub fn touch_project(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(projects::table.find(id))
+        .set(projects::updated_at.eq(now))
+        .execute(conn)
+}
+
+pub fn insert_lot(conn: &mut DbConnection, lot: &Lot) -> QueryResult<usize> {
+    diesel::insert_into(lots::table).values(lot).execute(conn)
+}
+
+pub fn delete_lots_of(conn: &mut DbConnection, project_id: &str) -> QueryResult<usize> {
+    diesel::delete(lots::table.filter(lots::project_id.eq(project_id))).execute(conn)
+}
+
+pub fn set_lot_state(conn: &mut DbConnection, id: &str, state: &str) -> QueryResult<usize> {
+    diesel::update(lots::table.find(id))
+        .set(lots::state.eq(state))
+        .execute(conn)
+}
+
+/// A lot after an evaluation run: its reservation (lifted or not) and its state.
+pub fn set_lot_evaluated(
+    conn: &mut DbConnection,
+    id: &str,
+    reserved: bool,
+    reservation_lifted: bool,
+    state: &str,
+) -> QueryResult<usize> {
+    diesel::update(lots::table.find(id))
+        .set((
+            lots::reserved.eq(reserved),
+            lots::reservation_lifted.eq(reservation_lifted),
+            lots::state.eq(state),
+        ))
+        .execute(conn)
+}
+
+pub fn award_lot(
+    conn: &mut DbConnection,
+    id: &str,
+    bid_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(lots::table.find(id))
+        .set((
+            lots::state.eq("awarded"),
+            lots::awarded_bid_id.eq(Some(bid_id)),
+            lots::awarded_at.eq(Some(now)),
+        ))
+        .execute(conn)
+}
+
+/// Lots of a project in one state.
+pub fn count_lots_in_state(
+    conn: &mut DbConnection,
+    project_id: &str,
+    state: &str,
+) -> QueryResult<i64> {
+    lots::table
+        .filter(lots::project_id.eq(project_id))
+        .filter(lots::state.eq(state))
+        .count()
+        .get_result(conn)
+}
+
+pub fn insert_notice(conn: &mut DbConnection, n: &Notice) -> QueryResult<usize> {
+    diesel::insert_into(notices::table).values(n).execute(conn)
+}
+
+pub fn insert_bid(conn: &mut DbConnection, b: &Bid) -> QueryResult<usize> {
+    diesel::insert_into(bids::table).values(b).execute(conn)
+}
+
+/// Closes a submitted bid (`replaced` or `withdrawn`); 0 when it was no longer submitted.
+pub fn close_bid(
+    conn: &mut DbConnection,
+    id: &str,
+    state: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(bids::table.find(id).filter(bids::state.eq("submitted")))
+        .set((bids::state.eq(state), bids::closed_at.eq(Some(now))))
+        .execute(conn)
+}
+
+pub fn scores_of_bid(conn: &mut DbConnection, bid_id: &str) -> QueryResult<Vec<Score>> {
+    scores::table.filter(scores::bid_id.eq(bid_id)).load(conn)
+}
+
+pub fn insert_run(conn: &mut DbConnection, r: &EvaluationRun) -> QueryResult<usize> {
+    diesel::insert_into(evaluation_runs::table)
+        .values(r)
+        .execute(conn)
+}
+
+pub fn insert_contract(conn: &mut DbConnection, c: &Contract) -> QueryResult<usize> {
+    diesel::insert_into(contracts::table)
+        .values(c)
+        .execute(conn)
+}

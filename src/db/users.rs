@@ -70,3 +70,26 @@ pub fn count_active_admins(conn: &mut DbConnection) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// The first user of an enterprise, if any.
+pub fn id_of_enterprise_user(
+    conn: &mut DbConnection,
+    enterprise_id: &str,
+) -> QueryResult<Option<String>> {
+    users::table
+        .filter(users::enterprise_id.eq(enterprise_id))
+        .select(users::id)
+        .first(conn)
+        .optional()
+}
+
+/// Rows in the tables that say a database is in use: users, organisations, enterprises,
+/// projects.
+pub fn rows_in_use(conn: &mut DbConnection) -> QueryResult<i64> {
+    use super::schema::{enterprises, organisations, projects};
+    let u: i64 = users::table.count().get_result(conn)?;
+    let o: i64 = organisations::table.count().get_result(conn)?;
+    let e: i64 = enterprises::table.count().get_result(conn)?;
+    let p: i64 = projects::table.count().get_result(conn)?;
+    Ok(u + o + e + p)
+}

@@ -288,3 +288,27 @@ impl std::fmt::Display for RowProblem {
         )
     }
 }
+
+/// Why an import wrote nothing.
+#[derive(Debug)]
+pub enum ImportError {
+    /// Every problem found, by line and column.
+    Invalid(Vec<RowProblem>),
+    Failed(Error),
+}
+
+/// For HTTP: bad rows are a 422 naming each row, anything else its own error.
+impl From<ImportError> for Error {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Invalid(rows) => Error::InvalidRows(rows),
+            ImportError::Failed(e) => e,
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ImportError {
+    fn from(e: diesel::result::Error) -> Self {
+        ImportError::Failed(e.into())
+    }
+}

@@ -8,7 +8,6 @@
 //! and the ledger's year line up with the real calendar when the service runs.
 
 use crate::clock::ManualClock;
-use crate::db::schema::{enterprises, organisations, projects as project_table, users};
 use crate::db::DbConnection;
 use crate::domain::credit_code::with_check_character;
 use crate::error::{Error, Result};
@@ -22,7 +21,6 @@ use crate::service::procurement::projects::{self, ProjectDraft};
 use crate::service::procurement::Actor;
 use crate::service::registry::{self, DeclarationRequest, EnterpriseInput};
 use chrono::{DateTime, Datelike, Duration, Utc};
-use diesel::prelude::*;
 use serde_json::json;
 
 /// The password of every demo account (printed by the command).
@@ -43,11 +41,7 @@ pub struct Summary {
 
 /// Is the database empty of people, organisations, enterprises and projects?
 pub fn is_empty(conn: &mut DbConnection) -> Result<bool> {
-    let n_users: i64 = users::table.count().get_result(conn)?;
-    let n_orgs: i64 = organisations::table.count().get_result(conn)?;
-    let n_firms: i64 = enterprises::table.count().get_result(conn)?;
-    let n_projects: i64 = project_table::table.count().get_result(conn)?;
-    Ok(n_users + n_orgs + n_firms + n_projects == 0)
+    Ok(crate::db::users::rows_in_use(conn)? == 0)
 }
 
 /// A small deterministic generator: the same dataset every time.
@@ -343,11 +337,7 @@ impl Loader<'_> {
 
     /// The supplier account of a firm, made when it has none (payments name a real user).
     fn user_of(&mut self, enterprise_id: &str) -> Result<String> {
-        let found: Option<String> = users::table
-            .filter(users::enterprise_id.eq(enterprise_id))
-            .select(users::id)
-            .first(self.conn)
-            .optional()?;
+        let found = crate::db::users::id_of_enterprise_user(self.conn, enterprise_id)?;
         if let Some(id) = found {
             return Ok(id);
         }

@@ -7,7 +7,6 @@ use crate::clock::Clock;
 use crate::db::finance::{self as repo, BudgetPlan, Payment, Subcontract};
 use crate::db::orgs::{self, Organisation};
 use crate::db::procurement as procurement_repo;
-use crate::db::schema::{budget_plans, contracts, payments};
 use crate::db::{self, DbConnection};
 use crate::domain::decimal::div_round_half_up;
 use crate::domain::policy;
@@ -16,7 +15,6 @@ use crate::error::{Error, Result};
 use crate::service::audit::{self, Change};
 use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -124,24 +122,8 @@ fn reserved_lots(
     department_id: &str,
     year: i32,
 ) -> Result<Vec<ReservedLot>> {
-    use crate::db::schema::{lots, projects};
     let bounds = year_bounds(year)?;
-    let rows: Vec<(String, String, String, String, i64, bool)> = lots::table
-        .inner_join(projects::table)
-        .filter(projects::department_id.eq(department_id))
-        .filter(projects::published_at.ge(bounds.from_utc))
-        .filter(projects::published_at.lt(bounds.until_utc))
-        .filter(lots::reserved.or(lots::reservation_lifted))
-        .select((
-            projects::id,
-            projects::title,
-            lots::id,
-            lots::title,
-            lots::budget_fen,
-            lots::reservation_lifted,
-        ))
-        .order((projects::published_at.asc(), lots::number.asc()))
-        .load(conn)?;
+    let rows = repo::reserved_lots_of(conn, department_id, bounds.from_utc, bounds.until_utc)?;
     Ok(rows
         .into_iter()
         .map(
@@ -286,14 +268,10 @@ fn put_plan_in(
     {
         match &existing {
             Some(_) => {
-                diesel::update(budget_plans::table.find(&plan.id))
-                    .set(&plan)
-                    .execute(conn)?;
+                repo::update_plan(conn, &plan)?;
             }
             None => {
-                diesel::insert_into(budget_plans::table)
-                    .values(&plan)
-                    .execute(conn)?;
+                repo::insert_plan(conn, &plan)?;
             }
         }
         let mut change =
@@ -612,15 +590,7 @@ pub fn ledger_contracts(
     check_year(year)?;
     department(conn, department_id)?;
     let YearBounds { from, until, .. } = year_bounds(year)?;
-    use crate::db::schema::projects;
-    let rows: Vec<procurement_repo::Contract> = contracts::table
-        .inner_join(projects::table.on(projects::id.eq(contracts::project_id)))
-        .filter(projects::department_id.eq(department_id))
-        .filter(contracts::signed_on.ge(from))
-        .filter(contracts::signed_on.lt(until))
-        .select(contracts::all_columns)
-        .order(contracts::signed_on.asc())
-        .load(conn)?;
+    let rows = repo::contracts_of_department(conn, department_id, from, until)?;
     Ok(rows
         .into_iter()
         .map(crate::service::procurement::evaluation::contract_view)
@@ -669,13 +639,7 @@ pub fn annual_report(conn: &mut DbConnection, year: i32) -> Result<AnnualReport>
         until_utc: until,
         ..
     } = year_bounds(year)?;
-    use crate::db::schema::projects;
-    let published: Vec<procurement_repo::Project> = projects::table
-        .filter(projects::published_at.ge(from))
-        .filter(projects::published_at.lt(until))
-        .filter(projects::reservation.ne("none"))
-        .order(projects::published_at.asc())
-        .load(conn)?;
+    let published = repo::reserved_projects_published(conn, from, until)?;
     let units = ledger
         .rollup
         .iter()
@@ -948,9 +912,7 @@ fn report_payment_in(
         confirmed_at: None,
     };
     {
-        diesel::insert_into(payments::table)
-            .values(&p)
-            .execute(conn)?;
+        repo::insert_payment(conn, &p)?;
         audit::record(
             conn,
             clock,
@@ -1012,9 +974,7 @@ fn mark_paid_in(
     let before = p.clone();
     p.paid_on = Some(paid_on);
     {
-        diesel::update(payments::table.find(&p.id))
-            .set(&p)
-            .execute(conn)?;
+        repo::update_payment(conn, &p)?;
         audit::record(
             conn,
             clock,
@@ -1066,9 +1026,7 @@ fn confirm_payment_in(
     p.confirmed_by = Some(user_id.to_string());
     p.confirmed_at = Some(clock.now_naive());
     {
-        diesel::update(payments::table.find(&p.id))
-            .set(&p)
-            .execute(conn)?;
+        repo::update_payment(conn, &p)?;
         audit::record(
             conn,
             clock,
@@ -1155,14 +1113,7 @@ pub fn check_contract(
     ) else {
         return Err(Error::Validation(problems));
     };
-    use crate::db::schema::enterprises;
-    let found: Option<procurement_repo::Contract> = contracts::table
-        .inner_join(enterprises::table.on(enterprises::id.eq(contracts::supplier_id)))
-        .filter(contracts::number.eq(number.trim()))
-        .filter(enterprises::credit_code.eq(code.trim()))
-        .select(contracts::all_columns)
-        .first(conn)
-        .optional()?;
+    let found = repo::contract_by_number_and_supplier(conn, number.trim(), code.trim())?;
     let Some(c) = found else {
         // The same answer whether the number or the code is wrong: nothing to probe.
         return Ok(ContractCheck {

@@ -329,29 +329,7 @@ pub fn csv_problem(error: &csv::Error, fallback_line: u64) -> RowProblem {
     }
 }
 
-/// Why an import wrote nothing.
-#[derive(Debug)]
-pub enum ImportError {
-    /// Every problem found, by line and column.
-    Invalid(Vec<RowProblem>),
-    Failed(crate::error::Error),
-}
-
-/// For HTTP: bad rows are a 422 naming each row, anything else its own error.
-impl From<ImportError> for crate::error::Error {
-    fn from(e: ImportError) -> Self {
-        match e {
-            ImportError::Invalid(rows) => crate::error::Error::InvalidRows(rows),
-            ImportError::Failed(e) => e,
-        }
-    }
-}
-
-impl From<diesel::result::Error> for ImportError {
-    fn from(e: diesel::result::Error) -> Self {
-        ImportError::Failed(e.into())
-    }
-}
+pub use crate::error::ImportError;
 
 /// Writes refused rows as CSV (UTF-8 with BOM): the original columns and an `error` column.
 pub fn write_rejects(

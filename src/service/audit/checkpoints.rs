@@ -6,24 +6,13 @@
 //! copy was signed for, and `smeproc audit verify --checkpoints FILE` names where it differs.
 
 use crate::clock::Clock;
-use crate::db::schema::{audit_checkpoints, audit_events, audit_head};
 use crate::db::DbConnection;
 use crate::error::{Error, Result};
 use crate::service::auth::keys::{self, ServerKeys};
-use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::prelude::*;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Insertable)]
-#[diesel(table_name = audit_checkpoints)]
-struct Row {
-    seq: i64,
-    head_hash: String,
-    signed_at: NaiveDateTime,
-    key_id: String,
-    public_key: String,
-    signature: String,
-}
+use crate::db::audit::{self as repo, CheckpointRow as Row};
 
 /// One checkpoint as published and as kept by others.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -63,21 +52,13 @@ pub fn signed_message(seq: i64, head_hash: &str, signed_at: DateTime<Utc>, key_i
 }
 
 fn head(conn: &mut DbConnection) -> Result<(i64, String)> {
-    audit_head::table
-        .find(1)
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| {
-            Error::Conflict("the audit head row is missing; nothing can be signed".into())
-        })
+    repo::head(conn)?.ok_or_else(|| {
+        Error::Conflict("the audit head row is missing; nothing can be signed".into())
+    })
 }
 
 fn latest(conn: &mut DbConnection) -> Result<Option<Row>> {
-    Ok(audit_checkpoints::table
-        .order(audit_checkpoints::seq.desc())
-        .first(conn)
-        .optional()?)
+    Ok(repo::latest_checkpoint(conn)?)
 }
 
 /// The newest checkpoint, if any.
@@ -128,9 +109,7 @@ pub fn sign_head(
             public_key: keys.public_key_hex(),
             signature,
         };
-        diesel::insert_into(audit_checkpoints::table)
-            .values(&row)
-            .execute(conn)?;
+        repo::insert_checkpoint(conn, &row)?;
         Ok(Some(row.into()))
     })
 }
@@ -166,11 +145,7 @@ pub fn list(
     if !(1..=1000).contains(&limit) {
         return Err(Error::field("limit", "must be 1–1000"));
     }
-    let rows: Vec<Row> = audit_checkpoints::table
-        .filter(audit_checkpoints::seq.gt(params.after_seq.unwrap_or(0)))
-        .order(audit_checkpoints::seq.asc())
-        .limit(limit + 1)
-        .load(conn)?;
+    let rows = repo::checkpoints_after(conn, params.after_seq.unwrap_or(0), limit + 1)?;
     let more = rows.len() as i64 > limit;
     let items: Vec<Checkpoint> = rows
         .into_iter()
@@ -187,10 +162,7 @@ pub fn list(
 
 /// The newest checkpoints as an Atom 1.0 feed (RFC 4287), newest first.
 pub fn atom(conn: &mut DbConnection, keys: &ServerKeys, base_url: &str) -> Result<String> {
-    let rows: Vec<Row> = audit_checkpoints::table
-        .order(audit_checkpoints::seq.desc())
-        .limit(100)
-        .load(conn)?;
+    let rows = repo::newest_checkpoints(conn, 100)?;
     let updated = rows.first().map_or_else(
         || "1970-01-01T00:00:00Z".to_string(),
         |r| {
@@ -243,11 +215,7 @@ pub fn check_copies(
     public_key: &str,
     copies: &[Checkpoint],
 ) -> Result<Vec<Mismatch>> {
-    let head_seq: Option<i64> = audit_head::table
-        .find(1)
-        .select(audit_head::seq)
-        .first(conn)
-        .optional()?;
+    let head_seq = repo::head(conn)?.map(|(seq, _)| seq);
     let mut out = Vec::new();
     for c in copies {
         let message = signed_message(c.seq, &c.head_hash, c.signed_at, &c.key_id);
@@ -264,11 +232,7 @@ pub fn check_copies(
             });
             continue;
         }
-        let stored: Option<String> = audit_events::table
-            .find(c.seq)
-            .select(audit_events::hash)
-            .first(conn)
-            .optional()?;
+        let stored = repo::event_hash(conn, c.seq)?;
         let reason = match (stored, head_seq) {
             (Some(h), _) if h == c.head_hash => continue,
             (Some(h), _) => format!(

@@ -14,11 +14,10 @@
 pub mod checkpoints;
 
 use crate::clock::Clock;
-use crate::db::schema::{audit_events, audit_head};
+use crate::db::audit as repo;
 use crate::db::DbConnection;
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The actor of command-line changes (the operating-system user is in the shell's records).
@@ -26,22 +25,7 @@ pub const CLI: &str = "cli";
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Insertable)]
-#[diesel(table_name = audit_events)]
-pub struct Event {
-    pub seq: i64,
-    pub at: NaiveDateTime,
-    /// A user id, or `cli` for the command line (the operating-system user is in the shell).
-    pub actor: String,
-    /// `entity.verb`, e.g. `project.publish`, `bid.submit`.
-    pub action: String,
-    pub entity: String,
-    pub entity_id: String,
-    pub before_sha256: Option<String>,
-    pub after_sha256: Option<String>,
-    pub prev_hash: String,
-    pub hash: String,
-}
+pub use crate::db::audit::Event;
 
 /// SHA-256 of a value's canonical JSON (compact, object keys sorted).
 pub fn digest<T: Serialize + ?Sized>(value: &T) -> String {
@@ -116,10 +100,7 @@ pub fn append(conn: &mut DbConnection, clock: &dyn Clock, changes: &[Change<'_>]
     let n = changes.len() as i64;
     // Taking the head first serialises writers on PostgreSQL (row lock) and takes SQLite's write
     // lock before anything is read.
-    let (last, mut prev): (i64, String) = diesel::update(audit_head::table.find(1))
-        .set(audit_head::seq.eq(audit_head::seq + n))
-        .returning((audit_head::seq, audit_head::hash))
-        .get_result(conn)?;
+    let (last, mut prev) = repo::advance_head(conn, n)?;
     let first = last - n + 1;
     let at = clock.now_naive();
     let mut events = Vec::with_capacity(changes.len());
@@ -140,16 +121,8 @@ pub fn append(conn: &mut DbConnection, clock: &dyn Clock, changes: &[Change<'_>]
         prev = e.hash.clone();
         events.push(e);
     }
-    for chunk in events.chunks(500) {
-        let insert = diesel::insert_into(audit_events::table).values(chunk);
-        match conn {
-            DbConnection::Sqlite(c) => insert.execute(c)?,
-            DbConnection::Postgresql(c) => insert.execute(c)?,
-        };
-    }
-    diesel::update(audit_head::table.find(1))
-        .set(audit_head::hash.eq(&prev))
-        .execute(conn)?;
+    repo::insert_events(conn, &events)?;
+    repo::set_head_hash(conn, &prev)?;
     Ok(())
 }
 
@@ -180,11 +153,7 @@ pub struct BrokenLink {
 
 /// Recomputes the chain in batches (memory stays flat) and names the first broken link.
 pub fn verify(conn: &mut DbConnection) -> Result<Verification> {
-    let head: Option<(i64, String)> = audit_head::table
-        .find(1)
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)
-        .optional()?;
+    let head = repo::head(conn)?;
     let Some((head_seq, head_hash)) = head else {
         // Without its head the chain's end cannot be checked: a removed tail would go unseen.
         return Ok(Verification {
@@ -207,11 +176,7 @@ pub fn verify(conn: &mut DbConnection) -> Result<Verification> {
     let broken = |seq: i64, reason: String| Some(BrokenLink { seq, reason });
     let mut first_broken = None;
     'scan: loop {
-        let batch: Vec<Event> = audit_events::table
-            .filter(audit_events::seq.ge(expected_seq))
-            .order(audit_events::seq.asc())
-            .limit(10_000)
-            .load(conn)?;
+        let batch = repo::events_from(conn, expected_seq, 10_000)?;
         if batch.is_empty() {
             break;
         }
@@ -333,39 +298,23 @@ pub fn events(
     if !problems.is_empty() {
         return Err(Error::Validation(problems));
     }
-    let mut q = audit_events::table.into_boxed();
-    if let Some(v) = &params.entity {
-        q = q.filter(audit_events::entity.eq(v.clone()));
-    }
-    if let Some(v) = &params.entity_id {
-        q = q.filter(audit_events::entity_id.eq(v.clone()));
-    }
-    if let Some(v) = &params.actor {
-        q = q.filter(audit_events::actor.eq(v.clone()));
-    }
-    if let Some(v) = &params.action {
-        q = q.filter(audit_events::action.eq(v.clone()));
-    }
-    if let Some(t) = from {
-        q = q.filter(audit_events::at.ge(t));
-    }
-    if let Some(t) = until {
-        q = q.filter(audit_events::at.lt(t));
-    }
-    if let Some(s) = params.after_seq {
-        q = q.filter(audit_events::seq.gt(s));
-    }
-    if params.actor.is_some() || params.entity_id.is_some() {
-        // A filter by actor or bid must not answer with a sealed bid's events: that alone
-        // would say who bid.
-        q = q.filter(diesel::dsl::not(audit_events::entity.eq("bid").and(
-            audit_events::entity_id.eq_any(crate::db::procurement::sealed_bid_ids(now)),
-        )));
-    }
-    let rows: Vec<Event> = q
-        .order(audit_events::seq.asc())
-        .limit(limit + 1)
-        .load(conn)?;
+    let rows = repo::find_events(
+        conn,
+        &repo::EventFilter {
+            entity: params.entity.clone(),
+            entity_id: params.entity_id.clone(),
+            actor: params.actor.clone(),
+            action: params.action.clone(),
+            from,
+            until,
+            after_seq: params.after_seq,
+            // A filter by actor or bid must not answer with a sealed bid's events: that alone
+            // would say who bid.
+            hide_sealed_bids_at: (params.actor.is_some() || params.entity_id.is_some())
+                .then_some(now),
+        },
+        limit + 1,
+    )?;
     let more = rows.len() as i64 > limit;
     let rows: Vec<Event> = rows.into_iter().take(limit as usize).collect();
     let bid_ids: Vec<&str> = rows

@@ -6,7 +6,6 @@ use super::{find_lot, require_manager, utc, wrong_phase, Actor, Phase};
 use crate::clock::Clock;
 use crate::db::enterprises::{self as enterprise_repo, Enterprise};
 use crate::db::procurement::{self as repo, Bid, Lot, Project, Score};
-use crate::db::schema::{bids, lots, scores};
 use crate::db::{self, DbConnection};
 use crate::domain::evaluation::{self, Bidder, Firm, Participant};
 use crate::domain::policy;
@@ -15,7 +14,6 @@ use crate::error::{Error, Result};
 use crate::service::audit::{self, Change};
 use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -526,9 +524,7 @@ fn insert_bid(
         qualified: None,
         qualification_reason: None,
     };
-    diesel::insert_into(bids::table)
-        .values(&bid)
-        .execute(conn)
+    repo::insert_bid(conn, &bid)
         .map_err(|e| match Error::from(e) {
             Error::Conflict(_) => Error::Conflict(
                 "your enterprise already has a bid on this lot: replace it (PUT /api/v1/bids/{id}) or withdraw it".into(),
@@ -671,9 +667,7 @@ pub fn replace(
 }
 
 fn close(conn: &mut DbConnection, id: &str, state: &str, now: NaiveDateTime) -> Result<()> {
-    let n = diesel::update(bids::table.find(id).filter(bids::state.eq("submitted")))
-        .set((bids::state.eq(state), bids::closed_at.eq(Some(now))))
-        .execute(conn)?;
+    let n = repo::close_bid(conn, id, state, now)?;
     if n == 1 {
         Ok(())
     } else {
@@ -802,9 +796,7 @@ pub fn show(
     if !opened {
         return Err(sealed(&project));
     }
-    let scores: Vec<Score> = scores::table
-        .filter(scores::bid_id.eq(&bid.id))
-        .load(conn)?;
+    let scores = repo::scores_of_bid(conn, &bid.id)?;
     let scores: Vec<&Score> = scores.iter().collect();
     Ok(BidOrReceipt::Bid(Box::new(bid_view(bid, &scores)?)))
 }
@@ -1166,8 +1158,6 @@ fn enter_scores_in(
 
 /// Marks a lot's state (inside a transaction).
 pub(crate) fn set_lot_state(conn: &mut DbConnection, lot_id: &str, state: &str) -> Result<()> {
-    diesel::update(lots::table.find(lot_id))
-        .set(lots::state.eq(state))
-        .execute(conn)?;
+    repo::set_lot_state(conn, lot_id, state)?;
     Ok(())
 }

@@ -11,7 +11,6 @@ use super::{
 };
 use crate::clock::Clock;
 use crate::db::procurement::{self as repo, Contract, EvaluationRun, Lot, Project};
-use crate::db::schema::{contracts, evaluation_runs, lots, projects};
 use crate::db::{self, DbConnection};
 use crate::domain::policy;
 use crate::domain::reservation::{self, Basis, Party, Winner};
@@ -21,7 +20,6 @@ use crate::service::audit::{self, Change};
 use crate::wire::evaluation::{self as wire, EvaluationOutput};
 use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
@@ -305,21 +303,15 @@ fn run_in(
         created_at: now,
     };
     {
-        diesel::insert_into(evaluation_runs::table)
-            .values(&run)
-            .execute(conn)?;
-        diesel::update(lots::table.find(&lot.id))
-            .set((
-                lots::reserved.eq(lot.reserved),
-                lots::reservation_lifted.eq(lot.reservation_lifted),
-                lots::state.eq(if ranked { "evaluated" } else { "failed" }),
-            ))
-            .execute(conn)?;
-        let open_lots: i64 = lots::table
-            .filter(lots::project_id.eq(&project.id))
-            .filter(lots::state.eq("open"))
-            .count()
-            .get_result(conn)?;
+        repo::insert_run(conn, &run)?;
+        repo::set_lot_evaluated(
+            conn,
+            &lot.id,
+            lot.reserved,
+            lot.reservation_lifted,
+            if ranked { "evaluated" } else { "failed" },
+        )?;
+        let open_lots = repo::count_lots_in_state(conn, &project.id, "open")?;
         let mut changes = vec![Change::new(
             actor.audit_id(),
             "evaluation.run",
@@ -328,12 +320,7 @@ fn run_in(
         )
         .after(&run)];
         if open_lots == 0 && project.state == "published" {
-            diesel::update(projects::table.find(&project.id))
-                .set((
-                    projects::state.eq("evaluated"),
-                    projects::updated_at.eq(now),
-                ))
-                .execute(conn)?;
+            repo::set_project_state(conn, &project.id, "evaluated", now)?;
             let after = find_project(conn, &project.id)?;
             changes.push(
                 Change::new(
@@ -494,16 +481,8 @@ fn award_in(
         }
     };
     {
-        diesel::update(lots::table.find(&lot.id))
-            .set((
-                lots::state.eq("awarded"),
-                lots::awarded_bid_id.eq(Some(&chosen)),
-                lots::awarded_at.eq(Some(now)),
-            ))
-            .execute(conn)?;
-        diesel::update(projects::table.find(&project.id))
-            .set(projects::updated_at.eq(now))
-            .execute(conn)?;
+        repo::award_lot(conn, &lot.id, &chosen, now)?;
+        repo::touch_project(conn, &project.id, now)?;
         let after = repo::find_lot(conn, &lot.id)?.ok_or_else(|| Error::NotFound("lot".into()))?;
         audit::record(
             conn,
@@ -629,12 +608,12 @@ fn publish_result_in(
     };
     let body = json!({"project_id": project.id, "title": project.title, "lots": results});
     let notice = {
-        diesel::update(projects::table.find(&project.id))
-            .set((
-                projects::state.eq(if awarded { "awarded" } else { "failed" }),
-                projects::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        repo::set_project_state(
+            conn,
+            &project.id,
+            if awarded { "awarded" } else { "failed" },
+            now,
+        )?;
         let after = find_project(conn, &project.id)?;
         audit::record(
             conn,
@@ -870,15 +849,12 @@ fn contract_in(
         created_at: now,
     };
     {
-        diesel::insert_into(contracts::table)
-            .values(&row)
-            .execute(conn)
-            .map_err(|e| match Error::from(e) {
-                Error::Conflict(_) => {
-                    Error::Conflict(format!("a contract numbered {number} already exists"))
-                }
-                other => other,
-            })?;
+        repo::insert_contract(conn, &row).map_err(|e| match Error::from(e) {
+            Error::Conflict(_) => {
+                Error::Conflict(format!("a contract numbered {number} already exists"))
+            }
+            other => other,
+        })?;
         // The winning bid's subcontract plan becomes the contract's subcontracts (payments are
         // reported against them).
         for p in &content.subcontracts {
@@ -894,9 +870,7 @@ fn contract_in(
                 ) as i64,
                 created_at: now,
             };
-            diesel::insert_into(crate::db::schema::subcontracts::table)
-                .values(&s)
-                .execute(conn)?;
+            crate::db::finance::insert_subcontract(conn, &s)?;
             audit::record(
                 conn,
                 clock,
@@ -904,19 +878,13 @@ fn contract_in(
             )?;
         }
         set_lot_state(conn, &lot.id, "contracted")?;
-        let pending: i64 = lots::table
-            .filter(lots::project_id.eq(&project.id))
-            .filter(lots::state.eq("awarded"))
-            .count()
-            .get_result(conn)?;
+        let pending = repo::count_lots_in_state(conn, &project.id, "awarded")?;
         let state = if pending == 0 {
             "contracted"
         } else {
             "awarded"
         };
-        diesel::update(projects::table.find(&project.id))
-            .set((projects::state.eq(state), projects::updated_at.eq(now)))
-            .execute(conn)?;
+        repo::set_project_state(conn, &project.id, state, now)?;
         audit::record(
             conn,
             clock,

@@ -7,7 +7,6 @@ use crate::db::{self, DbConnection};
 use crate::domain::Fen;
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,9 +105,7 @@ pub fn publish(
         reserved,
         published_at: now,
     };
-    diesel::insert_into(crate::db::schema::notices::table)
-        .values(&notice)
-        .execute(conn)?;
+    repo::insert_notice(conn, &notice)?;
     crate::service::audit::record(
         conn,
         clock,

@@ -8,7 +8,6 @@ use super::{
 use crate::clock::Clock;
 use crate::db::orgs;
 use crate::db::procurement::{self as repo, Lot, Project};
-use crate::db::schema::{lots, projects};
 use crate::db::{self, DbConnection};
 use crate::domain::category::CategoryCode;
 use crate::domain::evaluation::Category;
@@ -19,7 +18,6 @@ use crate::service::audit::{self, Change};
 use crate::wire::evaluation::{check_terms, ProjectInput, WeightsInput};
 use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// 采购方式.
@@ -707,11 +705,9 @@ pub fn create(
     let now = clock.now_naive();
     let checked = check(conn, actor, input, db::new_id(), now, now)?;
     crate::db::write(conn, |conn| {
-        diesel::insert_into(projects::table)
-            .values(&checked.project)
-            .execute(conn)?;
+        repo::insert_project(conn, &checked.project)?;
         for lot in &checked.lots {
-            diesel::insert_into(lots::table).values(lot).execute(conn)?;
+            repo::insert_lot(conn, lot)?;
         }
         audit::record(
             conn,
@@ -757,12 +753,10 @@ pub fn replace(
             current.created_at,
         )?;
         let current_lots = repo::lots_of(conn, &current.id)?;
-        diesel::delete(lots::table.filter(lots::project_id.eq(&current.id))).execute(conn)?;
-        diesel::update(projects::table.find(&current.id))
-            .set(&checked.project)
-            .execute(conn)?;
+        repo::delete_lots_of(conn, &current.id)?;
+        repo::update_project(conn, &checked.project)?;
         for lot in &checked.lots {
-            diesel::insert_into(lots::table).values(lot).execute(conn)?;
+            repo::insert_lot(conn, lot)?;
         }
         audit::record(
             conn,
@@ -892,9 +886,7 @@ fn publish_draft(
     p.updated_at = now;
     let lots = repo::lots_of(conn, &p.id)?;
     let before = find_project(conn, &p.id)?;
-    diesel::update(projects::table.find(&p.id))
-        .set(&p)
-        .execute(conn)?;
+    repo::update_project(conn, &p)?;
     audit::record(
         conn,
         clock,
@@ -989,9 +981,7 @@ fn correct_in(
     p.bid_deadline = new_deadline;
     p.opening_at = new_opening;
     p.updated_at = now;
-    diesel::update(projects::table.find(&p.id))
-        .set(&p)
-        .execute(conn)?;
+    repo::update_project(conn, &p)?;
     audit::record(
         conn,
         clock,
