@@ -18,7 +18,8 @@ use serde_json::{json, Value};
 use smeproc::clock::{Clock, ManualClock};
 use smeproc::config::{DatabaseUrl, Settings};
 use smeproc::db::{self, sessions, users, DbConnection};
-use smeproc::service::procurement::{bids, evaluation, projects, Actor};
+use smeproc::service::procurement::{bids, evaluation, projects};
+use smeproc::service::Actor;
 use smeproc::startup::Application;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -189,9 +190,9 @@ fn fixture(conn: &mut DbConnection, clock: &ManualClock, n: usize) -> Fixture {
             let view = smeproc::service::catalogue::create(
                 conn,
                 clock,
-                &user_id,
-                smeproc::service::catalogue::Actor::Supplier {
+                &smeproc::service::Actor::Supplier {
                     enterprise_id: &enterprise_id,
+                    user_id: &user_id,
                 },
                 &input,
             )

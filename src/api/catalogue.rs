@@ -6,8 +6,8 @@ use crate::error::{Error, Result};
 use crate::http::access::Caller;
 use crate::http::extract::{Json, Query};
 use crate::service::catalogue::{
-    self, Actor, ImportSummary, MarketPrices, MarketQuery, PriceHistory, ProductInput, ProductPage,
-    ProductPatch, ProductView, SearchParams,
+    self, MarketPrices, MarketQuery, PriceHistory, ProductInput, ProductPage, ProductPatch,
+    ProductView, SearchParams,
 };
 use crate::wire::csv::{Encoding, RowProblem};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
@@ -15,8 +15,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 
-/// The caller as a catalogue actor: admins act for anyone, suppliers for their enterprise.
-use crate::http::actor::catalogue_actor as actor;
+use crate::http::actor::actor;
 
 /// A product id from the path: not a whole number → 400 (a malformed request), a number no
 /// product has → 404 (later).
@@ -41,12 +40,10 @@ pub async fn create(
     caller: Caller,
     body: Json<ProductInput>,
 ) -> Result<HttpResponse> {
-    let user = caller.user()?.clone();
+    caller.user()?;
     let clock = state.clock.clone();
     let view = state
-        .db(move |conn| {
-            catalogue::create(conn, clock.as_ref(), &user.user.id, actor(&user)?, &body.0)
-        })
+        .db(move |conn| catalogue::create(conn, clock.as_ref(), &actor(&caller), &body.0))
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -86,19 +83,10 @@ pub async fn update(
     body: Json<ProductPatch>,
 ) -> Result<HttpResponse> {
     let id = product_id(&id)?;
-    let user = caller.user()?.clone();
+    caller.user()?;
     let clock = state.clock.clone();
     let view = state
-        .db(move |conn| {
-            catalogue::update(
-                conn,
-                clock.as_ref(),
-                &user.user.id,
-                actor(&user)?,
-                id,
-                &body.0,
-            )
-        })
+        .db(move |conn| catalogue::update(conn, clock.as_ref(), &actor(&caller), id, &body.0))
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -160,7 +148,7 @@ pub struct ImportQuery {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportResponse {
-    pub summary: ImportSummary,
+    pub summary: crate::service::imports::products::ImportSummary,
     /// With `skip_invalid`: the refused rows' problems.
     pub rejected: Vec<RowProblem>,
 }
@@ -179,8 +167,8 @@ pub async fn import(
     query: Query<ImportQuery>,
     mut payload: web::Payload,
 ) -> Result<HttpResponse> {
-    let user = caller.user()?.clone();
-    actor(&user)?;
+    caller.user()?;
+    catalogue::may_write_products(&actor(&caller))?;
     let is_csv =
         req.mime_type().ok().flatten().is_some_and(|m| {
             m.type_() == actix_web::mime::TEXT && m.subtype() == actix_web::mime::CSV
@@ -207,11 +195,10 @@ pub async fn import(
         .db(move |conn| {
             let mut reader = crate::wire::csv::open(spool.path(), encoding)
                 .map_err(|e| Error::Internal(anyhow::anyhow!("reading the upload spool: {e}")))?;
-            let result = catalogue::import(
+            let result = crate::service::imports::products::import(
                 conn,
                 clock.as_ref(),
-                &user.user.id,
-                actor(&user)?,
+                &actor(&caller),
                 &mut reader,
                 skip_invalid,
                 &mut |_, _| {},
@@ -245,7 +232,7 @@ pub async fn export(
     caller: Caller,
     query: Query<ExportQuery>,
 ) -> Result<HttpResponse> {
-    let user = caller.user()?.clone();
+    caller.user()?;
     if let Some(Err(e)) = query
         .0
         .supplier
@@ -256,10 +243,12 @@ pub async fn export(
     }
     let file = state
         .db(move |conn| {
-            let supplier_id = match (actor(&user)?, query.0.supplier.as_deref()) {
-                (Actor::Supplier { enterprise_id }, _) => Some(enterprise_id.to_string()),
-                (Actor::Admin, None) => None,
-                (Actor::Admin, Some(code)) => Some(crate::service::registry::id_of_code(
+            let actor = actor(&caller);
+            catalogue::may_write_products(&actor)?;
+            let supplier_id = match (actor.enterprise_id(), query.0.supplier.as_deref()) {
+                (Some(enterprise_id), _) => Some(enterprise_id.to_string()),
+                (None, None) => None,
+                (None, Some(code)) => Some(crate::service::registry::id_of_code(
                     conn, code, "supplier",
                 )?),
             };
@@ -267,7 +256,7 @@ pub async fn export(
                 .map_err(|e| Error::Internal(anyhow::anyhow!("creating the export: {e}")))?;
             {
                 let mut out = std::io::BufWriter::new(&mut file);
-                catalogue::export(conn, supplier_id.as_deref(), &mut out)?;
+                crate::service::imports::products::export(conn, supplier_id.as_deref(), &mut out)?;
                 out.flush()
                     .map_err(|e| Error::Internal(anyhow::anyhow!("writing the export: {e}")))?;
             }

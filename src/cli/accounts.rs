@@ -96,7 +96,6 @@ pub enum EnterpriseCommand {
 }
 
 pub fn enterprise(settings: Settings, cmd: EnterpriseCommand) -> CliResult {
-    use crate::service::registry;
     use crate::wire::csv::Encoding;
     let EnterpriseCommand::Import {
         file,
@@ -110,10 +109,10 @@ pub fn enterprise(settings: Settings, cmd: EnterpriseCommand) -> CliResult {
     let mut reader = crate::wire::csv::open(&file, encoding)
         .with_context(|| format!("opening {}", file.display()))?;
     let mut conn = connect(&settings)?;
-    let outcome = match registry::import(
+    let outcome = match crate::service::imports::enterprises::import(
         &mut conn,
         &SystemClock,
-        audit::CLI,
+        &crate::service::Actor::Cli,
         &mut reader,
         skip_invalid,
     ) {

@@ -4,7 +4,7 @@ use super::accounts::{cli_error, connect, import_failed, write_rejects};
 use super::{CliError, CliResult};
 use crate::clock::SystemClock;
 use crate::config::Settings;
-use crate::service::catalogue::{self, Actor};
+use crate::service::Actor;
 use crate::wire::csv::Encoding;
 use anyhow::Context;
 use clap::Subcommand;
@@ -94,11 +94,10 @@ fn import(
         }
     };
     let mut conn = connect(settings)?;
-    let result = catalogue::import(
+    let result = crate::service::imports::products::import(
         &mut conn,
         &SystemClock,
-        crate::service::audit::CLI,
-        Actor::Admin,
+        &Actor::Cli,
         &mut reader,
         skip_invalid,
         &mut progress,
@@ -147,8 +146,12 @@ fn export(settings: &Settings, output: Option<PathBuf>, supplier: Option<String>
                 .with_context(|| format!("creating a file in {}", dir.display()))?;
             let rows = {
                 let mut out = std::io::BufWriter::new(tmp.as_file_mut());
-                let rows = catalogue::export(&mut conn, supplier_id.as_deref(), &mut out)
-                    .map_err(cli_error)?;
+                let rows = crate::service::imports::products::export(
+                    &mut conn,
+                    supplier_id.as_deref(),
+                    &mut out,
+                )
+                .map_err(cli_error)?;
                 out.flush().context("writing the export")?;
                 rows
             };
@@ -159,19 +162,22 @@ fn export(settings: &Settings, output: Option<PathBuf>, supplier: Option<String>
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            let rows = catalogue::export(&mut conn, supplier_id.as_deref(), &mut out).map_err(
-                |e| match e {
-                    crate::error::Error::Internal(inner)
-                        if inner
-                            .root_cause()
-                            .downcast_ref::<std::io::Error>()
-                            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
-                    {
-                        super::CliError::OutputClosed
-                    }
-                    other => cli_error(other),
-                },
-            )?;
+            let rows = crate::service::imports::products::export(
+                &mut conn,
+                supplier_id.as_deref(),
+                &mut out,
+            )
+            .map_err(|e| match e {
+                crate::error::Error::Internal(inner)
+                    if inner
+                        .root_cause()
+                        .downcast_ref::<std::io::Error>()
+                        .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+                {
+                    super::CliError::OutputClosed
+                }
+                other => cli_error(other),
+            })?;
             out.flush().map_err(super::output_error)?;
             rows
         }

@@ -1,12 +1,10 @@
 //! The caller of a request as the use cases see it.
 
 use crate::domain::role::Role;
-use crate::error::{Error, Result};
-use crate::http::access::{AuthUser, Caller};
-use crate::service::catalogue::Actor as CatalogueActor;
-use crate::service::procurement::Actor;
+use crate::http::access::Caller;
+use crate::service::Actor;
 
-/// The caller as a procurement actor.
+/// The caller as the use cases see it.
 pub fn actor(caller: &Caller) -> Actor<'_> {
     let Some(u) = caller.0.as_ref() else {
         return Actor::Public;
@@ -30,16 +28,5 @@ pub fn actor(caller: &Caller) -> Actor<'_> {
             },
             None => Actor::Public,
         },
-    }
-}
-
-/// The caller as a catalogue writer.
-pub fn catalogue_actor(user: &AuthUser) -> Result<CatalogueActor<'_>> {
-    match (user.role, user.user.enterprise_id.as_deref()) {
-        (Role::Admin, _) => Ok(CatalogueActor::Admin),
-        (Role::Supplier, Some(enterprise_id)) => Ok(CatalogueActor::Supplier { enterprise_id }),
-        _ => Err(Error::Forbidden(
-            "only admins and suppliers with an enterprise manage products".into(),
-        )),
     }
 }

@@ -74,12 +74,8 @@ fn check(conn: &mut crate::service::Conn, caller: &Caller, owned: Owned, id: &st
             let id: i64 = id.parse().map_err(|_| {
                 Error::BadRequest(format!("{id:?} is not a product id (a whole number)"))
             })?;
-            let user = caller.user()?;
-            crate::service::catalogue::may_change(
-                conn,
-                crate::http::actor::catalogue_actor(user)?,
-                id,
-            )
+            caller.user()?;
+            crate::service::catalogue::may_change(conn, &crate::http::actor::actor(caller), id)
         }
         Owned::Subcontract(party) => {
             crate::service::finance::may_act_on_subcontract(conn, &enterprise()?, id, party)

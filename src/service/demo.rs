@@ -18,8 +18,8 @@ use crate::service::finance::{self, PaymentInput, PlanInput};
 use crate::service::procurement::bids::{self, BidInput, QualificationInput, ScoresInput};
 use crate::service::procurement::evaluation::{self, AwardInput, ContractInput, RunInput};
 use crate::service::procurement::projects::{self, ProjectDraft};
-use crate::service::procurement::Actor;
 use crate::service::registry::{self, DeclarationRequest, EnterpriseInput};
+use crate::service::Actor;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde_json::json;
 
@@ -394,9 +394,10 @@ impl Loader<'_> {
                 let p = catalogue::create(
                     self.conn,
                     &clock,
-                    CLI,
-                    catalogue::Actor::Supplier {
+                    // The demo lists for the supplier from the command line.
+                    &Actor::Supplier {
                         enterprise_id: &supplier,
+                        user_id: CLI,
                     },
                     &input,
                 )?;
@@ -413,9 +414,9 @@ impl Loader<'_> {
                     catalogue::update(
                         self.conn,
                         &clock,
-                        CLI,
-                        catalogue::Actor::Supplier {
+                        &Actor::Supplier {
                             enterprise_id: &supplier,
+                            user_id: CLI,
                         },
                         p.id,
                         &ProductPatch {

@@ -260,7 +260,7 @@ async fn act<T: Send + 'static>(
     action: impl FnOnce(
             &mut crate::service::Conn,
             &dyn crate::clock::Clock,
-            &crate::service::procurement::Actor<'_>,
+            &crate::service::Actor<'_>,
             &str,
         ) -> Result<T, Error>
         + Send

@@ -7,10 +7,11 @@ use crate::error::Error;
 use crate::service::accounts::{self, LoginRequest};
 use crate::service::catalogue::{self, ProductInput, ProductView, SearchParams};
 use crate::service::procurement::bids::{self, BidInput, BidOrReceipt, Receipt};
-use crate::service::procurement::{projects, Actor};
+use crate::service::procurement::projects;
 use crate::service::registry::{
     self, DeclarationRequest, DeclarationView, EnterpriseView, SignupRequest,
 };
+use crate::service::Actor;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -340,8 +341,10 @@ pub async fn add_product(state: State, b: Base, f: Form) -> PageResult {
                     catalogue::create(
                         conn,
                         clock.as_ref(),
-                        &who,
-                        catalogue::Actor::Supplier { enterprise_id: &id },
+                        &Actor::Supplier {
+                            enterprise_id: &id,
+                            user_id: &who,
+                        },
                         &input,
                     )
                 })
@@ -377,9 +380,9 @@ pub async fn update_product(state: State, b: Base, id: web::Path<i64>, f: Form) 
             catalogue::update(
                 conn,
                 clock.as_ref(),
-                &who,
-                catalogue::Actor::Supplier {
+                &Actor::Supplier {
                     enterprise_id: &enterprise,
+                    user_id: &who,
                 },
                 id,
                 &patch,
@@ -482,11 +485,13 @@ pub async fn upload(
         .db(move |conn| {
             let mut reader = crate::wire::csv::open(spool.path(), encoding)
                 .map_err(|e| Error::Internal(anyhow::anyhow!("reading the upload spool: {e}")))?;
-            Ok(catalogue::import(
+            Ok(crate::service::imports::products::import(
                 conn,
                 clock.as_ref(),
-                &who,
-                catalogue::Actor::Supplier { enterprise_id: &id },
+                &Actor::Supplier {
+                    enterprise_id: &id,
+                    user_id: &who,
+                },
                 &mut reader,
                 false,
                 &mut |_, _| {},

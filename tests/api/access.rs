@@ -50,9 +50,9 @@ async fn every_route_admits_exactly_its_roles() {
     let product = smeproc::service::catalogue::create(
         &mut conn,
         &app.clock,
-        smeproc::service::audit::CLI,
-        smeproc::service::catalogue::Actor::Supplier {
+        &smeproc::service::Actor::Supplier {
             enterprise_id: &enterprise,
+            user_id: smeproc::service::audit::CLI,
         },
         &product,
     )

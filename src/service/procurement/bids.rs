@@ -2,7 +2,7 @@
 //! anyone — the agency, admins and auditors included — until the opening time. The supplier gets
 //! a receipt: the SHA-256 of the canonical bid, which carries the server's time.
 
-use super::{find_lot, require_manager, utc, wrong_phase, Actor, Phase};
+use super::{find_lot, require_manager, utc, wrong_phase, Phase};
 use crate::clock::Clock;
 use crate::db::enterprises::{self as enterprise_repo, Enterprise};
 use crate::db::procurement::{self as repo, Bid, Lot, Project, Score};
@@ -12,6 +12,7 @@ use crate::domain::policy;
 use crate::domain::{Fen, Hundredths, RegionCode, Scale};
 use crate::error::{Error, Result};
 use crate::service::audit::{self, Change};
+use crate::service::Actor;
 use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -15,63 +15,8 @@ pub mod projects;
 use crate::db::procurement::{self as repo, Lot, Project};
 use crate::db::DbConnection;
 use crate::error::{Error, Result};
+use crate::service::Actor;
 use chrono::{DateTime, NaiveDateTime, Utc};
-
-/// Who is acting, as far as procurement is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Actor<'a> {
-    /// Anyone, logged in or not, without a role that widens the view.
-    Public,
-    Admin {
-        user_id: &'a str,
-    },
-    /// 审计/财政: reads everything an admin reads, writes nothing.
-    Auditor,
-    /// An agency user: its own agency's projects.
-    Agency {
-        agency_id: &'a str,
-        user_id: &'a str,
-    },
-    /// A supplier user: its own enterprise's bids.
-    Supplier {
-        enterprise_id: &'a str,
-        user_id: &'a str,
-    },
-}
-
-impl Actor<'_> {
-    /// May read this project's non-public records (drafts, bids after opening, runs)?
-    pub fn is_staff_of(&self, project: &Project) -> bool {
-        match self {
-            Actor::Admin { .. } | Actor::Auditor => true,
-            Actor::Agency { agency_id, .. } => *agency_id == project.agency_id,
-            Actor::Public | Actor::Supplier { .. } => false,
-        }
-    }
-
-    /// May change this project (its agency, or an admin)?
-    pub fn manages(&self, project: &Project) -> bool {
-        match self {
-            Actor::Admin { .. } => true,
-            Actor::Agency { agency_id, .. } => *agency_id == project.agency_id,
-            _ => false,
-        }
-    }
-
-    /// Who the audit log names: the user's id (`anonymous` for the public, which changes nothing).
-    pub fn audit_id(&self) -> &str {
-        self.user_id().unwrap_or("anonymous")
-    }
-
-    pub fn user_id(&self) -> Option<&str> {
-        match self {
-            Actor::Admin { user_id }
-            | Actor::Agency { user_id, .. }
-            | Actor::Supplier { user_id, .. } => Some(user_id),
-            _ => None,
-        }
-    }
-}
 
 /// The lifecycle state of a project at `now` (stored state, with the timeline applied).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

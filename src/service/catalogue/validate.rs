@@ -1,0 +1,207 @@
+//! One product checked against the catalogue's rules (the JSON body, a page form or a CSV row).
+
+use super::*;
+use crate::db::enterprises::Enterprise;
+use crate::db::products::ProductRow;
+use crate::db::DbConnection;
+use crate::domain::category::CategoryCode;
+use crate::domain::{CreditCode, Fen, RegionCode};
+use crate::error::{Error, Result};
+use crate::wire::FieldProblem;
+use chrono::NaiveDateTime;
+
+/// Text: trimmed, required or not, at most `max` characters, no control characters.
+fn text(
+    value: Option<&str>,
+    field: &str,
+    required: bool,
+    max: usize,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<String> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty());
+    match value {
+        None if required => {
+            problems.push(FieldProblem::new(field, "is required"));
+            None
+        }
+        None => Some(String::new()),
+        Some(v) if v.chars().count() > max => {
+            problems.push(FieldProblem::new(
+                field,
+                format!("is longer than {max} characters"),
+            ));
+            None
+        }
+        Some(v) if v.chars().any(char::is_control) => {
+            problems.push(FieldProblem::new(field, "contains control characters"));
+            None
+        }
+        Some(v) if crate::domain::text::invisible(v).is_some() => {
+            let c = crate::domain::text::invisible(v).unwrap_or_default();
+            problems.push(FieldProblem::new(
+                field,
+                crate::domain::text::invisible_problem(c),
+            ));
+            None
+        }
+        Some(v) => Some(v.to_string()),
+    }
+}
+
+/// The largest price we accept: ¥100 000 000 000.00 (well inside i64 fen and any total).
+const MAX_PRICE_FEN: i64 = 10_000_000_000_000;
+
+pub(crate) fn parse_price(value: &str, field: &str) -> std::result::Result<i64, FieldProblem> {
+    match Fen::parse_positive_yuan(value.trim()) {
+        Ok(fen) if fen.0 <= MAX_PRICE_FEN => Ok(fen.0),
+        Ok(_) => Err(FieldProblem::new(
+            field,
+            "is more than 100000000000.00 yuan",
+        )),
+        Err(e) => Err(FieldProblem::new(
+            field,
+            format!("{value:?}: {e} (yuan, up to 2 decimals, > 0)"),
+        )),
+    }
+}
+
+/// Checks a product and resolves its enterprises. `Err` lists every problem, by field; a row
+/// for another supplier than the actor's own is `Forbidden` (the caller decides how to report).
+pub(crate) fn check(
+    conn: &mut DbConnection,
+    enterprises: &mut Enterprises,
+    actor: Writer<'_>,
+    input: &ProductInput,
+    now: NaiveDateTime,
+) -> Result<std::result::Result<ProductRow, Vec<FieldProblem>>> {
+    let mut problems = Vec::new();
+    // The supplier: given, or the acting supplier's own.
+    let supplier: Option<Enterprise> = match (input.supplier_credit_code.as_deref(), actor) {
+        (None | Some(""), Writer::Supplier { enterprise_id }) => {
+            enterprises.by_id(conn, enterprise_id)?.cloned()
+        }
+        (None | Some(""), Writer::Any) => {
+            problems.push(FieldProblem::new("supplier_credit_code", "is required"));
+            None
+        }
+        (Some(code), _) => match code.trim().parse::<CreditCode>() {
+            Err(e) => {
+                problems.push(FieldProblem::new("supplier_credit_code", e.to_string()));
+                None
+            }
+            Ok(code) => match enterprises.by_code(conn, code.as_str())?.cloned() {
+                None => {
+                    problems.push(FieldProblem::new(
+                        "supplier_credit_code",
+                        format!("{code} is not a registered enterprise"),
+                    ));
+                    None
+                }
+                Some(e) => match actor {
+                    Writer::Supplier { enterprise_id } if enterprise_id != e.id => {
+                        return Err(Error::Forbidden(format!(
+                            "a supplier may only list its own enterprise's products, not {code}'s"
+                        )))
+                    }
+                    _ => Some(e),
+                },
+            },
+        },
+    };
+    let sku = text(input.sku.as_deref(), "sku", true, 64, &mut problems);
+    let name = text(input.name.as_deref(), "name", true, 200, &mut problems);
+    let spec = text(input.spec.as_deref(), "spec", false, 1000, &mut problems);
+    let unit = text(input.unit.as_deref(), "unit", true, 20, &mut problems);
+    let category = match input.category_code.as_deref().map(str::trim) {
+        None | Some("") => {
+            problems.push(FieldProblem::new("category_code", "is required"));
+            None
+        }
+        Some(code) => code
+            .parse::<CategoryCode>()
+            .map_err(|e| problems.push(FieldProblem::new("category_code", e.to_string())))
+            .ok(),
+    };
+    let price = match input.price.as_deref().map(str::trim) {
+        None | Some("") => {
+            problems.push(FieldProblem::new("price", "is required (yuan)"));
+            None
+        }
+        Some(p) => parse_price(p, "price").map_err(|e| problems.push(e)).ok(),
+    };
+    let manufacturer: Option<Option<String>> =
+        match input.manufacturer_credit_code.as_deref().map(str::trim) {
+            None | Some("") => Some(None),
+            Some(code) => match code.parse::<CreditCode>() {
+                Err(e) => {
+                    problems.push(FieldProblem::new("manufacturer_credit_code", e.to_string()));
+                    None
+                }
+                Ok(code) => match enterprises.by_code(conn, code.as_str())? {
+                    Some(e) => Some(Some(e.id.clone())),
+                    None => {
+                        problems.push(FieldProblem::new(
+                            "manufacturer_credit_code",
+                            format!("{code} is not a registered enterprise"),
+                        ));
+                        None
+                    }
+                },
+            },
+        };
+    let region = match input.region.as_deref().map(str::trim) {
+        None | Some("") => supplier.as_ref().map(|s| s.region.clone()),
+        Some(r) => r
+            .parse::<RegionCode>()
+            .map(|r| r.to_string())
+            .map_err(|e| problems.push(FieldProblem::new("region", e.to_string())))
+            .ok(),
+    };
+    match input.currency.as_deref().map(str::trim) {
+        None | Some("") | Some("CNY") => {}
+        Some(other) => problems.push(FieldProblem::new(
+            "currency",
+            format!("{other:?}: only CNY is accepted"),
+        )),
+    }
+    let (
+        Some(supplier),
+        Some(sku),
+        Some(name),
+        Some(spec),
+        Some(unit),
+        Some(category),
+        Some(price),
+        Some(manufacturer),
+        Some(region),
+        true,
+    ) = (
+        supplier,
+        sku,
+        name,
+        spec,
+        unit,
+        category,
+        price,
+        manufacturer,
+        region,
+        problems.is_empty(),
+    )
+    else {
+        return Ok(Err(problems));
+    };
+    Ok(Ok(ProductRow {
+        supplier_id: supplier.id,
+        sku,
+        name,
+        category_code: category.to_string(),
+        spec,
+        unit,
+        price_fen: price,
+        manufacturer_id: manufacturer,
+        region,
+        active: input.active.unwrap_or(true),
+        created_at: now,
+        updated_at: now,
+    }))
+}
