@@ -1,0 +1,406 @@
+//! Sealed bids (投标): submitted, replaced or withdrawn until the bid deadline; unreadable by
+//! anyone — the agency, admins and auditors included — until the opening time. The supplier gets
+//! a receipt: the SHA-256 of the canonical bid, which carries the server's time.
+
+mod read;
+mod review;
+mod validate;
+
+pub use read::*;
+pub use review::*;
+use validate::check;
+
+use super::{find_lot, require_manager, utc, wrong_phase, Phase};
+use crate::clock::Clock;
+use crate::db::enterprises::{self as enterprise_repo, Enterprise};
+use crate::db::procurement::{self as repo, Bid, Lot, Project};
+use crate::db::{self, DbConnection};
+use crate::domain::evaluation::{Bidder, Firm, Participant};
+use crate::domain::{Fen, Hundredths, RegionCode, Scale};
+use crate::error::{Error, Result};
+use crate::service::audit::{self, Change};
+use crate::service::Actor;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A consortium member or a subcontractor: a registered enterprise and its share.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartyInput {
+    /// 统一社会信用代码 of a registered enterprise.
+    #[schema(required = true, nullable = false)]
+    pub credit_code: Option<String>,
+    /// Percent of the consortium agreement (联合体协议) or of the contract subcontracted.
+    #[schema(value_type = Option<f64>, required = true, nullable = false)]
+    pub share_pct: Option<Hundredths>,
+}
+
+/// A goods manufacturer: a registered enterprise, named directly or through a catalogue product.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MakerInput {
+    pub credit_code: Option<String>,
+    /// A catalogue product whose manufacturer is recorded.
+    pub product_id: Option<i64>,
+}
+
+/// A bid as a supplier submits it. Alone: leave `consortium` out (the bidder is the caller's
+/// enterprise). In a consortium: list every member, the caller's enterprise among them.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BidInput {
+    /// Yuan as a decimal string, e.g. "980000.00" (JSON numbers are refused).
+    #[schema(value_type = Option<String>, example = "980000.00", required = true, nullable = false)]
+    pub price: Option<serde_json::Value>,
+    pub consortium: Option<Vec<PartyInput>>,
+    /// 关联关系 among the consortium members (required for a consortium).
+    pub related_parties: Option<bool>,
+    /// 分包 plan.
+    pub subcontracts: Option<Vec<PartyInput>>,
+    /// Goods only: who makes the goods offered.
+    pub goods_manufacturers: Option<Vec<MakerInput>>,
+}
+
+/// A firm as the bid records it on the day: the scale of the declaration letter in force
+/// (中小企业声明函), or the registry's scale when no letter covers the day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FirmSnapshot {
+    pub enterprise_id: String,
+    pub credit_code: String,
+    pub name: String,
+    pub region: String,
+    /// micro | small | medium | large
+    pub scale: String,
+    /// declaration | registry
+    pub scale_source: String,
+    pub declaration_id: Option<String>,
+    pub declared_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PartySnapshot {
+    pub firm: FirmSnapshot,
+    #[schema(value_type = f64)]
+    pub share_pct: Hundredths,
+}
+
+/// The canonical bid: what the receipt's hash covers (compact JSON, keys sorted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BidContent {
+    pub bid_id: String,
+    pub lot_id: String,
+    pub project_id: String,
+    /// The submitting enterprise.
+    pub supplier: FirmSnapshot,
+    #[schema(value_type = String)]
+    pub price: String,
+    /// Null for a single firm.
+    pub consortium: Option<Vec<PartySnapshot>>,
+    pub related_parties: bool,
+    pub subcontracts: Vec<PartySnapshot>,
+    pub goods_manufacturers: Vec<FirmSnapshot>,
+    pub submitted_at: DateTime<Utc>,
+    /// The bid this one replaced.
+    pub replaces: Option<String>,
+}
+
+impl BidContent {
+    /// The bid as the evaluation engine sees it (scores and qualification added later).
+    /// Who bid: the firm, or the consortium's members joined by " / ".
+    pub fn bidder_name(&self) -> String {
+        match &self.consortium {
+            None => self.supplier.name.clone(),
+            Some(m) => m
+                .iter()
+                .map(|p| p.firm.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" / "),
+        }
+    }
+
+    pub fn engine_bidder(&self) -> Bidder {
+        match &self.consortium {
+            None => Bidder::Single(firm(&self.supplier)),
+            Some(members) => Bidder::Consortium {
+                members: members.iter().map(participant).collect(),
+                related_parties: self.related_parties,
+            },
+        }
+    }
+}
+
+pub fn scale_of(text: &str) -> Scale {
+    text.parse().unwrap_or(Scale::Large)
+}
+
+fn firm(f: &FirmSnapshot) -> Firm {
+    Firm {
+        scale: scale_of(&f.scale),
+        region: f.region.parse::<RegionCode>().ok(),
+    }
+}
+
+fn participant(p: &PartySnapshot) -> Participant {
+    Participant {
+        firm: firm(&p.firm),
+        share_pct: p.share_pct,
+    }
+}
+
+/// What the supplier keeps: proof of what was submitted, and when.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Receipt {
+    pub bid_id: String,
+    pub lot_id: String,
+    /// submitted | replaced | withdrawn
+    pub state: String,
+    /// SHA-256 (hex) of `canonical`.
+    pub sha256: String,
+    pub received_at: DateTime<Utc>,
+    /// The canonical bid the hash covers (only in the answer to the submission itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canonical: Option<String>,
+}
+
+fn receipt(b: &Bid, canonical: bool) -> Receipt {
+    Receipt {
+        bid_id: b.id.clone(),
+        lot_id: b.lot_id.clone(),
+        state: b.state.clone(),
+        sha256: b.receipt_sha256.clone(),
+        received_at: utc(b.submitted_at),
+        canonical: canonical.then(|| b.content.clone()),
+    }
+}
+
+fn canonical(content: &BidContent) -> Result<String> {
+    // Through a Value: object keys come out sorted, so the bytes do not depend on field order.
+    let value = serde_json::to_value(content).map_err(|e| Error::Internal(e.into()))?;
+    serde_json::to_string(&value).map_err(|e| Error::Internal(e.into()))
+}
+
+fn supplier_of(conn: &mut DbConnection, actor: &Actor<'_>) -> Result<Enterprise> {
+    let Actor::Supplier { enterprise_id, .. } = actor else {
+        return Err(Error::Forbidden(
+            "bids are submitted by supplier users for their enterprise".into(),
+        ));
+    };
+    enterprise_repo::find_by_id(conn, enterprise_id)?
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("supplier enterprise missing")))
+}
+
+fn open_for_bids(project: &Project, now: NaiveDateTime) -> Result<()> {
+    let phase = Phase::of(project, now);
+    if phase == Phase::Published {
+        return Ok(());
+    }
+    let when = project
+        .bid_deadline
+        .map(|d| format!(" (deadline {})", utc(d).to_rfc3339()))
+        .unwrap_or_default();
+    Err(wrong_phase(
+        "accept, replace or withdraw a bid",
+        phase,
+        &format!("a published project before its bid deadline{when}"),
+    ))
+}
+
+fn insert_bid(
+    conn: &mut DbConnection,
+    lot: &Lot,
+    supplier: &Enterprise,
+    content: &BidContent,
+    price: Fen,
+    now: NaiveDateTime,
+) -> Result<Bid> {
+    let text = canonical(content)?;
+    let bid = Bid {
+        id: content.bid_id.clone(),
+        lot_id: lot.id.clone(),
+        project_id: lot.project_id.clone(),
+        supplier_id: supplier.id.clone(),
+        state: "submitted".into(),
+        price_fen: price.0,
+        receipt_sha256: super::sha256_hex(text.as_bytes()),
+        content: text,
+        submitted_at: now,
+        closed_at: None,
+        qualified: None,
+        qualification_reason: None,
+    };
+    repo::insert_bid(conn, &bid)
+        .map_err(|e| match Error::from(e) {
+            Error::Conflict(_) => Error::Conflict(
+                "your enterprise already has a bid on this lot: replace it (PUT /api/v1/bids/{id}) or withdraw it".into(),
+            ),
+            other => other,
+        })?;
+    Ok(bid)
+}
+
+/// Submits a sealed bid to a lot.
+pub fn submit(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    lot_id: &str,
+    input: &BidInput,
+) -> Result<Receipt> {
+    let now = clock.now_naive();
+    let bid = crate::db::write(conn, |conn| {
+        let supplier = supplier_of(conn, actor)?;
+        let (lot, project) = find_lot(conn, lot_id)?;
+        if project.state == "draft" {
+            return Err(Error::NotFound(format!("no lot with id {lot_id}")));
+        }
+        open_for_bids(&project, now)?;
+        let id = db::new_id();
+        let (content, price) = check(conn, &project, &lot, &supplier, input, &id, None, now)?;
+        let bid = insert_bid(conn, &lot, &supplier, &content, price, now)?;
+        audit::record(
+            conn,
+            clock,
+            Change::new(actor.audit_id(), "bid.submit", "bid", &bid.id).after(&sealed_view(&bid)),
+        )?;
+        Ok::<_, Error>(bid)
+    })?;
+    Ok(receipt(&bid, true))
+}
+
+/// What the audit log digests of a bid: never its price or content, which stay sealed until the
+/// opening (a digest of a guessable price could be brute-forced).
+fn sealed_view(b: &Bid) -> serde_json::Value {
+    serde_json::json!({
+        "id": b.id, "lot_id": b.lot_id, "supplier_id": b.supplier_id, "state": b.state,
+        "submitted_at": utc(b.submitted_at), "closed_at": b.closed_at.map(utc),
+    })
+}
+
+/// The caller's own bid, or 404 (another supplier's bid is not acknowledged to exist).
+fn own_bid(
+    conn: &mut DbConnection,
+    actor: &Actor<'_>,
+    id: &str,
+) -> Result<(Bid, Lot, Project, Enterprise)> {
+    let supplier = supplier_of(conn, actor)?;
+    let bid = repo::find_bid(conn, id)?
+        .filter(|b| b.supplier_id == supplier.id)
+        .ok_or_else(|| Error::NotFound(format!("no bid of yours with id {id}")))?;
+    let (lot, project) = find_lot(conn, &bid.lot_id)?;
+    Ok((bid, lot, project, supplier))
+}
+
+/// Refuses a caller whose bid this is not (404: another's bid is not acknowledged to exist).
+pub fn may_change(conn: &mut DbConnection, actor: &Actor<'_>, id: &str) -> Result<()> {
+    own_bid(conn, actor, id).map(|_| ())
+}
+
+/// A supplier's own bids, newest first, with their projects' titles (its profile page).
+pub fn of_supplier(
+    conn: &mut DbConnection,
+    enterprise_id: &str,
+    limit: i64,
+) -> Result<Vec<(Bid, String)>> {
+    Ok(repo::bids_of_supplier(conn, enterprise_id, limit)?)
+}
+
+/// One evaluator's sheet: the qualification review and the scores, saved together or not at all.
+pub fn review_sheet(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    lot_id: &str,
+    qualification: &QualificationInput,
+    scores: &ScoresInput,
+) -> Result<()> {
+    crate::db::write(conn, |conn| {
+        qualify(conn, clock, actor, lot_id, qualification)?;
+        if scores.scores.as_ref().is_some_and(|s| !s.is_empty()) {
+            enter_scores(conn, clock, actor, lot_id, scores)?;
+        }
+        Ok(())
+    })
+}
+
+/// Replaces a submitted bid with a new one (new id, new receipt) before the deadline.
+pub fn replace(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    id: &str,
+    input: &BidInput,
+) -> Result<Receipt> {
+    let now = clock.now_naive();
+    let bid = crate::db::write(conn, |conn| {
+        let (old, lot, project, supplier) = own_bid(conn, actor, id)?;
+        open_for_bids(&project, now)?;
+        if old.state != "submitted" {
+            return Err(Error::Conflict(format!(
+                "bid {id} is {}; only a submitted bid can be replaced",
+                old.state
+            )));
+        }
+        let new_id = db::new_id();
+        let (content, price) = check(
+            conn,
+            &project,
+            &lot,
+            &supplier,
+            input,
+            &new_id,
+            Some(old.id.clone()),
+            now,
+        )?;
+        close(conn, &old.id, "replaced", now)?;
+        let closed = repo::find_bid(conn, &old.id)?.ok_or_else(|| Error::NotFound("bid".into()))?;
+        let bid = insert_bid(conn, &lot, &supplier, &content, price, now)?;
+        audit::append(
+            conn,
+            clock,
+            &[
+                Change::new(actor.audit_id(), "bid.replace", "bid", &old.id)
+                    .before(&sealed_view(&old))
+                    .after(&sealed_view(&closed)),
+                Change::new(actor.audit_id(), "bid.submit", "bid", &bid.id)
+                    .after(&sealed_view(&bid)),
+            ],
+        )?;
+        Ok::<_, Error>(bid)
+    })?;
+    Ok(receipt(&bid, true))
+}
+
+fn close(conn: &mut DbConnection, id: &str, state: &str, now: NaiveDateTime) -> Result<()> {
+    let n = repo::close_bid(conn, id, state, now)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(Error::Conflict(format!("bid {id} is no longer submitted")))
+    }
+}
+
+/// Withdraws a submitted bid before the deadline.
+pub fn withdraw(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    id: &str,
+) -> Result<Receipt> {
+    let now = clock.now_naive();
+    let bid = crate::db::write(conn, |conn| {
+        let (old, _, project, _) = own_bid(conn, actor, id)?;
+        open_for_bids(&project, now)?;
+        close(conn, &old.id, "withdrawn", now)?;
+        let bid =
+            repo::find_bid(conn, id)?.ok_or_else(|| Error::NotFound(format!("no bid {id}")))?;
+        audit::record(
+            conn,
+            clock,
+            Change::new(actor.audit_id(), "bid.withdraw", "bid", id)
+                .before(&sealed_view(&old))
+                .after(&sealed_view(&bid)),
+        )?;
+        Ok::<_, Error>(bid)
+    })?;
+    Ok(receipt(&bid, false))
+}

@@ -1,0 +1,191 @@
+//! Reading bids: sealed until the opening, then to the project's staff and the bidder itself.
+
+use super::*;
+use super::{find_lot, require_manager, utc, Phase};
+use crate::clock::Clock;
+use crate::db::procurement::{self as repo, Bid, Lot, Project, Score};
+use crate::db::DbConnection;
+use crate::domain::{Fen, Hundredths};
+use crate::error::{Error, Result};
+use crate::service::Actor;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+
+/// An opened bid, for those who may read it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BidView {
+    pub id: String,
+    pub lot_id: String,
+    pub state: String,
+    #[schema(value_type = String)]
+    pub price: String,
+    pub content: BidContent,
+    pub receipt_sha256: String,
+    pub submitted_at: DateTime<Utc>,
+    /// Null until the qualification review.
+    pub qualified: Option<bool>,
+    pub qualification_reason: Option<String>,
+    pub scores: Vec<ScoreView>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ScoreView {
+    pub evaluator: String,
+    #[schema(value_type = f64)]
+    pub technical: Hundredths,
+    #[schema(value_type = f64)]
+    pub commercial: Hundredths,
+}
+
+pub fn content_of(b: &Bid) -> Result<BidContent> {
+    serde_json::from_str(&b.content)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("bid {} content: {e}", b.id)))
+}
+
+/// A bid with its own scores (already picked out: a lot can hold 10 000 bids).
+fn bid_view(b: Bid, scores: &[&Score]) -> Result<BidView> {
+    Ok(BidView {
+        content: content_of(&b)?,
+        price: Fen(b.price_fen).to_string(),
+        submitted_at: utc(b.submitted_at),
+        scores: scores
+            .iter()
+            .map(|s| ScoreView {
+                evaluator: s.evaluator.clone(),
+                technical: Hundredths(s.technical),
+                commercial: Hundredths(s.commercial),
+            })
+            .collect(),
+        id: b.id,
+        lot_id: b.lot_id,
+        state: b.state,
+        receipt_sha256: b.receipt_sha256,
+        qualified: b.qualified,
+        qualification_reason: b.qualification_reason,
+    })
+}
+
+fn sealed(project: &Project) -> Error {
+    let when = project
+        .opening_at
+        .map(|t| format!(" until the opening at {}", utc(t).to_rfc3339()))
+        .unwrap_or_default();
+    Error::Conflict(format!(
+        "bids are sealed{when}: nobody can read them before"
+    ))
+}
+
+/// One bid: the owner sees its receipt (and, after opening, the bid); the project's staff see
+/// it after opening. Before the opening nobody sees a price or any content.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum BidOrReceipt {
+    Bid(Box<BidView>),
+    Receipt(Receipt),
+}
+
+pub fn show(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    id: &str,
+) -> Result<BidOrReceipt> {
+    let now = clock.now_naive();
+    let not_found = || Error::NotFound(format!("no bid with id {id}"));
+    let bid = repo::find_bid(conn, id)?.ok_or_else(not_found)?;
+    let (_, project) = find_lot(conn, &bid.lot_id)?;
+    let opened = Phase::of(&project, now).is_opened();
+    let owner =
+        matches!(actor, Actor::Supplier { enterprise_id, .. } if *enterprise_id == bid.supplier_id);
+    if owner && !opened {
+        return Ok(BidOrReceipt::Receipt(receipt(&bid, false)));
+    }
+    if !owner && !actor.is_staff_of(&project) {
+        return Err(not_found());
+    }
+    if !opened {
+        return Err(sealed(&project));
+    }
+    let scores = repo::scores_of_bid(conn, &bid.id)?;
+    let scores: Vec<&Score> = scores.iter().collect();
+    Ok(BidOrReceipt::Bid(Box::new(bid_view(bid, &scores)?)))
+}
+
+/// The bids of a lot for its project's staff: a count before the opening, the bids after.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LotBids {
+    pub lot_id: String,
+    pub sealed: bool,
+    pub opening_at: Option<DateTime<Utc>>,
+    /// Submitted bids. While sealed, only the project's agency learns the count (null for
+    /// admins and auditors: nobody but the purchaser may know the number of bidders before the
+    /// opening, POLICY.md §6).
+    pub count: Option<usize>,
+    /// Empty while sealed.
+    pub bids: Vec<BidView>,
+}
+
+pub fn of_lot(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    lot_id: &str,
+) -> Result<LotBids> {
+    let now = clock.now_naive();
+    let (lot, project) = find_lot(conn, lot_id)?;
+    if !actor.is_staff_of(&project) {
+        return Err(Error::Forbidden(
+            "only the project's agency, admins and auditors list its bids".into(),
+        ));
+    }
+    let opened = Phase::of(&project, now).is_opened();
+    let list = repo::submitted_bids(conn, &lot.id)?;
+    let count = crate::service::procurement::projects::may_count_bids(actor, &project, now)
+        .then_some(list.len());
+    let bids = if opened {
+        let scores = repo::scores_of_lot(conn, &lot.id)?;
+        let mut by_bid: std::collections::HashMap<&str, Vec<&Score>> =
+            std::collections::HashMap::new();
+        for s in &scores {
+            by_bid.entry(s.bid_id.as_str()).or_default().push(s);
+        }
+        list.into_iter()
+            .map(|b| {
+                let own = by_bid.remove(b.id.as_str()).unwrap_or_default();
+                bid_view(b, &own)
+            })
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
+    Ok(LotBids {
+        lot_id: lot.id,
+        sealed: !opened,
+        opening_at: project.opening_at.map(utc),
+        count,
+        bids,
+    })
+}
+
+/// Checks that the lot's bids may be reviewed now: opened, lot not yet awarded.
+pub(crate) fn reviewable(
+    actor: &Actor<'_>,
+    lot: &Lot,
+    project: &Project,
+    now: NaiveDateTime,
+) -> Result<()> {
+    require_manager(actor, project)?;
+    let phase = Phase::of(project, now);
+    if !phase.is_opened() {
+        return Err(sealed(project));
+    }
+    if matches!(phase, Phase::Awarded | Phase::Failed | Phase::Contracted)
+        || matches!(lot.state.as_str(), "awarded" | "contracted")
+    {
+        return Err(Error::Conflict(format!(
+            "lot {} is decided ({}); its review can no longer change",
+            lot.number, lot.state
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,197 @@
+use super::*;
+use super::{utc, visible_project, Actor, Phase};
+use crate::clock::Clock;
+use crate::db::procurement::{self as repo, Lot, Project};
+use crate::db::DbConnection;
+use crate::domain::Fen;
+use crate::error::{Error, Result};
+use chrono::{DateTime, NaiveDateTime, Utc};
+pub use corrections::*;
+use serde::{Deserialize, Serialize};
+pub use validate::*;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LotView {
+    pub id: String,
+    pub number: i32,
+    pub title: String,
+    #[schema(value_type = String, example = "800000.00")]
+    pub budget: String,
+    pub reserved: bool,
+    /// The reservation was lifted after a failed reserved run (re-run unreserved).
+    pub reservation_lifted: bool,
+    /// open | evaluated | failed | awarded | contracted
+    pub state: String,
+    /// Submitted bids. Before the opening only the project's agency sees the count (null for
+    /// everyone else: 政府采购法实施条例 / 87号令 forbid disclosing the number of bidders); after
+    /// the opening, everyone.
+    pub bid_count: Option<i64>,
+    pub awarded_bid_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProjectView {
+    pub id: String,
+    pub agency_id: String,
+    pub department_id: Option<String>,
+    pub title: String,
+    pub category: String,
+    pub category_code: String,
+    pub procurement_method: String,
+    pub procurement_method_zh: &'static str,
+    pub policy: String,
+    /// Pinned at publication.
+    pub policy_version: Option<String>,
+    #[schema(value_type = Object)]
+    pub evaluation: serde_json::Value,
+    #[schema(value_type = String)]
+    pub budget: String,
+    pub reservation: String,
+    pub reservation_reason: Option<String>,
+    pub region: String,
+    /// draft | published | closed | opened | evaluated | awarded | failed | contracted
+    pub state: &'static str,
+    pub bid_deadline: Option<DateTime<Utc>>,
+    pub opening_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub lots: Vec<LotView>,
+}
+
+impl LotView {
+    /// The count as a page shows it: a dash while it is not to be disclosed.
+    pub fn bid_count_text(&self) -> String {
+        self.bid_count
+            .map_or_else(|| "—".to_string(), |n| n.to_string())
+    }
+}
+
+pub fn lot_view(l: &Lot, bid_count: Option<i64>) -> LotView {
+    LotView {
+        id: l.id.clone(),
+        number: l.number,
+        title: l.title.clone(),
+        budget: Fen(l.budget_fen).to_string(),
+        reserved: l.reserved,
+        reservation_lifted: l.reservation_lifted,
+        state: l.state.clone(),
+        bid_count,
+        awarded_bid_id: l.awarded_bid_id.clone(),
+    }
+}
+
+/// Whether `actor` may know how many bids the project's lots have at `now`: anyone after the
+/// opening; before it, only the project's own agency (POLICY.md §6).
+pub fn may_count_bids(actor: &Actor<'_>, p: &Project, now: NaiveDateTime) -> bool {
+    Phase::of(p, now).is_opened()
+        || matches!(actor, Actor::Agency { agency_id, .. } if *agency_id == p.agency_id)
+}
+
+pub fn view(
+    conn: &mut DbConnection,
+    actor: &Actor<'_>,
+    p: Project,
+    now: NaiveDateTime,
+) -> Result<ProjectView> {
+    let lots = repo::lots_of(conn, &p.id)?;
+    let counts = if may_count_bids(actor, &p, now) {
+        Some(repo::bid_counts(conn, &p.id)?)
+    } else {
+        None
+    };
+    let count = |id: &str| {
+        counts
+            .as_ref()
+            .map(|c| c.iter().find(|(l, _)| l == id).map_or(0, |(_, n)| *n))
+    };
+    Ok(ProjectView {
+        state: Phase::of(&p, now).as_str(),
+        lots: lots.iter().map(|l| lot_view(l, count(&l.id))).collect(),
+        procurement_method_zh: method_zh(&p.procurement_method),
+        evaluation: serde_json::from_str(&p.terms).unwrap_or_default(),
+        budget: Fen(p.budget_fen).to_string(),
+        bid_deadline: p.bid_deadline.map(utc),
+        opening_at: p.opening_at.map(utc),
+        published_at: p.published_at.map(utc),
+        created_at: utc(p.created_at),
+        updated_at: utc(p.updated_at),
+        id: p.id,
+        agency_id: p.agency_id,
+        department_id: p.department_id,
+        title: p.title,
+        category: p.category,
+        category_code: p.category_code,
+        procurement_method: p.procurement_method,
+        policy: p.policy_id,
+        policy_version: p.policy_version,
+        reservation: p.reservation,
+        reservation_reason: p.reservation_reason,
+        region: p.region,
+    })
+}
+
+pub fn show(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    id: &str,
+) -> Result<ProjectView> {
+    let p = visible_project(conn, actor, id)?;
+    view(conn, actor, p, clock.now_naive())
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectListParams {
+    /// Stored state: draft | published | evaluated | awarded | failed | contracted
+    pub state: Option<String>,
+    /// 1–100, default 50.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// The last id of the previous page.
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProjectPage {
+    pub items: Vec<ProjectView>,
+    pub next_after: Option<String>,
+}
+
+/// The workspace list: an agency's own projects; every project for admins and auditors.
+pub fn list(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    params: &ProjectListParams,
+) -> Result<ProjectPage> {
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(Error::field("limit", "must be 1–100"));
+    }
+    let agency = match actor {
+        Actor::Agency { agency_id, .. } => Some(*agency_id),
+        Actor::Admin { .. } | Actor::Cli | Actor::Auditor => None,
+        _ => {
+            return Err(Error::Forbidden(
+                "the project workspace is for agencies, admins and auditors".into(),
+            ))
+        }
+    };
+    let rows = repo::list_projects(
+        conn,
+        agency,
+        params.state.as_deref(),
+        params.after.as_deref(),
+        limit + 1,
+    )?;
+    let more = rows.len() as i64 > limit;
+    let now = clock.now_naive();
+    let mut items = Vec::new();
+    for p in rows.into_iter().take(limit as usize) {
+        items.push(view(conn, actor, p, now)?);
+    }
+    let next_after = more.then(|| items.last().map(|p| p.id.clone())).flatten();
+    Ok(ProjectPage { items, next_after })
+}
