@@ -2,19 +2,20 @@
 //! qualification and scores per evaluator, the evaluation with every bid's explanation, award,
 //! result notice and contract.
 
-use super::public::{excluded, ranking, RankRow};
 use super::{fields, from_json, html, page, Base, Form, PageResult, State, WithBase};
 use crate::domain::Hundredths;
 use crate::error::Error;
 use crate::http::actor::actor;
-use crate::service::procurement::bids::{self, LotBids, QualificationInput, ScoresInput};
-use crate::service::procurement::evaluation::{self, AwardInput, ContractInput, RunInput, RunView};
+use crate::service::procurement::evaluation::{self};
 use crate::service::procurement::projects::{
     self, CorrectionInput, ProjectDraft, ProjectListParams,
 };
 use actix_web::web;
 use askama::Template;
 use serde_json::{json, Map, Value};
+
+mod lots;
+pub use lots::*;
 
 #[derive(Template)]
 #[template(path = "agency.html")]
@@ -327,234 +328,6 @@ pub async fn result(state: State, b: Base, id: web::Path<String>, f: Form) -> Pa
         id.into_inner(),
         f,
         |conn, clock, actor, id| evaluation::publish_result(conn, clock, actor, id),
-    )
-    .await
-}
-
-/// A bid as the lot page lists it.
-struct BidRow {
-    id: String,
-    supplier: String,
-    price: String,
-    qualified: Option<bool>,
-    reason: String,
-    scores: Vec<(String, String, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "agency_lot.html")]
-struct LotPage {
-    b: Base,
-    p: projects::ProjectView,
-    lot: projects::LotView,
-    sealed: bool,
-    /// The number of bids, or a dash for those who may not know it before the opening.
-    count: String,
-    bids: Vec<BidRow>,
-    run: Option<RunView>,
-    ranking: Vec<RankRow>,
-    excluded: Vec<(String, String)>,
-    failure: String,
-    winner_price: String,
-    f: Form,
-    problems: Vec<String>,
-}
-
-async fn lot_page(
-    state: &State,
-    b: &Base,
-    lot_id: String,
-    f: Form,
-    problems: Vec<String>,
-) -> PageResult {
-    let clock = state.clock.clone();
-    let caller = b.caller();
-    let (p, list, run): (projects::ProjectView, LotBids, Option<RunView>) = state
-        .db(move |conn| {
-            let a = actor(&caller);
-            let (_, project) = crate::service::procurement::find_lot(conn, &lot_id)?;
-            if !a.manages(&project) {
-                return Err(Error::Forbidden(
-                    "this lot belongs to another agency's project".into(),
-                ));
-            }
-            let p = projects::show(conn, clock.as_ref(), &a, &project.id)?;
-            let list = bids::of_lot(conn, clock.as_ref(), &a, &lot_id)?;
-            let run = evaluation::latest_run(conn, &a, &lot_id)?;
-            Ok((p, list, run))
-        })
-        .await
-        .on(b)?;
-    let lot = p
-        .lots
-        .iter()
-        .find(|l| l.id == list.lot_id)
-        .cloned()
-        .ok_or_else(|| Error::NotFound("lot".into()))
-        .on(b)?;
-    let rows: Vec<BidRow> = list
-        .bids
-        .iter()
-        .map(|bid| BidRow {
-            id: bid.id.clone(),
-            supplier: bid.content.bidder_name(),
-            price: bid.price.clone(),
-            qualified: bid.qualified,
-            reason: bid.qualification_reason.clone().unwrap_or_default(),
-            scores: bid
-                .scores
-                .iter()
-                .map(|s| {
-                    (
-                        s.evaluator.clone(),
-                        s.technical.to_string(),
-                        s.commercial.to_string(),
-                    )
-                })
-                .collect(),
-        })
-        .collect();
-    let names: std::collections::HashMap<String, String> = rows
-        .iter()
-        .map(|r| (r.id.clone(), r.supplier.clone()))
-        .collect();
-    let (ranking_rows, excluded_rows, failure) = match &run {
-        Some(r) => (
-            ranking(&r.output, &|id| names.get(id).cloned()),
-            excluded(&r.output)
-                .into_iter()
-                .map(|(id, reason)| (names.get(&id).cloned().unwrap_or(id), reason))
-                .collect(),
-            r.output["failure_reason"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        ),
-        None => (Vec::new(), Vec::new(), String::new()),
-    };
-    let winner_price = lot
-        .awarded_bid_id
-        .as_ref()
-        .and_then(|id| rows.iter().find(|r| &r.id == id))
-        .map(|r| r.price.clone())
-        .unwrap_or_default();
-    let status = super::form_status(&problems);
-    Ok(html(
-        status,
-        b,
-        &LotPage {
-            b: b.clone(),
-            p,
-            lot,
-            sealed: list.sealed,
-            count: list
-                .count
-                .map_or_else(|| "—".to_string(), |n| n.to_string()),
-            bids: rows,
-            run,
-            ranking: ranking_rows,
-            excluded: excluded_rows,
-            failure,
-            winner_price,
-            f,
-            problems,
-        },
-    ))
-}
-
-pub async fn lot(state: State, b: Base, id: web::Path<String>) -> PageResult {
-    lot_page(&state, &b, id.into_inner(), Form::default(), Vec::new()).await
-}
-
-/// One evaluator's sheet: each bid's qualification (资格性审查) and its technical and commercial
-/// scores, recorded together or not at all.
-fn sheet_of(f: &Form) -> Result<(QualificationInput, ScoresInput), Error> {
-    let ids = f.all("bid");
-    let mut results = Vec::new();
-    let mut scores = Vec::new();
-    for id in &ids {
-        let qualified = f.get(&format!("qualified_{id}")).as_deref() != Some("no");
-        results.push(json!({
-            "bid_id": id,
-            "qualified": qualified,
-            "reason": f.get(&format!("reason_{id}")),
-        }));
-        if qualified {
-            let mut s = Map::new();
-            s.insert("bid_id".into(), json!(id));
-            for part in ["technical", "commercial"] {
-                let name = format!("{part}_{id}");
-                if let Some(v) = percent(f, &name)? {
-                    s.insert(part.into(), json!(v));
-                }
-            }
-            scores.push(Value::Object(s));
-        }
-    }
-    let qualification = from_json(json!({ "results": results }))?;
-    let sheet = from_json(json!({ "evaluator": f.get("evaluator"), "scores": scores }))?;
-    Ok((qualification, sheet))
-}
-
-pub async fn scores(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
-    let sheet = sheet_of(&f);
-    act(
-        On::Lot,
-        state,
-        b,
-        id.into_inner(),
-        f,
-        move |conn, clock, actor, id| {
-            let (qualification, sheet) = sheet?;
-            bids::review_sheet(conn, clock, actor, id, &qualification, &sheet)
-        },
-    )
-    .await
-}
-
-pub async fn evaluate(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
-    let input = RunInput {
-        unreserved: f.checked("unreserved").then_some(true),
-    };
-    act(
-        On::Lot,
-        state,
-        b,
-        id.into_inner(),
-        f,
-        move |conn, clock, actor, id| evaluation::run(conn, clock, actor, id, &input),
-    )
-    .await
-}
-
-pub async fn award(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
-    let input = AwardInput {
-        bid_id: f.get("bid_id"),
-    };
-    act(
-        On::Lot,
-        state,
-        b,
-        id.into_inner(),
-        f,
-        move |conn, clock, actor, id| evaluation::award(conn, clock, actor, id, &input),
-    )
-    .await
-}
-
-pub async fn contract(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
-    let input = ContractInput {
-        number: f.get("number"),
-        amount: f.get("amount"),
-        signed_on: f.get("signed_on"),
-    };
-    act(
-        On::Lot,
-        state,
-        b,
-        id.into_inner(),
-        f,
-        move |conn, clock, actor, id| evaluation::contract(conn, clock, actor, id, &input),
     )
     .await
 }

@@ -1,0 +1,251 @@
+//! Published notices: the list, one notice, and a result notice's ranking and exclusions per lot.
+
+use super::*;
+use crate::error::Error;
+use crate::service::procurement::notices::{self, NoticeParams, NoticeView};
+use crate::web::{page, Base, Form, PageResult, State, WithBase};
+use actix_web::{web, HttpRequest};
+use askama::Template;
+use serde_json::Value;
+
+/// One line of an evaluation's ranking, as pages show it.
+#[derive(Debug, Clone)]
+pub struct RankRow {
+    pub bid_id: String,
+    pub rank: String,
+    pub tied: bool,
+    pub supplier: String,
+    pub scale: String,
+    pub sme: bool,
+    pub minority: bool,
+    pub price: String,
+    pub evaluated_price: String,
+    pub price_score: String,
+    pub technical: String,
+    pub commercial: String,
+    pub bonus: String,
+    pub total: String,
+    pub explanation: Vec<String>,
+}
+
+pub(super) fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The ranking of an engine output (or of a result notice's lot), with supplier names where
+/// `name_of` knows them.
+pub fn ranking(output: &Value, name_of: &dyn Fn(&str) -> Option<String>) -> Vec<RankRow> {
+    output["ranking"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let bid_id = text(&r["bid_id"]);
+            RankRow {
+                supplier: r["supplier"]
+                    .as_str()
+                    .map(str::to_string)
+                    .or_else(|| name_of(&bid_id))
+                    .unwrap_or_else(|| bid_id.clone()),
+                bid_id,
+                rank: text(&r["rank"]),
+                tied: r["tied"].as_bool().unwrap_or(false),
+                scale: text(&r["effective_scale"]),
+                sme: r["sme"].as_bool().unwrap_or(false),
+                minority: r["minority_region"].as_bool().unwrap_or(false),
+                price: text(&r["price"]),
+                evaluated_price: text(&r["evaluated_price"]),
+                price_score: text(&r["price_score"]),
+                technical: text(&r["technical_score"]),
+                commercial: text(&r["commercial_score"]),
+                bonus: text(&r["bonus"]),
+                total: text(&r["total"]),
+                explanation: r["explanation"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|e| e.as_str().map(str::to_string))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// Bids the engine set aside, with the reason.
+pub fn excluded(output: &Value) -> Vec<(String, String)> {
+    output["excluded"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| (text(&e["bid_id"]), text(&e["reason"])))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "notices.html")]
+pub(super) struct NoticesPage {
+    b: Base,
+    items: Vec<NoticeView>,
+    next: Option<String>,
+    f: Form,
+    problems: Vec<String>,
+}
+
+pub async fn home(state: State, b: Base, req: HttpRequest) -> PageResult {
+    notices(state, b, req).await
+}
+
+pub async fn notices(state: State, b: Base, req: HttpRequest) -> PageResult {
+    let q = query(&req);
+    let params = (|| -> Result<NoticeParams, Error> {
+        Ok(NoticeParams {
+            region: q.get("region"),
+            category: q.get("category"),
+            category_code: q.get("category_code"),
+            kind: q.get("kind"),
+            from: parse_date(&q, "from")?,
+            to: parse_date(&q, "to")?,
+            reserved: parse_bool(&q, "reserved")?,
+            cursor: q.get("cursor"),
+            limit: Some(20),
+            ..NoticeParams::default()
+        })
+    })();
+    let (items, next, problems) = match params {
+        Err(e) => (
+            Vec::new(),
+            None,
+            crate::web::problems_of(&e).unwrap_or_default(),
+        ),
+        Ok(params) => match state.db(move |conn| notices::list(conn, &params)).await {
+            Ok(p) => (p.items, p.next_cursor, Vec::new()),
+            Err(e @ Error::Validation(_)) => (
+                Vec::new(),
+                None,
+                crate::web::problems_of(&e).unwrap_or_default(),
+            ),
+            Err(e) => return Err(e).on(&b),
+        },
+    };
+    let next = next.map(|cursor| crate::web::next_link("/notices", &q, &cursor));
+    let status = crate::web::form_status(&problems);
+    Ok(crate::web::html(
+        status,
+        &b,
+        &NoticesPage {
+            b: b.clone(),
+            items,
+            next,
+            f: q,
+            problems,
+        },
+    ))
+}
+
+/// A result notice's lot.
+pub(super) struct ResultLot {
+    number: String,
+    title: String,
+    outcome: String,
+    failure_reason: String,
+    reserved: bool,
+    winner: Vec<(String, String, String)>,
+    amount: String,
+    ranking: Vec<RankRow>,
+    excluded: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+pub(super) struct NoticePage {
+    b: Base,
+    n: NoticeView,
+    lots: Vec<Value>,
+    results: Vec<ResultLot>,
+    method: String,
+    budget: String,
+    deadline: String,
+    opening: String,
+    correction: Vec<(String, String, String)>,
+    correction_text: String,
+}
+
+pub(super) fn body_time(v: &Value) -> String {
+    v.as_str()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map_or_else(
+            || "—".into(),
+            |t| crate::web::format::beijing(&t.with_timezone(&chrono::Utc)),
+        )
+}
+
+pub async fn notice(state: State, b: Base, id: web::Path<String>) -> PageResult {
+    let id = id.into_inner();
+    let n = state
+        .db(move |conn| notices::show(conn, &id))
+        .await
+        .on(&b)?;
+    let body = &n.body;
+    let lots = body["lots"].as_array().cloned().unwrap_or_default();
+    let results = if matches!(n.kind.as_str(), "result" | "failure") {
+        lots.iter()
+            .map(|l| ResultLot {
+                number: text(&l["number"]),
+                title: text(&l["title"]),
+                outcome: text(&l["outcome"]),
+                failure_reason: text(&l["failure_reason"]),
+                reserved: l["reserved_for_smes"].as_bool().unwrap_or(false),
+                winner: l["winner"]["parties"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| {
+                        (
+                            text(&p["name"]),
+                            text(&p["declared_scale"]),
+                            text(&p["share_pct"]),
+                        )
+                    })
+                    .collect(),
+                amount: text(&l["winner"]["amount"]),
+                ranking: ranking(l, &|_| None),
+                excluded: excluded(l),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let correction = if n.kind == "correction" {
+        vec![
+            (
+                b.t("投标截止时间", "Bid deadline").to_string(),
+                body_time(&body["bid_deadline"]["before"]),
+                body_time(&body["bid_deadline"]["after"]),
+            ),
+            (
+                b.t("开标时间", "Opening").to_string(),
+                body_time(&body["opening_at"]["before"]),
+                body_time(&body["opening_at"]["after"]),
+            ),
+        ]
+    } else {
+        Vec::new()
+    };
+    let page_data = NoticePage {
+        method: text(&body["procurement_method_zh"]),
+        correction_text: text(&body["text"]),
+        budget: text(&body["budget"]),
+        deadline: body_time(&body["bid_deadline"]),
+        opening: body_time(&body["opening_at"]),
+        b: b.clone(),
+        lots: if results.is_empty() { lots } else { Vec::new() },
+        results,
+        correction,
+        n,
+    };
+    Ok(page(&b, &page_data))
+}
