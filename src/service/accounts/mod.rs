@@ -1,17 +1,22 @@
-//! Accounts and organisations: the rules shared by the CLI and the HTTP API.
+//! Accounts: users here (creation with argon2 hashes, disabling, the last-admin rule), organisations
+//! in `organisations`, logins and sessions in `login`. The rules shared by the CLI and the HTTP API.
 
 use crate::clock::Clock;
 use crate::db::{self, orgs, sessions, users, DbConnection};
 use crate::domain::role::Role;
-use crate::domain::{CreditCode, RegionCode};
+use crate::domain::CreditCode;
 use crate::error::{Error, Result};
 use crate::service::audit::{self, Change};
 use crate::service::auth;
-use crate::service::auth::limiter::{self, Bucket, Limits};
 use crate::wire::FieldProblem;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
+
+mod login;
+mod organisations;
+pub use login::*;
+pub use organisations::*;
 
 /// Body of `POST /api/v1/users` (and what `smeproc user create` gathers).
 #[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
@@ -266,151 +271,6 @@ pub fn disable_user(
     })
 }
 
-/// Body of `POST /api/v1/orgs` (and `smeproc org create`).
-#[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
-pub struct CreateOrgRequest {
-    /// agency (采购人/代理机构) | department (预算单位)
-    #[schema(example = "department", pattern = "^(agency|department)$")]
-    pub kind: String,
-    #[validate(length(min = 1, max = 200))]
-    #[schema(example = "自治区教育厅")]
-    pub name: String,
-    /// Unified social credit code (optional).
-    pub credit_code: Option<String>,
-    /// Six-digit GB/T 2260 region code (optional).
-    pub region: Option<String>,
-    /// Departments only: id of the 主管预算单位 (a department) this unit reports to.
-    pub parent_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct OrgView {
-    pub id: String,
-    pub kind: String,
-    pub name: String,
-    pub credit_code: Option<String>,
-    pub region: Option<String>,
-    pub parent_id: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<orgs::Organisation> for OrgView {
-    fn from(o: orgs::Organisation) -> Self {
-        OrgView {
-            id: o.id,
-            kind: o.kind,
-            name: o.name,
-            credit_code: o.credit_code,
-            region: o.region,
-            parent_id: o.parent_id,
-            created_at: o.created_at.and_utc(),
-        }
-    }
-}
-
-pub fn create_org(
-    conn: &mut DbConnection,
-    clock: &dyn Clock,
-    actor: &str,
-    req: &CreateOrgRequest,
-) -> Result<OrgView> {
-    let mut problems = match req.validate() {
-        Ok(()) => Vec::new(),
-        Err(e) => validation_problems(&e),
-    };
-    if let Some(c) = crate::domain::text::invisible(&req.name) {
-        problems.push(FieldProblem::new(
-            "name",
-            crate::domain::text::invisible_problem(c),
-        ));
-    }
-    if !matches!(req.kind.as_str(), "agency" | "department") {
-        problems.push(FieldProblem::new(
-            "kind",
-            format!("unknown kind {:?}; expected agency or department", req.kind),
-        ));
-    }
-    if let Some(code) = &req.credit_code {
-        if let Err(e) = code.parse::<CreditCode>() {
-            problems.push(FieldProblem::new("credit_code", e.to_string()));
-        }
-    }
-    if let Some(region) = &req.region {
-        if let Err(e) = region.parse::<RegionCode>() {
-            problems.push(FieldProblem::new("region", e.to_string()));
-        }
-    }
-    let mut parent_id = None;
-    if let Some(key) = &req.parent_id {
-        if req.kind != "department" {
-            problems.push(FieldProblem::new(
-                "parent_id",
-                "only a department has a 主管预算单位 parent",
-            ));
-        } else {
-            match orgs::find_by_id_or_name(conn, key)? {
-                Some(p) if p.kind == "department" => parent_id = Some(p.id),
-                Some(_) => problems.push(FieldProblem::new(
-                    "parent_id",
-                    "the parent must be a department",
-                )),
-                None => problems.push(FieldProblem::new(
-                    "parent_id",
-                    format!("no department {key:?}"),
-                )),
-            }
-        }
-    }
-    if !problems.is_empty() {
-        return Err(Error::Validation(problems));
-    }
-    let id = db::new_id();
-    let new = orgs::NewOrganisation {
-        id: &id,
-        kind: &req.kind,
-        name: req.name.trim(),
-        credit_code: req.credit_code.as_deref(),
-        region: req.region.as_deref(),
-        parent_id: parent_id.as_deref(),
-        created_at: clock.now_naive(),
-    };
-    crate::db::write(conn, |conn| {
-        orgs::insert(conn, &new).map_err(|e| match Error::from(e) {
-            Error::Conflict(_) => Error::Conflict(format!(
-                "an {} named {:?} or with that credit code exists",
-                req.kind, req.name
-            )),
-            other => other,
-        })?;
-        let org = orgs::find_by_id(conn, &id)?
-            .ok_or_else(|| anyhow::anyhow!("organisation vanished after insert"))?;
-        let view = OrgView::from(org);
-        audit::record(
-            conn,
-            clock,
-            Change::new(actor, "org.create", "organisation", &id).after(&view),
-        )?;
-        Ok(view)
-    })
-}
-
-/// Revokes a session (API token or page login), audited.
-pub fn logout(
-    conn: &mut DbConnection,
-    clock: &dyn Clock,
-    user_id: &str,
-    session_id: &str,
-) -> Result<()> {
-    crate::db::write(conn, |conn| {
-        crate::db::sessions::revoke(conn, session_id, clock.now_naive())?;
-        crate::service::audit::record(
-            conn,
-            clock,
-            crate::service::audit::Change::new(user_id, "session.logout", "session", session_id),
-        )
-    })
-}
-
 /// Every account, as admins see them.
 pub fn list_users(conn: &mut DbConnection) -> Result<Vec<UserView>> {
     Ok(users::list(conn)?.into_iter().map(UserView::from).collect())
@@ -421,140 +281,5 @@ pub fn find_user(conn: &mut DbConnection, username: &str) -> Result<Option<UserV
     Ok(users::find_by_username(conn, username)?.map(UserView::from))
 }
 
-/// Organisations, of one kind or all.
-pub fn list_orgs(conn: &mut DbConnection, kind: Option<&str>) -> Result<Vec<OrgView>> {
-    Ok(orgs::list(conn, kind)?
-        .into_iter()
-        .map(OrgView::from)
-        .collect())
-}
-
 /// An account as stored (the password hash never leaves the service in a view).
 pub use crate::db::users::User;
-
-/// The session and live, enabled account a bearer token (or page cookie) belongs to at `now`.
-pub fn session_user(
-    conn: &mut DbConnection,
-    token: &str,
-    now: chrono::NaiveDateTime,
-) -> Result<Option<(String, User)>> {
-    let hash = auth::token_hash(token);
-    Ok(sessions::user_for_token(conn, &hash, now)?)
-}
-
-/// Body of `POST /api/v1/auth/login`.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-pub struct LoginRequest {
-    #[schema(max_length = 256)]
-    pub username: String,
-    #[schema(max_length = 256)]
-    pub password: String,
-}
-
-/// A bearer token for the `Authorization: Bearer …` header.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct LoginResponse {
-    /// Shown once; the server keeps only its SHA-256.
-    pub token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    pub expires_at: DateTime<Utc>,
-    pub user: UserView,
-}
-
-/// Checks the limits, then the password; issues a token. Wrong username and wrong password get
-/// the same answer. Limits (docs/security.md): attempts per client address; failed attempts per
-/// (account, address), so that a stranger's guesses lock out only the stranger; and a looser
-/// ceiling of failures per account from anywhere. The log names the account by its id when it
-/// exists and by a short hash of what was typed otherwise: a password typed into the username
-/// field never reaches the log.
-pub fn login(
-    conn: &mut DbConnection,
-    clock: &dyn Clock,
-    limits: &Limits,
-    ttl_minutes: i64,
-    req: &LoginRequest,
-    address: &str,
-) -> Result<LoginResponse> {
-    let now = clock.now();
-    let at = clock.now_naive();
-    let account = limiter::account_key(&req.username);
-    let pair = format!("{account}@{address}");
-    limiter::hit(
-        conn,
-        Bucket::LoginAddress,
-        limits.of(Bucket::LoginAddress),
-        address,
-        at,
-    )?;
-    limiter::check(
-        conn,
-        Bucket::LoginFailures,
-        limits.of(Bucket::LoginFailures),
-        &pair,
-        at,
-    )?;
-    limiter::check(
-        conn,
-        Bucket::LoginAccountFailures,
-        limits.of(Bucket::LoginAccountFailures),
-        &account,
-        at,
-    )?;
-    let user = users::find_by_username(conn, &req.username)?;
-    let ok = auth::verify_password(
-        &req.password,
-        user.as_ref().map(|u| u.password_hash.as_str()),
-    );
-    let user = match user {
-        Some(u) if ok && u.disabled_at.is_none() => u,
-        other => {
-            for (bucket, key) in [
-                (Bucket::LoginFailures, pair.as_str()),
-                (Bucket::LoginAccountFailures, account.as_str()),
-            ] {
-                // Counted even past the limit; the check above refuses the next attempt.
-                match limiter::hit(conn, bucket, limits.of(bucket), key, at) {
-                    Ok(()) | Err(Error::TooManyRequests { .. }) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            match other {
-                Some(u) => tracing::info!(user_id = %u.id, "login refused"),
-                None => tracing::info!(account = %account, "login refused: no such account"),
-            }
-            return Err(Error::Unauthorized(
-                "wrong username or password, or the account is disabled".into(),
-            ));
-        }
-    };
-    limiter::clear(conn, Bucket::LoginFailures, &pair)?;
-    let (token, hash) = auth::new_token()?;
-    let expires_at = now + Duration::minutes(ttl_minutes);
-    let session_id = db::new_id();
-    crate::db::write(conn, |conn| {
-        sessions::insert(
-            conn,
-            &sessions::NewSession {
-                id: &session_id,
-                user_id: &user.id,
-                token_hash: &hash,
-                created_at: clock.now_naive(),
-                expires_at: expires_at.naive_utc(),
-            },
-        )?;
-        // The session's id only: the token (and its hash) never reach the log.
-        audit::record(
-            conn,
-            clock,
-            Change::new(&user.id, "session.login", "session", &session_id),
-        )
-    })?;
-    tracing::info!(user_id = %user.id, "login");
-    Ok(LoginResponse {
-        token,
-        token_type: "Bearer".into(),
-        expires_at,
-        user: user.into(),
-    })
-}

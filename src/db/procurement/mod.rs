@@ -1,0 +1,212 @@
+//! Procurement records: projects and lots here; bids and scores, notices, evaluation runs and
+//! contracts beside them. Plain rows and the queries the service layer needs.
+
+use super::schema::{lots, projects};
+use super::DbConnection;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+mod bidding;
+mod board;
+mod evaluation;
+pub use bidding::*;
+pub use board::*;
+pub use evaluation::*;
+
+#[derive(
+    Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable, AsChangeset, serde::Serialize,
+)]
+#[diesel(table_name = projects, treat_none_as_null = true)]
+pub struct Project {
+    pub id: String,
+    pub agency_id: String,
+    pub department_id: Option<String>,
+    pub title: String,
+    pub category: String,
+    pub category_code: String,
+    pub procurement_method: String,
+    pub evaluation_method: String,
+    pub policy_id: String,
+    pub policy_version: Option<String>,
+    pub reservation: String,
+    pub reservation_reason: Option<String>,
+    pub budget_fen: i64,
+    /// JSON: the evaluation terms as given (weights and rates).
+    pub terms: String,
+    pub region: String,
+    pub state: String,
+    pub bid_deadline: Option<NaiveDateTime>,
+    pub opening_at: Option<NaiveDateTime>,
+    pub published_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(
+    Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable, AsChangeset, serde::Serialize,
+)]
+#[diesel(table_name = lots, treat_none_as_null = true)]
+pub struct Lot {
+    pub id: String,
+    pub project_id: String,
+    pub number: i32,
+    pub title: String,
+    pub budget_fen: i64,
+    pub reserved: bool,
+    pub reservation_lifted: bool,
+    pub state: String,
+    pub awarded_bid_id: Option<String>,
+    pub awarded_at: Option<NaiveDateTime>,
+}
+
+pub fn find_project(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Project>> {
+    projects::table.find(id).first(conn).optional()
+}
+
+pub fn lots_of(conn: &mut DbConnection, project_id: &str) -> QueryResult<Vec<Lot>> {
+    lots::table
+        .filter(lots::project_id.eq(project_id))
+        .order(lots::number.asc())
+        .load(conn)
+}
+
+pub fn find_lot(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Lot>> {
+    lots::table.find(id).first(conn).optional()
+}
+
+/// Published projects whose last change falls in [from, until), oldest first, after the keyset.
+pub fn projects_changed(
+    conn: &mut DbConnection,
+    from: Option<NaiveDateTime>,
+    until: Option<NaiveDateTime>,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<Project>> {
+    let mut q = projects::table
+        .filter(projects::state.ne("draft"))
+        .into_boxed();
+    if let Some(t) = from {
+        q = q.filter(projects::updated_at.ge(t));
+    }
+    if let Some(t) = until {
+        q = q.filter(projects::updated_at.lt(t));
+    }
+    if let Some((t, id)) = after {
+        q = q.filter(
+            projects::updated_at
+                .gt(t)
+                .or(projects::updated_at.eq(t).and(projects::id.gt(id))),
+        );
+    }
+    q.order((projects::updated_at.asc(), projects::id.asc()))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Projects an agency sees in its workspace (all agencies when `agency_id` is None).
+pub fn list_projects(
+    conn: &mut DbConnection,
+    agency_id: Option<&str>,
+    state: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<Project>> {
+    let mut q = projects::table.into_boxed();
+    if let Some(a) = agency_id {
+        q = q.filter(projects::agency_id.eq(a.to_string()));
+    }
+    if let Some(s) = state {
+        q = q.filter(projects::state.eq(s.to_string()));
+    }
+    if let Some(id) = after {
+        q = q.filter(projects::id.lt(id.to_string()));
+    }
+    q.order(projects::id.desc()).limit(limit).load(conn)
+}
+
+pub fn insert_project(conn: &mut DbConnection, p: &Project) -> QueryResult<usize> {
+    diesel::insert_into(projects::table).values(p).execute(conn)
+}
+
+pub fn update_project(conn: &mut DbConnection, p: &Project) -> QueryResult<usize> {
+    diesel::update(projects::table.find(&p.id))
+        .set(p)
+        .execute(conn)
+}
+
+/// A project's stored state and last change.
+pub fn set_project_state(
+    conn: &mut DbConnection,
+    id: &str,
+    state: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(projects::table.find(id))
+        .set((projects::state.eq(state), projects::updated_at.eq(now)))
+        .execute(conn)
+}
+
+pub fn touch_project(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(projects::table.find(id))
+        .set(projects::updated_at.eq(now))
+        .execute(conn)
+}
+
+pub fn insert_lot(conn: &mut DbConnection, lot: &Lot) -> QueryResult<usize> {
+    diesel::insert_into(lots::table).values(lot).execute(conn)
+}
+
+pub fn delete_lots_of(conn: &mut DbConnection, project_id: &str) -> QueryResult<usize> {
+    diesel::delete(lots::table.filter(lots::project_id.eq(project_id))).execute(conn)
+}
+
+pub fn set_lot_state(conn: &mut DbConnection, id: &str, state: &str) -> QueryResult<usize> {
+    diesel::update(lots::table.find(id))
+        .set(lots::state.eq(state))
+        .execute(conn)
+}
+
+/// A lot after an evaluation run: its reservation (lifted or not) and its state.
+pub fn set_lot_evaluated(
+    conn: &mut DbConnection,
+    id: &str,
+    reserved: bool,
+    reservation_lifted: bool,
+    state: &str,
+) -> QueryResult<usize> {
+    diesel::update(lots::table.find(id))
+        .set((
+            lots::reserved.eq(reserved),
+            lots::reservation_lifted.eq(reservation_lifted),
+            lots::state.eq(state),
+        ))
+        .execute(conn)
+}
+
+pub fn award_lot(
+    conn: &mut DbConnection,
+    id: &str,
+    bid_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(lots::table.find(id))
+        .set((
+            lots::state.eq("awarded"),
+            lots::awarded_bid_id.eq(Some(bid_id)),
+            lots::awarded_at.eq(Some(now)),
+        ))
+        .execute(conn)
+}
+
+/// Lots of a project in one state.
+pub fn count_lots_in_state(
+    conn: &mut DbConnection,
+    project_id: &str,
+    state: &str,
+) -> QueryResult<i64> {
+    lots::table
+        .filter(lots::project_id.eq(project_id))
+        .filter(lots::state.eq(state))
+        .count()
+        .get_result(conn)
+}

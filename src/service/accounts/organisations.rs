@@ -1,0 +1,148 @@
+//! Organisations: agencies, departments and enterprises' accounts, created by admins (and by sign-up).
+
+use super::*;
+use crate::clock::Clock;
+use crate::db::{self, orgs, DbConnection};
+use crate::domain::{CreditCode, RegionCode};
+use crate::error::{Error, Result};
+use crate::service::audit::{self, Change};
+use crate::wire::FieldProblem;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+/// Body of `POST /api/v1/orgs` (and `smeproc org create`).
+#[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
+pub struct CreateOrgRequest {
+    /// agency (采购人/代理机构) | department (预算单位)
+    #[schema(example = "department", pattern = "^(agency|department)$")]
+    pub kind: String,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(example = "自治区教育厅")]
+    pub name: String,
+    /// Unified social credit code (optional).
+    pub credit_code: Option<String>,
+    /// Six-digit GB/T 2260 region code (optional).
+    pub region: Option<String>,
+    /// Departments only: id of the 主管预算单位 (a department) this unit reports to.
+    pub parent_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OrgView {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub credit_code: Option<String>,
+    pub region: Option<String>,
+    pub parent_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<orgs::Organisation> for OrgView {
+    fn from(o: orgs::Organisation) -> Self {
+        OrgView {
+            id: o.id,
+            kind: o.kind,
+            name: o.name,
+            credit_code: o.credit_code,
+            region: o.region,
+            parent_id: o.parent_id,
+            created_at: o.created_at.and_utc(),
+        }
+    }
+}
+
+pub fn create_org(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &str,
+    req: &CreateOrgRequest,
+) -> Result<OrgView> {
+    let mut problems = match req.validate() {
+        Ok(()) => Vec::new(),
+        Err(e) => validation_problems(&e),
+    };
+    if let Some(c) = crate::domain::text::invisible(&req.name) {
+        problems.push(FieldProblem::new(
+            "name",
+            crate::domain::text::invisible_problem(c),
+        ));
+    }
+    if !matches!(req.kind.as_str(), "agency" | "department") {
+        problems.push(FieldProblem::new(
+            "kind",
+            format!("unknown kind {:?}; expected agency or department", req.kind),
+        ));
+    }
+    if let Some(code) = &req.credit_code {
+        if let Err(e) = code.parse::<CreditCode>() {
+            problems.push(FieldProblem::new("credit_code", e.to_string()));
+        }
+    }
+    if let Some(region) = &req.region {
+        if let Err(e) = region.parse::<RegionCode>() {
+            problems.push(FieldProblem::new("region", e.to_string()));
+        }
+    }
+    let mut parent_id = None;
+    if let Some(key) = &req.parent_id {
+        if req.kind != "department" {
+            problems.push(FieldProblem::new(
+                "parent_id",
+                "only a department has a 主管预算单位 parent",
+            ));
+        } else {
+            match orgs::find_by_id_or_name(conn, key)? {
+                Some(p) if p.kind == "department" => parent_id = Some(p.id),
+                Some(_) => problems.push(FieldProblem::new(
+                    "parent_id",
+                    "the parent must be a department",
+                )),
+                None => problems.push(FieldProblem::new(
+                    "parent_id",
+                    format!("no department {key:?}"),
+                )),
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Validation(problems));
+    }
+    let id = db::new_id();
+    let new = orgs::NewOrganisation {
+        id: &id,
+        kind: &req.kind,
+        name: req.name.trim(),
+        credit_code: req.credit_code.as_deref(),
+        region: req.region.as_deref(),
+        parent_id: parent_id.as_deref(),
+        created_at: clock.now_naive(),
+    };
+    crate::db::write(conn, |conn| {
+        orgs::insert(conn, &new).map_err(|e| match Error::from(e) {
+            Error::Conflict(_) => Error::Conflict(format!(
+                "an {} named {:?} or with that credit code exists",
+                req.kind, req.name
+            )),
+            other => other,
+        })?;
+        let org = orgs::find_by_id(conn, &id)?
+            .ok_or_else(|| anyhow::anyhow!("organisation vanished after insert"))?;
+        let view = OrgView::from(org);
+        audit::record(
+            conn,
+            clock,
+            Change::new(actor, "org.create", "organisation", &id).after(&view),
+        )?;
+        Ok(view)
+    })
+}
+
+/// Organisations, of one kind or all.
+pub fn list_orgs(conn: &mut DbConnection, kind: Option<&str>) -> Result<Vec<OrgView>> {
+    Ok(orgs::list(conn, kind)?
+        .into_iter()
+        .map(OrgView::from)
+        .collect())
+}
