@@ -8,6 +8,7 @@ pub mod decimal;
 pub mod digest;
 pub mod enterprise;
 pub mod evaluation;
+pub mod lifecycle;
 pub mod policy;
 pub mod region;
 pub mod reservation;

@@ -12,7 +12,8 @@ pub struct Bid {
     pub lot_id: String,
     pub project_id: String,
     pub supplier_id: String,
-    pub state: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: BidState,
     pub price_fen: i64,
     /// The canonical bid (JSON) the receipt hashes.
     pub content: String,
@@ -58,7 +59,7 @@ pub fn bids_of_supplier(
 pub fn submitted_bids(conn: &mut DbConnection, lot_id: &str) -> QueryResult<Vec<Bid>> {
     bids::table
         .filter(bids::lot_id.eq(lot_id))
-        .filter(bids::state.eq("submitted"))
+        .filter(bids::state.eq(BidState::Submitted.as_str()))
         .order(bids::id.asc())
         .load(conn)
 }
@@ -67,7 +68,7 @@ pub fn submitted_bids(conn: &mut DbConnection, lot_id: &str) -> QueryResult<Vec<
 pub fn bid_counts(conn: &mut DbConnection, project_id: &str) -> QueryResult<Vec<(String, i64)>> {
     bids::table
         .filter(bids::project_id.eq(project_id))
-        .filter(bids::state.eq("submitted"))
+        .filter(bids::state.eq(BidState::Submitted.as_str()))
         .group_by(bids::lot_id)
         .select((bids::lot_id, diesel::dsl::count_star()))
         .load(conn)
@@ -77,7 +78,7 @@ pub fn scores_of_lot(conn: &mut DbConnection, lot_id: &str) -> QueryResult<Vec<S
     scores::table
         .inner_join(bids::table)
         .filter(bids::lot_id.eq(lot_id))
-        .filter(bids::state.eq("submitted"))
+        .filter(bids::state.eq(BidState::Submitted.as_str()))
         .select(scores::all_columns)
         .order((scores::bid_id.asc(), scores::evaluator.asc()))
         .load(conn)
@@ -154,7 +155,7 @@ pub fn sealed_bid_ids(now: NaiveDateTime) -> SealedBidIds {
     bids::table
         .inner_join(projects::table.on(projects::id.eq(bids::project_id)))
         .filter(
-            projects::state.eq("published").and(
+            projects::state.eq(ProjectState::Published.as_str()).and(
                 projects::opening_at
                     .is_null()
                     .or(projects::opening_at.gt(now)),
@@ -181,19 +182,28 @@ pub fn sealed_among(
 // --- writes -------------------------------------------------------------------------------
 
 pub fn insert_bid(conn: &mut DbConnection, b: &Bid) -> QueryResult<usize> {
-    diesel::insert_into(bids::table).values(b).execute(conn)
+    diesel::insert_into(bids::table)
+        .values(b.clone())
+        .execute(conn)
 }
 
 /// Closes a submitted bid (`replaced` or `withdrawn`); 0 when it was no longer submitted.
 pub fn close_bid(
     conn: &mut DbConnection,
     id: &str,
-    state: &str,
+    state: BidState,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(bids::table.find(id).filter(bids::state.eq("submitted")))
-        .set((bids::state.eq(state), bids::closed_at.eq(Some(now))))
-        .execute(conn)
+    diesel::update(
+        bids::table
+            .find(id)
+            .filter(bids::state.eq(BidState::Submitted.as_str())),
+    )
+    .set((
+        bids::state.eq(state.as_str()),
+        bids::closed_at.eq(Some(now)),
+    ))
+    .execute(conn)
 }
 
 pub fn scores_of_bid(conn: &mut DbConnection, bid_id: &str) -> QueryResult<Vec<Score>> {

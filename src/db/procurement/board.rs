@@ -10,7 +10,8 @@ use chrono::NaiveDateTime;
 pub struct Notice {
     pub id: String,
     pub project_id: String,
-    pub kind: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub kind: NoticeKind,
     pub title: String,
     /// JSON: the notice's content as published.
     pub body: String,
@@ -110,5 +111,7 @@ pub fn list_notices(
 }
 
 pub fn insert_notice(conn: &mut DbConnection, n: &Notice) -> QueryResult<usize> {
-    diesel::insert_into(notices::table).values(n).execute(conn)
+    diesel::insert_into(notices::table)
+        .values(n.clone())
+        .execute(conn)
 }

@@ -37,7 +37,8 @@ pub struct Contract {
     pub small_micro_credit_fen: i64,
     /// JSON: how the credits were computed, party by party.
     pub credit_basis: String,
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: ContractStatus,
     pub created_at: NaiveDateTime,
 }
 
@@ -79,6 +80,6 @@ pub fn insert_run(conn: &mut DbConnection, r: &EvaluationRun) -> QueryResult<usi
 
 pub fn insert_contract(conn: &mut DbConnection, c: &Contract) -> QueryResult<usize> {
     diesel::insert_into(contracts::table)
-        .values(c)
+        .values(c.clone())
         .execute(conn)
 }

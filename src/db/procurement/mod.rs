@@ -3,6 +3,7 @@
 
 use super::schema::{lots, projects};
 use super::DbConnection;
+use crate::domain::lifecycle::{BidState, ContractStatus, LotState, NoticeKind, ProjectState};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -34,7 +35,8 @@ pub struct Project {
     /// JSON: the evaluation terms as given (weights and rates).
     pub terms: String,
     pub region: String,
-    pub state: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: ProjectState,
     pub bid_deadline: Option<NaiveDateTime>,
     pub opening_at: Option<NaiveDateTime>,
     pub published_at: Option<NaiveDateTime>,
@@ -54,7 +56,8 @@ pub struct Lot {
     pub budget_fen: i64,
     pub reserved: bool,
     pub reservation_lifted: bool,
-    pub state: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: LotState,
     pub awarded_bid_id: Option<String>,
     pub awarded_at: Option<NaiveDateTime>,
 }
@@ -83,7 +86,7 @@ pub fn projects_changed(
     limit: i64,
 ) -> QueryResult<Vec<Project>> {
     let mut q = projects::table
-        .filter(projects::state.ne("draft"))
+        .filter(projects::state.ne(ProjectState::Draft.as_str()))
         .into_boxed();
     if let Some(t) = from {
         q = q.filter(projects::updated_at.ge(t));
@@ -107,7 +110,7 @@ pub fn projects_changed(
 pub fn list_projects(
     conn: &mut DbConnection,
     agency_id: Option<&str>,
-    state: Option<&str>,
+    state: Option<ProjectState>,
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<Project>> {
@@ -116,7 +119,7 @@ pub fn list_projects(
         q = q.filter(projects::agency_id.eq(a.to_string()));
     }
     if let Some(s) = state {
-        q = q.filter(projects::state.eq(s.to_string()));
+        q = q.filter(projects::state.eq(s.as_str()));
     }
     if let Some(id) = after {
         q = q.filter(projects::id.lt(id.to_string()));
@@ -125,12 +128,14 @@ pub fn list_projects(
 }
 
 pub fn insert_project(conn: &mut DbConnection, p: &Project) -> QueryResult<usize> {
-    diesel::insert_into(projects::table).values(p).execute(conn)
+    diesel::insert_into(projects::table)
+        .values(p.clone())
+        .execute(conn)
 }
 
 pub fn update_project(conn: &mut DbConnection, p: &Project) -> QueryResult<usize> {
     diesel::update(projects::table.find(&p.id))
-        .set(p)
+        .set(p.clone())
         .execute(conn)
 }
 
@@ -138,11 +143,14 @@ pub fn update_project(conn: &mut DbConnection, p: &Project) -> QueryResult<usize
 pub fn set_project_state(
     conn: &mut DbConnection,
     id: &str,
-    state: &str,
+    state: ProjectState,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(projects::table.find(id))
-        .set((projects::state.eq(state), projects::updated_at.eq(now)))
+        .set((
+            projects::state.eq(state.as_str()),
+            projects::updated_at.eq(now),
+        ))
         .execute(conn)
 }
 
@@ -153,16 +161,18 @@ pub fn touch_project(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Q
 }
 
 pub fn insert_lot(conn: &mut DbConnection, lot: &Lot) -> QueryResult<usize> {
-    diesel::insert_into(lots::table).values(lot).execute(conn)
+    diesel::insert_into(lots::table)
+        .values(lot.clone())
+        .execute(conn)
 }
 
 pub fn delete_lots_of(conn: &mut DbConnection, project_id: &str) -> QueryResult<usize> {
     diesel::delete(lots::table.filter(lots::project_id.eq(project_id))).execute(conn)
 }
 
-pub fn set_lot_state(conn: &mut DbConnection, id: &str, state: &str) -> QueryResult<usize> {
+pub fn set_lot_state(conn: &mut DbConnection, id: &str, state: LotState) -> QueryResult<usize> {
     diesel::update(lots::table.find(id))
-        .set(lots::state.eq(state))
+        .set(lots::state.eq(state.as_str()))
         .execute(conn)
 }
 
@@ -172,13 +182,13 @@ pub fn set_lot_evaluated(
     id: &str,
     reserved: bool,
     reservation_lifted: bool,
-    state: &str,
+    state: LotState,
 ) -> QueryResult<usize> {
     diesel::update(lots::table.find(id))
         .set((
             lots::reserved.eq(reserved),
             lots::reservation_lifted.eq(reservation_lifted),
-            lots::state.eq(state),
+            lots::state.eq(state.as_str()),
         ))
         .execute(conn)
 }
@@ -191,7 +201,7 @@ pub fn award_lot(
 ) -> QueryResult<usize> {
     diesel::update(lots::table.find(id))
         .set((
-            lots::state.eq("awarded"),
+            lots::state.eq(LotState::Awarded.as_str()),
             lots::awarded_bid_id.eq(Some(bid_id)),
             lots::awarded_at.eq(Some(now)),
         ))
@@ -202,11 +212,11 @@ pub fn award_lot(
 pub fn count_lots_in_state(
     conn: &mut DbConnection,
     project_id: &str,
-    state: &str,
+    state: LotState,
 ) -> QueryResult<i64> {
     lots::table
         .filter(lots::project_id.eq(project_id))
-        .filter(lots::state.eq(state))
+        .filter(lots::state.eq(state.as_str()))
         .count()
         .get_result(conn)
 }

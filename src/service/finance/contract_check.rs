@@ -98,7 +98,7 @@ pub fn check_contract(
     Ok(ContractCheck {
         exists: true,
         amount: Some(Fen(c.amount_fen).to_string()),
-        status: Some(c.status),
+        status: Some(c.status.to_string()),
         signed_on: Some(c.signed_on),
         payment_status: Some(match (subs.is_empty(), late) {
             (true, _) => "none",

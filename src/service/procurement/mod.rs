@@ -14,59 +14,16 @@ pub mod projects;
 
 use crate::db::procurement::{self as repo, Lot, Project};
 use crate::db::DbConnection;
+use crate::domain::lifecycle::ProjectState;
 use crate::error::{Error, Result};
 use crate::service::Actor;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-/// The lifecycle state of a project at `now` (stored state, with the timeline applied).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Phase {
-    Draft,
-    /// Open for bids.
-    Published,
-    /// Past the bid deadline, before the opening time: sealed.
-    Closed,
-    /// Bids opened: they can be read, qualified, scored and evaluated.
-    Opened,
-    Evaluated,
-    Awarded,
-    Failed,
-    Contracted,
-}
+pub use crate::domain::lifecycle::Phase;
 
-impl Phase {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Draft => "draft",
-            Phase::Published => "published",
-            Phase::Closed => "closed",
-            Phase::Opened => "opened",
-            Phase::Evaluated => "evaluated",
-            Phase::Awarded => "awarded",
-            Phase::Failed => "failed",
-            Phase::Contracted => "contracted",
-        }
-    }
-
-    pub fn of(project: &Project, now: NaiveDateTime) -> Phase {
-        match project.state.as_str() {
-            "draft" => Phase::Draft,
-            "published" => match (project.bid_deadline, project.opening_at) {
-                (_, Some(open)) if now >= open => Phase::Opened,
-                (Some(deadline), _) if now >= deadline => Phase::Closed,
-                _ => Phase::Published,
-            },
-            "evaluated" => Phase::Evaluated,
-            "awarded" => Phase::Awarded,
-            "failed" => Phase::Failed,
-            _ => Phase::Contracted,
-        }
-    }
-
-    /// Bids are open to their readers (past the opening time).
-    pub fn is_opened(self) -> bool {
-        self >= Phase::Opened
-    }
+/// The phase of a stored project at `now`: its state with the timeline applied.
+pub fn phase(project: &Project, now: NaiveDateTime) -> Phase {
+    Phase::at(project.state, project.bid_deadline, project.opening_at, now)
 }
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -94,7 +51,7 @@ pub(crate) fn visible_project(
     id: &str,
 ) -> Result<Project> {
     let p = find_project(conn, id)?;
-    if p.state == "draft" && !actor.is_staff_of(&p) {
+    if p.state == ProjectState::Draft && !actor.is_staff_of(&p) {
         return Err(Error::NotFound(format!("no project with id {id}")));
     }
     Ok(p)
@@ -121,7 +78,7 @@ pub fn may_manage_project(conn: &mut DbConnection, actor: &Actor<'_>, id: &str) 
 /// The same for a lot, by its project.
 pub fn may_manage_lot(conn: &mut DbConnection, actor: &Actor<'_>, id: &str) -> Result<()> {
     let (_, p) = find_lot(conn, id)?;
-    if p.state == "draft" && !actor.is_staff_of(&p) {
+    if p.state == ProjectState::Draft && !actor.is_staff_of(&p) {
         return Err(Error::NotFound(format!("no lot with id {id}")));
     }
     require_manager(actor, &p)

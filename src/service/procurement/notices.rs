@@ -4,40 +4,19 @@
 use super::utc;
 use crate::db::procurement::{self as repo, Lot, Notice, NoticeFilter, Project};
 use crate::db::{self, DbConnection};
+pub use crate::domain::lifecycle::NoticeKind;
 use crate::domain::Fen;
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoticeKind {
-    /// 采购公告
-    Procurement,
-    /// 更正公告
-    Correction,
-    /// 中标(成交)结果公告
-    Result,
-    /// 废标(终止)公告
-    Failure,
-}
-
-impl NoticeKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NoticeKind::Procurement => "procurement",
-            NoticeKind::Correction => "correction",
-            NoticeKind::Result => "result",
-            NoticeKind::Failure => "failure",
-        }
-    }
-
-    fn zh(self) -> &'static str {
-        match self {
-            NoticeKind::Procurement => "采购公告",
-            NoticeKind::Correction => "更正公告",
-            NoticeKind::Result => "中标(成交)结果公告",
-            NoticeKind::Failure => "废标公告",
-        }
+/// A notice's title word in Chinese.
+fn kind_zh(kind: NoticeKind) -> &'static str {
+    match kind {
+        NoticeKind::Procurement => "采购公告",
+        NoticeKind::Correction => "更正公告",
+        NoticeKind::Result => "中标(成交)结果公告",
+        NoticeKind::Failure => "废标公告",
     }
 }
 
@@ -70,7 +49,7 @@ pub fn procurement_body(p: &Project, lots: &[Lot]) -> serde_json::Value {
 /// The notice's title: the project's and the kind's, without saying 采购 twice
 /// (`打印机采购` + `采购公告` → `打印机采购公告`).
 pub fn notice_title(project_title: &str, kind: NoticeKind) -> String {
-    let kind = kind.zh();
+    let kind = kind_zh(kind);
     match (project_title.strip_suffix("采购"), kind.starts_with("采购")) {
         (Some(stem), true) => format!("{stem}{kind}"),
         _ => format!("{project_title}{kind}"),
@@ -93,7 +72,7 @@ pub fn publish(
     let notice = Notice {
         id: db::new_id(),
         project_id: p.id.clone(),
-        kind: kind.as_str().into(),
+        kind,
         title: notice_title(&p.title, kind),
         sha256: super::sha256_hex(body.as_bytes()),
         body,
@@ -142,7 +121,7 @@ pub fn view(n: Notice) -> NoticeView {
         body: serde_json::from_str(&n.body).unwrap_or_default(),
         id: n.id,
         project_id: n.project_id,
-        kind: n.kind,
+        kind: n.kind.to_string(),
         title: n.title,
         corrects_id: n.corrects_id,
         agency_id: n.agency_id,

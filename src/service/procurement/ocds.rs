@@ -11,6 +11,7 @@ use super::{utc, Phase};
 use crate::db::orgs;
 use crate::db::procurement::{self as repo, Project};
 use crate::db::DbConnection;
+use crate::domain::lifecycle::{LotState, ProjectState};
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use serde::Deserialize;
@@ -86,7 +87,7 @@ impl Parties {
 
 /// The release describing a project now.
 pub fn release(conn: &mut DbConnection, p: &Project, now: NaiveDateTime) -> Result<Value> {
-    let phase = Phase::of(p, now);
+    let phase = crate::service::procurement::phase(p, now);
     let lots = repo::lots_of(conn, &p.id)?;
 
     let contracts = repo::contracts_of(conn, &p.id)?;
@@ -169,7 +170,7 @@ pub fn release(conn: &mut DbConnection, p: &Project, now: NaiveDateTime) -> Resu
         "awardCriteriaDetails": p.evaluation_method,
         "items": [{"id": "1", "description": p.title, "classification": {"scheme": "CN-GPCC", "id": p.category_code}}],
         "lots": lots.iter().map(|l| {
-            let mut lot = json!({"id": l.id, "title": l.title, "value": amount(l.budget_fen), "status": if l.state == "failed" { "unsuccessful" } else if matches!(l.state.as_str(), "awarded" | "contracted") { "complete" } else { "active" }});
+            let mut lot = json!({"id": l.id, "title": l.title, "value": amount(l.budget_fen), "status": if l.state == LotState::Failed { "unsuccessful" } else if l.state.has_winner() { "complete" } else { "active" }});
             if l.reserved {
                 lot["suitability"] = json!({"sme": true});
             }
@@ -260,7 +261,7 @@ pub fn project_package(
     base_url: &str,
 ) -> Result<Value> {
     let p = super::find_project(conn, id)?;
-    if p.state == "draft" {
+    if p.state == ProjectState::Draft {
         return Err(Error::NotFound(format!("no project with id {id}")));
     }
     let r = release(conn, &p, now)?;

@@ -177,7 +177,7 @@ async fn profile_page(
                     project,
                     id: bid.id,
                     project_id: bid.project_id,
-                    state: bid.state,
+                    state: bid.state.to_string(),
                     submitted_at: bid.submitted_at.and_utc(),
                     sha256: bid.receipt_sha256,
                 })

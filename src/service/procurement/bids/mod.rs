@@ -6,6 +6,7 @@ mod read;
 mod review;
 mod validate;
 
+use crate::domain::lifecycle::{BidState, ProjectState};
 pub use read::*;
 pub use review::*;
 use validate::check;
@@ -166,7 +167,7 @@ fn receipt(b: &Bid, canonical: bool) -> Receipt {
     Receipt {
         bid_id: b.id.clone(),
         lot_id: b.lot_id.clone(),
-        state: b.state.clone(),
+        state: b.state.to_string(),
         sha256: b.receipt_sha256.clone(),
         received_at: utc(b.submitted_at),
         canonical: canonical.then(|| b.content.clone()),
@@ -190,7 +191,7 @@ fn supplier_of(conn: &mut DbConnection, actor: &Actor<'_>) -> Result<Enterprise>
 }
 
 fn open_for_bids(project: &Project, now: NaiveDateTime) -> Result<()> {
-    let phase = Phase::of(project, now);
+    let phase = crate::service::procurement::phase(project, now);
     if phase == Phase::Published {
         return Ok(());
     }
@@ -219,7 +220,7 @@ fn insert_bid(
         lot_id: lot.id.clone(),
         project_id: lot.project_id.clone(),
         supplier_id: supplier.id.clone(),
-        state: "submitted".into(),
+        state: BidState::Submitted,
         price_fen: price.0,
         receipt_sha256: super::sha256_hex(text.as_bytes()),
         content: text,
@@ -250,7 +251,7 @@ pub fn submit(
     let bid = crate::db::write(conn, |conn| {
         let supplier = supplier_of(conn, actor)?;
         let (lot, project) = find_lot(conn, lot_id)?;
-        if project.state == "draft" {
+        if project.state == ProjectState::Draft {
             return Err(Error::NotFound(format!("no lot with id {lot_id}")));
         }
         open_for_bids(&project, now)?;
@@ -334,7 +335,7 @@ pub fn replace(
     let bid = crate::db::write(conn, |conn| {
         let (old, lot, project, supplier) = own_bid(conn, actor, id)?;
         open_for_bids(&project, now)?;
-        if old.state != "submitted" {
+        if old.state != BidState::Submitted {
             return Err(Error::Conflict(format!(
                 "bid {id} is {}; only a submitted bid can be replaced",
                 old.state
@@ -351,7 +352,7 @@ pub fn replace(
             Some(old.id.clone()),
             now,
         )?;
-        close(conn, &old.id, "replaced", now)?;
+        close(conn, &old.id, BidState::Replaced, now)?;
         let closed = repo::find_bid(conn, &old.id)?.ok_or_else(|| Error::NotFound("bid".into()))?;
         let bid = insert_bid(conn, &lot, &supplier, &content, price, now)?;
         audit::append(
@@ -370,7 +371,7 @@ pub fn replace(
     Ok(receipt(&bid, true))
 }
 
-fn close(conn: &mut DbConnection, id: &str, state: &str, now: NaiveDateTime) -> Result<()> {
+fn close(conn: &mut DbConnection, id: &str, state: BidState, now: NaiveDateTime) -> Result<()> {
     let n = repo::close_bid(conn, id, state, now)?;
     if n == 1 {
         Ok(())
@@ -390,7 +391,7 @@ pub fn withdraw(
     let bid = crate::db::write(conn, |conn| {
         let (old, _, project, _) = own_bid(conn, actor, id)?;
         open_for_bids(&project, now)?;
-        close(conn, &old.id, "withdrawn", now)?;
+        close(conn, &old.id, BidState::Withdrawn, now)?;
         let bid =
             repo::find_bid(conn, id)?.ok_or_else(|| Error::NotFound(format!("no bid {id}")))?;
         audit::record(

@@ -58,7 +58,7 @@ fn bid_view(b: Bid, scores: &[&Score]) -> Result<BidView> {
             .collect(),
         id: b.id,
         lot_id: b.lot_id,
-        state: b.state,
+        state: b.state.to_string(),
         receipt_sha256: b.receipt_sha256,
         qualified: b.qualified,
         qualification_reason: b.qualification_reason,
@@ -94,7 +94,7 @@ pub fn show(
     let not_found = || Error::NotFound(format!("no bid with id {id}"));
     let bid = repo::find_bid(conn, id)?.ok_or_else(not_found)?;
     let (_, project) = find_lot(conn, &bid.lot_id)?;
-    let opened = Phase::of(&project, now).is_opened();
+    let opened = crate::service::procurement::phase(&project, now).is_opened();
     let owner =
         matches!(actor, Actor::Supplier { enterprise_id, .. } if *enterprise_id == bid.supplier_id);
     if owner && !opened {
@@ -138,7 +138,7 @@ pub fn of_lot(
             "only the project's agency, admins and auditors list its bids".into(),
         ));
     }
-    let opened = Phase::of(&project, now).is_opened();
+    let opened = crate::service::procurement::phase(&project, now).is_opened();
     let list = repo::submitted_bids(conn, &lot.id)?;
     let count = crate::service::procurement::projects::may_count_bids(actor, &project, now)
         .then_some(list.len());
@@ -175,12 +175,11 @@ pub(crate) fn reviewable(
     now: NaiveDateTime,
 ) -> Result<()> {
     require_manager(actor, project)?;
-    let phase = Phase::of(project, now);
+    let phase = crate::service::procurement::phase(project, now);
     if !phase.is_opened() {
         return Err(sealed(project));
     }
-    if matches!(phase, Phase::Awarded | Phase::Failed | Phase::Contracted)
-        || matches!(lot.state.as_str(), "awarded" | "contracted")
+    if matches!(phase, Phase::Awarded | Phase::Failed | Phase::Contracted) || lot.state.has_winner()
     {
         return Err(Error::Conflict(format!(
             "lot {} is decided ({}); its review can no longer change",

@@ -5,6 +5,7 @@ use super::*;
 use crate::clock::Clock;
 use crate::db::procurement::{self as repo, Score};
 use crate::db::DbConnection;
+use crate::domain::lifecycle::LotState;
 use crate::domain::Hundredths;
 use crate::error::{Error, Result};
 use crate::service::audit::{self, Change};
@@ -292,7 +293,7 @@ fn enter_scores_in(
 }
 
 /// Marks a lot's state (inside a transaction).
-pub(crate) fn set_lot_state(conn: &mut DbConnection, lot_id: &str, state: &str) -> Result<()> {
+pub(crate) fn set_lot_state(conn: &mut DbConnection, lot_id: &str, state: LotState) -> Result<()> {
     repo::set_lot_state(conn, lot_id, state)?;
     Ok(())
 }

@@ -3,11 +3,12 @@
 use crate::clock::Clock;
 use crate::db::procurement::{self as repo, EvaluationRun, Lot};
 use crate::db::DbConnection;
+use crate::domain::lifecycle::{LotState, NoticeKind, ProjectState};
 use crate::domain::Fen;
 use crate::error::{Error, Result};
 use crate::service::audit::{self, Change};
 use crate::service::procurement::bids::{content_of, reviewable};
-use crate::service::procurement::notices::{self, NoticeKind};
+use crate::service::procurement::notices;
 use crate::service::procurement::{
     find_lot, find_project, require_manager, visible_project, wrong_phase, Actor, Phase,
 };
@@ -54,7 +55,8 @@ fn award_in(
     let now = clock.now_naive();
     let (lot, project) = find_lot(conn, lot_id)?;
     reviewable(actor, &lot, &project, now)?;
-    let Some((_, output)) = latest_output(conn, &lot)?.filter(|_| lot.state == "evaluated") else {
+    let Some((_, output)) = latest_output(conn, &lot)?.filter(|_| lot.state == LotState::Evaluated)
+    else {
         return Err(Error::Conflict(format!(
             "lot {} has no ranked evaluation to award (state {})",
             lot.number, lot.state
@@ -140,7 +142,7 @@ fn lot_result(conn: &mut DbConnection, lot: &Lot) -> Result<Value> {
         "lot_id": lot.id, "number": lot.number, "title": lot.title,
         "reserved_for_smes": lot.reserved, "reservation_lifted": lot.reservation_lifted,
         "evaluation_run_id": run.id, "policy": output["policy"],
-        "outcome": if lot.state == "awarded" { "awarded" } else { "failed" },
+        "outcome": if lot.state == LotState::Awarded { "awarded" } else { "failed" },
         "failure_reason": output["failure_reason"],
         "ranking": ranking, "excluded": output["excluded"],
     });
@@ -194,7 +196,7 @@ fn publish_result_in(
     let now = clock.now_naive();
     let project = visible_project(conn, actor, project_id)?;
     require_manager(actor, &project)?;
-    let phase = Phase::of(&project, now);
+    let phase = crate::service::procurement::phase(&project, now);
     if !matches!(phase, Phase::Opened | Phase::Evaluated) {
         return Err(wrong_phase(
             "publish the result",
@@ -205,7 +207,7 @@ fn publish_result_in(
     let lots = repo::lots_of(conn, &project.id)?;
     let undecided: Vec<String> = lots
         .iter()
-        .filter(|l| !matches!(l.state.as_str(), "awarded" | "failed"))
+        .filter(|l| !l.state.is_decided())
         .map(|l| format!("lot {} ({})", l.number, l.state))
         .collect();
     if !undecided.is_empty() {
@@ -218,7 +220,7 @@ fn publish_result_in(
     for lot in &lots {
         results.push(lot_result(conn, lot)?);
     }
-    let awarded = lots.iter().any(|l| l.state == "awarded");
+    let awarded = lots.iter().any(|l| l.state == LotState::Awarded);
     let kind = if awarded {
         NoticeKind::Result
     } else {
@@ -229,7 +231,11 @@ fn publish_result_in(
         repo::set_project_state(
             conn,
             &project.id,
-            if awarded { "awarded" } else { "failed" },
+            if awarded {
+                ProjectState::Awarded
+            } else {
+                ProjectState::Failed
+            },
             now,
         )?;
         let after = find_project(conn, &project.id)?;

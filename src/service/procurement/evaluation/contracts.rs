@@ -5,6 +5,7 @@ use super::*;
 use crate::clock::Clock;
 use crate::db::procurement::{self as repo, Contract};
 use crate::db::{self, DbConnection};
+use crate::domain::lifecycle::{ContractStatus, LotState, ProjectState};
 use crate::domain::reservation::{self, Basis, Party, Winner};
 use crate::domain::Fen;
 use crate::error::{Error, Result};
@@ -70,7 +71,7 @@ pub fn contract_view(c: Contract) -> ContractView {
         bid_id: c.bid_id,
         supplier_id: c.supplier_id,
         signed_on: c.signed_on,
-        status: c.status,
+        status: c.status.to_string(),
     }
 }
 
@@ -112,7 +113,7 @@ fn contract_in(
     let now = clock.now_naive();
     let (lot, project) = find_lot(conn, lot_id)?;
     require_manager(actor, &project)?;
-    let phase = Phase::of(&project, now);
+    let phase = crate::service::procurement::phase(&project, now);
     if phase != Phase::Awarded {
         return Err(wrong_phase(
             "record a contract",
@@ -120,7 +121,7 @@ fn contract_in(
             "an awarded project (the result notice published)",
         ));
     }
-    if lot.state != "awarded" {
+    if lot.state != LotState::Awarded {
         return Err(Error::Conflict(format!(
             "lot {} is {}; a contract needs an awarded lot without one",
             lot.number, lot.state
@@ -236,7 +237,7 @@ fn contract_in(
         sme_credit_fen: credits.sme.total.0,
         small_micro_credit_fen: credits.small_micro.total.0,
         credit_basis: basis.to_string(),
-        status: "signed".into(),
+        status: ContractStatus::Signed,
         created_at: now,
     };
     {
@@ -268,12 +269,12 @@ fn contract_in(
                 Change::new(actor.audit_id(), "subcontract.create", "subcontract", &s.id).after(&s),
             )?;
         }
-        set_lot_state(conn, &lot.id, "contracted")?;
-        let pending = repo::count_lots_in_state(conn, &project.id, "awarded")?;
+        set_lot_state(conn, &lot.id, LotState::Contracted)?;
+        let pending = repo::count_lots_in_state(conn, &project.id, LotState::Awarded)?;
         let state = if pending == 0 {
-            "contracted"
+            ProjectState::Contracted
         } else {
-            "awarded"
+            ProjectState::Awarded
         };
         repo::set_project_state(conn, &project.id, state, now)?;
         audit::record(

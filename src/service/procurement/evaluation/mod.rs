@@ -15,6 +15,7 @@ use super::{find_lot, find_project, utc, Actor};
 use crate::clock::Clock;
 use crate::db::procurement::{self as repo, EvaluationRun, Lot, Project};
 use crate::db::{self, DbConnection};
+use crate::domain::lifecycle::{LotState, ProjectState};
 use crate::domain::policy;
 use crate::domain::{Fen, Hundredths};
 use crate::error::{Error, Result};
@@ -310,9 +311,13 @@ fn run_in(
             &lot.id,
             lot.reserved,
             lot.reservation_lifted,
-            if ranked { "evaluated" } else { "failed" },
+            if ranked {
+                LotState::Evaluated
+            } else {
+                LotState::Failed
+            },
         )?;
-        let open_lots = repo::count_lots_in_state(conn, &project.id, "open")?;
+        let open_lots = repo::count_lots_in_state(conn, &project.id, LotState::Open)?;
         let mut changes = vec![Change::new(
             actor.audit_id(),
             "evaluation.run",
@@ -320,8 +325,8 @@ fn run_in(
             &run.id,
         )
         .after(&run)];
-        if open_lots == 0 && project.state == "published" {
-            repo::set_project_state(conn, &project.id, "evaluated", now)?;
+        if open_lots == 0 && project.state == ProjectState::Published {
+            repo::set_project_state(conn, &project.id, ProjectState::Evaluated, now)?;
             let after = find_project(conn, &project.id)?;
             changes.push(
                 Change::new(

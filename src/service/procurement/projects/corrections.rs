@@ -48,7 +48,7 @@ fn correct_in(
 ) -> Result<crate::db::procurement::Notice> {
     let mut p = visible_project(conn, actor, id)?;
     require_manager(actor, &p)?;
-    let phase = Phase::of(&p, now);
+    let phase = crate::service::procurement::phase(&p, now);
     if phase != Phase::Published {
         return Err(wrong_phase(
             "publish a correction",

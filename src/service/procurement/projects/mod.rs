@@ -4,7 +4,7 @@
 mod read;
 mod validate;
 
-use super::notices::{self, NoticeKind};
+use super::notices;
 use super::{
     find_project, parse_time, require_manager, utc, visible_project, wrong_phase, Actor, Phase,
 };
@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::db::procurement::{self as repo, Project};
 use crate::db::{self, DbConnection};
 use crate::domain::evaluation::Category;
+use crate::domain::lifecycle::{NoticeKind, ProjectState};
 use crate::domain::policy::{self};
 use crate::domain::Hundredths;
 use crate::error::{Error, Result};
@@ -170,7 +171,7 @@ pub fn replace(
     let checked = crate::db::write(conn, |conn| {
         let current = visible_project(conn, actor, id)?;
         require_manager(actor, &current)?;
-        let phase = Phase::of(&current, now);
+        let phase = crate::service::procurement::phase(&current, now);
         if phase != Phase::Draft {
             return Err(wrong_phase(
                 "edit the project",
@@ -226,7 +227,7 @@ fn publish_draft(
 ) -> Result<Project> {
     let mut p = visible_project(conn, actor, id)?;
     require_manager(actor, &p)?;
-    let phase = Phase::of(&p, now);
+    let phase = crate::service::procurement::phase(&p, now);
     if phase != Phase::Draft {
         return Err(wrong_phase("publish", phase, "a draft"));
     }
@@ -250,7 +251,7 @@ fn publish_draft(
     let profile = policy::profile(&p.policy_id)
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("profile {} missing", p.policy_id)))?;
     p.policy_version = Some(profile.version.clone());
-    p.state = "published".into();
+    p.state = ProjectState::Published;
     p.published_at = Some(now);
     p.updated_at = now;
     let lots = repo::lots_of(conn, &p.id)?;

@@ -1,8 +1,9 @@
 use super::*;
-use super::{utc, visible_project, Actor, Phase};
+use super::{utc, visible_project, Actor};
 use crate::clock::Clock;
 use crate::db::procurement::{self as repo, Lot, Project};
 use crate::db::DbConnection;
+use crate::domain::lifecycle::ProjectState;
 use crate::domain::Fen;
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -75,7 +76,7 @@ pub fn lot_view(l: &Lot, bid_count: Option<i64>) -> LotView {
         budget: Fen(l.budget_fen).to_string(),
         reserved: l.reserved,
         reservation_lifted: l.reservation_lifted,
-        state: l.state.clone(),
+        state: l.state.to_string(),
         bid_count,
         awarded_bid_id: l.awarded_bid_id.clone(),
     }
@@ -84,7 +85,7 @@ pub fn lot_view(l: &Lot, bid_count: Option<i64>) -> LotView {
 /// Whether `actor` may know how many bids the project's lots have at `now`: anyone after the
 /// opening; before it, only the project's own agency (POLICY.md §6).
 pub fn may_count_bids(actor: &Actor<'_>, p: &Project, now: NaiveDateTime) -> bool {
-    Phase::of(p, now).is_opened()
+    crate::service::procurement::phase(p, now).is_opened()
         || matches!(actor, Actor::Agency { agency_id, .. } if *agency_id == p.agency_id)
 }
 
@@ -106,7 +107,7 @@ pub fn view(
             .map(|c| c.iter().find(|(l, _)| l == id).map_or(0, |(_, n)| *n))
     };
     Ok(ProjectView {
-        state: Phase::of(&p, now).as_str(),
+        state: crate::service::procurement::phase(&p, now).as_str(),
         lots: lots.iter().map(|l| lot_view(l, count(&l.id))).collect(),
         procurement_method_zh: method_zh(&p.procurement_method),
         evaluation: serde_json::from_str(&p.terms).unwrap_or_default(),
@@ -179,13 +180,14 @@ pub fn list(
             ))
         }
     };
-    let rows = repo::list_projects(
-        conn,
-        agency,
-        params.state.as_deref(),
-        params.after.as_deref(),
-        limit + 1,
-    )?;
+    let state = match params.state.as_deref() {
+        None => None,
+        Some(s) => Some(s.parse::<ProjectState>().map_err(|_| {
+            let words: Vec<_> = ProjectState::ALL.iter().map(|s| s.as_str()).collect();
+            Error::field("state", format!("must be one of {}", words.join(", ")))
+        })?),
+    };
+    let rows = repo::list_projects(conn, agency, state, params.after.as_deref(), limit + 1)?;
     let more = rows.len() as i64 > limit;
     let now = clock.now_naive();
     let mut items = Vec::new();

@@ -4,6 +4,7 @@ use crate::db::orgs;
 use crate::db::procurement::{Lot, Project};
 use crate::db::{self, DbConnection};
 use crate::domain::category::CategoryCode;
+use crate::domain::lifecycle::{LotState, ProjectState};
 use crate::domain::policy::{self, Profile};
 use crate::domain::{Fen, RegionCode};
 use crate::error::{Error, Result};
@@ -351,7 +352,7 @@ pub(super) fn check(
                             budget_fen: budget.0,
                             reserved,
                             reservation_lifted: false,
-                            state: "open".into(),
+                            state: LotState::Open,
                             awarded_bid_id: None,
                             awarded_at: None,
                         });
@@ -420,7 +421,7 @@ pub(super) fn check(
             budget_fen: budget.0,
             terms,
             region,
-            state: "draft".into(),
+            state: ProjectState::Draft,
             bid_deadline,
             opening_at,
             published_at: None,
