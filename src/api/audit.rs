@@ -82,6 +82,7 @@ pub async fn sign_checkpoint(state: web::Data<AppState>) -> Result<HttpResponse>
         None => match latest {
             Some(c) => Ok(HttpResponse::Ok().json(c)),
             None => Err(crate::error::Error::Conflict(
+                crate::error::Cause::AuditLogEmpty,
                 "the audit log has no events yet: nothing to sign".into(),
             )),
         },

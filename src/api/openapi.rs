@@ -224,6 +224,7 @@ impl Modify for AccessNotes {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        problem_codes(components);
         for spec in ROUTES {
             let Some(item) = api.paths.paths.get_mut(spec.path) else {
                 continue;
@@ -281,6 +282,25 @@ impl Modify for AccessNotes {
             }
         }
     }
+}
+
+/// The Problem schema's `code` lists every code the service answers with.
+fn problem_codes(components: &mut utoipa::openapi::Components) {
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+    use utoipa::openapi::RefOr;
+    let Some(RefOr::T(Schema::Object(problem))) = components.schemas.get_mut("Problem") else {
+        return;
+    };
+    let code = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "Stable snake_case code (the last part of `type`); a 409 names its cause",
+        ))
+        .enum_values(Some(crate::error::Error::codes()))
+        .build();
+    problem
+        .properties
+        .insert("code".into(), RefOr::T(Schema::Object(code)));
 }
 
 /// The OpenAPI document as JSON text, built once.

@@ -6,10 +6,12 @@
 //! snake_case `code`, also the last part of the problem `type`. A 5xx never shows its cause: the
 //! cause goes to the log with the request id.
 
+pub mod cause;
 pub mod json;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
+pub use cause::Cause;
 pub use json::FieldProblem;
 use serde::Serialize;
 
@@ -49,9 +51,9 @@ pub enum Error {
     /// 405
     #[error("method not allowed")]
     MethodNotAllowed,
-    /// 409: the request conflicts with the current state (a duplicate, a wrong state).
-    #[error("{0}")]
-    Conflict(String),
+    /// 409: the request conflicts with what is stored; the cause gives the code.
+    #[error("{1}")]
+    Conflict(Cause, String),
     /// 429
     #[error("too many attempts; retry in {retry_after_seconds} s")]
     TooManyRequests { retry_after_seconds: i64 },
@@ -78,6 +80,25 @@ impl Error {
         Error::Validation(vec![FieldProblem::new(field, message)])
     }
 
+    /// Every code a problem may carry, for the API document.
+    pub fn codes() -> Vec<&'static str> {
+        let mut codes = vec![
+            "validation_failed",
+            "malformed_json",
+            "bad_request",
+            "unsupported_media_type",
+            "invalid_rows",
+            "payload_too_large",
+            "unauthorized",
+            "forbidden",
+            "not_found",
+            "method_not_allowed",
+        ];
+        codes.extend(Cause::ALL.iter().map(|c| c.code()));
+        codes.extend(["too_many_requests", "unavailable", "internal_error"]);
+        codes
+    }
+
     /// Stable snake_case code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -91,7 +112,7 @@ impl Error {
             Error::Forbidden(_) => "forbidden",
             Error::NotFound(_) => "not_found",
             Error::MethodNotAllowed => "method_not_allowed",
-            Error::Conflict(_) => "conflict",
+            Error::Conflict(cause, _) => cause.code(),
             Error::TooManyRequests { .. } => "too_many_requests",
             Error::Unavailable(_) => "unavailable",
             Error::Internal(_) => "internal_error",
@@ -110,7 +131,7 @@ impl Error {
             Error::Forbidden(_) => "Forbidden",
             Error::NotFound(_) => "Not found",
             Error::MethodNotAllowed => "Method not allowed",
-            Error::Conflict(_) => "Conflict",
+            Error::Conflict(cause, _) => cause.title(),
             Error::TooManyRequests { .. } => "Too many requests",
             Error::Unavailable(_) => "Service unavailable",
             Error::Internal(_) => "Internal error",
@@ -163,7 +184,7 @@ impl ResponseError for Error {
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Conflict(..) => StatusCode::CONFLICT,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -250,9 +271,10 @@ impl From<diesel::result::Error> for Error {
         }
         match e {
             D::NotFound => Error::NotFound("not found".into()),
-            D::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                Error::Conflict("a record with the same unique value already exists".into())
-            }
+            D::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Error::Conflict(
+                Cause::Duplicate,
+                "a record with the same unique value already exists".into(),
+            ),
             other => Error::Internal(anyhow::Error::new(other).context("database query")),
         }
     }
@@ -310,5 +332,50 @@ impl From<ImportError> for Error {
 impl From<diesel::result::Error> for ImportError {
     fn from(e: diesel::result::Error) -> Self {
         ImportError::Failed(e.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_a_listed_code_and_each_cause_its_own() {
+        let mut errors = vec![
+            Error::Validation(vec![]),
+            Error::MalformedJson {
+                line: 1,
+                column: 1,
+                message: String::new(),
+            },
+            Error::BadRequest(String::new()),
+            Error::InvalidRows(vec![]),
+            Error::UnsupportedMediaType("text/csv"),
+            Error::PayloadTooLarge { limit: 1 },
+            Error::Unauthorized(String::new()),
+            Error::Forbidden(String::new()),
+            Error::NotFound(String::new()),
+            Error::MethodNotAllowed,
+            Error::TooManyRequests {
+                retry_after_seconds: 1,
+            },
+            Error::Unavailable(String::new()),
+            Error::Internal(anyhow::anyhow!("x")),
+        ];
+        errors.extend(
+            Cause::ALL
+                .iter()
+                .map(|c| Error::Conflict(*c, String::new())),
+        );
+        let codes = Error::codes();
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &errors {
+            assert!(codes.contains(&e.code()), "{} is not listed", e.code());
+            assert!(seen.insert(e.code()), "{} is used twice", e.code());
+            if let Error::Conflict(..) = e {
+                assert_eq!(e.status_code(), StatusCode::CONFLICT);
+            }
+        }
+        assert_eq!(seen.len(), codes.len(), "a listed code no error has");
     }
 }

@@ -132,7 +132,7 @@ pub fn problems_of(e: &Error) -> Option<Vec<String>> {
     match e {
         Error::Validation(p) => Some(p.iter().map(ToString::to_string).collect()),
         Error::InvalidRows(rows) => Some(rows.iter().map(ToString::to_string).collect()),
-        Error::Conflict(m) | Error::BadRequest(m) | Error::Forbidden(m) | Error::NotFound(m) => {
+        Error::Conflict(_, m) | Error::BadRequest(m) | Error::Forbidden(m) | Error::NotFound(m) => {
             Some(vec![m.clone()])
         }
         _ => None,

@@ -174,7 +174,7 @@ async fn admins_create_and_list_users() {
             &json!({"username": "ma.jun", "role": "auditor", "password": PASSWORD}),
         )
         .await;
-    problem(again, 409).await;
+    assert_eq!(problem(again, 409).await["code"], "duplicate");
 
     let list: Value = app
         .get("/api/v1/users", Some(&admin))

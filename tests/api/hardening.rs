@@ -106,6 +106,7 @@ async fn the_last_active_admin_cannot_be_disabled() {
         )
         .await;
     let body = problem(res, 409).await;
+    assert_eq!(body["code"], "last_active_admin");
     assert!(
         body["detail"]
             .as_str()

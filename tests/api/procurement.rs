@@ -292,7 +292,7 @@ async fn a_project_goes_from_draft_to_contract_and_every_step_is_checked() {
             &json!({"price": "1.00"}),
         )
         .await;
-    problem(res, 409).await;
+    assert_eq!(problem(res, 409).await["code"], "bid_deadline_passed");
     let res = app
         .post(
             &format!("/api/v1/lots/{}/bids", s.open_lot),
@@ -300,7 +300,7 @@ async fn a_project_goes_from_draft_to_contract_and_every_step_is_checked() {
             &json!({"price": "1.00"}),
         )
         .await;
-    problem(res, 409).await;
+    assert_eq!(problem(res, 409).await["code"], "bid_deadline_passed");
     let res = app
         .get(
             &format!("/api/v1/lots/{}/bids", s.reserved_lot),
@@ -977,7 +977,7 @@ async fn the_timeline_moves_only_by_correction_and_states_refuse_wrong_steps() {
             &project_body(),
         )
         .await;
-    problem(res, 409).await;
+    assert_eq!(problem(res, 409).await["code"], "wrong_state");
     // Another agency may not touch it.
     let (_, other) = app.agency_token().await;
     problem(
@@ -1025,7 +1025,9 @@ async fn the_timeline_moves_only_by_correction_and_states_refuse_wrong_steps() {
             &json!({"price": "1"}),
         )
         .await;
-    assert!(problem(res, 409).await["detail"]
+    let refused = problem(res, 409).await;
+    assert_eq!(refused["code"], "duplicate_bid");
+    assert!(refused["detail"]
         .as_str()
         .unwrap()
         .contains("already has a bid"));

@@ -5,7 +5,7 @@ use crate::clock::Clock;
 use crate::db::{self, orgs, sessions, users, DbConnection};
 use crate::domain::role::Role;
 use crate::domain::CreditCode;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
 use crate::service::auth;
 use crate::wire::FieldProblem;
@@ -202,10 +202,10 @@ pub(crate) fn create_user_hashed(
         return Err(Error::Validation(problems));
     };
     if users::find_by_username(conn, &req.username)?.is_some() {
-        return Err(Error::Conflict(format!(
-            "username {:?} is taken",
-            req.username
-        )));
+        return Err(Error::Conflict(
+            Cause::Duplicate,
+            format!("username {:?} is taken", req.username),
+        ));
     }
     let id = db::new_id();
     let new = users::NewUser {
@@ -219,7 +219,10 @@ pub(crate) fn create_user_hashed(
         created_at: clock.now_naive(),
     };
     users::insert(conn, &new).map_err(|e| match Error::from(e) {
-        Error::Conflict(_) => Error::Conflict(format!("username {:?} is taken", req.username)),
+        Error::Conflict(..) => Error::Conflict(
+            Cause::Duplicate,
+            format!("username {:?} is taken", req.username),
+        ),
         other => other,
     })?;
     let user = users::find_by_id(conn, &id)?
@@ -248,11 +251,14 @@ pub fn disable_user(
             && user.disabled_at.is_none()
             && users::count_active_admins(conn)? <= 1
         {
-            return Err(Error::Conflict(format!(
+            return Err(Error::Conflict(
+                Cause::LastAdmin,
+                format!(
                 "{} is the last active admin: at least one active admin must remain to administer \
                  the service; create another admin first",
                 user.username
-            )));
+            ),
+            ));
         }
         let before = UserView::from(user.clone());
         users::disable(conn, &user.id, now)?;

@@ -4,7 +4,7 @@ use super::*;
 use crate::clock::Clock;
 use crate::db::{self, orgs, DbConnection};
 use crate::domain::{CreditCode, RegionCode};
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
 use crate::wire::FieldProblem;
 use chrono::{DateTime, Utc};
@@ -121,10 +121,13 @@ pub fn create_org(
     };
     crate::db::write(conn, |conn| {
         orgs::insert(conn, &new).map_err(|e| match Error::from(e) {
-            Error::Conflict(_) => Error::Conflict(format!(
-                "an {} named {:?} or with that credit code exists",
-                req.kind, req.name
-            )),
+            Error::Conflict(..) => Error::Conflict(
+                Cause::Duplicate,
+                format!(
+                    "an {} named {:?} or with that credit code exists",
+                    req.kind, req.name
+                ),
+            ),
             other => other,
         })?;
         let org = orgs::find_by_id(conn, &id)?

@@ -7,7 +7,7 @@
 
 use crate::clock::Clock;
 use crate::db::DbConnection;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::auth::keys::{self, ServerKeys};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -53,7 +53,10 @@ pub fn signed_message(seq: i64, head_hash: &str, signed_at: DateTime<Utc>, key_i
 
 fn head(conn: &mut DbConnection) -> Result<(i64, String)> {
     repo::head(conn)?.ok_or_else(|| {
-        Error::Conflict("the audit head row is missing; nothing can be signed".into())
+        Error::Conflict(
+            Cause::AuditLogEmpty,
+            "the audit head row is missing; nothing can be signed".into(),
+        )
     })
 }
 

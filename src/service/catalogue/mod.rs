@@ -16,7 +16,7 @@ use crate::db::enterprises::{self as enterprise_repo, Enterprise};
 use crate::db::products::{self as repo, Product};
 use crate::db::{self, DbConnection};
 use crate::domain::{Fen, Scale};
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
 use crate::service::Actor;
 use chrono::{DateTime, Utc};
@@ -239,10 +239,13 @@ pub fn create(
         let row = check(conn, &mut enterprises, writer, input, clock.now_naive())?
             .map_err(Error::Validation)?;
         let id = repo::insert(conn, &row).map_err(|e| match Error::from(e) {
-            Error::Conflict(_) => Error::Conflict(format!(
-                "this supplier already lists a product with sku {:?}",
-                row.sku
-            )),
+            Error::Conflict(..) => Error::Conflict(
+                Cause::Duplicate,
+                format!(
+                    "this supplier already lists a product with sku {:?}",
+                    row.sku
+                ),
+            ),
             other => other,
         })?;
         let product = find(conn, id)?;

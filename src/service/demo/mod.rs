@@ -16,7 +16,7 @@ use loader::*;
 use tenders::*;
 
 use crate::db::DbConnection;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::audit::CLI;
 use crate::service::finance::{self, PlanInput};
 use crate::service::registry::{self, DeclarationRequest};
@@ -50,6 +50,7 @@ pub fn fill(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Summary> {
     crate::db::write(conn, |conn| {
         if !is_empty(conn)? {
             return Err(Error::Conflict(
+                Cause::DatabaseNotEmpty,
                 "the database is not empty: the demo fills only an empty database (use a new \
                  DATABASE_URL, e.g. sqlite://data/demo.db)"
                     .into(),

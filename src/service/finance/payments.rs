@@ -7,7 +7,7 @@ use crate::db::finance::{self as repo, Payment, Subcontract};
 use crate::db::procurement as procurement_repo;
 use crate::db::{self, DbConnection};
 use crate::domain::{Fen, Hundredths};
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
 use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -301,6 +301,7 @@ fn mark_paid_in(
     };
     if p.confirmed_at.is_some() {
         return Err(Error::Conflict(
+            Cause::WrongState,
             "the SME has confirmed this payment; it can no longer change".into(),
         ));
     }
@@ -349,11 +350,15 @@ fn confirm_payment_in(
     }
     if p.paid_on.is_none() {
         return Err(Error::Conflict(
+            Cause::WrongState,
             "the prime has not reported this payment as paid yet".into(),
         ));
     }
     if p.confirmed_at.is_some() {
-        return Err(Error::Conflict("already confirmed".into()));
+        return Err(Error::Conflict(
+            Cause::WrongState,
+            "already confirmed".into(),
+        ));
     }
     let before = p.clone();
     p.confirmed_by = Some(user_id.to_string());

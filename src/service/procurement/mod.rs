@@ -15,7 +15,7 @@ pub mod projects;
 use crate::db::procurement::{self as repo, Lot, Project};
 use crate::db::DbConnection;
 use crate::domain::lifecycle::ProjectState;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::Actor;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
@@ -86,10 +86,18 @@ pub fn may_manage_lot(conn: &mut DbConnection, actor: &Actor<'_>, id: &str) -> R
 
 /// A 409 that says what the state is and what the action needs.
 pub(crate) fn wrong_phase(action: &str, phase: Phase, needs: &str) -> Error {
-    Error::Conflict(format!(
-        "cannot {action}: the project is {}; this needs {needs}",
-        phase.as_str()
-    ))
+    wrong_phase_because(Cause::WrongState, action, phase, needs)
+}
+
+/// The same with its cause: a bid or a correction after the deadline is `bid_deadline_passed`.
+pub(crate) fn wrong_phase_because(cause: Cause, action: &str, phase: Phase, needs: &str) -> Error {
+    Error::Conflict(
+        cause,
+        format!(
+            "cannot {action}: the project is {}; this needs {needs}",
+            phase.as_str()
+        ),
+    )
 }
 
 pub use crate::domain::digest::sha256_hex;

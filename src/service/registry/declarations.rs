@@ -6,7 +6,7 @@ use crate::clock::Clock;
 use crate::db::enterprises::{self as repo, Declaration};
 use crate::db::{self, DbConnection};
 use crate::domain::Scale;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
 use crate::wire::FieldProblem;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -305,10 +305,10 @@ fn review_in(
     let d = repo::find_declaration(conn, id)?
         .ok_or_else(|| Error::NotFound(format!("no declaration with id {id}")))?;
     if d.status != "pending" {
-        return Err(Error::Conflict(format!(
-            "the declaration is already {}",
-            d.status
-        )));
+        return Err(Error::Conflict(
+            Cause::WrongState,
+            format!("the declaration is already {}", d.status),
+        ));
     }
     let status = req.status.as_deref().unwrap_or_default();
     let before = DeclarationView::from(d);

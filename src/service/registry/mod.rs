@@ -15,7 +15,7 @@ use crate::domain::classify::SizeFigures;
 use crate::domain::enterprise::{effective_scale, LargeFirmRelation};
 use crate::domain::policy;
 use crate::domain::{CreditCode, RegionCode, Scale};
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
 use crate::wire::classify::parse_wan;
 pub use crate::wire::csv::ImportError;
@@ -270,9 +270,10 @@ pub(crate) fn check_new(
         return Err(Error::Validation(problems));
     };
     if repo::find_by_credit_code(conn, code.as_str())?.is_some() {
-        return Err(Error::Conflict(format!(
-            "an enterprise with credit code {code} is already registered"
-        )));
+        return Err(Error::Conflict(
+            Cause::Duplicate,
+            format!("an enterprise with credit code {code} is already registered"),
+        ));
     }
     Ok(Enterprise {
         id: db::new_id(),
@@ -293,10 +294,13 @@ pub(crate) fn check_new(
 
 fn insert(conn: &mut DbConnection, e: &Enterprise) -> Result<()> {
     repo::insert(conn, e).map_err(|err| match Error::from(err) {
-        Error::Conflict(_) => Error::Conflict(format!(
-            "an enterprise with credit code {} is already registered",
-            e.credit_code
-        )),
+        Error::Conflict(..) => Error::Conflict(
+            Cause::Duplicate,
+            format!(
+                "an enterprise with credit code {} is already registered",
+                e.credit_code
+            ),
+        ),
         other => other,
     })?;
     Ok(())

@@ -11,14 +11,14 @@ pub use read::*;
 pub use review::*;
 use validate::check;
 
-use super::{find_lot, require_manager, utc, wrong_phase, Phase};
+use super::{find_lot, require_manager, utc, wrong_phase_because, Phase};
 use crate::clock::Clock;
 use crate::db::enterprises::{self as enterprise_repo, Enterprise};
 use crate::db::procurement::{self as repo, Bid, Lot, Project};
 use crate::db::{self, DbConnection};
 use crate::domain::evaluation::{Bidder, Firm, Participant};
 use crate::domain::{Fen, Hundredths, RegionCode, Scale};
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
 use crate::service::Actor;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -199,7 +199,14 @@ fn open_for_bids(project: &Project, now: NaiveDateTime) -> Result<()> {
         .bid_deadline
         .map(|d| format!(" (deadline {})", utc(d).to_rfc3339()))
         .unwrap_or_default();
-    Err(wrong_phase(
+    // Before publication it is the wrong state; from the deadline on, too late.
+    let cause = if phase > Phase::Published {
+        Cause::BidDeadlinePassed
+    } else {
+        Cause::WrongState
+    };
+    Err(wrong_phase_because(
+        cause,
         "accept, replace or withdraw a bid",
         phase,
         &format!("a published project before its bid deadline{when}"),
@@ -231,7 +238,7 @@ fn insert_bid(
     };
     repo::insert_bid(conn, &bid)
         .map_err(|e| match Error::from(e) {
-            Error::Conflict(_) => Error::Conflict(
+            Error::Conflict(..) => Error::Conflict(Cause::DuplicateBid,
                 "your enterprise already has a bid on this lot: replace it (PUT /api/v1/bids/{id}) or withdraw it".into(),
             ),
             other => other,
@@ -336,10 +343,13 @@ pub fn replace(
         let (old, lot, project, supplier) = own_bid(conn, actor, id)?;
         open_for_bids(&project, now)?;
         if old.state != BidState::Submitted {
-            return Err(Error::Conflict(format!(
-                "bid {id} is {}; only a submitted bid can be replaced",
-                old.state
-            )));
+            return Err(Error::Conflict(
+                Cause::WrongState,
+                format!(
+                    "bid {id} is {}; only a submitted bid can be replaced",
+                    old.state
+                ),
+            ));
         }
         let new_id = db::new_id();
         let (content, price) = check(
@@ -376,7 +386,10 @@ fn close(conn: &mut DbConnection, id: &str, state: BidState, now: NaiveDateTime)
     if n == 1 {
         Ok(())
     } else {
-        Err(Error::Conflict(format!("bid {id} is no longer submitted")))
+        Err(Error::Conflict(
+            Cause::WrongState,
+            format!("bid {id} is no longer submitted"),
+        ))
     }
 }
 

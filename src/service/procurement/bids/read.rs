@@ -6,7 +6,7 @@ use crate::clock::Clock;
 use crate::db::procurement::{self as repo, Bid, Lot, Project, Score};
 use crate::db::DbConnection;
 use crate::domain::{Fen, Hundredths};
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::Actor;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
@@ -70,9 +70,10 @@ fn sealed(project: &Project) -> Error {
         .opening_at
         .map(|t| format!(" until the opening at {}", utc(t).to_rfc3339()))
         .unwrap_or_default();
-    Error::Conflict(format!(
-        "bids are sealed{when}: nobody can read them before"
-    ))
+    Error::Conflict(
+        Cause::BidsSealed,
+        format!("bids are sealed{when}: nobody can read them before"),
+    )
 }
 
 /// One bid: the owner sees its receipt (and, after opening, the bid); the project's staff see
@@ -181,10 +182,13 @@ pub(crate) fn reviewable(
     }
     if matches!(phase, Phase::Awarded | Phase::Failed | Phase::Contracted) || lot.state.has_winner()
     {
-        return Err(Error::Conflict(format!(
-            "lot {} is decided ({}); its review can no longer change",
-            lot.number, lot.state
-        )));
+        return Err(Error::Conflict(
+            Cause::WrongState,
+            format!(
+                "lot {} is decided ({}); its review can no longer change",
+                lot.number, lot.state
+            ),
+        ));
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use crate::db::procurement::{self as repo, Score};
 use crate::db::DbConnection;
 use crate::domain::lifecycle::LotState;
 use crate::domain::Hundredths;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
 use crate::service::Actor;
 use crate::wire::FieldProblem;
@@ -191,6 +191,7 @@ fn enter_scores_in(
         .filter(|_| project.evaluation_method == "comprehensive")
     else {
         return Err(Error::Conflict(
+            Cause::WrongState,
             "this lot is evaluated by lowest price: it takes no scores".into(),
         ));
     };

@@ -5,7 +5,7 @@ use crate::db::procurement::{self as repo, EvaluationRun, Lot};
 use crate::db::DbConnection;
 use crate::domain::lifecycle::{LotState, NoticeKind, ProjectState};
 use crate::domain::Fen;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
 use crate::service::procurement::bids::{content_of, reviewable};
 use crate::service::procurement::notices;
@@ -57,10 +57,13 @@ fn award_in(
     reviewable(actor, &lot, &project, now)?;
     let Some((_, output)) = latest_output(conn, &lot)?.filter(|_| lot.state == LotState::Evaluated)
     else {
-        return Err(Error::Conflict(format!(
-            "lot {} has no ranked evaluation to award (state {})",
-            lot.number, lot.state
-        )));
+        return Err(Error::Conflict(
+            Cause::StepMissing,
+            format!(
+                "lot {} has no ranked evaluation to award (state {})",
+                lot.number, lot.state
+            ),
+        ));
     };
     let ranking = output["ranking"].as_array().cloned().unwrap_or_default();
     let first: Vec<&str> = ranking
@@ -69,7 +72,12 @@ fn award_in(
         .filter_map(|r| r["bid_id"].as_str())
         .collect();
     let chosen = match (input.bid_id.as_deref(), first.as_slice()) {
-        (_, []) => return Err(Error::Conflict("the evaluation ranked no bid".into())),
+        (_, []) => {
+            return Err(Error::Conflict(
+                Cause::StepMissing,
+                "the evaluation ranked no bid".into(),
+            ))
+        }
         (None, [only]) => only.to_string(),
         (None, tied) => {
             return Err(Error::field(
@@ -211,10 +219,13 @@ fn publish_result_in(
         .map(|l| format!("lot {} ({})", l.number, l.state))
         .collect();
     if !undecided.is_empty() {
-        return Err(Error::Conflict(format!(
-            "every lot must be awarded or failed before the result is published; not yet: {}",
-            undecided.join(", ")
-        )));
+        return Err(Error::Conflict(
+            Cause::StepMissing,
+            format!(
+                "every lot must be awarded or failed before the result is published; not yet: {}",
+                undecided.join(", ")
+            ),
+        ));
     }
     let mut results = Vec::new();
     for lot in &lots {

@@ -8,7 +8,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::lifecycle::{ContractStatus, LotState, ProjectState};
 use crate::domain::reservation::{self, Basis, Party, Winner};
 use crate::domain::Fen;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
 use crate::service::procurement::bids::{content_of, scale_of, set_lot_state, BidContent};
 use crate::service::procurement::{
@@ -122,10 +122,13 @@ fn contract_in(
         ));
     }
     if lot.state != LotState::Awarded {
-        return Err(Error::Conflict(format!(
-            "lot {} is {}; a contract needs an awarded lot without one",
-            lot.number, lot.state
-        )));
+        return Err(Error::Conflict(
+            Cause::WrongState,
+            format!(
+                "lot {} is {}; a contract needs an awarded lot without one",
+                lot.number, lot.state
+            ),
+        ));
     }
     let bid_id = lot.awarded_bid_id.clone().unwrap_or_default();
     let bid = repo::find_bid(conn, &bid_id)?
@@ -242,9 +245,10 @@ fn contract_in(
     };
     {
         repo::insert_contract(conn, &row).map_err(|e| match Error::from(e) {
-            Error::Conflict(_) => {
-                Error::Conflict(format!("a contract numbered {number} already exists"))
-            }
+            Error::Conflict(..) => Error::Conflict(
+                Cause::Duplicate,
+                format!("a contract numbered {number} already exists"),
+            ),
             other => other,
         })?;
         // The winning bid's subcontract plan becomes the contract's subcontracts (payments are

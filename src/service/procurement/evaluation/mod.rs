@@ -18,7 +18,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::lifecycle::{LotState, ProjectState};
 use crate::domain::policy;
 use crate::domain::{Fen, Hundredths};
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
 use crate::wire::evaluation::{self as wire, EvaluationOutput};
 use chrono::{DateTime, Utc};
@@ -98,7 +98,7 @@ fn engine_input(
         .map(|b| b.id.as_str())
         .collect();
     if !unreviewed.is_empty() {
-        return Err(Error::Conflict(format!(
+        return Err(Error::Conflict(Cause::StepMissing, format!(
             "the qualification review is missing for bid(s) {}: record it first (POST /api/v1/lots/{}/qualification)",
             unreviewed.join(", "),
             lot.id
@@ -160,10 +160,13 @@ fn engine_input(
         list.push(bid);
     }
     if !missing.is_empty() {
-        return Err(Error::Conflict(format!(
-            "scores are missing for qualified bid(s): {}",
-            missing.join("; ")
-        )));
+        return Err(Error::Conflict(
+            Cause::StepMissing,
+            format!(
+                "scores are missing for qualified bid(s): {}",
+                missing.join("; ")
+            ),
+        ));
     }
     let mut lot_terms = json!({
         "category": project.category,
@@ -262,7 +265,7 @@ fn run_in(
     let profile = policy::profile(&project.policy_id)
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("profile {} missing", project.policy_id)))?;
     if project.policy_version.as_deref() != Some(profile.version.as_str()) {
-        return Err(Error::Conflict(format!(
+        return Err(Error::Conflict(Cause::PolicyChanged, format!(
             "policy {} was pinned at version {} when the project was published, but this build has {}: \
              the evaluation would not follow the published rules",
             project.policy_id,
@@ -279,7 +282,7 @@ fn run_in(
                 == Some(true)
         });
         if !lot.reserved || !allowed {
-            return Err(Error::Conflict(format!(
+            return Err(Error::Conflict(Cause::WrongState, format!(
                 "lot {} cannot be re-run unreserved: that needs a reserved lot whose last run failed for too few SME bids under a profile that allows it",
                 lot.number
             )));

@@ -1,11 +1,12 @@
 use super::notices::{self, NoticeKind};
 use super::*;
-use super::{require_manager, utc, visible_project, wrong_phase, Actor, Phase};
+use super::{require_manager, utc, visible_project, Actor, Phase};
 use crate::clock::Clock;
 use crate::db::procurement::{self as repo};
 use crate::db::DbConnection;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
+use crate::service::procurement::wrong_phase_because;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
@@ -50,7 +51,13 @@ fn correct_in(
     require_manager(actor, &p)?;
     let phase = crate::service::procurement::phase(&p, now);
     if phase != Phase::Published {
-        return Err(wrong_phase(
+        let cause = if phase > Phase::Published {
+            Cause::BidDeadlinePassed
+        } else {
+            Cause::WrongState
+        };
+        return Err(wrong_phase_because(
+            cause,
             "publish a correction",
             phase,
             "a published project before its bid deadline",
