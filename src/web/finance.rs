@@ -267,6 +267,7 @@ mod tests {
             small_micro_part_pct: None,
             status,
             reasons: Vec::new(),
+            reasons_zh: Vec::new(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! How pages show amounts, times and codes: 元 with thousands separators, Beijing time
 //! (Asia/Shanghai has had no daylight saving since 1991: UTC+8 all year), names for codes.
 
+use crate::domain::messages::{label, Lang};
 use chrono::{DateTime, FixedOffset, Utc};
 
 /// `"1234567.5"` → `"1,234,567.50 元"`; text that is not a decimal is shown as it is.
@@ -39,58 +40,30 @@ pub fn beijing(t: &DateTime<Utc>) -> String {
         .to_string()
 }
 
-pub fn scale(en: bool, s: &str) -> String {
-    let (zh, e) = match s {
-        "micro" => ("微型企业", "micro"),
-        "small" => ("小型企业", "small"),
-        "medium" => ("中型企业", "medium"),
-        "large" => ("大型企业", "large"),
-        other => (other, other),
-    };
-    (if en { e } else { zh }).to_string()
+fn lang(en: bool) -> Lang {
+    if en {
+        Lang::En
+    } else {
+        Lang::Zh
+    }
 }
 
+/// An enterprise scale's name, from the message catalogue.
+pub fn scale(en: bool, s: &str) -> String {
+    label(lang(en), "scale", s)
+}
+
+/// A project, lot, bid or declaration state's name, from the message catalogue.
 pub fn state(en: bool, s: &str) -> String {
-    let (zh, e) = match s {
-        "draft" => ("草稿", "draft"),
-        "published" => ("已发布·接受投标", "published · open for bids"),
-        "closed" => ("投标截止·待开标", "closed · awaiting opening"),
-        "opened" => ("已开标·评审中", "opened · under evaluation"),
-        "evaluated" => ("已评审", "evaluated"),
-        "awarded" => ("已定标", "awarded"),
-        "failed" => ("废标", "failed"),
-        "contracted" => ("已签合同", "contracted"),
-        "open" => ("进行中", "open"),
-        "submitted" => ("已递交", "submitted"),
-        "withdrawn" => ("已撤回", "withdrawn"),
-        "ranked" => ("已排序", "ranked"),
-        "pending" => ("待审核", "pending"),
-        "verified" => ("已核实", "verified"),
-        "rejected" => ("已驳回", "rejected"),
-        other => (other, other),
-    };
-    (if en { e } else { zh }).to_string()
+    label(lang(en), "state", s)
 }
 
 pub fn notice_kind(en: bool, k: &str) -> String {
-    let (zh, e) = match k {
-        "procurement" => ("采购公告", "procurement notice"),
-        "correction" => ("更正公告", "correction notice"),
-        "result" => ("中标（成交）结果公告", "result notice"),
-        "failure" => ("废标公告", "failure notice"),
-        other => (other, other),
-    };
-    (if en { e } else { zh }).to_string()
+    label(lang(en), "notice", k)
 }
 
 pub fn category(en: bool, c: &str) -> String {
-    let (zh, e) = match c {
-        "goods" => ("货物", "goods"),
-        "services" => ("服务", "services"),
-        "works" => ("工程", "works"),
-        other => (other, other),
-    };
-    (if en { e } else { zh }).to_string()
+    label(lang(en), "category", c)
 }
 
 #[cfg(test)]

@@ -101,6 +101,20 @@ impl Base {
     }
 
     /// The Chinese or the English text.
+    /// The page's language.
+    pub fn lang(&self) -> crate::domain::messages::Lang {
+        if self.en {
+            crate::domain::messages::Lang::En
+        } else {
+            crate::domain::messages::Lang::Zh
+        }
+    }
+
+    /// A code's name from the message catalogue: `b.label("ledger", "missed")` → 未达标.
+    pub fn label(&self, kind: &str, value: &str) -> String {
+        crate::domain::messages::label(self.lang(), kind, value)
+    }
+
     pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         if self.en {
             en

@@ -94,7 +94,9 @@ async fn a_visitor_finds_a_notice_and_its_explained_result() {
     b.click("table.ranking tbody tr:first-child details.explain summary")
         .await;
     let text = b.text().await;
-    assert!(text.contains("Price score (价格分)"), "{text}");
+    // In Chinese, as the rules word it (the English lines stay in the API's `explanation`).
+    assert!(text.contains("价格分 = 评标基准价"), "{text}");
+    assert!(!text.contains("Price score"), "{text}");
     b.screenshot("02-result-notice").await;
     // The project page links to the open data.
     click_link(&b, "项目详情").await;
@@ -266,7 +268,7 @@ async fn an_agency_scores_runs_the_evaluation_and_sees_each_explanation() {
         .await;
     let text = b.text().await;
     assert!(
-        text.contains("Total (综合得分)") && text.contains("Rank 1"),
+        text.contains("综合得分 = ") && text.contains("排名第 1"),
         "{text}"
     );
     b.screenshot("07-agency-evaluation").await;

@@ -57,6 +57,78 @@ fn explanations_name_the_rules_and_their_numbers() {
     }
 }
 
+/// Every worked example's explanation in Chinese: line for line the English one, in the rules'
+/// own terms, with no English word but the bids' ids; the exclusions too.
+#[test]
+fn every_explanation_has_its_chinese_twin_without_english_words() {
+    use smeproc::domain::messages::{has_cjk, latin_words};
+    for (name, input, _) in evaluation_examples() {
+        let actual = run(&input);
+        let ranking = actual["ranking"].as_array().unwrap();
+        let ids: Vec<String> = ranking
+            .iter()
+            .chain(actual["excluded"].as_array().unwrap())
+            .map(|b| b["bid_id"].as_str().unwrap().to_string())
+            .collect();
+        let is_id = |w: &str| ids.iter().any(|id| id.contains(w));
+        let mut all_zh = String::new();
+        for b in ranking {
+            let en = b["explanation"].as_array().unwrap();
+            let zh = b["explanation_zh"].as_array().unwrap();
+            assert_eq!(en.len(), zh.len(), "{name}: {} lines differ", b["bid_id"]);
+            for line in zh {
+                let line = line.as_str().unwrap();
+                assert!(has_cjk(line), "{name}: {line:?}");
+                // Policy ids (national-2020, xinjiang-2011) are codes, not words.
+                let words: Vec<_> = latin_words(line)
+                    .into_iter()
+                    .filter(|w| !is_id(w) && !matches!(w.as_str(), "national" | "xinjiang"))
+                    .collect();
+                assert!(words.is_empty(), "{name}: English {words:?} in {line:?}");
+                all_zh.push_str(line);
+            }
+        }
+        for x in actual["excluded"].as_array().unwrap() {
+            let zh = x["reason_zh"].as_str().unwrap();
+            assert!(has_cjk(zh) && latin_words(zh).is_empty(), "{name}: {zh:?}");
+        }
+        if !ranking.is_empty() {
+            assert!(
+                all_zh.contains("评标价") || all_zh.contains("综合得分"),
+                "{name}"
+            );
+        }
+    }
+    // The numbers are the same as in English.
+    let (_, input, _) = evaluation_examples()
+        .into_iter()
+        .find(|(n, _, _)| n.starts_with("01"))
+        .unwrap();
+    let actual = run(&input);
+    let k1 = actual["ranking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["bid_id"] == "K1")
+        .unwrap();
+    let zh = k1["explanation_zh"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for needle in [
+        "小微企业价格扣除",
+        "评标价 = 980000.00 × (1 − 8%) = 901600.00",
+        "少数民族地区中小企业加分 = 2% × (30 + 20) = 1.00",
+        "综合得分 = 30.00 + 41.17 + 15.33 + 1.00 = 87.50。",
+        "排名第 3",
+    ] {
+        assert!(zh.contains(needle), "missing {needle:?} in\n{zh}");
+    }
+}
+
 #[test]
 fn a_failed_reserved_lot_says_it_may_be_rerun_where_the_profile_allows() {
     let input = serde_json::json!({

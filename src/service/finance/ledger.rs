@@ -5,7 +5,8 @@ use super::*;
 use crate::db::finance::{self as repo};
 use crate::db::orgs::{self, Organisation};
 use crate::db::DbConnection;
-use crate::domain::decimal::div_round_half_up;
+use crate::domain::ledger::{self as rule, Shortfall};
+use crate::domain::messages::{render, Lang};
 use crate::domain::{Fen, Hundredths};
 use crate::error::{Error, Result};
 use serde::Serialize;
@@ -46,6 +47,19 @@ pub struct LedgerLine {
     pub status: &'static str,
     /// Why the target is missed: the figures, and the plan's stated reason if any.
     pub reasons: Vec<String>,
+    /// The same in Chinese, for the pages (not part of the API's shape).
+    #[serde(skip)]
+    pub reasons_zh: Vec<String>,
+}
+
+impl LedgerLine {
+    /// The reasons in a page's language.
+    pub fn reasons_in(&self, lang: Lang) -> &[String] {
+        match lang {
+            Lang::Zh => &self.reasons_zh,
+            Lang::En => &self.reasons,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -63,39 +77,58 @@ struct Sums {
 }
 
 fn ratio(n: i64, d: i64) -> Option<Hundredths> {
-    (d > 0).then(|| Hundredths(div_round_half_up(i128::from(n) * 10_000, i128::from(d)) as i64))
+    rule::ratio(Fen(n), Fen(d))
+}
+
+/// A shortfall or a stated reason in words.
+fn reason_text(lang: Lang, s: &Shortfall) -> String {
+    match *s {
+        Shortfall::Sme {
+            awarded,
+            target,
+            target_pct,
+            budget,
+        } => render(
+            lang,
+            "ledger.sme_below_target",
+            &[
+                ("awarded", &awarded),
+                ("target", &target),
+                ("pct", &target_pct.short()),
+                ("budget", &budget),
+            ],
+        ),
+        Shortfall::SmallMicro { awarded, target } => render(
+            lang,
+            "ledger.small_micro_below_target",
+            &[("awarded", &awarded), ("target", &target)],
+        ),
+    }
+}
+
+fn reasons(lang: Lang, short: &[Shortfall], stated: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = short.iter().map(|s| reason_text(lang, s)).collect();
+    if !out.is_empty() {
+        out.extend(
+            stated
+                .iter()
+                .map(|r| render(lang, "ledger.stated_reason", &[("reason", r)])),
+        );
+    }
+    out
 }
 
 fn line(dept: &Organisation, parent_id: &str, year: i32, s: &Sums) -> LedgerLine {
-    let has_plan = s.plans > 0;
-    let mut reasons = Vec::new();
-    if has_plan {
-        if s.sme < s.reserved_target {
-            reasons.push(format!(
-                "SME awards {} are below the reserved target {} ({} % of the budget {})",
-                Fen(s.sme),
-                Fen(s.reserved_target),
-                ratio(s.reserved_target, s.budget)
-                    .unwrap_or_default()
-                    .short(),
-                Fen(s.budget)
-            ));
-        }
-        if s.small_micro < s.small_micro_target {
-            reasons.push(format!(
-                "small/micro awards {} are below their target {}",
-                Fen(s.small_micro),
-                Fen(s.small_micro_target)
-            ));
-        }
-        if !reasons.is_empty() {
-            reasons.extend(
-                s.stated_reasons
-                    .iter()
-                    .map(|r| format!("stated in the plan: {r}")),
-            );
-        }
-    }
+    let figures = rule::Figures {
+        plans: s.plans,
+        budget: Fen(s.budget),
+        reserved_target: Fen(s.reserved_target),
+        small_micro_target: Fen(s.small_micro_target),
+        sme: Fen(s.sme),
+        small_micro: Fen(s.small_micro),
+    };
+    let (status, short) = rule::assess(&figures);
+    let has_plan = status != rule::Status::NoPlan;
     LedgerLine {
         department_id: dept.id.clone(),
         department: dept.name.clone(),
@@ -112,12 +145,9 @@ fn line(dept: &Organisation, parent_id: &str, year: i32, s: &Sums) -> LedgerLine
         awarded_to_small_micro: Fen(s.small_micro).to_string(),
         achieved_pct: has_plan.then(|| ratio(s.sme, s.budget)).flatten(),
         small_micro_part_pct: ratio(s.small_micro, s.sme),
-        status: match (has_plan, reasons.is_empty()) {
-            (false, _) => "no_plan",
-            (true, true) => "met",
-            (true, false) => "missed",
-        },
-        reasons,
+        status: status.as_str(),
+        reasons: reasons(Lang::En, &short, &s.stated_reasons),
+        reasons_zh: reasons(Lang::Zh, &short, &s.stated_reasons),
     }
 }
 

@@ -101,8 +101,8 @@ pub(super) async fn lot_page(
         .collect();
     let (ranking_rows, excluded_rows, failure) = match &run {
         Some(r) => (
-            ranking(&r.output, &|id| names.get(id).cloned()),
-            excluded(&r.output)
+            ranking(&r.output, b.lang(), &|id| names.get(id).cloned()),
+            excluded(&r.output, b.lang())
                 .into_iter()
                 .map(|(id, reason)| (names.get(&id).cloned().unwrap_or(id), reason))
                 .collect(),

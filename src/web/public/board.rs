@@ -1,6 +1,7 @@
 //! Published notices: the list, one notice, and a result notice's ranking and exclusions per lot.
 
 use super::*;
+use crate::domain::messages::Lang;
 use crate::error::Error;
 use crate::service::procurement::notices::{self, NoticeParams, NoticeView};
 use crate::web::{page, Base, Form, PageResult, State, WithBase};
@@ -36,9 +37,25 @@ pub(super) fn text(v: &Value) -> String {
     }
 }
 
+/// The explanation or reason in the page's language: Chinese where the output has it (outputs
+/// stored before it was added have English only).
+fn in_lang<'v>(v: &'v Value, key: &str, lang: Lang) -> &'v Value {
+    match lang {
+        Lang::Zh => match &v[format!("{key}_zh").as_str()] {
+            Value::Null => &v[key],
+            zh => zh,
+        },
+        Lang::En => &v[key],
+    }
+}
+
 /// The ranking of an engine output (or of a result notice's lot), with supplier names where
 /// `name_of` knows them.
-pub fn ranking(output: &Value, name_of: &dyn Fn(&str) -> Option<String>) -> Vec<RankRow> {
+pub fn ranking(
+    output: &Value,
+    lang: Lang,
+    name_of: &dyn Fn(&str) -> Option<String>,
+) -> Vec<RankRow> {
     output["ranking"]
         .as_array()
         .into_iter()
@@ -64,7 +81,7 @@ pub fn ranking(output: &Value, name_of: &dyn Fn(&str) -> Option<String>) -> Vec<
                 commercial: text(&r["commercial_score"]),
                 bonus: text(&r["bonus"]),
                 total: text(&r["total"]),
-                explanation: r["explanation"]
+                explanation: in_lang(r, "explanation", lang)
                     .as_array()
                     .into_iter()
                     .flatten()
@@ -76,12 +93,12 @@ pub fn ranking(output: &Value, name_of: &dyn Fn(&str) -> Option<String>) -> Vec<
 }
 
 /// Bids the engine set aside, with the reason.
-pub fn excluded(output: &Value) -> Vec<(String, String)> {
+pub fn excluded(output: &Value, lang: Lang) -> Vec<(String, String)> {
     output["excluded"]
         .as_array()
         .into_iter()
         .flatten()
-        .map(|e| (text(&e["bid_id"]), text(&e["reason"])))
+        .map(|e| (text(&e["bid_id"]), text(in_lang(e, "reason", lang))))
         .collect()
 }
 
@@ -212,8 +229,8 @@ pub async fn notice(state: State, b: Base, id: web::Path<String>) -> PageResult 
                     })
                     .collect(),
                 amount: text(&l["winner"]["amount"]),
-                ranking: ranking(l, &|_| None),
-                excluded: excluded(l),
+                ranking: ranking(l, b.lang(), &|_| None),
+                excluded: excluded(l, b.lang()),
             })
             .collect()
     } else {

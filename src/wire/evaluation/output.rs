@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::evaluation::{self, Evaluation, Method, Outcome};
+use crate::domain::messages::Lang;
 use crate::domain::{Fen, Hundredths};
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
@@ -79,7 +80,8 @@ impl<'a> EvaluationOutput<'a> {
             .iter()
             .map(|x| ExcludedOut {
                 bid_id: x.bid_id,
-                reason: evaluation::exclusion_reason(x.exclusion),
+                reason: evaluation::exclusion_reason(x.exclusion, Lang::En),
+                reason_zh: evaluation::exclusion_reason(x.exclusion, Lang::Zh),
             })
             .collect()
     }
@@ -127,7 +129,7 @@ impl<'a> EvaluationOutput<'a> {
 
     /// Ranking entries `from..to`, comma-separated (with a leading comma unless `from` is 0).
     fn render_range(&self, from: usize, to: usize, buf: &mut Vec<u8>) {
-        let mut lines = evaluation::Lines::default();
+        let mut lines = [evaluation::Lines::default(), evaluation::Lines::default()];
         for position in from..to {
             if position > 0 {
                 buf.push(b',');
@@ -137,19 +139,28 @@ impl<'a> EvaluationOutput<'a> {
         }
     }
 
-    fn ranked<'l>(&self, position: usize, lines: &'l mut evaluation::Lines) -> RankedOut<'a, 'l>
+    /// The ranking entry at `position`, its explanation written into `lines` (English, Chinese).
+    fn ranked<'l>(
+        &self,
+        position: usize,
+        lines: &'l mut [evaluation::Lines; 2],
+    ) -> RankedOut<'a, 'l>
     where
         'a: 'l,
     {
         let EvaluationOutput { input, evaluation } = self;
-        evaluation::explain_into(
-            input.profile,
-            &input.project,
-            &input.bids,
-            evaluation,
-            position,
-            lines,
-        );
+        let [en, zh] = lines;
+        for (lang, out) in [(Lang::En, &mut *en), (Lang::Zh, &mut *zh)] {
+            evaluation::explain_into(
+                input.profile,
+                &input.project,
+                &input.bids,
+                evaluation,
+                position,
+                lang,
+                out,
+            );
+        }
         let r = &evaluation.ranking[position];
         RankedOut {
             bid_id: r.bid_id,
@@ -167,7 +178,8 @@ impl<'a> EvaluationOutput<'a> {
             commercial_score: r.scores.map(|s| AsText(s.commercial)),
             bonus: r.scores.map(|s| AsText(s.bonus)),
             total: r.scores.map(|s| AsText(s.total)),
-            explanation: LinesOut(lines),
+            explanation: LinesOut(en),
+            explanation_zh: LinesOut(zh),
         }
     }
 }
@@ -193,6 +205,7 @@ struct PolicyRef<'a> {
 struct ExcludedOut<'a> {
     bid_id: &'a str,
     reason: String,
+    reason_zh: String,
 }
 
 struct RankingOut<'a>(&'a EvaluationOutput<'a>);
@@ -203,7 +216,7 @@ impl Serialize for RankingOut<'_> {
         let ranking = &output.evaluation.ranking;
         let mut seq = serializer.serialize_seq(Some(ranking.len()))?;
         // One buffer for every bid's explanation: no allocation per line.
-        let mut lines = evaluation::Lines::default();
+        let mut lines = [evaluation::Lines::default(), evaluation::Lines::default()];
         for position in 0..ranking.len() {
             seq.serialize_element(&output.ranked(position, &mut lines))?;
         }
@@ -252,6 +265,8 @@ struct RankedOut<'a, 'l> {
     #[serde(skip_serializing_if = "Option::is_none")]
     total: Option<AsText<Hundredths>>,
     explanation: LinesOut<'l>,
+    /// The same lines in Chinese, the rules' own terms.
+    explanation_zh: LinesOut<'l>,
 }
 
 /// Documents the output shape in OpenAPI (the real output is written by [`EvaluationOutput`]).
@@ -271,10 +286,10 @@ pub struct EvaluateResponse {
     benchmark_price: Option<String>,
     /// In rank order: bid_id, rank, tied, effective_scale, sme, minority_region, preference,
     /// deduction_pct, price, evaluated_price, price_score, technical_score, commercial_score,
-    /// bonus, total, explanation.
+    /// bonus, total, explanation, explanation_zh (the same lines in Chinese).
     #[schema(value_type = Vec<Object>)]
     ranking: (),
-    /// `{"bid_id", "reason"}` for each bid outside the ranking.
+    /// `{"bid_id", "reason", "reason_zh"}` for each bid outside the ranking.
     #[schema(value_type = Vec<Object>)]
     excluded: (),
 }

@@ -1,0 +1,251 @@
+//! The message catalogue: every text a person reads that the service composes — labels of
+//! states, scales, preferences and notice kinds, ledger statuses and reasons, refusals shown
+//! beside forms — as a code with parameters, rendered in Chinese (the default, in the rules' own
+//! terms: 价格扣除, 评标价, 综合得分, 视同中小企业, 未达标) or English.
+//!
+//! The evaluation's explanation lines are written by `evaluation::explain` with both languages
+//! side by side for each line (a line cannot exist in one language only: it does not compile);
+//! everything else is in [`CATALOGUE`], where a test refuses a code missing either language.
+
+/// The language a text is rendered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum Lang {
+    /// 中文, the default for pages, notices and the CLI.
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// `zh`/`zh-CN`/`zh_CN…` → Chinese, `en…` → English; anything else is `None`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if s.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// Chooses between the two renderings of one text.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// One entry of the catalogue: a code, its Chinese and its English template. Parameters are
+/// written `{name}`.
+pub struct Entry {
+    pub code: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+macro_rules! catalogue {
+    ($($code:literal => $zh:literal, $en:literal;)+) => {
+        /// Every message code with both languages.
+        pub const CATALOGUE: &[Entry] = &[$(Entry { code: $code, zh: $zh, en: $en },)+];
+    };
+}
+
+catalogue! {
+    // Project phases and stored states (lifecycle).
+    "state.draft" => "草稿", "draft";
+    "state.published" => "已发布·接受投标", "published · open for bids";
+    "state.closed" => "投标截止·待开标", "closed · awaiting opening";
+    "state.opened" => "已开标·评审中", "opened · under evaluation";
+    "state.evaluated" => "已评审", "evaluated";
+    "state.awarded" => "已定标", "awarded";
+    "state.failed" => "废标", "failed";
+    "state.contracted" => "已签合同", "contracted";
+    "state.open" => "进行中", "open";
+    "state.ranked" => "已排序", "ranked";
+    "state.submitted" => "已递交", "submitted";
+    "state.replaced" => "已替换", "replaced";
+    "state.withdrawn" => "已撤回", "withdrawn";
+    "state.signed" => "已签订", "signed";
+    "state.pending" => "待审核", "pending";
+    "state.verified" => "已核实", "verified";
+    "state.rejected" => "已驳回", "rejected";
+    // Enterprise scales (工信部联企业〔2011〕300号).
+    "scale.micro" => "微型企业", "micro";
+    "scale.small" => "小型企业", "small";
+    "scale.medium" => "中型企业", "medium";
+    "scale.large" => "大型企业", "large";
+    // The preference applied to a bid.
+    "preference.small_micro_deduction" => "小微企业价格扣除", "small/micro price deduction";
+    "preference.consortium_deduction" => "联合体价格扣除", "consortium price deduction";
+    "preference.subcontract_deduction" => "分包价格扣除", "subcontract price deduction";
+    "preference.none" => "无", "none";
+    // Procurement categories and notice kinds.
+    "category.goods" => "货物", "goods";
+    "category.services" => "服务", "services";
+    "category.works" => "工程", "works";
+    "notice.procurement" => "采购公告", "procurement notice";
+    "notice.correction" => "更正公告", "correction notice";
+    "notice.result" => "中标（成交）结果公告", "result notice";
+    "notice.failure" => "废标公告", "failure notice";
+    // The reserved-share ledger (预留份额台账).
+    "ledger.no_plan" => "无预算计划", "no plan";
+    "ledger.met" => "达标", "met";
+    "ledger.missed" => "未达标", "missed";
+    "ledger.sme_below_target" => "授予中小企业的合同金额 {awarded} 低于预留目标 {target}（预算 {budget} 的 {pct}%）", "SME awards {awarded} are below the reserved target {target} ({pct} % of the budget {budget})";
+    "ledger.small_micro_below_target" => "授予小微企业的合同金额 {awarded} 低于其目标 {target}", "small/micro awards {awarded} are below their target {target}";
+    "ledger.stated_reason" => "计划中说明的原因：{reason}", "stated in the plan: {reason}";
+    // Why a bid is outside the ranking.
+    "exclusion.unqualified" => "资格性或符合性审查未通过", "not qualified: failed the qualification or compliance review (资格性/符合性审查)";
+    "exclusion.not_sme" => "不符合条件：该包专门面向中小企业，实际规模为{scale}", "not eligible: lot reserved for SMEs (专门面向中小企业), effective scale {scale}";
+    // Yes and no in tables.
+    "yes" => "是", "yes";
+    "no" => "否", "no";
+}
+
+/// The entry of a code.
+pub fn entry(code: &str) -> Option<&'static Entry> {
+    CATALOGUE.iter().find(|e| e.code == code)
+}
+
+/// Renders a code in a language with its parameters; an unknown code renders as itself (and a
+/// test makes sure no caller uses one).
+pub fn render(lang: Lang, code: &str, params: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let Some(e) = entry(code) else {
+        return code.to_string();
+    };
+    let template = lang.pick(e.zh, e.en);
+    if params.is_empty() {
+        return template.to_string();
+    }
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                match params.iter().find(|(n, _)| *n == name) {
+                    Some((_, v)) => out.push_str(&v.to_string()),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A label without parameters: `label(Lang::Zh, "state", "draft")` → 草稿.
+pub fn label(lang: Lang, kind: &str, value: &str) -> String {
+    let code = format!("{kind}.{value}");
+    match entry(&code) {
+        Some(e) => lang.pick(e.zh, e.en).to_string(),
+        None => value.to_string(),
+    }
+}
+
+/// Whether a text has a CJK character (for the tests of both languages).
+pub fn has_cjk(s: &str) -> bool {
+    s.chars()
+        .any(|c| matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}'))
+}
+
+/// English words (two or more Latin letters) in a text, for the tests of the Chinese side.
+pub fn latin_words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() >= 2)
+        .map(String::from)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// English may carry the rules' Chinese terms in parentheses; nothing else Chinese.
+    fn cjk_outside_parentheses(s: &str) -> bool {
+        let mut depth = 0i32;
+        s.chars().any(|c| {
+            match c {
+                '(' | '（' => depth += 1,
+                ')' | '）' => depth -= 1,
+                _ => {}
+            }
+            depth == 0 && has_cjk(&c.to_string())
+        })
+    }
+
+    #[test]
+    fn every_code_has_both_languages_and_each_speaks_only_its_own() {
+        let mut seen = std::collections::BTreeSet::new();
+        for e in CATALOGUE {
+            assert!(seen.insert(e.code), "{} listed twice", e.code);
+            assert!(!e.zh.trim().is_empty(), "{} has no Chinese", e.code);
+            assert!(!e.en.trim().is_empty(), "{} has no English", e.code);
+            let zh_without_params =
+                e.zh.split('{')
+                    .map(|p| p.split_once('}').map_or(p, |(_, rest)| rest))
+                    .collect::<String>();
+            assert!(
+                latin_words(&zh_without_params).is_empty(),
+                "{}: English in the Chinese text {:?}",
+                e.code,
+                e.zh
+            );
+            assert!(has_cjk(e.zh), "{}: the Chinese text has no Chinese", e.code);
+            assert!(
+                !cjk_outside_parentheses(e.en),
+                "{}: untranslated Chinese in {:?}",
+                e.code,
+                e.en
+            );
+            // Both languages take the same parameters.
+            let params = |t: &str| {
+                let mut p: Vec<String> = t
+                    .split('{')
+                    .skip(1)
+                    .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_string()))
+                    .collect();
+                p.sort();
+                p
+            };
+            assert_eq!(params(e.zh), params(e.en), "{}: parameters differ", e.code);
+        }
+    }
+
+    #[test]
+    fn render_fills_parameters_and_labels_fall_back_to_the_value() {
+        let s = render(
+            Lang::Zh,
+            "ledger.small_micro_below_target",
+            &[("awarded", &"100.00"), ("target", &"200.00")],
+        );
+        assert_eq!(s, "授予小微企业的合同金额 100.00 低于其目标 200.00");
+        assert_eq!(label(Lang::Zh, "state", "draft"), "草稿");
+        assert_eq!(label(Lang::En, "ledger", "missed"), "missed");
+        assert_eq!(label(Lang::Zh, "state", "unheard_of"), "unheard_of");
+        assert_eq!(Lang::parse("zh-CN"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("EN"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+    }
+}
