@@ -1,6 +1,7 @@
 //! Pure rules: no I/O, no database, no HTTP. Everything here is deterministic.
 
 pub mod beijing;
+pub mod bidding;
 pub mod category;
 pub mod classify;
 pub mod credit_code;
@@ -11,6 +12,7 @@ pub mod evaluation;
 pub mod ledger;
 pub mod lifecycle;
 pub mod messages;
+pub mod payments;
 pub mod policy;
 pub mod region;
 pub mod reservation;

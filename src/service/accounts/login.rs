@@ -11,6 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Revokes a session (API token or page login), audited.
+#[tracing::instrument(skip_all)]
 pub fn logout(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -28,6 +29,7 @@ pub fn logout(
 }
 
 /// The session and live, enabled account a bearer token (or page cookie) belongs to at `now`.
+#[tracing::instrument(skip_all)]
 pub fn session_user(
     conn: &mut DbConnection,
     token: &str,
@@ -63,6 +65,7 @@ pub struct LoginResponse {
 /// ceiling of failures per account from anywhere. The log names the account by its id when it
 /// exists and by a short hash of what was typed otherwise: a password typed into the username
 /// field never reaches the log.
+#[tracing::instrument(skip_all)]
 pub fn login(
     conn: &mut DbConnection,
     clock: &dyn Clock,

@@ -126,6 +126,7 @@ pub fn account_problems(req: &CreateUserRequest) -> Vec<FieldProblem> {
     problems
 }
 
+#[tracing::instrument(skip_all)]
 pub fn create_user(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -145,6 +146,7 @@ pub fn create_user(
 
 /// [`create_user`] with the password already hashed (`None` when the account's own checks
 /// failed: the problems are reported, nothing is written). Runs inside the caller's transaction.
+#[tracing::instrument(skip_all)]
 pub(crate) fn create_user_hashed(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -237,6 +239,7 @@ pub(crate) fn create_user_hashed(
 }
 
 /// Disables a user and revokes every session it has.
+#[tracing::instrument(skip_all)]
 pub fn disable_user(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -278,11 +281,13 @@ pub fn disable_user(
 }
 
 /// Every account, as admins see them.
+#[tracing::instrument(skip_all)]
 pub fn list_users(conn: &mut DbConnection) -> Result<Vec<UserView>> {
     Ok(users::list(conn)?.into_iter().map(UserView::from).collect())
 }
 
 /// An account by its username.
+#[tracing::instrument(skip_all)]
 pub fn find_user(conn: &mut DbConnection, username: &str) -> Result<Option<UserView>> {
     Ok(users::find_by_username(conn, username)?.map(UserView::from))
 }

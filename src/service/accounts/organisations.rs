@@ -53,6 +53,7 @@ impl From<orgs::Organisation> for OrgView {
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub fn create_org(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -143,6 +144,7 @@ pub fn create_org(
 }
 
 /// Organisations, of one kind or all.
+#[tracing::instrument(skip_all)]
 pub fn list_orgs(conn: &mut DbConnection, kind: Option<&str>) -> Result<Vec<OrgView>> {
     Ok(orgs::list(conn, kind)?
         .into_iter()

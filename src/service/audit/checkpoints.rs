@@ -65,6 +65,7 @@ fn latest(conn: &mut DbConnection) -> Result<Option<Row>> {
 }
 
 /// The newest checkpoint, if any.
+#[tracing::instrument(skip_all)]
 pub fn latest_checkpoint(conn: &mut DbConnection) -> Result<Option<Checkpoint>> {
     Ok(latest(conn)?.map(Into::into))
 }
@@ -81,6 +82,7 @@ pub struct Schedule {
 /// Signs the current head, unless the latest checkpoint already covers it (`None`). With a
 /// schedule, only when it is due: `every_events` new events, or any new event and the latest
 /// checkpoint older than `max_age_seconds`.
+#[tracing::instrument(skip_all)]
 pub fn sign_head(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -139,6 +141,7 @@ pub struct CheckpointParams {
     pub limit: Option<i64>,
 }
 
+#[tracing::instrument(skip_all)]
 pub fn list(
     conn: &mut DbConnection,
     keys: &ServerKeys,
@@ -164,6 +167,7 @@ pub fn list(
 }
 
 /// The newest checkpoints as an Atom 1.0 feed (RFC 4287), newest first.
+#[tracing::instrument(skip_all)]
 pub fn atom(conn: &mut DbConnection, keys: &ServerKeys, base_url: &str) -> Result<String> {
     let rows = repo::newest_checkpoints(conn, 100)?;
     let updated = rows.first().map_or_else(
@@ -213,6 +217,7 @@ pub struct Mismatch {
 /// Checks copies of checkpoints against the database: each must be signed by `public_key`, and
 /// the database must still hold event `seq` with that hash. A copy with a foreign or broken
 /// signature proves nothing and is reported as such.
+#[tracing::instrument(skip_all)]
 pub fn check_copies(
     conn: &mut DbConnection,
     public_key: &str,

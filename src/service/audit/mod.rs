@@ -93,6 +93,7 @@ impl<'a> Change<'a> {
 
 /// Appends events inside the caller's transaction (call it inside one: the head update and the
 /// inserts must commit with the change they record).
+#[tracing::instrument(skip_all)]
 pub fn append(conn: &mut DbConnection, clock: &dyn Clock, changes: &[Change<'_>]) -> Result<()> {
     if changes.is_empty() {
         return Ok(());
@@ -127,6 +128,7 @@ pub fn append(conn: &mut DbConnection, clock: &dyn Clock, changes: &[Change<'_>]
 }
 
 /// Records one change (inside the caller's transaction).
+#[tracing::instrument(skip_all)]
 pub fn record(conn: &mut DbConnection, clock: &dyn Clock, change: Change<'_>) -> Result<()> {
     append(conn, clock, &[change])
 }
@@ -152,6 +154,7 @@ pub struct BrokenLink {
 }
 
 /// Recomputes the chain in batches (memory stays flat) and names the first broken link.
+#[tracing::instrument(skip_all)]
 pub fn verify(conn: &mut DbConnection) -> Result<Verification> {
     let head = repo::head(conn)?;
     let Some((head_seq, head_hash)) = head else {
@@ -277,6 +280,7 @@ pub struct EventPage {
     pub next_after_seq: Option<i64>,
 }
 
+#[tracing::instrument(skip_all)]
 pub fn events(
     conn: &mut DbConnection,
     now: NaiveDateTime,

@@ -28,6 +28,7 @@ fn retry_after(window_start: NaiveDateTime, limit: Limit, now: NaiveDateTime) ->
 
 /// Counts one event of `key` (a client address, an account); 429 with the seconds until the
 /// window ends once more than `limit.max` fell in it.
+#[tracing::instrument(skip_all)]
 pub fn hit(
     conn: &mut DbConnection,
     bucket: Bucket,
@@ -44,6 +45,7 @@ pub fn hit(
 }
 
 /// 429 while `key` has used up `limit` in the current window (counts nothing).
+#[tracing::instrument(skip_all)]
 pub fn check(
     conn: &mut DbConnection,
     bucket: Bucket,
@@ -63,6 +65,7 @@ pub fn check(
 }
 
 /// Forgets `key`'s count (a successful login clears its failures).
+#[tracing::instrument(skip_all)]
 pub fn clear(conn: &mut DbConnection, bucket: Bucket, key: &str) -> Result<()> {
     limits::clear(conn, bucket.as_str(), key)?;
     Ok(())

@@ -86,6 +86,7 @@ pub struct MarketPrices {
 }
 
 /// 行情: the reference figures agencies use to judge a bid price.
+#[tracing::instrument(skip_all)]
 pub fn market_prices(
     conn: &mut DbConnection,
     clock: &dyn Clock,

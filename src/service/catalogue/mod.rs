@@ -216,16 +216,19 @@ pub fn may_write_products(actor: &Actor<'_>) -> Result<()> {
 }
 
 /// Refuses a supplier who does not list this product (403), or an unknown product (404).
+#[tracing::instrument(skip_all)]
 pub fn may_change(conn: &mut DbConnection, actor: &Actor<'_>, id: i64) -> Result<()> {
     let writer = Writer::of(actor)?;
     may_write(writer, &find(conn, id)?)
 }
 
+#[tracing::instrument(skip_all)]
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Product> {
     repo::find(conn, id)?.ok_or_else(|| Error::NotFound(format!("no product with id {id}")))
 }
 
 /// Lists a new product; its first price point is recorded with it.
+#[tracing::instrument(skip_all)]
 pub fn create(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -277,6 +280,7 @@ pub struct ProductPatch {
 }
 
 /// Changes a product; a new price is recorded in its history (by the database).
+#[tracing::instrument(skip_all)]
 pub fn update(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -335,6 +339,7 @@ pub fn update(
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub fn show(conn: &mut DbConnection, id: i64) -> Result<ProductView> {
     let product = find(conn, id)?;
     Enterprises::default().view(conn, product)
@@ -353,6 +358,7 @@ pub struct PriceHistoryPoint {
     pub recorded_at: DateTime<Utc>,
 }
 
+#[tracing::instrument(skip_all)]
 pub fn history(conn: &mut DbConnection, id: i64) -> Result<PriceHistory> {
     let product = find(conn, id)?;
     let points = repo::history(conn, product.id)?

@@ -213,6 +213,7 @@ pub(super) fn filter_of(
 }
 
 /// The public catalogue search, one keyset page at a time.
+#[tracing::instrument(skip_all)]
 pub fn search(conn: &mut DbConnection, params: &SearchParams) -> Result<ProductPage> {
     let mut problems = Vec::new();
     let filter = filter_of(conn, params, &mut problems)?;

@@ -67,6 +67,7 @@ pub(crate) fn parse_price(value: &str, field: &str) -> std::result::Result<i64, 
 
 /// Checks a product and resolves its enterprises. `Err` lists every problem, by field; a row
 /// for another supplier than the actor's own is `Forbidden` (the caller decides how to report).
+#[tracing::instrument(skip_all)]
 pub(crate) fn check(
     conn: &mut DbConnection,
     enterprises: &mut Enterprises,

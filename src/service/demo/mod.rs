@@ -40,12 +40,14 @@ pub struct Summary {
 }
 
 /// Is the database empty of people, organisations, enterprises and projects?
+#[tracing::instrument(skip_all)]
 pub fn is_empty(conn: &mut DbConnection) -> Result<bool> {
     Ok(crate::db::users::rows_in_use(conn)? == 0)
 }
 
 /// Fills an empty database; refuses one that has users, organisations, enterprises or
 /// projects. Everything is written in one transaction: a failure leaves the database empty.
+#[tracing::instrument(skip_all)]
 pub fn fill(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Summary> {
     crate::db::write(conn, |conn| {
         if !is_empty(conn)? {

@@ -4,6 +4,7 @@ use super::*;
 use crate::clock::Clock;
 use crate::db::finance::{self as repo};
 use crate::db::DbConnection;
+use crate::domain::payments;
 use crate::domain::Fen;
 use crate::error::{Error, Result};
 use crate::wire::FieldProblem;
@@ -38,6 +39,7 @@ pub struct ContractCheckParams {
     pub credit_code: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub fn check_contract(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -93,7 +95,7 @@ pub fn check_contract(
     for s in &subs {
         late |= repo::payments_of(conn, &s.id)?
             .iter()
-            .any(|p| p.paid_on.is_none() && p.due_on < day);
+            .any(|p| payments::standing(p.due_on, p.paid_on, p.confirmed_at.is_some(), day).late);
     }
     Ok(ContractCheck {
         exists: true,

@@ -162,6 +162,7 @@ pub struct Ledger {
 
 /// The ledger of a year: plans, reserved lots and contracts summed per department (one GROUP BY
 /// each), then rolled up to the 主管预算单位.
+#[tracing::instrument(skip_all)]
 pub fn ledger(conn: &mut DbConnection, year: i32) -> Result<Ledger> {
     check_year(year)?;
     let bounds = year_bounds(year)?;
@@ -238,6 +239,7 @@ pub fn ledger(conn: &mut DbConnection, year: i32) -> Result<Ledger> {
 /// One department's line of the year's ledger: its own when it has a plan or a contract; for a
 /// 主管预算单位 with neither of its own, the roll-up of its units; otherwise an empty line with
 /// status `no_plan`. Any department answers the same way (404 only for one that does not exist).
+#[tracing::instrument(skip_all)]
 pub fn department_line(
     conn: &mut DbConnection,
     department_id: &str,
@@ -328,6 +330,7 @@ pub fn ledger_csv(ledger: &Ledger) -> Result<Vec<u8>> {
 }
 
 /// The contracts behind one department's line (drill-down).
+#[tracing::instrument(skip_all)]
 pub fn ledger_contracts(
     conn: &mut DbConnection,
     department_id: &str,

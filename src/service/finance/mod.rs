@@ -165,6 +165,7 @@ fn check_year(year: i32) -> Result<()> {
 }
 
 /// Creates or replaces a department's plan for a year.
+#[tracing::instrument(skip_all)]
 pub fn put_plan(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -292,6 +293,7 @@ fn put_plan_in(
     Ok(plan_view(&plan))
 }
 
+#[tracing::instrument(skip_all)]
 pub fn get_plan(conn: &mut DbConnection, department_id: &str, year: i32) -> Result<PlanView> {
     let plan = repo::find_plan(conn, department_id, year)?.ok_or_else(|| {
         Error::NotFound(format!(

@@ -6,6 +6,7 @@ use crate::clock::Clock;
 use crate::db::finance::{self as repo, Payment, Subcontract};
 use crate::db::procurement as procurement_repo;
 use crate::db::{self, DbConnection};
+use crate::domain::payments;
 use crate::domain::{Fen, Hundredths};
 use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
@@ -45,6 +46,7 @@ pub struct PaymentView {
 }
 
 fn payment_view(p: &Payment, today: NaiveDate) -> PaymentView {
+    let standing = payments::standing(p.due_on, p.paid_on, p.confirmed_at.is_some(), today);
     PaymentView {
         id: p.id.clone(),
         subcontract_id: p.subcontract_id.clone(),
@@ -52,9 +54,9 @@ fn payment_view(p: &Payment, today: NaiveDate) -> PaymentView {
         due_on: p.due_on,
         paid_on: p.paid_on,
         confirmed_at: p.confirmed_at.map(|t| t.and_utc()),
-        late: p.paid_on.is_none() && p.due_on < today,
-        paid_late: p.paid_on.is_some_and(|d| d > p.due_on),
-        unconfirmed: p.paid_on.is_some() && p.confirmed_at.is_none(),
+        late: standing.late,
+        paid_late: standing.paid_late,
+        unconfirmed: standing.unconfirmed,
     }
 }
 
@@ -95,6 +97,7 @@ pub enum PaymentParty {
 }
 
 /// Refuses an enterprise that is not `party` of the subcontract (403) or an unknown one (404).
+#[tracing::instrument(skip_all)]
 pub fn may_act_on_subcontract(
     conn: &mut DbConnection,
     enterprise_id: &str,
@@ -121,6 +124,7 @@ pub fn may_act_on_subcontract(
 }
 
 /// The same for one payment, by its subcontract.
+#[tracing::instrument(skip_all)]
 pub fn may_act_on_payment(
     conn: &mut DbConnection,
     enterprise_id: &str,
@@ -133,6 +137,7 @@ pub fn may_act_on_payment(
 }
 
 /// The subcontracts of a contract: for its prime, its subcontractors, agencies, auditors, admins.
+#[tracing::instrument(skip_all)]
 pub fn contract_subcontracts(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -155,6 +160,7 @@ pub fn contract_subcontracts(
 
 /// Who owes a subcontract's payments and who is owed: ("prime · contract number",
 /// subcontractor), for the pages that list late payments.
+#[tracing::instrument(skip_all)]
 pub fn payment_parties(conn: &mut DbConnection, subcontract_id: &str) -> Result<(String, String)> {
     let s = repo::find_subcontract(conn, subcontract_id)?
         .ok_or_else(|| Error::NotFound(format!("no subcontract with id {subcontract_id}")))?;
@@ -179,6 +185,7 @@ pub struct PaymentInput {
 }
 
 /// The prime (the contract's supplier) schedules or reports a payment to its subcontractor.
+#[tracing::instrument(skip_all)]
 pub fn report_payment(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -265,6 +272,7 @@ pub struct PaidInput {
 }
 
 /// The prime reports the payment made; the SME confirms it. Each side only its own step.
+#[tracing::instrument(skip_all)]
 pub fn mark_paid(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -320,6 +328,7 @@ fn mark_paid_in(
     Ok(payment_view(&p, today(clock)))
 }
 
+#[tracing::instrument(skip_all)]
 pub fn confirm_payment(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -377,6 +386,7 @@ fn confirm_payment_in(
 }
 
 /// Payments flagged for auditors today: overdue and unpaid, or paid and unconfirmed.
+#[tracing::instrument(skip_all)]
 pub fn flagged(conn: &mut DbConnection, clock: &dyn Clock) -> Result<Vec<PaymentView>> {
     let day = today(clock);
     Ok(repo::flagged_payments(conn, day)?

@@ -42,6 +42,7 @@ pub struct ReportProject {
     pub budget: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub fn annual_report(conn: &mut DbConnection, year: i32) -> Result<AnnualReport> {
     let ledger = ledger(conn, year)?;
     let YearBounds {

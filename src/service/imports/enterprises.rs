@@ -32,6 +32,7 @@ const IMPORT_OPTIONAL: [&str; 2] = ["region", "large_firm_relation"];
 /// `smeproc enterprise import`: registers every row of an enterprise CSV (CONTRACTS.md) in one
 /// transaction. Without `skip_invalid`, any bad row means nothing is written and every problem is
 /// returned; with it, good rows are written and bad ones come back with their reasons.
+#[tracing::instrument(skip_all)]
 pub fn import(
     conn: &mut DbConnection,
     clock: &dyn Clock,

@@ -172,6 +172,7 @@ impl ImportState<'_> {
 /// and every problem is returned by line and column; with it, good rows are written and bad
 /// ones come back with their reasons. `progress(rows, byte)` is called every few thousand rows.
 /// Memory stays flat: rows are written in batches as they are read.
+#[tracing::instrument(skip_all)]
 pub fn import(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -293,6 +294,7 @@ pub fn import(
 /// Writes the catalogue CSV (UTF-8 with BOM, the columns of [`CSV_COLUMNS`]), one row per
 /// product in id order, reading the products page by page: memory stays flat. `supplier`
 /// limits it to one enterprise's products. Returns the number of rows.
+#[tracing::instrument(skip_all)]
 pub fn export(
     conn: &mut DbConnection,
     supplier: Option<&str>,

@@ -32,10 +32,12 @@ pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 
 pub use crate::wire::time::parse_time;
 
+#[tracing::instrument(skip_all)]
 pub(crate) fn find_project(conn: &mut DbConnection, id: &str) -> Result<Project> {
     repo::find_project(conn, id)?.ok_or_else(|| Error::NotFound(format!("no project with id {id}")))
 }
 
+#[tracing::instrument(skip_all)]
 pub(crate) fn find_lot(conn: &mut DbConnection, id: &str) -> Result<(Lot, Project)> {
     let lot =
         repo::find_lot(conn, id)?.ok_or_else(|| Error::NotFound(format!("no lot with id {id}")))?;
@@ -45,6 +47,7 @@ pub(crate) fn find_lot(conn: &mut DbConnection, id: &str) -> Result<(Lot, Projec
 
 /// A project the actor may see: drafts only to their agency, admins and auditors; a hidden
 /// draft answers 404 as if it did not exist.
+#[tracing::instrument(skip_all)]
 pub(crate) fn visible_project(
     conn: &mut DbConnection,
     actor: &Actor<'_>,
@@ -70,12 +73,14 @@ pub(crate) fn require_manager(actor: &Actor<'_>, project: &Project) -> Result<()
 
 /// Refuses, before anything else is read, a caller who may not change this project: 404 for a
 /// project it may not see, 403 for another agency's.
+#[tracing::instrument(skip_all)]
 pub fn may_manage_project(conn: &mut DbConnection, actor: &Actor<'_>, id: &str) -> Result<()> {
     let p = visible_project(conn, actor, id)?;
     require_manager(actor, &p)
 }
 
 /// The same for a lot, by its project.
+#[tracing::instrument(skip_all)]
 pub fn may_manage_lot(conn: &mut DbConnection, actor: &Actor<'_>, id: &str) -> Result<()> {
     let (_, p) = find_lot(conn, id)?;
     if p.state == ProjectState::Draft && !actor.is_staff_of(&p) {

@@ -57,6 +57,7 @@ pub fn notice_title(project_title: &str, kind: NoticeKind) -> String {
 }
 
 /// Writes a notice (inside the caller's transaction).
+#[tracing::instrument(skip_all)]
 pub fn publish(
     conn: &mut DbConnection,
     clock: &dyn crate::clock::Clock,
@@ -245,6 +246,7 @@ fn parse_cursor(text: &str) -> Result<(NaiveDateTime, String)> {
     Ok((t.naive_utc(), id.to_string()))
 }
 
+#[tracing::instrument(skip_all)]
 pub fn list(conn: &mut DbConnection, params: &NoticeParams) -> Result<NoticePage> {
     let limit = params.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
@@ -268,6 +270,7 @@ pub fn list(conn: &mut DbConnection, params: &NoticeParams) -> Result<NoticePage
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub fn show(conn: &mut DbConnection, id: &str) -> Result<NoticeView> {
     repo::find_notice(conn, id)?
         .map(view)
@@ -288,6 +291,7 @@ fn xml_escape(text: &str, out: &mut String) {
 }
 
 /// The newest notices matching the filters as an Atom 1.0 feed (RFC 4287).
+#[tracing::instrument(skip_all)]
 pub fn atom(conn: &mut DbConnection, params: &NoticeParams, base_url: &str) -> Result<String> {
     let page = list(conn, params)?;
     let updated = page.items.first().map_or_else(

@@ -86,6 +86,7 @@ impl Parties {
 }
 
 /// The release describing a project now.
+#[tracing::instrument(skip_all)]
 pub fn release(conn: &mut DbConnection, p: &Project, now: NaiveDateTime) -> Result<Value> {
     let phase = crate::service::procurement::phase(p, now);
     let lots = repo::lots_of(conn, &p.id)?;
@@ -254,6 +255,7 @@ fn package(uri: String, releases: Vec<Value>, now: NaiveDateTime) -> Value {
 }
 
 /// The release package of one published project.
+#[tracing::instrument(skip_all)]
 pub fn project_package(
     conn: &mut DbConnection,
     id: &str,
@@ -297,6 +299,7 @@ fn parse_cursor(text: &str) -> Result<(NaiveDateTime, String)> {
 
 /// Releases of every published project changed in the window, oldest change first; the second
 /// value is the cursor of the next page.
+#[tracing::instrument(skip_all)]
 pub fn bulk(
     conn: &mut DbConnection,
     params: &BulkParams,

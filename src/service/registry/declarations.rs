@@ -114,6 +114,7 @@ impl From<Declaration> for DeclarationView {
 }
 
 /// An enterprise's declaration letters, newest first.
+#[tracing::instrument(skip_all)]
 pub fn declarations(conn: &mut DbConnection, enterprise_id: &str) -> Result<Vec<DeclarationView>> {
     let e = find(conn, enterprise_id)?;
     Ok(repo::declarations_of(conn, &e.id)?
@@ -123,6 +124,7 @@ pub fn declarations(conn: &mut DbConnection, enterprise_id: &str) -> Result<Vec<
 }
 
 /// Records a letter. The newest letter (by date) also becomes the enterprise's current figures.
+#[tracing::instrument(skip_all)]
 pub fn declare(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -266,6 +268,7 @@ pub struct ReviewRequest {
     pub reason: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub fn review(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -338,6 +341,7 @@ pub struct ScaleOn {
     pub declaration: Option<DeclarationView>,
 }
 
+#[tracing::instrument(skip_all)]
 pub fn scale_on(conn: &mut DbConnection, enterprise_id: &str, on: NaiveDate) -> Result<ScaleOn> {
     let e = find(conn, enterprise_id)?;
     let d = repo::declaration_on(conn, &e.id, on)?;

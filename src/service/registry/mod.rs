@@ -207,6 +207,7 @@ fn classify(
 }
 
 /// Checks a new enterprise; `prefix` names the fields inside a larger body (`enterprise.`).
+#[tracing::instrument(skip_all)]
 pub(crate) fn check_new(
     conn: &mut DbConnection,
     input: &EnterpriseInput,
@@ -307,6 +308,7 @@ fn insert(conn: &mut DbConnection, e: &Enterprise) -> Result<()> {
 }
 
 /// Registers an enterprise without an account (admins).
+#[tracing::instrument(skip_all)]
 pub fn register(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -336,6 +338,7 @@ fn register_in(
 }
 
 /// The id of the enterprise registered with a credit code, or 422 naming `field`.
+#[tracing::instrument(skip_all)]
 pub fn id_of_code(conn: &mut DbConnection, code: &str, field: &str) -> Result<String> {
     repo::find_by_credit_code(conn, code.trim())?
         .map(|e| e.id)
@@ -343,6 +346,7 @@ pub fn id_of_code(conn: &mut DbConnection, code: &str, field: &str) -> Result<St
 }
 
 /// One page of the registry in credit-code order, with the first credit code of the next.
+#[tracing::instrument(skip_all)]
 pub fn list(
     conn: &mut DbConnection,
     region: Option<&str>,
@@ -363,6 +367,7 @@ pub fn list(
     Ok((items, next))
 }
 
+#[tracing::instrument(skip_all)]
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Enterprise> {
     repo::find_by_id(conn, id)?
         .ok_or_else(|| Error::NotFound(format!("no enterprise with id {id}")))

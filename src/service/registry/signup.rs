@@ -31,6 +31,7 @@ pub struct SignupResponse {
 
 /// Creates the enterprise and its supplier account together, or neither. Problems with the
 /// account and with the enterprise are reported together.
+#[tracing::instrument(skip_all)]
 pub fn signup(
     conn: &mut DbConnection,
     clock: &dyn Clock,

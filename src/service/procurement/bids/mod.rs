@@ -247,6 +247,7 @@ fn insert_bid(
 }
 
 /// Submits a sealed bid to a lot.
+#[tracing::instrument(skip_all)]
 pub fn submit(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -299,11 +300,13 @@ fn own_bid(
 }
 
 /// Refuses a caller whose bid this is not (404: another's bid is not acknowledged to exist).
+#[tracing::instrument(skip_all)]
 pub fn may_change(conn: &mut DbConnection, actor: &Actor<'_>, id: &str) -> Result<()> {
     own_bid(conn, actor, id).map(|_| ())
 }
 
 /// A supplier's own bids, newest first, with their projects' titles (its profile page).
+#[tracing::instrument(skip_all)]
 pub fn of_supplier(
     conn: &mut DbConnection,
     enterprise_id: &str,
@@ -313,6 +316,7 @@ pub fn of_supplier(
 }
 
 /// One evaluator's sheet: the qualification review and the scores, saved together or not at all.
+#[tracing::instrument(skip_all)]
 pub fn review_sheet(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -331,6 +335,7 @@ pub fn review_sheet(
 }
 
 /// Replaces a submitted bid with a new one (new id, new receipt) before the deadline.
+#[tracing::instrument(skip_all)]
 pub fn replace(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -394,6 +399,7 @@ fn close(conn: &mut DbConnection, id: &str, state: BidState, now: NaiveDateTime)
 }
 
 /// Withdraws a submitted bid before the deadline.
+#[tracing::instrument(skip_all)]
 pub fn withdraw(
     conn: &mut DbConnection,
     clock: &dyn Clock,

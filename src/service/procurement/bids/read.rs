@@ -85,6 +85,7 @@ pub enum BidOrReceipt {
     Receipt(Receipt),
 }
 
+#[tracing::instrument(skip_all)]
 pub fn show(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -126,6 +127,7 @@ pub struct LotBids {
     pub bids: Vec<BidView>,
 }
 
+#[tracing::instrument(skip_all)]
 pub fn of_lot(
     conn: &mut DbConnection,
     clock: &dyn Clock,

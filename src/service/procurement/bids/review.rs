@@ -35,6 +35,7 @@ pub struct QualificationResult {
 }
 
 /// Records the qualification review of some or all bids of a lot.
+#[tracing::instrument(skip_all)]
 pub fn qualify(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -161,6 +162,7 @@ pub struct ScoreInput {
 }
 
 /// Records (or corrects) one evaluator's technical and commercial scores for bids of a lot.
+#[tracing::instrument(skip_all)]
 pub fn enter_scores(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -294,6 +296,7 @@ fn enter_scores_in(
 }
 
 /// Marks a lot's state (inside a transaction).
+#[tracing::instrument(skip_all)]
 pub(crate) fn set_lot_state(conn: &mut DbConnection, lot_id: &str, state: LotState) -> Result<()> {
     repo::set_lot_state(conn, lot_id, state)?;
     Ok(())

@@ -6,6 +6,7 @@ use super::*;
 use crate::db::enterprises::{self as enterprise_repo, Enterprise};
 use crate::db::procurement::{Lot, Project};
 use crate::db::DbConnection;
+use crate::domain::bidding;
 use crate::domain::evaluation::{self};
 use crate::domain::policy;
 use crate::domain::{Fen, Hundredths, Scale};
@@ -170,22 +171,13 @@ pub(super) fn check(
             // POLICY.md §5: small/micro primes may not subcontract to medium or large firms,
             // medium primes not to large ones. The prime is the bidder, or the consortium's
             // largest member.
-            let prime = match &consortium {
-                None => scale_of(&supplier_snap.scale),
-                Some(m) => m
-                    .iter()
-                    .map(|p| scale_of(&p.firm.scale))
-                    .max()
-                    .unwrap_or(Scale::Large),
-            };
+            let members: Option<Vec<Scale>> = consortium
+                .as_ref()
+                .map(|m| m.iter().map(|p| scale_of(&p.firm.scale)).collect());
+            let prime = bidding::prime_scale(scale_of(&supplier_snap.scale), members.as_deref());
             for (i, s) in subs.iter().enumerate() {
                 let sub_scale = scale_of(&s.firm.scale);
-                let refused = match prime {
-                    Scale::Micro | Scale::Small => sub_scale >= Scale::Medium,
-                    Scale::Medium => sub_scale == Scale::Large,
-                    Scale::Large => false,
-                };
-                if refused {
+                if !bidding::may_subcontract(prime, sub_scale) {
                     problems.push(FieldProblem::new(
                         format!("subcontracts[{i}].credit_code"),
                         format!(
@@ -290,7 +282,7 @@ pub(super) fn check(
             crate::service::procurement::projects::category_of(project),
             &engine_bid,
         );
-        if !scale.is_sme() {
+        if !bidding::lot_admits(lot.reserved, scale) {
             let field = if content.consortium.is_some() {
                 "consortium"
             } else {

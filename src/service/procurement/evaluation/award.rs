@@ -35,6 +35,7 @@ pub(super) fn latest_output(
 }
 
 /// Awards a lot to its first-ranked bid.
+#[tracing::instrument(skip_all)]
 pub fn award(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -184,6 +185,7 @@ fn lot_result(conn: &mut DbConnection, lot: &Lot) -> Result<Value> {
 
 /// Publishes the result notice (or, when every lot failed, the failure notice) once every lot
 /// is awarded or failed.
+#[tracing::instrument(skip_all)]
 pub fn publish_result(
     conn: &mut DbConnection,
     clock: &dyn Clock,

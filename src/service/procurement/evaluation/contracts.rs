@@ -93,6 +93,7 @@ fn basis_json(basis: &[(Basis, Fen)], content: &BidContent) -> Vec<Value> {
 }
 
 /// Records the contract of an awarded lot (after the result notice), with its SME credits.
+#[tracing::instrument(skip_all)]
 pub fn contract(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -291,12 +292,14 @@ fn contract_in(
 }
 
 /// Contracts are public records (the amount and the parties); the basis of the credits too.
+#[tracing::instrument(skip_all)]
 pub fn show_contract(conn: &mut DbConnection, id: &str) -> Result<ContractView> {
     repo::find_contract(conn, id)?
         .map(contract_view)
         .ok_or_else(|| Error::NotFound(format!("no contract with id {id}")))
 }
 
+#[tracing::instrument(skip_all)]
 pub fn project_contracts(
     conn: &mut DbConnection,
     actor: &Actor<'_>,

@@ -238,6 +238,7 @@ fn no_bids_output(input: &[u8]) -> Result<Option<Vec<u8>>> {
 }
 
 /// Evaluates a lot (after the opening) and stores the run.
+#[tracing::instrument(skip_all)]
 pub fn run(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -357,6 +358,7 @@ fn staff_project(conn: &mut DbConnection, actor: &Actor<'_>, project_id: &str) -
     Ok(project)
 }
 
+#[tracing::instrument(skip_all)]
 pub fn runs(conn: &mut DbConnection, actor: &Actor<'_>, lot_id: &str) -> Result<Vec<RunView>> {
     let (lot, project) = find_lot(conn, lot_id)?;
     staff_project(conn, actor, &project.id)?;
@@ -367,6 +369,7 @@ pub fn runs(conn: &mut DbConnection, actor: &Actor<'_>, lot_id: &str) -> Result<
 }
 
 /// The lot's latest run, for its staff (what the lot page shows).
+#[tracing::instrument(skip_all)]
 pub fn latest_run(
     conn: &mut DbConnection,
     actor: &Actor<'_>,
@@ -377,6 +380,7 @@ pub fn latest_run(
     Ok(repo::latest_run(conn, &lot.id)?.map(run_view))
 }
 
+#[tracing::instrument(skip_all)]
 pub fn show_run(conn: &mut DbConnection, actor: &Actor<'_>, id: &str) -> Result<RunView> {
     let run = repo::find_run(conn, id)?
         .ok_or_else(|| Error::NotFound(format!("no evaluation run with id {id}")))?;
@@ -397,6 +401,7 @@ pub struct Replay {
 }
 
 /// Runs a stored input through the engine again and compares the bytes (nothing is written).
+#[tracing::instrument(skip_all)]
 pub fn replay(conn: &mut DbConnection, actor: &Actor<'_>, id: &str) -> Result<Replay> {
     let run = repo::find_run(conn, id)?
         .ok_or_else(|| Error::NotFound(format!("no evaluation run with id {id}")))?;

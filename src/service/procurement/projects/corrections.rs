@@ -27,6 +27,7 @@ pub struct CorrectionInput {
 
 /// Publishes a correction notice pointing at the latest notice; it may move the timeline.
 /// Only before the bid deadline.
+#[tracing::instrument(skip_all)]
 pub fn correct(
     conn: &mut DbConnection,
     clock: &dyn Clock,

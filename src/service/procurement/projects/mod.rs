@@ -19,9 +19,10 @@ use crate::error::{Error, Result};
 use crate::service::audit::{self, Change};
 use crate::wire::FieldProblem;
 use chrono::NaiveDateTime;
-pub use corrections::*;
+pub use corrections::{correct, CorrectionInput};
 pub use read::*;
 use serde::{Deserialize, Serialize};
+pub use validate::*;
 
 mod corrections;
 
@@ -131,6 +132,7 @@ pub struct ProjectDraft {
 }
 
 /// Drafts a project (an agency user, for its agency).
+#[tracing::instrument(skip_all)]
 pub fn create(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -160,6 +162,7 @@ pub fn create(
 }
 
 /// Replaces a draft with a new version of the same body (lots included).
+#[tracing::instrument(skip_all)]
 pub fn replace(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -207,6 +210,7 @@ pub fn replace(
 
 /// Publishes a draft: checks the timeline against the clock, pins the policy version and
 /// publishes the procurement notice (采购公告).
+#[tracing::instrument(skip_all)]
 pub fn publish(
     conn: &mut DbConnection,
     clock: &dyn Clock,

@@ -7,9 +7,7 @@ use crate::domain::lifecycle::ProjectState;
 use crate::domain::Fen;
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDateTime, Utc};
-pub use corrections::*;
 use serde::{Deserialize, Serialize};
-pub use validate::*;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LotView {
@@ -89,6 +87,7 @@ pub fn may_count_bids(actor: &Actor<'_>, p: &Project, now: NaiveDateTime) -> boo
         || matches!(actor, Actor::Agency { agency_id, .. } if *agency_id == p.agency_id)
 }
 
+#[tracing::instrument(skip_all)]
 pub fn view(
     conn: &mut DbConnection,
     actor: &Actor<'_>,
@@ -132,6 +131,7 @@ pub fn view(
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub fn show(
     conn: &mut DbConnection,
     clock: &dyn Clock,
@@ -161,6 +161,7 @@ pub struct ProjectPage {
 }
 
 /// The workspace list: an agency's own projects; every project for admins and auditors.
+#[tracing::instrument(skip_all)]
 pub fn list(
     conn: &mut DbConnection,
     clock: &dyn Clock,
