@@ -63,6 +63,8 @@ impl Application {
             keys,
         });
         let app_state = state.clone();
+        // The access tables come with the routes they guard.
+        access::install(api::ROUTES, crate::web::routes::PAGES);
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -73,7 +75,7 @@ impl Application {
                 .wrap(from_fn(request_id_header))
                 .wrap(TracingLogger::default())
                 .configure(|cfg| api::configure(cfg, &settings))
-                .configure(crate::web::configure)
+                .configure(|cfg| crate::web::configure(cfg, &settings))
                 .default_service(web::to(api::system::not_found))
         })
         .shutdown_timeout(shutdown)

@@ -1,7 +1,7 @@
 //! `/openapi.json`, generated from the handlers' annotations and the access table, and `/docs`,
 //! a plain HTML page rendered from the same document (no scripts, nothing fetched).
 
-use crate::http::access::ROUTES;
+use super::routes::{ApiPaths, ROUTES};
 use actix_web::HttpResponse;
 use serde_json::Value;
 use std::fmt::Write;
@@ -15,85 +15,7 @@ use utoipa::{Modify, OpenApi};
         title = "smeproc",
         description = "SME-preference government procurement: explained bid evaluation, the SME catalogue, reserved-share ledger. Errors are application/problem+json (RFC 9457) with a stable `code`; validation errors list every bad field in `errors`. Amounts are decimal strings in yuan.",
     ),
-    paths(
-        super::system::health,
-        super::system::ready,
-        super::session::login,
-        super::session::logout,
-        super::session::me,
-        super::users::list,
-        super::users::create,
-        super::users::disable,
-        super::orgs::list,
-        super::orgs::create,
-        super::enterprises::signup,
-        super::enterprises::list,
-        super::enterprises::create,
-        super::enterprises::show,
-        super::enterprises::scale_on,
-        super::enterprises::declarations,
-        super::enterprises::declare,
-        super::enterprises::review,
-        super::catalogue::create,
-        super::catalogue::search,
-        super::catalogue::show,
-        super::catalogue::update,
-        super::catalogue::prices,
-        super::catalogue::market_prices,
-        super::catalogue::categories,
-        super::catalogue::import,
-        super::catalogue::export,
-        super::procurement::create_project,
-        super::procurement::list_projects,
-        super::procurement::show_project,
-        super::procurement::replace_project,
-        super::procurement::publish_project,
-        super::procurement::correct_project,
-        super::procurement::publish_result,
-        super::procurement::project_contracts,
-        super::procurement::project_ocds,
-        super::procurement::ocds_releases,
-        super::procurement::list_notices,
-        super::procurement::notices_atom,
-        super::procurement::show_notice,
-        super::procurement::submit_bid,
-        super::procurement::lot_bids,
-        super::procurement::show_bid,
-        super::procurement::replace_bid,
-        super::procurement::withdraw_bid,
-        super::procurement::qualify,
-        super::procurement::enter_scores,
-        super::procurement::run_evaluation,
-        super::procurement::lot_runs,
-        super::procurement::show_run,
-        super::procurement::replay_run,
-        super::procurement::award,
-        super::procurement::record_contract,
-        super::procurement::show_contract,
-        super::finance::put_plan,
-        super::finance::get_plan,
-        super::finance::ledger,
-        super::finance::ledger_csv,
-        super::finance::ledger_contracts,
-        super::finance::annual_report,
-        super::finance::subcontracts,
-        super::finance::report_payment,
-        super::finance::mark_paid,
-        super::finance::confirm_payment,
-        super::finance::flagged,
-        super::finance::verify_contract,
-        super::audit::verify,
-        super::audit::events,
-        super::audit::checkpoints,
-        super::audit::checkpoints_atom,
-        super::audit::sign_checkpoint,
-        super::engine::list_policies,
-        super::engine::show_policy,
-        super::engine::classify,
-        super::engine::evaluate,
-    ),
     components(schemas(crate::error::Problem, crate::wire::FieldProblem)),
-    modifiers(&AccessNotes),
     tags(
         (name = "system", description = "Liveness and readiness"),
         (name = "auth", description = "Bearer tokens: log in, log out, who am I"),
@@ -307,9 +229,11 @@ fn problem_codes(components: &mut utoipa::openapi::Components) {
 pub fn spec_json() -> &'static str {
     static SPEC: OnceLock<String> = OnceLock::new();
     SPEC.get_or_init(|| {
-        ApiDoc::openapi()
-            .to_pretty_json()
-            .unwrap_or_else(|_| "{}".into())
+        // The paths come from the route table; the access notes need them in place.
+        let mut doc = ApiDoc::openapi();
+        doc.merge(ApiPaths::openapi());
+        AccessNotes.modify(&mut doc);
+        doc.to_pretty_json().unwrap_or_else(|_| "{}".into())
     })
 }
 

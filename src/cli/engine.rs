@@ -1,6 +1,7 @@
 //! `smeproc policy`, `classify` and `evaluate`: the rules engine from the command line.
 
 use super::{read_input, CliError, CliResult};
+use crate::domain::messages::{label, Lang};
 use crate::wire::{self, classify::ClassifyRequest, evaluation, JsonProblem};
 use clap::{Args, Subcommand};
 use std::io::Write;
@@ -40,8 +41,14 @@ pub struct EvaluateArgs {
     /// JSON file (CONTRACTS.md shape), or - for standard input.
     pub file: PathBuf,
     /// Indent the JSON output.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "explain")]
     pub pretty: bool,
+    /// Print the ranking and every bid's explanation for people instead of JSON.
+    #[arg(long)]
+    pub explain: bool,
+    /// The language of `--explain`: zh (default) or en.
+    #[arg(long, env = "SMEPROC_LANG", default_value = "zh", value_parser = ["zh", "en"], requires = "explain")]
+    pub lang: String,
 }
 
 pub fn policy(cmd: PolicyCommand) -> CliResult {
@@ -123,7 +130,11 @@ pub fn evaluate(args: EvaluateArgs) -> CliResult {
     };
     let stdout = std::io::stdout().lock();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
-    if args.pretty {
+    if args.explain {
+        let lang = Lang::parse(&args.lang).unwrap_or_default();
+        let value = serde_json::to_value(&output).map_err(json_output_error)?;
+        report(&mut out, &value, lang).map_err(super::output_error)?;
+    } else if args.pretty {
         serde_json::to_writer_pretty(&mut out, &output).map_err(json_output_error)?;
     } else {
         output
@@ -132,6 +143,64 @@ pub fn evaluate(args: EvaluateArgs) -> CliResult {
     }
     writeln!(out).map_err(super::output_error)?;
     out.flush().map_err(super::output_error)?;
+    Ok(())
+}
+
+/// The evaluation for people: outcome, each ranked bid with its explanation, the excluded bids
+/// with their reasons, in one language.
+fn report(out: &mut impl Write, v: &serde_json::Value, lang: Lang) -> std::io::Result<()> {
+    let text = |v: &serde_json::Value| {
+        v.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string())
+    };
+    let suffix = lang.pick("_zh", "");
+    let outcome = label(lang, "state", v["outcome"].as_str().unwrap_or_default());
+    writeln!(out, "{}{outcome}", lang.pick("评审结果：", "Outcome: "))?;
+    if let Some(reason) = v["failure_reason"].as_str() {
+        writeln!(out, "{}{reason}", lang.pick("原因：", "Reason: "))?;
+    }
+    for r in v["ranking"].as_array().into_iter().flatten() {
+        let mut head = match lang {
+            Lang::Zh => format!(
+                "第 {} 名  {}  评标价 {}",
+                text(&r["rank"]),
+                text(&r["bid_id"]),
+                text(&r["evaluated_price"])
+            ),
+            Lang::En => format!(
+                "Rank {}  {}  evaluated price {}",
+                text(&r["rank"]),
+                text(&r["bid_id"]),
+                text(&r["evaluated_price"])
+            ),
+        };
+        if let Some(total) = r["total"].as_str() {
+            head.push_str(&format!("  {}{total}", lang.pick("综合得分 ", "total ")));
+        }
+        writeln!(out, "{head}")?;
+        let key = format!("explanation{suffix}");
+        for line in r[key.as_str()].as_array().into_iter().flatten() {
+            writeln!(out, "  {}", text(line))?;
+        }
+    }
+    let excluded = v["excluded"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    if !excluded.is_empty() {
+        writeln!(out, "{}", lang.pick("未进入排序：", "Not ranked:"))?;
+        let key = format!("reason{suffix}");
+        for x in excluded {
+            writeln!(
+                out,
+                "  {}{}{}",
+                text(&x["bid_id"]),
+                lang.pick("：", ": "),
+                text(&x[key.as_str()])
+            )?;
+        }
+    }
     Ok(())
 }
 

@@ -86,7 +86,7 @@ pub enum Command {
     Classify(engine::ClassifyArgs),
     /// Evaluate bids for one lot with the SME preferences applied (reads and writes no database).
     #[command(
-        after_help = "Examples:\n  smeproc evaluate lot.json\n  cat lot.json | smeproc evaluate - --pretty"
+        after_help = "Examples:\n  smeproc evaluate lot.json\n  cat lot.json | smeproc evaluate - --pretty\n  smeproc evaluate lot.json --explain            # the ranking explained, in Chinese\n  smeproc evaluate lot.json --explain --lang en  # in English"
     )]
     Evaluate(engine::EvaluateArgs),
 }

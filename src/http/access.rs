@@ -1,5 +1,6 @@
-//! Deny by default: every route states who may call it in [`ROUTES`]; a middleware enforces the
-//! table before any handler runs, and a route missing from the table is refused. The integration
+//! Deny by default: every route states who may call it where it is declared (`api/routes.rs`,
+//! `web/routes.rs`); a middleware enforces the tables before any handler runs, and a route
+//! missing from them is refused. The integration
 //! tests walk the same table with every role.
 
 use crate::domain::role::Role;
@@ -56,169 +57,44 @@ pub struct RouteSpec {
     pub access: Access,
 }
 
-const fn route(method: &'static str, path: &'static str, access: Access) -> RouteSpec {
-    RouteSpec {
-        method,
-        path,
-        access,
-    }
-}
-
-const ADMIN: Access = Access::Roles(&[Role::Admin]);
+/// Admins only.
+pub const ADMIN: Access = Access::Roles(&[Role::Admin]);
 /// Suppliers (their own enterprise's records) and admins (anyone's).
-const SUPPLIERS: Access = Access::Roles(&[Role::Admin, Role::Supplier]);
-const STAFF: Access = Access::Roles(&[Role::Admin, Role::Agency, Role::Auditor]);
+pub const SUPPLIERS: Access = Access::Roles(&[Role::Admin, Role::Supplier]);
+pub const STAFF: Access = Access::Roles(&[Role::Admin, Role::Agency, Role::Auditor]);
 /// Auditors (财政/审计) and admins.
-const AUDITORS: Access = Access::Roles(&[Role::Admin, Role::Auditor]);
+pub const AUDITORS: Access = Access::Roles(&[Role::Admin, Role::Auditor]);
 /// Agencies (their own projects) and admins (any).
-const MANAGERS: Access = Access::Roles(&[Role::Admin, Role::Agency]);
-const AGENCY: Access = Access::Roles(&[Role::Agency]);
-const SUPPLIER: Access = Access::Roles(&[Role::Supplier]);
+pub const MANAGERS: Access = Access::Roles(&[Role::Admin, Role::Agency]);
+pub const AGENCY: Access = Access::Roles(&[Role::Agency]);
+pub const SUPPLIER: Access = Access::Roles(&[Role::Supplier]);
 /// Staff, and suppliers (their own bids: a receipt until the opening).
-const BID_READERS: Access =
+pub const BID_READERS: Access =
     Access::Roles(&[Role::Admin, Role::Agency, Role::Auditor, Role::Supplier]);
 
-/// Every route the service answers.
-pub const ROUTES: &[RouteSpec] = &[
-    route("GET", "/health", Access::Public),
-    route("GET", "/ready", Access::Public),
-    route("GET", "/openapi.json", Access::Public),
-    route("GET", "/docs", Access::Public),
-    route("POST", "/api/v1/auth/login", Access::Public),
-    route("POST", "/api/v1/auth/signup", Access::Public),
-    route("POST", "/api/v1/auth/logout", Access::Authenticated),
-    route("GET", "/api/v1/me", Access::Authenticated),
-    route("GET", "/api/v1/users", ADMIN),
-    route("POST", "/api/v1/users", ADMIN),
-    route("POST", "/api/v1/users/{id}/disable", ADMIN),
-    route("GET", "/api/v1/orgs", STAFF),
-    route("POST", "/api/v1/orgs", ADMIN),
-    route("GET", "/api/v1/enterprises", Access::Public),
-    route("POST", "/api/v1/enterprises", ADMIN),
-    route("GET", "/api/v1/enterprises/{id}", Access::Public),
-    route("GET", "/api/v1/enterprises/{id}/scale", Access::Public),
-    route(
-        "GET",
-        "/api/v1/enterprises/{id}/declarations",
-        Access::Roles(&[Role::Admin, Role::Agency, Role::Auditor, Role::Supplier]),
-    ),
-    route(
-        "POST",
-        "/api/v1/enterprises/{id}/declarations",
-        Access::Roles(&[Role::Admin, Role::Supplier]),
-    ),
-    route(
-        "POST",
-        "/api/v1/declarations/{id}/review",
-        Access::Roles(&[Role::Admin, Role::Agency]),
-    ),
-    route("GET", "/api/v1/products", Access::Public),
-    route("POST", "/api/v1/products", SUPPLIERS),
-    route("GET", "/api/v1/products/{id}", Access::Public),
-    route("PATCH", "/api/v1/products/{id}", SUPPLIERS),
-    route("GET", "/api/v1/products/{id}/prices", Access::Public),
-    route("GET", "/api/v1/market-prices", Access::Public),
-    route("GET", "/api/v1/categories", Access::Public),
-    route("POST", "/api/v1/catalogue/import", SUPPLIERS),
-    route("GET", "/api/v1/catalogue/export", SUPPLIERS),
-    route("POST", "/api/v1/projects", AGENCY),
-    route("GET", "/api/v1/projects", STAFF),
-    route("GET", "/api/v1/projects/{id}", Access::Public),
-    route("PUT", "/api/v1/projects/{id}", AGENCY),
-    route("POST", "/api/v1/projects/{id}/publish", MANAGERS),
-    route("POST", "/api/v1/projects/{id}/corrections", MANAGERS),
-    route("POST", "/api/v1/projects/{id}/result", MANAGERS),
-    route("GET", "/api/v1/projects/{id}/contracts", Access::Public),
-    route("GET", "/api/v1/projects/{id}/ocds", Access::Public),
-    route("GET", "/api/v1/ocds/releases", Access::Public),
-    route("GET", "/api/v1/notices", Access::Public),
-    route("GET", "/api/v1/notices.atom", Access::Public),
-    route("GET", "/api/v1/notices/{id}", Access::Public),
-    route("POST", "/api/v1/lots/{id}/bids", SUPPLIER),
-    route("GET", "/api/v1/lots/{id}/bids", STAFF),
-    route("GET", "/api/v1/bids/{id}", BID_READERS),
-    route("PUT", "/api/v1/bids/{id}", SUPPLIER),
-    route("POST", "/api/v1/bids/{id}/withdraw", SUPPLIER),
-    route("POST", "/api/v1/lots/{id}/qualification", MANAGERS),
-    route("POST", "/api/v1/lots/{id}/scores", MANAGERS),
-    route("POST", "/api/v1/lots/{id}/evaluate", MANAGERS),
-    route("GET", "/api/v1/lots/{id}/evaluations", STAFF),
-    route("GET", "/api/v1/evaluations/{id}", STAFF),
-    route("GET", "/api/v1/evaluations/{id}/replay", STAFF),
-    route("POST", "/api/v1/lots/{id}/award", MANAGERS),
-    route("POST", "/api/v1/lots/{id}/contract", MANAGERS),
-    route("GET", "/api/v1/contracts/{id}", Access::Public),
-    route("GET", "/api/v1/contracts/verify", Access::Public),
-    route("GET", "/api/v1/contracts/{id}/subcontracts", BID_READERS),
-    route("PUT", "/api/v1/budget-plans/{id}/{year}", ADMIN),
-    route("GET", "/api/v1/budget-plans/{id}/{year}", STAFF),
-    route("GET", "/api/v1/ledger", AUDITORS),
-    route("GET", "/api/v1/ledger.csv", AUDITORS),
-    route("GET", "/api/v1/ledger/{id}/{year}/contracts", AUDITORS),
-    route("GET", "/api/v1/reports/annual", Access::Public),
-    route("POST", "/api/v1/subcontracts/{id}/payments", SUPPLIER),
-    route("POST", "/api/v1/payments/{id}/paid", SUPPLIER),
-    route("POST", "/api/v1/payments/{id}/confirm", SUPPLIER),
-    route("GET", "/api/v1/payments/flagged", AUDITORS),
-    route("GET", "/api/v1/audit/verify", AUDITORS),
-    route("GET", "/api/v1/audit/events", AUDITORS),
-    route("GET", "/api/v1/audit/checkpoints", Access::Public),
-    route("POST", "/api/v1/audit/checkpoints", ADMIN),
-    route("GET", "/api/v1/audit/checkpoints.atom", Access::Public),
-    route("GET", "/api/v1/policies", Access::Public),
-    route("GET", "/api/v1/policies/{id}", Access::Public),
-    route("POST", "/api/v1/classify", Access::Public),
-    route("POST", "/api/v1/evaluate", Access::Public),
-];
+static TABLES: std::sync::OnceLock<(&'static [RouteSpec], &'static [RouteSpec])> =
+    std::sync::OnceLock::new();
 
-/// The pages for people (`web`): the same roles as the API routes they show. Pages
-/// also accept the session cookie; a POST also needs the form's CSRF token.
-pub const PAGES: &[RouteSpec] = &[
-    route("GET", "/", Access::Public),
-    route("GET", "/static/app.css", Access::Public),
-    route("GET", "/lang", Access::Public),
-    route("GET", "/notices", Access::Public),
-    route("GET", "/notices/{id}", Access::Public),
-    route("GET", "/projects/{id}", Access::Public),
-    route("GET", "/catalogue", Access::Public),
-    route("GET", "/enterprises/{id}", Access::Public),
-    route("GET", "/login", Access::Public),
-    route("POST", "/login", Access::Public),
-    route("POST", "/logout", Access::Authenticated),
-    route("GET", "/signup", Access::Public),
-    route("POST", "/signup", Access::Public),
-    route("GET", "/supplier", SUPPLIER),
-    route("POST", "/supplier/declarations", SUPPLIER),
-    route("GET", "/supplier/products", SUPPLIER),
-    route("POST", "/supplier/products", SUPPLIER),
-    route("POST", "/supplier/products/upload", SUPPLIER),
-    route("POST", "/supplier/products/{id}", SUPPLIER),
-    route("GET", "/lots/{id}/bid", SUPPLIER),
-    route("POST", "/lots/{id}/bid", SUPPLIER),
-    route("GET", "/bids/{id}", SUPPLIER),
-    route("GET", "/bids/{id}/receipt.json", SUPPLIER),
-    route("GET", "/agency", MANAGERS),
-    route("GET", "/agency/projects/new", AGENCY),
-    route("POST", "/agency/projects/new", AGENCY),
-    route("GET", "/agency/projects/{id}", MANAGERS),
-    route("POST", "/agency/projects/{id}/publish", MANAGERS),
-    route("POST", "/agency/projects/{id}/correction", MANAGERS),
-    route("POST", "/agency/projects/{id}/result", MANAGERS),
-    route("GET", "/agency/lots/{id}", MANAGERS),
-    route("POST", "/agency/lots/{id}/scores", MANAGERS),
-    route("POST", "/agency/lots/{id}/evaluate", MANAGERS),
-    route("POST", "/agency/lots/{id}/award", MANAGERS),
-    route("POST", "/agency/lots/{id}/contract", MANAGERS),
-    route("GET", "/finance", AUDITORS),
-    route("GET", "/finance/ledger.csv", AUDITORS),
-    route("GET", "/finance/{id}/{year}", AUDITORS),
-];
+/// Installs the API's and the pages' access tables (declared with their routes in
+/// `api/routes.rs` and `web/routes.rs`); the application does it when it is built. Until then
+/// every route is refused.
+pub fn install(routes: &'static [RouteSpec], pages: &'static [RouteSpec]) {
+    let _ = TABLES.set((routes, pages));
+}
+
+fn routes() -> &'static [RouteSpec] {
+    TABLES.get().map_or(&[], |t| t.0)
+}
+
+fn pages() -> &'static [RouteSpec] {
+    TABLES.get().map_or(&[], |t| t.1)
+}
 
 /// The methods the tables list for a path pattern (for `Allow`).
 pub fn methods_of(pattern: &str) -> Vec<&'static str> {
-    let mut methods: Vec<&'static str> = ROUTES
+    let mut methods: Vec<&'static str> = routes()
         .iter()
-        .chain(PAGES)
+        .chain(pages())
         .filter(|r| r.path == pattern)
         .map(|r| r.method)
         .collect();
@@ -227,13 +103,13 @@ pub fn methods_of(pattern: &str) -> Vec<&'static str> {
 }
 
 pub fn find_route(method: &str, pattern: &str) -> Option<&'static RouteSpec> {
-    ROUTES
+    routes()
         .iter()
         .find(|r| r.method == method && r.path == pattern)
 }
 
 fn find_page(method: &str, pattern: &str) -> Option<&'static RouteSpec> {
-    PAGES
+    pages()
         .iter()
         .find(|r| r.method == method && r.path == pattern)
 }
@@ -303,7 +179,7 @@ pub async fn authorize(
         Some(p) => match find_route(&method, p).or_else(|| find_page(&method, p)) {
             Some(spec) => Some(spec),
             // Known path, other method: the router answers 405.
-            None if ROUTES.iter().chain(PAGES).any(|r| r.path == p) => None,
+            None if routes().iter().chain(pages()).any(|r| r.path == p) => None,
             None => {
                 tracing::error!(
                     pattern = p,

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod limits;
 pub mod ownership;
 pub mod respond;
+pub mod routes;
 pub mod spool;
 pub mod state;
 

@@ -2,7 +2,7 @@
 //! into the binary, Chinese by default with an English switch, readable without JavaScript.
 //!
 //! Pages call the same service code as the JSON API and obey the same access table
-//! ([`crate::http::access::PAGES`]). Logged-in browsers carry the session token in an HttpOnly,
+//! ([`routes::PAGES`]). Logged-in browsers carry the session token in an HttpOnly,
 //! SameSite=Lax cookie that only page routes accept (the API wants a bearer token, so a cookie
 //! can never act on it); every form carries a CSRF token matched against a second cookie.
 
@@ -14,10 +14,10 @@ pub mod supplier;
 
 mod errors;
 mod form;
-mod routes;
+pub mod routes;
 pub use errors::*;
 pub use form::*;
-pub use routes::*;
+pub use routes::{configure, PAGES};
 
 use crate::domain::role::Role;
 use crate::error::Error;

@@ -1,65 +1,56 @@
-//! Every page's route, in the order of the access table.
+//! Every page, declared once: method, path, who may call it, handler. The router and the
+//! access table (`PAGES`) both come from this list.
 
-use super::*;
-use actix_web::web;
+use super::{agency, finance, public, supplier};
+use crate::config::Settings;
+use crate::http::access::{Access, AGENCY, AUDITORS, MANAGERS, SUPPLIER};
+use crate::http::routes::{register, route_table};
 
-/// Registers every page of [`crate::http::access::PAGES`].
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    use actix_web::web::{get, post};
-    let at = |path: &str| {
-        web::resource(path.to_string()).default_service(crate::http::method_not_allowed())
-    };
-    cfg.service(at("/").route(get().to(public::home)))
-        .service(at("/static/app.css").route(get().to(public::stylesheet)))
-        .service(at("/lang").route(get().to(public::language)))
-        .service(at("/notices").route(get().to(public::notices)))
-        .service(at("/notices/{id}").route(get().to(public::notice)))
-        .service(at("/projects/{id}").route(get().to(public::project)))
-        .service(at("/catalogue").route(get().to(public::catalogue)))
-        .service(at("/enterprises/{id}").route(get().to(public::enterprise)))
-        .service(
-            at("/login")
-                .route(get().to(public::login_form))
-                .route(post().to(public::login)),
-        )
-        .service(at("/logout").route(post().to(public::logout)))
-        .service(
-            at("/signup")
-                .route(get().to(supplier::signup_form))
-                .route(post().to(supplier::signup)),
-        )
-        .service(at("/supplier").route(get().to(supplier::profile)))
-        .service(at("/supplier/declarations").route(post().to(supplier::declare)))
-        .service(
-            at("/supplier/products")
-                .route(get().to(supplier::products))
-                .route(post().to(supplier::add_product)),
-        )
-        .service(at("/supplier/products/upload").route(post().to(supplier::upload)))
-        .service(at("/supplier/products/{id}").route(post().to(supplier::update_product)))
-        .service(
-            at("/lots/{id}/bid")
-                .route(get().to(supplier::bid_form))
-                .route(post().to(supplier::bid)),
-        )
-        .service(at("/bids/{id}").route(get().to(supplier::receipt)))
-        .service(at("/bids/{id}/receipt.json").route(get().to(supplier::receipt_json)))
-        .service(at("/agency").route(get().to(agency::workspace)))
-        .service(
-            at("/agency/projects/new")
-                .route(get().to(agency::new_project))
-                .route(post().to(agency::create_project)),
-        )
-        .service(at("/agency/projects/{id}").route(get().to(agency::project)))
-        .service(at("/agency/projects/{id}/publish").route(post().to(agency::publish)))
-        .service(at("/agency/projects/{id}/correction").route(post().to(agency::correct)))
-        .service(at("/agency/projects/{id}/result").route(post().to(agency::result)))
-        .service(at("/agency/lots/{id}").route(get().to(agency::lot)))
-        .service(at("/agency/lots/{id}/scores").route(post().to(agency::scores)))
-        .service(at("/agency/lots/{id}/evaluate").route(post().to(agency::evaluate)))
-        .service(at("/agency/lots/{id}/award").route(post().to(agency::award)))
-        .service(at("/agency/lots/{id}/contract").route(post().to(agency::contract)))
-        .service(at("/finance").route(get().to(finance::dashboard)))
-        .service(at("/finance/ledger.csv").route(get().to(finance::ledger_csv)))
-        .service(at("/finance/{id}/{year}").route(get().to(finance::department)));
+const PUBLIC: Access = Access::Public;
+const AUTHENTICATED: Access = Access::Authenticated;
+
+route_table! { PAGES, TABLE;
+        GET "/", PUBLIC => public::home;
+        GET "/static/app.css", PUBLIC => public::stylesheet;
+        GET "/lang", PUBLIC => public::language;
+        GET "/notices", PUBLIC => public::notices;
+        GET "/notices/{id}", PUBLIC => public::notice;
+        GET "/projects/{id}", PUBLIC => public::project;
+        GET "/catalogue", PUBLIC => public::catalogue;
+        GET "/enterprises/{id}", PUBLIC => public::enterprise;
+        GET "/login", PUBLIC => public::login_form;
+        POST "/login", PUBLIC => public::login;
+        POST "/logout", AUTHENTICATED => public::logout;
+        GET "/signup", PUBLIC => supplier::signup_form;
+        POST "/signup", PUBLIC => supplier::signup;
+        GET "/supplier", SUPPLIER => supplier::profile;
+        POST "/supplier/declarations", SUPPLIER => supplier::declare;
+        GET "/supplier/products", SUPPLIER => supplier::products;
+        POST "/supplier/products", SUPPLIER => supplier::add_product;
+        POST "/supplier/products/upload", SUPPLIER => supplier::upload;
+        POST "/supplier/products/{id}", SUPPLIER => supplier::update_product;
+        GET "/lots/{id}/bid", SUPPLIER => supplier::bid_form;
+        POST "/lots/{id}/bid", SUPPLIER => supplier::bid;
+        GET "/bids/{id}", SUPPLIER => supplier::receipt;
+        GET "/bids/{id}/receipt.json", SUPPLIER => supplier::receipt_json;
+        GET "/agency", MANAGERS => agency::workspace;
+        GET "/agency/projects/new", AGENCY => agency::new_project;
+        POST "/agency/projects/new", AGENCY => agency::create_project;
+        GET "/agency/projects/{id}", MANAGERS => agency::project;
+        POST "/agency/projects/{id}/publish", MANAGERS => agency::publish;
+        POST "/agency/projects/{id}/correction", MANAGERS => agency::correct;
+        POST "/agency/projects/{id}/result", MANAGERS => agency::result;
+        GET "/agency/lots/{id}", MANAGERS => agency::lot;
+        POST "/agency/lots/{id}/scores", MANAGERS => agency::scores;
+        POST "/agency/lots/{id}/evaluate", MANAGERS => agency::evaluate;
+        POST "/agency/lots/{id}/award", MANAGERS => agency::award;
+        POST "/agency/lots/{id}/contract", MANAGERS => agency::contract;
+        GET "/finance", AUDITORS => finance::dashboard;
+        GET "/finance/ledger.csv", AUDITORS => finance::ledger_csv;
+        GET "/finance/{id}/{year}", AUDITORS => finance::department;
+}
+
+/// Registers every page of the table.
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig, settings: &Settings) {
+    register(cfg, TABLE, settings);
 }

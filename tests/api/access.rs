@@ -5,8 +5,8 @@
 use crate::helpers::*;
 use reqwest::Method;
 use serde_json::json;
+use smeproc::api::ROUTES;
 use smeproc::domain::role::Role;
-use smeproc::http::access::ROUTES;
 
 #[actix_web::test]
 async fn every_route_admits_exactly_its_roles() {

@@ -5,8 +5,8 @@ use crate::helpers::{problem, problem_fields, spawn_app_with, TestApp};
 use chrono::Duration;
 use reqwest::Method;
 use serde_json::{json, Value};
+use smeproc::api::ROUTES;
 use smeproc::clock::Clock;
-use smeproc::http::access::ROUTES;
 
 const DEADLINE: &str = "2026-03-20T09:30:00+08:00";
 const OPENING: &str = "2026-03-20T10:00:00+08:00";

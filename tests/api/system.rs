@@ -62,7 +62,7 @@ async fn unknown_routes_and_methods_are_problems() {
 async fn openapi_documents_every_api_route_with_its_access_rule() {
     let app = spawn_app().await;
     let spec: Value = app.get("/openapi.json", None).await.json().await.unwrap();
-    for route in smeproc::http::access::ROUTES {
+    for route in smeproc::api::ROUTES {
         if ["/openapi.json", "/docs"].contains(&route.path) {
             continue;
         }

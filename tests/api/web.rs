@@ -5,7 +5,7 @@
 use crate::helpers::*;
 use reqwest::{Client, Response};
 use smeproc::domain::role::Role;
-use smeproc::http::access::PAGES;
+use smeproc::web::PAGES;
 
 /// A client that shows redirects instead of following them.
 fn client() -> Client {

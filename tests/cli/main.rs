@@ -48,6 +48,65 @@ fn evaluate_reproduces_every_worked_example() {
     }
 }
 
+/// `--explain` prints the ranking for people, in Chinese unless `--lang en`; one language only.
+#[test]
+fn evaluate_explains_in_the_language_asked_for() {
+    use smeproc::domain::messages::{has_cjk, latin_words};
+    let dir = tempfile::tempdir().unwrap();
+    let (_, input, _) = evaluation_examples()
+        .into_iter()
+        .find(|(n, _, _)| n.starts_with("01"))
+        .unwrap();
+    let file = dir.path().join("lot.json");
+    std::fs::write(&file, input.to_string()).unwrap();
+    let path = file.to_str().unwrap();
+
+    let zh = smeproc(dir.path(), &["evaluate", path, "--explain"], None);
+    assert_eq!(zh.status.code(), Some(0), "{}", text(&zh.stderr));
+    let zh = text(&zh.stdout);
+    assert!(zh.contains("第 1 名") && zh.contains("综合得分 = "), "{zh}");
+    let ids: Vec<&str> = input["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap())
+        .collect();
+    for line in zh.lines() {
+        let words: Vec<_> = latin_words(line)
+            .into_iter()
+            .filter(|w| !ids.iter().any(|id| id.contains(w.as_str())) && w != "xinjiang")
+            .collect();
+        assert!(words.is_empty(), "English {words:?} in {line:?}");
+    }
+
+    let en = smeproc(
+        dir.path(),
+        &["evaluate", path, "--explain", "--lang", "en"],
+        None,
+    );
+    assert_eq!(en.status.code(), Some(0), "{}", text(&en.stderr));
+    let en = text(&en.stdout);
+    assert!(
+        en.contains("Rank 1") && en.contains("Total (综合得分)"),
+        "{en}"
+    );
+    assert!(!en.contains("评标价 ="), "{en}");
+    assert!(en.lines().all(|l| !has_cjk(l) || l.contains('(')), "{en}");
+
+    let bad = smeproc(
+        dir.path(),
+        &["evaluate", path, "--explain", "--lang", "fr"],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("--lang"),
+        "{}",
+        text(&bad.stderr)
+    );
+    assert!(bad.stdout.is_empty());
+}
+
 #[test]
 fn evaluate_refuses_every_invalid_case_with_exit_2_naming_the_path() {
     let dir = tempfile::tempdir().unwrap();

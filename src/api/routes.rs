@@ -1,0 +1,133 @@
+//! Every API route, declared once: method, path, who may call it, handler and options. The
+//! router, the access table (`ROUTES`) and the OpenAPI paths all come from this list.
+
+use super::{audit, catalogue, engine, enterprises, finance, openapi, orgs, procurement};
+use super::{session, system, users};
+use crate::config::Settings;
+use crate::error::Error;
+use crate::http::access::{
+    Access, ADMIN, AGENCY, AUDITORS, BID_READERS, MANAGERS, STAFF, SUPPLIER, SUPPLIERS,
+};
+use crate::http::extract::BodyLimit;
+use crate::http::routes::{register, route_table};
+
+const PUBLIC: Access = Access::Public;
+const AUTHENTICATED: Access = Access::Authenticated;
+
+/// The list, handed to a macro that turns it into something (the x-macro pattern): the order
+/// is the router's (a literal path before a pattern that would match it).
+macro_rules! api_routes {
+    ($make:ident { $($args:tt)* }) => {
+        $make! { $($args)*;
+        GET "/health", PUBLIC => system::health;
+        GET "/ready", PUBLIC => system::ready;
+        GET "/openapi.json", PUBLIC => openapi::spec, nodoc;
+        GET "/docs", PUBLIC => openapi::docs_page, nodoc;
+        POST "/api/v1/auth/login", PUBLIC => session::login;
+        POST "/api/v1/auth/signup", PUBLIC => enterprises::signup;
+        POST "/api/v1/auth/logout", AUTHENTICATED => session::logout;
+        GET "/api/v1/me", AUTHENTICATED => session::me;
+        GET "/api/v1/users", ADMIN => users::list;
+        POST "/api/v1/users", ADMIN => users::create;
+        POST "/api/v1/users/{id}/disable", ADMIN => users::disable;
+        GET "/api/v1/orgs", STAFF => orgs::list;
+        POST "/api/v1/orgs", ADMIN => orgs::create;
+        GET "/api/v1/enterprises", PUBLIC => enterprises::list;
+        POST "/api/v1/enterprises", ADMIN => enterprises::create;
+        GET "/api/v1/enterprises/{id}", PUBLIC => enterprises::show;
+        GET "/api/v1/enterprises/{id}/scale", PUBLIC => enterprises::scale_on;
+        GET "/api/v1/enterprises/{id}/declarations", BID_READERS => enterprises::declarations;
+        POST "/api/v1/enterprises/{id}/declarations", SUPPLIERS => enterprises::declare;
+        POST "/api/v1/declarations/{id}/review", MANAGERS => enterprises::review;
+        GET "/api/v1/products", PUBLIC => catalogue::search;
+        POST "/api/v1/products", SUPPLIERS => catalogue::create;
+        GET "/api/v1/products/{id}", PUBLIC => catalogue::show;
+        PATCH "/api/v1/products/{id}", SUPPLIERS => catalogue::update;
+        GET "/api/v1/products/{id}/prices", PUBLIC => catalogue::prices;
+        GET "/api/v1/market-prices", PUBLIC => catalogue::market_prices;
+        GET "/api/v1/categories", PUBLIC => catalogue::categories;
+        POST "/api/v1/catalogue/import", SUPPLIERS => catalogue::import;
+        GET "/api/v1/catalogue/export", SUPPLIERS => catalogue::export;
+        GET "/api/v1/projects", STAFF => procurement::list_projects;
+        POST "/api/v1/projects", AGENCY => procurement::create_project;
+        GET "/api/v1/projects/{id}", PUBLIC => procurement::show_project;
+        PUT "/api/v1/projects/{id}", AGENCY => procurement::replace_project;
+        POST "/api/v1/projects/{id}/publish", MANAGERS => procurement::publish_project;
+        POST "/api/v1/projects/{id}/corrections", MANAGERS => procurement::correct_project;
+        POST "/api/v1/projects/{id}/result", MANAGERS => procurement::publish_result;
+        GET "/api/v1/projects/{id}/contracts", PUBLIC => procurement::project_contracts;
+        GET "/api/v1/projects/{id}/ocds", PUBLIC => procurement::project_ocds;
+        GET "/api/v1/ocds/releases", PUBLIC => procurement::ocds_releases;
+        GET "/api/v1/notices", PUBLIC => procurement::list_notices;
+        GET "/api/v1/notices.atom", PUBLIC => procurement::notices_atom;
+        GET "/api/v1/notices/{id}", PUBLIC => procurement::show_notice;
+        GET "/api/v1/lots/{id}/bids", STAFF => procurement::lot_bids;
+        POST "/api/v1/lots/{id}/bids", SUPPLIER => procurement::submit_bid;
+        GET "/api/v1/bids/{id}", BID_READERS => procurement::show_bid;
+        PUT "/api/v1/bids/{id}", SUPPLIER => procurement::replace_bid;
+        POST "/api/v1/bids/{id}/withdraw", SUPPLIER => procurement::withdraw_bid;
+        POST "/api/v1/lots/{id}/qualification", MANAGERS => procurement::qualify, big;
+        POST "/api/v1/lots/{id}/scores", MANAGERS => procurement::enter_scores, big;
+        POST "/api/v1/lots/{id}/evaluate", MANAGERS => procurement::run_evaluation;
+        GET "/api/v1/lots/{id}/evaluations", STAFF => procurement::lot_runs;
+        GET "/api/v1/evaluations/{id}", STAFF => procurement::show_run;
+        GET "/api/v1/evaluations/{id}/replay", STAFF => procurement::replay_run;
+        POST "/api/v1/lots/{id}/award", MANAGERS => procurement::award;
+        POST "/api/v1/lots/{id}/contract", MANAGERS => procurement::record_contract;
+        GET "/api/v1/contracts/verify", PUBLIC => finance::verify_contract;
+        GET "/api/v1/contracts/{id}", PUBLIC => procurement::show_contract;
+        GET "/api/v1/contracts/{id}/subcontracts", BID_READERS => finance::subcontracts;
+        GET "/api/v1/budget-plans/{id}/{year}", STAFF => finance::get_plan;
+        PUT "/api/v1/budget-plans/{id}/{year}", ADMIN => finance::put_plan;
+        GET "/api/v1/ledger", AUDITORS => finance::ledger;
+        GET "/api/v1/ledger.csv", AUDITORS => finance::ledger_csv;
+        GET "/api/v1/ledger/{id}/{year}/contracts", AUDITORS => finance::ledger_contracts;
+        GET "/api/v1/reports/annual", PUBLIC => finance::annual_report;
+        POST "/api/v1/subcontracts/{id}/payments", SUPPLIER => finance::report_payment;
+        POST "/api/v1/payments/{id}/paid", SUPPLIER => finance::mark_paid;
+        POST "/api/v1/payments/{id}/confirm", SUPPLIER => finance::confirm_payment;
+        GET "/api/v1/payments/flagged", AUDITORS => finance::flagged;
+        GET "/api/v1/audit/verify", AUDITORS => audit::verify;
+        GET "/api/v1/audit/events", AUDITORS => audit::events;
+        GET "/api/v1/audit/checkpoints", PUBLIC => audit::checkpoints;
+        POST "/api/v1/audit/checkpoints", ADMIN => audit::sign_checkpoint;
+        GET "/api/v1/audit/checkpoints.atom", PUBLIC => audit::checkpoints_atom;
+        GET "/api/v1/policies", PUBLIC => engine::list_policies;
+        GET "/api/v1/policies/{id}", PUBLIC => engine::show_policy;
+        POST "/api/v1/classify", PUBLIC => engine::classify;
+        POST "/api/v1/evaluate", PUBLIC => engine::evaluate, big;
+        }
+    };
+}
+
+api_routes!(route_table { ROUTES, TABLE });
+
+/// The OpenAPI paths: every route's handler but those marked `nodoc`.
+macro_rules! doc_paths {
+    (@ [$($done:tt)*]) => {
+        /// The paths of the OpenAPI document, one per documented route of the table.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths($($done)*))]
+        pub struct ApiPaths;
+    };
+    (@ [$($done:tt)*] [nodoc] $($h:ident)::+ ; $($rest:tt)*) => {
+        doc_paths!(@ [$($done)*] $($rest)*);
+    };
+    (@ [$($done:tt)*] [$($o:ident)*] $($h:ident)::+ ; $($rest:tt)*) => {
+        doc_paths!(@ [$($done)* $($h)::+,] $($rest)*);
+    };
+    (; $( $method:ident $path:literal, $access:expr => $($h:ident)::+ $(, $opt:ident)* ; )+) => {
+        doc_paths!(@ [] $( [$($opt)*] $($h)::+ ; )+);
+    };
+}
+
+api_routes!(doc_paths {});
+
+/// Registers every route of the table.
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig, settings: &Settings) {
+    cfg.app_data(BodyLimit(settings.max_body_bytes)).app_data(
+        actix_web::web::PathConfig::default()
+            .error_handler(|e, _| Error::BadRequest(e.to_string()).into()),
+    );
+    register(cfg, TABLE, settings);
+}
