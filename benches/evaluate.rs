@@ -108,6 +108,7 @@ fn benches(c: &mut Criterion) {
             EvaluationOutput {
                 input: &input,
                 evaluation: &result,
+                chinese: true,
             }
             .write_compact(&mut out)
             .unwrap();

@@ -78,6 +78,7 @@ pub async fn evaluate(req: HttpRequest, mut payload: web::Payload) -> Result<Htt
         let output = evaluation::EvaluationOutput {
             input: &valid,
             evaluation: &result,
+            chinese: true,
         };
         let mut body = Vec::with_capacity(4096);
         output

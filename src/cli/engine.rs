@@ -46,8 +46,9 @@ pub struct EvaluateArgs {
     /// Print the ranking and every bid's explanation for people instead of JSON.
     #[arg(long)]
     pub explain: bool,
-    /// The language of `--explain`: zh (default) or en.
-    #[arg(long, env = "SMEPROC_LANG", default_value = "zh", value_parser = ["zh", "en"], requires = "explain")]
+    /// zh (default): the JSON carries `explanation_zh` and `reason_zh` beside the English, and
+    /// `--explain` speaks Chinese; en: the JSON of CONTRACTS.md alone, `--explain` in English.
+    #[arg(long, env = "SMEPROC_LANG", default_value = "zh", value_parser = ["zh", "en"])]
     pub lang: String,
 }
 
@@ -124,14 +125,15 @@ pub fn evaluate(args: EvaluateArgs) -> CliResult {
     // The bids own their data now: the file's bytes can go before the result is built.
     drop(bytes);
     let result = valid.run();
+    let lang = Lang::parse(&args.lang).unwrap_or_default();
     let output = evaluation::EvaluationOutput {
         input: &valid,
         evaluation: &result,
+        chinese: lang == Lang::Zh || args.explain,
     };
     let stdout = std::io::stdout().lock();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
     if args.explain {
-        let lang = Lang::parse(&args.lang).unwrap_or_default();
         let value = serde_json::to_value(&output).map_err(json_output_error)?;
         report(&mut out, &value, lang).map_err(super::output_error)?;
     } else if args.pretty {

@@ -58,6 +58,18 @@ pub fn state(en: bool, s: &str) -> String {
     label(lang(en), "state", s)
 }
 
+/// An industry of the 300号 table: its Chinese name from the size standard, or in English its
+/// code in words (`software_and_it` → software and it).
+pub fn industry(en: bool, code: &str) -> String {
+    if en {
+        return code.replace('_', " ");
+    }
+    crate::domain::policy::size_standard()
+        .industries
+        .get(code)
+        .map_or_else(|| code.to_string(), |i| i.name_zh.clone())
+}
+
 pub fn notice_kind(en: bool, k: &str) -> String {
     label(lang(en), "notice", k)
 }

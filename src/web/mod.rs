@@ -170,6 +170,11 @@ impl Base {
         format::state(self.en, s)
     }
 
+    /// An industry of the 300号 table by its name in the page's language.
+    pub fn industry(&self, code: &str) -> String {
+        format::industry(self.en, code)
+    }
+
     pub fn kind(&self, k: &str) -> String {
         format::notice_kind(self.en, k)
     }

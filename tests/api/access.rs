@@ -69,8 +69,7 @@ async fn every_route_admits_exactly_its_roles() {
             .unwrap()
     };
     let done =
-        crate::procurement::concluded(&app, &token_of(Role::Agency), &token_of(Role::Supplier))
-            .await;
+        crate::fixtures::concluded(&app, &token_of(Role::Agency), &token_of(Role::Supplier)).await;
     let mut checked = 0;
     for route in ROUTES {
         let id = match route.path {

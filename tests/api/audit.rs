@@ -57,7 +57,7 @@ async fn the_lifecycle_is_logged_and_tampering_is_named() {
     let app = spawn_app_with(|s| s.token_ttl_minutes = 60 * 24 * 60).await;
     let (_, agency) = app.agency_token().await;
     let (_, supplier) = app.user_with_token("supplier").await;
-    let done = crate::procurement::concluded(&app, &agency, &supplier).await;
+    let done = crate::fixtures::concluded(&app, &agency, &supplier).await;
     let (_, auditor) = app.user_with_token("auditor").await;
 
     // (The department's plan lists the project's reserved lot.)

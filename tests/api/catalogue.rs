@@ -46,11 +46,6 @@ async fn export(app: &TestApp, token: &str) -> Vec<u8> {
     res.bytes().await.unwrap().to_vec()
 }
 
-async fn json_of(res: reqwest::Response, status: u16) -> Value {
-    assert_eq!(res.status().as_u16(), status);
-    res.json().await.unwrap()
-}
-
 /// Changes a product as `token`'s user, expecting success; the product as returned.
 async fn change(app: &TestApp, token: &str, id: i64, body: &Value) -> Value {
     let res = app

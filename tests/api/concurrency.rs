@@ -84,7 +84,7 @@ async fn a_deadline_rush_of_bids_loses_and_duplicates_nothing() {
         s.token_ttl_minutes = 60 * 24 * 60;
     })
     .await;
-    let s = crate::procurement::scenario(&app).await;
+    let s = crate::fixtures::scenario(&app).await;
     let mut suppliers = Vec::new();
     for i in 0..24 {
         let (_, code) = app.create_firm(&format!("喀什小型企业{i}"), "653101", "small");

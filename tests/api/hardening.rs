@@ -367,7 +367,7 @@ async fn failed_logins_do_not_log_what_was_typed() {
 #[actix_web::test]
 async fn nothing_about_bidders_is_disclosed_before_the_opening() {
     let app = spawn_app_with(|s| s.token_ttl_minutes = 60 * 24 * 60).await;
-    let s = crate::procurement::scenario(&app).await;
+    let s = crate::fixtures::scenario(&app).await;
     let project = s.project["id"].as_str().unwrap().to_string();
     let supplier = app.supplier_token(&s.small.1).await;
     let me: Value = app
@@ -378,7 +378,7 @@ async fn nothing_about_bidders_is_disclosed_before_the_opening() {
         .unwrap();
     let supplier_id = me["id"].as_str().unwrap().to_string();
     let receipt =
-        crate::procurement::bid(&app, &supplier, &s.open_lot, json!({"price": "1900000.00"})).await;
+        crate::fixtures::bid(&app, &supplier, &s.open_lot, json!({"price": "1900000.00"})).await;
     let bid_id = receipt["bid_id"].as_str().unwrap().to_string();
     let (_, auditor) = app.user_with_token("auditor").await;
     let (_, admin) = app.user_with_token("admin").await;
@@ -523,7 +523,7 @@ async fn the_smaller_defects_are_mended() {
         .contains("future"));
 
     // Another agency's malformed body: 403 (ownership first), not 422 or 400.
-    let s = crate::procurement::scenario(&app).await;
+    let s = crate::fixtures::scenario(&app).await;
     let (_, stranger) = app.agency_token().await;
     let project = s.project["id"].as_str().unwrap();
     for (method, path) in [

@@ -336,3 +336,11 @@ pub fn problem_fields(body: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// The JSON body of a response that must have `status` (the body is shown when it has not).
+pub async fn json_of(res: reqwest::Response, status: u16) -> Value {
+    let code = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    assert_eq!(code, status, "{text}");
+    serde_json::from_str(&text).unwrap()
+}

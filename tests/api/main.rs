@@ -15,6 +15,7 @@ mod concurrency;
 mod engine;
 mod errors;
 mod finance;
+mod fixtures;
 mod hardening;
 mod logs;
 mod ocds;

@@ -270,7 +270,7 @@ async fn another_roles_or_agencys_page_answers_403() {
         .post(
             "/api/v1/projects",
             Some(&owner),
-            &crate::procurement::project_body(),
+            &crate::fixtures::project_body(),
         )
         .await;
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());

@@ -8,6 +8,7 @@ pub fn run(input: &serde_json::Value) -> serde_json::Value {
     serde_json::to_value(EvaluationOutput {
         input: &valid,
         evaluation: &result,
+        chinese: true,
     })
     .unwrap()
 }

@@ -156,6 +156,7 @@ fn render(profile: &'static Profile, project: &Project, bids: Vec<Bid>) -> Vec<u
     let output = EvaluationOutput {
         input: &valid,
         evaluation: &result,
+        chinese: true,
     };
     let mut compact = Vec::new();
     output.write_compact(&mut compact).unwrap();

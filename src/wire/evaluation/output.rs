@@ -14,6 +14,9 @@ use std::fmt;
 pub struct EvaluationOutput<'a> {
     pub input: &'a ValidEvaluation,
     pub evaluation: &'a Evaluation<'a>,
+    /// Carry `explanation_zh` and `reason_zh` beside the English (the API, stored runs, pages);
+    /// `false` writes the CONTRACTS.md shape alone (`smeproc evaluate --lang en`).
+    pub chinese: bool,
 }
 
 /// Everything before the ranking.
@@ -81,7 +84,9 @@ impl<'a> EvaluationOutput<'a> {
             .map(|x| ExcludedOut {
                 bid_id: x.bid_id,
                 reason: evaluation::exclusion_reason(x.exclusion, Lang::En),
-                reason_zh: evaluation::exclusion_reason(x.exclusion, Lang::Zh),
+                reason_zh: self
+                    .chinese
+                    .then(|| evaluation::exclusion_reason(x.exclusion, Lang::Zh)),
             })
             .collect()
     }
@@ -89,7 +94,7 @@ impl<'a> EvaluationOutput<'a> {
     /// Writes compact JSON (the bytes `serde_json::to_writer` would write), rendering chunks of
     /// the ranking in parallel; memory stays bounded by the chunk size times the cores.
     pub fn write_compact<W: std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
-        const CHUNK: usize = 2048;
+        const CHUNK: usize = 512;
         let mut head = serde_json::to_vec(&self.header())?;
         head.pop(); // the closing brace
         head.extend_from_slice(b",\"ranking\":[");
@@ -148,9 +153,19 @@ impl<'a> EvaluationOutput<'a> {
     where
         'a: 'l,
     {
-        let EvaluationOutput { input, evaluation } = self;
+        let EvaluationOutput {
+            input,
+            evaluation,
+            chinese,
+        } = self;
         let [en, zh] = lines;
-        for (lang, out) in [(Lang::En, &mut *en), (Lang::Zh, &mut *zh)] {
+        let langs: &mut [(Lang, &mut evaluation::Lines)] = if *chinese {
+            &mut [(Lang::En, en), (Lang::Zh, zh)]
+        } else {
+            &mut [(Lang::En, en)]
+        };
+        for (lang, out) in langs.iter_mut() {
+            let (lang, out) = (*lang, &mut **out);
             evaluation::explain_into(
                 input.profile,
                 &input.project,
@@ -179,7 +194,7 @@ impl<'a> EvaluationOutput<'a> {
             bonus: r.scores.map(|s| AsText(s.bonus)),
             total: r.scores.map(|s| AsText(s.total)),
             explanation: LinesOut(en),
-            explanation_zh: LinesOut(zh),
+            explanation_zh: chinese.then_some(LinesOut(zh)),
         }
     }
 }
@@ -205,7 +220,8 @@ struct PolicyRef<'a> {
 struct ExcludedOut<'a> {
     bid_id: &'a str,
     reason: String,
-    reason_zh: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason_zh: Option<String>,
 }
 
 struct RankingOut<'a>(&'a EvaluationOutput<'a>);
@@ -266,7 +282,8 @@ struct RankedOut<'a, 'l> {
     total: Option<AsText<Hundredths>>,
     explanation: LinesOut<'l>,
     /// The same lines in Chinese, the rules' own terms.
-    explanation_zh: LinesOut<'l>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation_zh: Option<LinesOut<'l>>,
 }
 
 /// Documents the output shape in OpenAPI (the real output is written by [`EvaluationOutput`]).

@@ -202,6 +202,7 @@ pub fn run_engine(input: &[u8]) -> Result<(Vec<u8>, bool)> {
     EvaluationOutput {
         input: &valid,
         evaluation: &result,
+        chinese: true,
     }
     .write_compact(&mut out)
     .map_err(|e| Error::Internal(e.into()))?;
