@@ -1,6 +1,7 @@
 //! Projects and lots: drafting, publication (which pins the policy version and publishes the
 //! procurement notice) and corrections (更正公告, which may move the timeline).
 
+mod fields;
 mod read;
 mod validate;
 
