@@ -107,9 +107,96 @@ catalogue! {
     // Why a bid is outside the ranking.
     "exclusion.unqualified" => "资格性或符合性审查未通过", "not qualified: failed the qualification or compliance review (资格性/符合性审查)";
     "exclusion.not_sme" => "不符合条件：该包专门面向中小企业，实际规模为{scale}", "not eligible: lot reserved for SMEs (专门面向中小企业), effective scale {scale}";
+    // Field problems (the English is the API's `errors[].message`, word for word).
+    "problem.required" => "必填", "is required";
+    "problem.required_text" => "必填（1–{max} 个字符）", "is required (1–{max} characters)";
+    "problem.length" => "长度须为 {min}–{max} 个字符", "must be {min}–{max} characters long";
+    "problem.min_length" => "长度至少 {min} 个字符", "must be at least {min} characters long";
+    "problem.range" => "须在 {min} 与 {max} 之间", "must be between {min} and {max}";
+    "problem.username_characters" => "只能使用小写字母、数字及 .、_、-、@", "use lower-case letters, digits, '.', '_', '-' or '@' only";
+    "problem.credit_code.length" => "须为 18 位，实际为 {got} 位", "must be 18 characters, got {got}";
+    "problem.credit_code.character" => "第 {position} 位字符 {found} 不允许：只能使用数字和除 I、O、S、V、Z 以外的大写字母 A–Y", "character {position} ({found}) is not allowed: use 0-9 and A-Y without I, O, S, V, Z";
+    "problem.credit_code.check" => "校验码为 {found}，按前 17 位应为 {expected}", "check character is {found} but the first 17 characters require {expected}";
+    "problem.credit_code.region" => "第 3–8 位（{region}）不是 GB/T 2260 行政区划代码", "characters 3-8 ({region}) are not a GB/T 2260 region code";
+    "problem.region" => "须为六位 GB/T 2260 行政区划代码（如 653101），实际为 {got}", "must be a six-digit GB/T 2260 region code such as \"653101\", got {got}";
+    "problem.unknown_industry" => "未知行业 {given}：请从行业列表中选择", "unknown industry {given}; expected one of: {known}{note}";
+    "problem.figure_required" => "{industry_zh}须填写此项", "is required for industry {industry}";
+    // Field names, for problems shown beside a form.
+    "field.username" => "用户名", "username";
+    "field.password" => "密码", "password";
+    "field.display_name" => "显示名称", "display name";
+    "field.credit_code" => "统一社会信用代码", "credit code";
+    "field.name" => "名称", "name";
+    "field.industry" => "行业", "industry";
+    "field.employees" => "从业人员", "employees";
+    "field.revenue_wan" => "营业收入（万元）", "revenue (10 000 yuan)";
+    "field.assets_wan" => "资产总额（万元）", "assets (10 000 yuan)";
+    "field.region" => "地区", "region";
+    "field.large_firm_relation" => "与大型企业的关系", "relation to a large firm";
     // Yes and no in tables.
     "yes" => "是", "yes";
     "no" => "否", "no";
+}
+
+/// A message code and its parameters.
+pub type Said = (&'static str, Vec<(&'static str, String)>);
+
+/// The code of a malformed credit code (统一社会信用代码).
+pub fn credit_code_problem(e: &crate::domain::credit_code::InvalidCreditCode) -> Said {
+    use crate::domain::credit_code::InvalidCreditCode as E;
+    match e {
+        E::Length(n) => ("problem.credit_code.length", vec![("got", n.to_string())]),
+        E::Character { position, found } => (
+            "problem.credit_code.character",
+            vec![
+                ("position", position.to_string()),
+                ("found", format!("{found:?}")),
+            ],
+        ),
+        E::Check { expected, found } => (
+            "problem.credit_code.check",
+            vec![
+                ("found", format!("{found:?}")),
+                ("expected", format!("{expected:?}")),
+            ],
+        ),
+        E::Region(r) => ("problem.credit_code.region", vec![("region", r.clone())]),
+    }
+}
+
+/// The code of a classification refusal (300号).
+pub fn classify_problem(e: &crate::domain::classify::ClassifyError) -> Said {
+    use crate::domain::classify::ClassifyError as E;
+    match e {
+        E::UnknownIndustry { given, known, note } => (
+            "problem.unknown_industry",
+            vec![
+                ("given", format!("{given:?}")),
+                ("known", known.clone()),
+                ("note", note.to_string()),
+            ],
+        ),
+        E::MissingFigure { industry, .. } => {
+            let zh = crate::domain::policy::size_standard()
+                .industries
+                .get(industry.as_str())
+                .map_or_else(|| industry.clone(), |i| i.name_zh.clone());
+            (
+                "problem.figure_required",
+                vec![("industry", industry.clone()), ("industry_zh", zh)],
+            )
+        }
+    }
+}
+
+/// A field's name in a language: the last part of its path (`enterprise.credit_code` →
+/// 统一社会信用代码); a field the catalogue does not name stays as it is.
+pub fn field_name(lang: Lang, path: &str) -> String {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    match entry(&format!("field.{last}")) {
+        Some(e) => lang.pick(e.zh, e.en).to_string(),
+        None => path.to_string(),
+    }
 }
 
 /// The entry of a code.
@@ -206,8 +293,13 @@ mod tests {
                 e.zh.split('{')
                     .map(|p| p.split_once('}').map_or(p, |(_, rest)| rest))
                     .collect::<String>();
+            // Codes and standards in capitals (GB/T) are names, not words.
+            let words: Vec<_> = latin_words(&zh_without_params)
+                .into_iter()
+                .filter(|w| !w.chars().all(|c| c.is_ascii_uppercase()))
+                .collect();
             assert!(
-                latin_words(&zh_without_params).is_empty(),
+                words.is_empty(),
                 "{}: English in the Chinese text {:?}",
                 e.code,
                 e.zh
@@ -219,17 +311,18 @@ mod tests {
                 e.code,
                 e.en
             );
-            // Both languages take the same parameters.
-            let params = |t: &str| {
-                let mut p: Vec<String> = t
-                    .split('{')
-                    .skip(1)
-                    .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_string()))
-                    .collect();
-                p.sort();
-                p
-            };
-            assert_eq!(params(e.zh), params(e.en), "{}: parameters differ", e.code);
+            // Parameters are names; each language uses those it needs.
+            for t in [e.zh, e.en] {
+                for p in t.split('{').skip(1) {
+                    let (name, _) = p.split_once('}').expect("a closed parameter");
+                    assert!(
+                        !name.is_empty()
+                            && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                        "{}: parameter {name:?}",
+                        e.code
+                    );
+                }
+            }
         }
     }
 

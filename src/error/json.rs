@@ -10,6 +10,17 @@ pub struct FieldProblem {
     pub field: String,
     /// What is wrong and what is expected.
     pub message: String,
+    /// The same as a message code with its parameters, for pages in other languages
+    /// (`domain::messages`); not part of the API's shape.
+    #[serde(skip)]
+    pub say: Option<Say>,
+}
+
+/// A message code and its parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Say {
+    pub code: &'static str,
+    pub params: Vec<(&'static str, String)>,
 }
 
 impl FieldProblem {
@@ -17,7 +28,14 @@ impl FieldProblem {
         FieldProblem {
             field: field.into(),
             message: message.into(),
+            say: None,
         }
+    }
+
+    /// Attaches the message's code and parameters (the English `message` stays as it is).
+    pub fn said(mut self, code: &'static str, params: Vec<(&'static str, String)>) -> Self {
+        self.say = Some(Say { code, params });
+        self
     }
 }
 

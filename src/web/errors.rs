@@ -1,6 +1,7 @@
 //! Errors on pages: the error page in the visitor's language, field problems beside a form, a form's outcome (done → 303, a broken rule → the form again with the service's status).
 
 use super::*;
+use crate::domain::messages::{self, Lang};
 use crate::error::Error;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
@@ -67,7 +68,7 @@ impl ResponseError for PageError {
             _ => b.t("出错了", "Something went wrong"),
         };
         let problems = match &self.error {
-            Error::Validation(p) => p.iter().map(ToString::to_string).collect(),
+            Error::Validation(p) => p.iter().map(|p| problem_text(p, b.lang())).collect(),
             Error::InvalidRows(rows) => rows.iter().map(ToString::to_string).collect(),
             _ => Vec::new(),
         };
@@ -127,10 +128,30 @@ pub fn forbidden(req: &HttpRequest, message: String) -> HttpResponse {
     .error_response()
 }
 
+/// One field problem in the page's language: from its message code where it has one (the field
+/// named too), else the English message.
+pub fn problem_text(p: &crate::wire::FieldProblem, lang: Lang) -> String {
+    match (&p.say, lang) {
+        (Some(say), Lang::Zh) => {
+            let params: Vec<(&str, &dyn std::fmt::Display)> = say
+                .params
+                .iter()
+                .map(|(k, v)| (*k, v as &dyn std::fmt::Display))
+                .collect();
+            format!(
+                "{}：{}",
+                messages::field_name(lang, &p.field),
+                messages::render(lang, say.code, &params)
+            )
+        }
+        _ => p.to_string(),
+    }
+}
+
 /// Field problems of a failed form, for showing beside the form.
-pub fn problems_of(e: &Error) -> Option<Vec<String>> {
+pub fn problems_of(e: &Error, lang: Lang) -> Option<Vec<String>> {
     match e {
-        Error::Validation(p) => Some(p.iter().map(ToString::to_string).collect()),
+        Error::Validation(p) => Some(p.iter().map(|p| problem_text(p, lang)).collect()),
         Error::InvalidRows(rows) => Some(rows.iter().map(ToString::to_string).collect()),
         Error::Conflict(_, m) | Error::BadRequest(m) | Error::Forbidden(m) | Error::NotFound(m) => {
             Some(vec![m.clone()])
@@ -171,7 +192,7 @@ where
         Ok(done) => return Ok(see_other(&target(done))),
         Err(e) => e,
     };
-    let Some(problems) = problems_of(&e) else {
+    let Some(problems) = problems_of(&e, b.lang()) else {
         return Err(e).on(b);
     };
     Ok(with_status(again(problems).await?, &e))

@@ -476,3 +476,50 @@ async fn each_page_speaks_one_language() {
         b.close().await;
     }
 }
+
+/// A form shown again with its field problems: in Chinese, each problem names the field and
+/// the rule in Chinese; in English, the API's own words.
+#[actix_web::test]
+async fn a_form_names_its_problems_in_the_visitors_language() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let app = demo_app().await;
+    let driver = Driver::start().await;
+    let b = Browser::open(&driver).await;
+    let fill_badly = || async {
+        b.goto(&app.url("/signup")).await;
+        // The browser's own checks would stop the form: these problems are the server's.
+        b.script(
+            "document.querySelectorAll('form').forEach(f => f.noValidate = true); return true",
+        )
+        .await;
+        b.fill("#username", "ab").await;
+        b.fill("#password", "short").await;
+        b.fill("#e-code", "123").await;
+        b.fill("#e-region", "99").await;
+        b.click_through("form.stack button[type=submit]").await;
+        b.script("return Array.from(document.querySelectorAll('ul.problems li')).map(li => li.textContent).join('\\n')")
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let zh = fill_badly().await;
+    for needle in [
+        "用户名：长度须为 3–64 个字符",
+        "统一社会信用代码：须为 18 位，实际为 3 位",
+        "名称：必填",
+    ] {
+        assert!(zh.contains(needle), "{needle:?} not in\n{zh}");
+    }
+    let words = english_words(&zh, &[]);
+    assert!(words.is_empty(), "English {words:?} in\n{zh}");
+
+    b.goto(&app.url("/lang?to=en&back=/signup")).await;
+    let en = fill_badly().await;
+    assert!(
+        en.contains("credit_code: must be 18 characters, got 3"),
+        "{en}"
+    );
+    assert!(!smeproc::domain::messages::has_cjk(&en), "{en}");
+    b.close().await;
+}

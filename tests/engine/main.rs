@@ -7,4 +7,5 @@ mod common;
 
 mod classify;
 mod examples;
+mod messages;
 mod properties;

@@ -3,6 +3,7 @@
 
 use crate::clock::Clock;
 use crate::db::{self, orgs, sessions, users, DbConnection};
+use crate::domain::messages::{self, Lang};
 use crate::domain::role::Role;
 use crate::domain::CreditCode;
 use crate::error::{Cause, Error, Result};
@@ -74,20 +75,38 @@ pub fn validation_problems(errors: &validator::ValidationErrors) -> Vec<FieldPro
         .into_iter()
         .flat_map(|(field, errs)| {
             errs.iter().map(move |e| {
-                let message = match (e.code.as_ref(), e.params.get("min"), e.params.get("max")) {
-                    ("length", Some(min), Some(max)) => {
-                        format!("must be {min}–{max} characters long")
-                    }
+                let (min, max) = (e.params.get("min"), e.params.get("max"));
+                let said = match (e.code.as_ref(), min, max) {
+                    ("length", Some(min), Some(max)) => Some((
+                        "problem.length",
+                        vec![("min", min.to_string()), ("max", max.to_string())],
+                    )),
                     ("length", Some(min), None) => {
-                        format!("must be at least {min} characters long")
+                        Some(("problem.min_length", vec![("min", min.to_string())]))
                     }
-                    ("range", Some(min), Some(max)) => format!("must be between {min} and {max}"),
-                    _ => e
-                        .message
-                        .as_ref()
-                        .map_or_else(|| format!("is invalid ({})", e.code), ToString::to_string),
+                    ("range", Some(min), Some(max)) => Some((
+                        "problem.range",
+                        vec![("min", min.to_string()), ("max", max.to_string())],
+                    )),
+                    _ => None,
                 };
-                FieldProblem::new(field.to_string(), message)
+                match said {
+                    Some((code, params)) => {
+                        let refs: Vec<(&str, &dyn std::fmt::Display)> = params
+                            .iter()
+                            .map(|(k, v)| (*k, v as &dyn std::fmt::Display))
+                            .collect();
+                        let message = messages::render(Lang::En, code, &refs);
+                        FieldProblem::new(field.to_string(), message).said(code, params)
+                    }
+                    None => FieldProblem::new(
+                        field.to_string(),
+                        e.message.as_ref().map_or_else(
+                            || format!("is invalid ({})", e.code),
+                            ToString::to_string,
+                        ),
+                    ),
+                }
             })
         })
         .collect();
@@ -118,10 +137,13 @@ pub fn account_problems(req: &CreateUserRequest) -> Vec<FieldProblem> {
         ));
     }
     if !valid_username(&req.username) {
-        problems.push(FieldProblem::new(
-            "username",
-            "use lower-case letters, digits, '.', '_', '-' or '@' only",
-        ));
+        problems.push(
+            FieldProblem::new(
+                "username",
+                "use lower-case letters, digits, '.', '_', '-' or '@' only",
+            )
+            .said("problem.username_characters", vec![]),
+        );
     }
     problems
 }

@@ -13,6 +13,7 @@ use crate::db::enterprises::{self as repo, Enterprise};
 use crate::db::{self, DbConnection};
 use crate::domain::classify::SizeFigures;
 use crate::domain::enterprise::{effective_scale, LargeFirmRelation};
+use crate::domain::messages;
 use crate::domain::policy;
 use crate::domain::{CreditCode, RegionCode, Scale};
 use crate::error::{Cause, Error, Result};
@@ -171,7 +172,9 @@ fn classify(
             .ok()
     });
     if input.industry.is_none() {
-        problems.push(FieldProblem::new(field("industry"), "is required"));
+        problems.push(
+            FieldProblem::new(field("industry"), "is required").said("problem.required", vec![]),
+        );
     }
     let industry = input
         .industry
@@ -193,14 +196,24 @@ fn classify(
             effective: effective_scale(c.scale, relation),
         }),
         Err(crate::domain::classify::ClassifyError::MissingFigure { figure, industry }) => {
-            problems.push(FieldProblem::new(
-                field(figure),
-                format!("is required for industry {industry}"),
-            ));
+            let (code, params) = messages::classify_problem(
+                &crate::domain::classify::ClassifyError::MissingFigure {
+                    industry: industry.clone(),
+                    figure,
+                },
+            );
+            problems.push(
+                FieldProblem::new(
+                    field(figure),
+                    format!("is required for industry {industry}"),
+                )
+                .said(code, params),
+            );
             None
         }
         Err(e) => {
-            problems.push(FieldProblem::new(field("industry"), e.to_string()));
+            let (code, params) = messages::classify_problem(&e);
+            problems.push(FieldProblem::new(field("industry"), e.to_string()).said(code, params));
             None
         }
     }
@@ -218,13 +231,19 @@ pub(crate) fn check_new(
     let field = |name: &str| format!("{prefix}{name}");
     let code = match input.credit_code.as_deref().map(str::trim) {
         None | Some("") => {
-            problems.push(FieldProblem::new(field("credit_code"), "is required"));
+            problems.push(
+                FieldProblem::new(field("credit_code"), "is required")
+                    .said("problem.required", vec![]),
+            );
             None
         }
         Some(text) => match text.parse::<CreditCode>() {
             Ok(c) => Some(c),
             Err(e) => {
-                problems.push(FieldProblem::new(field("credit_code"), e.to_string()));
+                let (code, params) = messages::credit_code_problem(&e);
+                problems.push(
+                    FieldProblem::new(field("credit_code"), e.to_string()).said(code, params),
+                );
                 None
             }
         },
@@ -240,10 +259,10 @@ pub(crate) fn check_new(
         }
         Some(n) if !n.is_empty() && n.chars().count() <= 200 => Some(n.to_string()),
         _ => {
-            problems.push(FieldProblem::new(
-                field("name"),
-                "is required (1–200 characters)",
-            ));
+            problems.push(
+                FieldProblem::new(field("name"), "is required (1–200 characters)")
+                    .said("problem.required_text", vec![("max", "200".into())]),
+            );
             None
         }
     };
@@ -251,7 +270,10 @@ pub(crate) fn check_new(
         (Some(text), _) => match text.parse::<RegionCode>() {
             Ok(r) => Some(r),
             Err(e) => {
-                problems.push(FieldProblem::new(field("region"), e.to_string()));
+                problems.push(
+                    FieldProblem::new(field("region"), e.to_string())
+                        .said("problem.region", vec![("got", format!("{:?}", e.0))]),
+                );
                 None
             }
         },

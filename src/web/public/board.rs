@@ -136,14 +136,14 @@ pub async fn notices(state: State, b: Base, req: HttpRequest) -> PageResult {
         Err(e) => (
             Vec::new(),
             None,
-            crate::web::problems_of(&e).unwrap_or_default(),
+            crate::web::problems_of(&e, b.lang()).unwrap_or_default(),
         ),
         Ok(params) => match state.db(move |conn| notices::list(conn, &params)).await {
             Ok(p) => (p.items, p.next_cursor, Vec::new()),
             Err(e @ Error::Validation(_)) => (
                 Vec::new(),
                 None,
-                crate::web::problems_of(&e).unwrap_or_default(),
+                crate::web::problems_of(&e, b.lang()).unwrap_or_default(),
             ),
             Err(e) => return Err(e).on(&b),
         },

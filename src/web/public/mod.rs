@@ -144,7 +144,7 @@ pub async fn catalogue(state: State, b: Base, req: HttpRequest) -> PageResult {
             Vec::new(),
             None,
             None,
-            super::problems_of(&e).unwrap_or_default(),
+            super::problems_of(&e, b.lang()).unwrap_or_default(),
         ),
         Err(e) => return Err(e).on(&b),
     };

@@ -139,7 +139,7 @@ pub async fn bid(state: State, b: Base, id: web::Path<String>, f: Form) -> PageR
                 fresh: true,
             },
         )),
-        Err(e) => match crate::web::problems_of(&e) {
+        Err(e) => match crate::web::problems_of(&e, b.lang()) {
             Some(problems) => Ok(crate::web::with_status(
                 bid_page(&state, &b, lot_id, f, problems).await?,
                 &e,

@@ -99,7 +99,7 @@ pub async fn signup(state: State, b: Base, req: HttpRequest, f: Form) -> PageRes
     };
     match result {
         Ok(session) => super::signed_in(&state, &b, session.token, "/supplier"),
-        Err(e) => match super::problems_of(&e) {
+        Err(e) => match super::problems_of(&e, b.lang()) {
             Some(problems) => Ok(html(
                 actix_web::ResponseError::status_code(&e),
                 &b,
