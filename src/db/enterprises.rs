@@ -2,6 +2,7 @@
 
 use super::schema::{declarations, enterprises};
 use super::DbConnection;
+use crate::domain::lifecycle::DeclarationStatus;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -37,7 +38,8 @@ pub struct Declaration {
     pub large_firm_relation: Option<String>,
     pub declared_scale: String,
     pub computed_scale: String,
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: DeclarationStatus,
     pub review_reason: Option<String>,
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<NaiveDateTime>,
@@ -100,7 +102,7 @@ pub fn list(
 
 pub fn insert_declaration(conn: &mut DbConnection, d: &Declaration) -> QueryResult<usize> {
     diesel::insert_into(declarations::table)
-        .values(d)
+        .values(d.clone())
         .execute(conn)
 }
 
@@ -131,7 +133,7 @@ pub fn declaration_on(
     declarations::table
         .filter(declarations::enterprise_id.eq(enterprise_id))
         .filter(declarations::declared_on.le(day))
-        .filter(declarations::status.ne("rejected"))
+        .filter(declarations::status.ne(DeclarationStatus::Rejected.as_str()))
         .order((
             declarations::declared_on.desc(),
             declarations::created_at.desc(),
@@ -143,14 +145,14 @@ pub fn declaration_on(
 pub fn review(
     conn: &mut DbConnection,
     id: &str,
-    status: &str,
+    status: DeclarationStatus,
     reason: Option<&str>,
     reviewer: &str,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(declarations::table.find(id))
         .set((
-            declarations::status.eq(status),
+            declarations::status.eq(status.as_str()),
             declarations::review_reason.eq(reason),
             declarations::reviewed_by.eq(Some(reviewer)),
             declarations::reviewed_at.eq(Some(at)),

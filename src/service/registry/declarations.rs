@@ -5,6 +5,7 @@ use super::*;
 use crate::clock::Clock;
 use crate::db::enterprises::{self as repo, Declaration};
 use crate::db::{self, DbConnection};
+use crate::domain::lifecycle::DeclarationStatus;
 use crate::domain::Scale;
 use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
@@ -105,7 +106,7 @@ impl From<Declaration> for DeclarationView {
             large_firm_relation: d.large_firm_relation,
             declared_scale: d.declared_scale,
             computed_scale: d.computed_scale,
-            status: d.status,
+            status: d.status.to_string(),
             review_reason: d.review_reason,
             reviewed_at: d.reviewed_at.map(|t| t.and_utc()),
             created_at: d.created_at.and_utc(),
@@ -217,7 +218,7 @@ fn declare_in(
         large_firm_relation: c.relation.map(|r| r.to_string()),
         declared_scale: declared.to_string(),
         computed_scale: c.effective.to_string(),
-        status: "pending".into(),
+        status: DeclarationStatus::Pending,
         review_reason: None,
         reviewed_by: None,
         reviewed_at: None,
@@ -307,13 +308,17 @@ fn review_in(
     }
     let d = repo::find_declaration(conn, id)?
         .ok_or_else(|| Error::NotFound(format!("no declaration with id {id}")))?;
-    if d.status != "pending" {
+    if d.status != DeclarationStatus::Pending {
         return Err(Error::Conflict(
             Cause::WrongState,
             format!("the declaration is already {}", d.status),
         ));
     }
-    let status = req.status.as_deref().unwrap_or_default();
+    // Checked above: verified or rejected.
+    let status = match req.status.as_deref() {
+        Some("verified") => DeclarationStatus::Verified,
+        _ => DeclarationStatus::Rejected,
+    };
     let before = DeclarationView::from(d);
     {
         repo::review(conn, id, status, reason, reviewer, clock.now_naive())?;
