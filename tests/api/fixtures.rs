@@ -278,3 +278,167 @@ pub async fn concluded(app: &TestApp, agency: &str, supplier: &str) -> Concluded
         contract: contract["id"].as_str().unwrap().to_string(),
     }
 }
+
+/// A published project with six sealed bids (three per lot) and the small firm's bid replaced
+/// once; the clock before the deadline.
+pub struct Tender {
+    pub s: Scenario,
+    pub project_id: String,
+    pub small: String,
+    pub micro: String,
+    pub medium: String,
+    pub r_small: Value,
+    pub r_micro: Value,
+    pub r_medium: Value,
+    pub r2_micro: Value,
+    pub r2_consortium: Value,
+    pub r2_bj: Value,
+    /// The small firm's bid after its replacement.
+    pub replaced: Value,
+}
+
+pub async fn tender(app: &TestApp) -> Tender {
+    let s = scenario(app).await;
+    let project_id = s.project["id"].as_str().unwrap().to_string();
+    let small = app.supplier_token(&s.small.1).await;
+    let micro = app.supplier_token(&s.micro.1).await;
+    let medium = app.supplier_token(&s.medium.1).await;
+    let xj_large = app.supplier_token(&s.xj_large.1).await;
+    let bj_large = app.supplier_token(&s.bj_large.1).await;
+    // Lot 1 (reserved): three SME bids. Lot 2: the micro firm, the consortium, the Beijing firm.
+    let r_small = bid(app, &small, &s.reserved_lot, json!({"price": "950000.00"})).await;
+    let r_micro = bid(app, &micro, &s.reserved_lot, json!({"price": "980000"})).await;
+    let r_medium = bid(app, &medium, &s.reserved_lot, json!({"price": "940000.50"})).await;
+    let r2_micro = bid(app, &micro, &s.open_lot, json!({"price": "1900000.00"})).await;
+    let r2_consortium = bid(
+        app,
+        &xj_large,
+        &s.open_lot,
+        json!({"price": "1950000.00", "related_parties": false,
+               "consortium": [{"credit_code": s.xj_large.1, "share_pct": 70}, {"credit_code": s.hotan_small.1, "share_pct": 30}],
+               "goods_manufacturers": [{"credit_code": s.medium.1}]}),
+    )
+    .await;
+    let r2_bj = bid(app, &bj_large, &s.open_lot, json!({"price": "1800000.00"})).await;
+    let replaced = json_of(
+        app.put(
+            &format!("/api/v1/bids/{}", r_small["bid_id"].as_str().unwrap()),
+            Some(&small),
+            &json!({"price": "930000.00"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_ne!(replaced["bid_id"], r_small["bid_id"]);
+    Tender {
+        s,
+        project_id,
+        small,
+        micro,
+        medium,
+        r_small,
+        r_micro,
+        r_medium,
+        r2_micro,
+        r2_consortium,
+        r2_bj,
+        replaced,
+    }
+}
+
+/// [`tender`] taken through the opening, the qualification review (all qualified), two
+/// evaluators' scores and one evaluation run per lot; lot 1's ranking kept.
+pub struct Evaluated {
+    pub t: Tender,
+    /// Lot 1's ranking, as the run answered.
+    pub lot1: Value,
+}
+
+pub async fn evaluated(app: &TestApp) -> Evaluated {
+    let t = tender(app).await;
+    app.clock.advance(
+        chrono::Duration::days(18)
+            + chrono::Duration::hours(23)
+            + chrono::Duration::minutes(45)
+            + chrono::Duration::hours(1),
+    );
+    let (s, replaced, r_micro, r_medium) = (&t.s, &t.replaced, &t.r_micro, &t.r_medium);
+    let (r2_micro, r2_consortium, r2_bj) = (&t.r2_micro, &t.r2_consortium, &t.r2_bj);
+    let lot1_bids = [
+        replaced["bid_id"].clone(),
+        r_micro["bid_id"].clone(),
+        r_medium["bid_id"].clone(),
+    ];
+    let lot2_bids = [
+        r2_micro["bid_id"].clone(),
+        r2_consortium["bid_id"].clone(),
+        r2_bj["bid_id"].clone(),
+    ];
+    for (lot, ids) in [(&s.reserved_lot, &lot1_bids), (&s.open_lot, &lot2_bids)] {
+        let results: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({"bid_id": id, "qualified": true}))
+            .collect();
+        json_of(
+            app.post(
+                &format!("/api/v1/lots/{lot}/qualification"),
+                Some(&s.agency),
+                &json!({"results": results}),
+            )
+            .await,
+            200,
+        )
+        .await;
+    }
+    let lot1_scores = [
+        [(40.0, 15), (42.0, 16)],
+        [(41.0, 15), (40.5, 15)],
+        [(38.0, 14), (39.0, 14)],
+    ];
+    let lot2_scores = [
+        [(35.0, 12), (36.0, 12)],
+        [(46.0, 18), (47.0, 19)],
+        [(40.0, 15), (41.0, 15)],
+    ];
+    for (lot, ids, table) in [
+        (&s.reserved_lot, &lot1_bids, &lot1_scores),
+        (&s.open_lot, &lot2_bids, &lot2_scores),
+    ] {
+        for (e, name) in ["专家A", "专家B"].iter().enumerate() {
+            let scores: Vec<Value> = ids
+                .iter()
+                .zip(table.iter())
+                .map(|(id, row)| json!({"bid_id": id, "technical": row[e].0, "commercial": row[e].1}))
+                .collect();
+            json_of(
+                app.post(
+                    &format!("/api/v1/lots/{lot}/scores"),
+                    Some(&s.agency),
+                    &json!({"evaluator": name, "scores": scores}),
+                )
+                .await,
+                200,
+            )
+            .await;
+        }
+    }
+
+    let mut lot1 = Value::Null;
+    for lot in [&s.reserved_lot, &s.open_lot] {
+        let run = json_of(
+            app.post(
+                &format!("/api/v1/lots/{lot}/evaluate"),
+                Some(&s.agency),
+                &json!({}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        if lot == &s.reserved_lot {
+            lot1 = run["output"]["ranking"].clone();
+        }
+    }
+    Evaluated { t, lot1 }
+}

@@ -1,7 +1,7 @@
 //! The procurement lifecycle end to end: projects and lots, notices, sealed bids, qualification,
 //! scores, evaluation runs, awards, the result notice, contracts and OCDS.
 
-use crate::fixtures::{bid, project_body, scenario};
+use crate::fixtures::{bid, evaluated, project_body, scenario, tender, Evaluated, Tender};
 use crate::helpers::{json_of, problem, problem_fields, spawn_app_with, TestApp};
 use chrono::Duration;
 use reqwest::Method;
@@ -21,11 +21,11 @@ fn sha256_hex(text: &str) -> String {
         .collect()
 }
 
+/// The procurement notice is public, in the list and the feed; the project pins its policy version.
 #[actix_web::test]
-async fn a_project_goes_from_draft_to_contract_and_every_step_is_checked() {
+async fn a_published_project_is_on_the_board_in_the_feed_and_pinned_to_its_policy() {
     let app = spawn_app().await;
     let s = scenario(&app).await;
-    let project_id = s.project["id"].as_str().unwrap().to_string();
     assert_eq!(s.project["state"], "published");
     assert!(s.project["policy_version"]
         .as_str()
@@ -57,14 +57,14 @@ async fn a_project_goes_from_draft_to_contract_and_every_step_is_checked() {
         feed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">")
             && feed.contains("计算机采购公告")
     );
+}
 
-    let small = app.supplier_token(&s.small.1).await;
-    let micro = app.supplier_token(&s.micro.1).await;
-    let medium = app.supplier_token(&s.medium.1).await;
-    let xj_large = app.supplier_token(&s.xj_large.1).await;
+/// A large firm cannot bid on a lot reserved for SMEs; the problem names the bidder.
+#[actix_web::test]
+async fn a_large_firm_is_refused_on_the_reserved_lot_naming_why() {
+    let app = spawn_app().await;
+    let s = scenario(&app).await;
     let bj_large = app.supplier_token(&s.bj_large.1).await;
-
-    // A large firm cannot bid on the reserved lot; the reason names why.
     let res = app
         .post(
             &format!("/api/v1/lots/{}/bids", s.reserved_lot),
@@ -78,28 +78,22 @@ async fn a_project_goes_from_draft_to_contract_and_every_step_is_checked() {
         .as_str()
         .unwrap()
         .contains("reserved for SMEs"));
+}
 
-    // Lot 1 (reserved): three SME bids. Lot 2: the micro firm, the consortium, the Beijing firm.
-    let r_small = bid(&app, &small, &s.reserved_lot, json!({"price": "950000.00"})).await;
-    let r_micro = bid(&app, &micro, &s.reserved_lot, json!({"price": "980000"})).await;
-    let r_medium = bid(
-        &app,
-        &medium,
-        &s.reserved_lot,
-        json!({"price": "940000.50"}),
-    )
-    .await;
-    let r2_micro = bid(&app, &micro, &s.open_lot, json!({"price": "1900000.00"})).await;
-    let r2_consortium = bid(
-        &app,
-        &xj_large,
-        &s.open_lot,
-        json!({"price": "1950000.00", "related_parties": false,
-               "consortium": [{"credit_code": s.xj_large.1, "share_pct": 70}, {"credit_code": s.hotan_small.1, "share_pct": 30}],
-               "goods_manufacturers": [{"credit_code": s.medium.1}]}),
-    )
-    .await;
-    let r2_bj = bid(&app, &bj_large, &s.open_lot, json!({"price": "1800000.00"})).await;
+/// Each receipt is the SHA-256 of the canonical bid; a replaced bid stays, marked, without content.
+#[actix_web::test]
+async fn a_receipt_hashes_the_canonical_bid_and_a_replaced_bid_stays_a_receipt() {
+    let app = spawn_app().await;
+    let Tender {
+        small,
+        r_small,
+        r_micro,
+        r_medium,
+        r2_micro,
+        r2_consortium,
+        r2_bj,
+        ..
+    } = tender(&app).await;
     // The receipt is the SHA-256 of the canonical bid, which carries the server's time.
     for r in [
         &r_small,
@@ -115,18 +109,6 @@ async fn a_project_goes_from_draft_to_contract_and_every_step_is_checked() {
         assert_eq!(c["submitted_at"], r["received_at"]);
         assert_eq!(c["bid_id"], r["bid_id"]);
     }
-    // The small firm replaces its bid; the old one stays, marked replaced.
-    let replaced = json_of(
-        app.put(
-            &format!("/api/v1/bids/{}", r_small["bid_id"].as_str().unwrap()),
-            Some(&small),
-            &json!({"price": "930000.00"}),
-        )
-        .await,
-        200,
-    )
-    .await;
-    assert_ne!(replaced["bid_id"], r_small["bid_id"]);
     let old = json_of(
         app.get(
             &format!("/api/v1/bids/{}", r_small["bid_id"].as_str().unwrap()),
@@ -141,9 +123,18 @@ async fn a_project_goes_from_draft_to_contract_and_every_step_is_checked() {
         old.get("price").is_none() && old.get("content").is_none(),
         "a receipt only: {old}"
     );
+}
 
-    // Before the opening the number of bids is the agency's alone: the public, suppliers,
-    // admins and auditors see no count (POLICY.md §6).
+/// Before the opening the number of bids is the agency's alone (POLICY.md §6).
+#[actix_web::test]
+async fn before_the_opening_only_the_agency_sees_how_many_bid() {
+    let app = spawn_app().await;
+    let Tender {
+        s,
+        project_id,
+        small,
+        ..
+    } = tender(&app).await;
     let view = json_of(
         app.get(&format!("/api/v1/projects/{project_id}"), Some(&s.agency))
             .await,
@@ -179,8 +170,20 @@ async fn a_project_goes_from_draft_to_contract_and_every_step_is_checked() {
             "{ocds}"
         );
     }
+}
 
-    // The deadline passes: no more changes.
+/// From the bid deadline to the opening: no change to any bid, the lot sealed, no evaluation.
+#[actix_web::test]
+async fn from_the_deadline_no_bid_changes_and_the_lot_stays_sealed() {
+    let app = spawn_app().await;
+    let Tender {
+        s,
+        project_id,
+        micro,
+        medium,
+        r_micro,
+        ..
+    } = tender(&app).await;
     app.clock
         .advance(Duration::days(18) + Duration::hours(23) + Duration::minutes(45));
     let view = json_of(
@@ -226,7 +229,27 @@ async fn a_project_goes_from_draft_to_contract_and_every_step_is_checked() {
         )
         .await;
     problem(res, 409).await;
+}
 
+/// From the opening: bids readable, evaluation only after the qualification review and every
+/// evaluator's scores, runs equal to the engine's answer that replay byte for byte, the
+/// explained ranking of both lots.
+#[actix_web::test]
+async fn from_the_opening_bids_are_read_reviewed_scored_and_evaluated() {
+    let app = spawn_app().await;
+    let Tender {
+        s,
+        r_micro,
+        r_medium,
+        r2_micro,
+        r2_consortium,
+        r2_bj,
+        replaced,
+        ..
+    } = tender(&app).await;
+    // Past the deadline (tested above).
+    app.clock
+        .advance(Duration::days(18) + Duration::hours(23) + Duration::minutes(45));
     // Opening.
     app.clock.advance(Duration::hours(1));
     let opened = json_of(
@@ -397,6 +420,20 @@ async fn a_project_goes_from_draft_to_contract_and_every_step_is_checked() {
     assert_eq!(cons["evaluated_price"], "1911000.00");
     assert_eq!(row(&r2_bj["bid_id"])["preference"], "none");
     assert_eq!(cons["rank"], 1, "{lot2:?}");
+}
+
+/// An evaluated project: the result waits for every lot's award; the result notice, contracts
+/// with their SME credits (视同中小企业), the contracted state and OCDS packages that validate.
+#[actix_web::test]
+async fn an_evaluated_project_is_awarded_published_contracted_and_in_ocds() {
+    let app = spawn_app().await;
+    let Evaluated { t, lot1 } = evaluated(&app).await;
+    let Tender {
+        s,
+        project_id,
+        r2_consortium,
+        ..
+    } = t;
     let lot1_winner = lot1
         .as_array()
         .unwrap()
@@ -404,7 +441,6 @@ async fn a_project_goes_from_draft_to_contract_and_every_step_is_checked() {
         .find(|r| r["rank"] == 1)
         .unwrap()["bid_id"]
         .clone();
-
     // Award, publish the result, sign the contracts.
     let res = app
         .post(
