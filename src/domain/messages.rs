@@ -109,6 +109,9 @@ catalogue! {
     "exclusion.not_sme" => "不符合条件：该包专门面向中小企业，实际规模为{scale}", "not eligible: lot reserved for SMEs (专门面向中小企业), effective scale {scale}";
     // Field problems (the English is the API's `errors[].message`, word for word).
     "problem.required" => "必填", "is required";
+    "problem.too_long" => "长度不能超过 {max} 个字符", "is longer than {max} characters";
+    "problem.control_characters" => "含有控制字符", "contains control characters";
+    "problem.invisible" => "含有不可见字符 U+{code}，会使文字看起来与实际内容不同，请删除", "contains the invisible character U+{code}, which can make text read other than it is; remove it";
     "problem.required_text" => "必填（1–{max} 个字符）", "is required (1–{max} characters)";
     "problem.length" => "长度须为 {min}–{max} 个字符", "must be {min}–{max} characters long";
     "problem.min_length" => "长度至少 {min} 个字符", "must be at least {min} characters long";
@@ -133,6 +136,13 @@ catalogue! {
     "field.assets_wan" => "资产总额（万元）", "assets (10 000 yuan)";
     "field.region" => "地区", "region";
     "field.large_firm_relation" => "与大型企业的关系", "relation to a large firm";
+    "field.sku" => "商品编码", "sku";
+    "field.spec" => "规格型号", "spec";
+    "field.unit" => "计量单位", "unit";
+    "field.price" => "价格", "price";
+    "field.title" => "名称", "title";
+    "field.text" => "更正内容", "text";
+    "field.budget" => "预算", "budget";
     // Yes and no in tables.
     "yes" => "是", "yes";
     "no" => "否", "no";

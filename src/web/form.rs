@@ -41,9 +41,7 @@ impl Form {
         self.0
             .iter()
             .filter_map(|(k, v)| {
-                crate::domain::text::invisible(v).map(|c| {
-                    crate::wire::FieldProblem::new(k, crate::domain::text::invisible_problem(c))
-                })
+                crate::domain::text::invisible(v).map(|c| crate::wire::fields::invisible_in(k, c))
             })
             .collect()
     }

@@ -4,6 +4,7 @@
 pub mod classify;
 pub mod csv;
 pub mod evaluation;
+pub mod fields;
 pub mod time;
 
 pub use crate::error::json::{path_problem, strip_position, FieldProblem, JsonProblem, TextRule};

@@ -131,10 +131,7 @@ pub fn account_problems(req: &CreateUserRequest) -> Vec<FieldProblem> {
         .as_deref()
         .and_then(crate::domain::text::invisible)
     {
-        problems.push(FieldProblem::new(
-            "display_name",
-            crate::domain::text::invisible_problem(c),
-        ));
+        problems.push(crate::wire::fields::invisible_in("display_name", c));
     }
     if !valid_username(&req.username) {
         problems.push(

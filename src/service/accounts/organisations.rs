@@ -65,10 +65,7 @@ pub fn create_org(
         Err(e) => validation_problems(&e),
     };
     if let Some(c) = crate::domain::text::invisible(&req.name) {
-        problems.push(FieldProblem::new(
-            "name",
-            crate::domain::text::invisible_problem(c),
-        ));
+        problems.push(crate::wire::fields::invisible_in("name", c));
     }
     if !matches!(req.kind.as_str(), "agency" | "department") {
         problems.push(FieldProblem::new(

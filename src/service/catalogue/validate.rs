@@ -7,46 +7,9 @@ use crate::db::DbConnection;
 use crate::domain::category::CategoryCode;
 use crate::domain::{CreditCode, Fen, RegionCode};
 use crate::error::{Error, Result};
+use crate::wire::fields::{self, Text};
 use crate::wire::FieldProblem;
 use chrono::NaiveDateTime;
-
-/// Text: trimmed, required or not, at most `max` characters, no control characters.
-fn text(
-    value: Option<&str>,
-    field: &str,
-    required: bool,
-    max: usize,
-    problems: &mut Vec<FieldProblem>,
-) -> Option<String> {
-    let value = value.map(str::trim).filter(|v| !v.is_empty());
-    match value {
-        None if required => {
-            problems.push(FieldProblem::new(field, "is required"));
-            None
-        }
-        None => Some(String::new()),
-        Some(v) if v.chars().count() > max => {
-            problems.push(FieldProblem::new(
-                field,
-                format!("is longer than {max} characters"),
-            ));
-            None
-        }
-        Some(v) if v.chars().any(char::is_control) => {
-            problems.push(FieldProblem::new(field, "contains control characters"));
-            None
-        }
-        Some(v) if crate::domain::text::invisible(v).is_some() => {
-            let c = crate::domain::text::invisible(v).unwrap_or_default();
-            problems.push(FieldProblem::new(
-                field,
-                crate::domain::text::invisible_problem(c),
-            ));
-            None
-        }
-        Some(v) => Some(v.to_string()),
-    }
-}
 
 /// The largest price we accept: ¥100 000 000 000.00 (well inside i64 fen and any total).
 const MAX_PRICE_FEN: i64 = 10_000_000_000_000;
@@ -109,10 +72,30 @@ pub(crate) fn check(
             },
         },
     };
-    let sku = text(input.sku.as_deref(), "sku", true, 64, &mut problems);
-    let name = text(input.name.as_deref(), "name", true, 200, &mut problems);
-    let spec = text(input.spec.as_deref(), "spec", false, 1000, &mut problems);
-    let unit = text(input.unit.as_deref(), "unit", true, 20, &mut problems);
+    let sku = fields::text(
+        input.sku.as_deref(),
+        "sku",
+        Text::required(64),
+        &mut problems,
+    );
+    let name = fields::text(
+        input.name.as_deref(),
+        "name",
+        Text::required(200),
+        &mut problems,
+    );
+    let spec = fields::text(
+        input.spec.as_deref(),
+        "spec",
+        Text::optional(1000),
+        &mut problems,
+    );
+    let unit = fields::text(
+        input.unit.as_deref(),
+        "unit",
+        Text::required(20),
+        &mut problems,
+    );
     let category = match input.category_code.as_deref().map(str::trim) {
         None | Some("") => {
             problems.push(FieldProblem::new("category_code", "is required"));

@@ -251,10 +251,7 @@ pub(crate) fn check_new(
     let name = match input.name.as_deref().map(str::trim) {
         Some(n) if crate::domain::text::invisible(n).is_some() => {
             let c = crate::domain::text::invisible(n).unwrap_or_default();
-            problems.push(FieldProblem::new(
-                field("name"),
-                crate::domain::text::invisible_problem(c),
-            ));
+            problems.push(crate::wire::fields::invisible_in(&field("name"), c));
             None
         }
         Some(n) if !n.is_empty() && n.chars().count() <= 200 => Some(n.to_string()),

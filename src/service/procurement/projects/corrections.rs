@@ -65,7 +65,12 @@ fn correct_in(
         ));
     }
     let mut problems = Vec::new();
-    let text = text(&input.text, "text", 5000, &mut problems);
+    let text = crate::wire::fields::text(
+        input.text.as_deref(),
+        "text",
+        crate::wire::fields::Text::required(5000).with_lines(),
+        &mut problems,
+    );
     let deadline = time(&input.bid_deadline, "bid_deadline", &mut problems);
     let opening = time(&input.opening_at, "opening_at", &mut problems);
     let new_deadline = deadline.or(p.bid_deadline);

@@ -248,7 +248,12 @@ pub(super) fn lots(
             let mut all_ok = true;
             for (i, l) in list.iter().enumerate() {
                 let at = |f: &str| format!("lots[{i}].{f}");
-                let title = text(&l.title, &at("title"), 200, problems);
+                let title = crate::wire::fields::text(
+                    l.title.as_deref(),
+                    &at("title"),
+                    crate::wire::fields::Text::required(200),
+                    problems,
+                );
                 let budget = money(&l.budget, &at("budget"), problems);
                 let reserved = match (reservation, l.reserved) {
                     (Some("whole"), Some(false)) => {

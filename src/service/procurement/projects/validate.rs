@@ -9,6 +9,7 @@ use crate::domain::policy::Profile;
 use crate::domain::Fen;
 use crate::error::{Error, Result};
 use crate::wire::evaluation::{check_terms, ProjectInput, WeightsInput};
+use crate::wire::fields::{self, Text};
 use crate::wire::FieldProblem;
 use chrono::NaiveDateTime;
 
@@ -16,36 +17,6 @@ use chrono::NaiveDateTime;
 pub(super) struct Checked {
     pub(super) project: Project,
     pub(super) lots: Vec<Lot>,
-}
-
-pub(super) fn text(
-    value: &Option<String>,
-    field: &str,
-    max: usize,
-    problems: &mut Vec<FieldProblem>,
-) -> Option<String> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => {
-            problems.push(FieldProblem::new(field, "is required"));
-            None
-        }
-        Some(t) if t.chars().count() > max => {
-            problems.push(FieldProblem::new(
-                field,
-                format!("is longer than {max} characters"),
-            ));
-            None
-        }
-        Some(t) if crate::domain::text::invisible(t).is_some() => {
-            let c = crate::domain::text::invisible(t).unwrap_or_default();
-            problems.push(FieldProblem::new(
-                field,
-                crate::domain::text::invisible_problem(c),
-            ));
-            None
-        }
-        Some(t) => Some(t.to_string()),
-    }
 }
 
 /// A positive amount in yuan given as a decimal string (a JSON number is refused: no floats).
@@ -143,7 +114,12 @@ pub(super) fn check(
     };
     let agency = orgs::find_by_id(conn, &agency_id)?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("agency {agency_id} missing")))?;
-    let title = text(&input.title, "title", 200, &mut problems);
+    let title = fields::text(
+        input.title.as_deref(),
+        "title",
+        Text::required(200),
+        &mut problems,
+    );
     let department_id = department(conn, input, &mut problems)?;
     let category = category(input, &mut problems);
     let category_code = category_code(input, category.as_deref(), &mut problems);
