@@ -112,6 +112,13 @@ catalogue! {
     "problem.too_long" => "长度不能超过 {max} 个字符", "is longer than {max} characters";
     "problem.control_characters" => "含有控制字符", "contains control characters";
     "problem.invisible" => "含有不可见字符 U+{code}，会使文字看起来与实际内容不同，请删除", "contains the invisible character U+{code}, which can make text read other than it is; remove it";
+    "problem.decimal.not_a_number" => "须为小数，如 1200.50", "must be a decimal number such as \"1200.50\"";
+    "problem.decimal.places" => "最多 {places} 位小数", "must have at most {places} decimal places";
+    "problem.decimal.negative" => "不能为负数", "must not be negative";
+    "problem.decimal.not_positive" => "须大于零", "must be greater than zero";
+    "problem.decimal.too_large" => "数值过大", "is too large";
+    "problem.price" => "{value}：{reason_zh}（以元为单位，最多两位小数，大于 0）", "{value}: {reason} (yuan, up to 2 decimals, > 0)";
+    "problem.price_too_large" => "超过 100000000000.00 元", "is more than 100000000000.00 yuan";
     "problem.required_text" => "必填（1–{max} 个字符）", "is required (1–{max} characters)";
     "problem.length" => "长度须为 {min}–{max} 个字符", "must be {min}–{max} characters long";
     "problem.min_length" => "长度至少 {min} 个字符", "must be at least {min} characters long";
@@ -172,6 +179,28 @@ pub fn credit_code_problem(e: &crate::domain::credit_code::InvalidCreditCode) ->
         ),
         E::Region(r) => ("problem.credit_code.region", vec![("region", r.clone())]),
     }
+}
+
+/// The code of a refused decimal text (an amount, a rate).
+pub fn decimal_problem(e: &crate::domain::decimal::DecimalError) -> Said {
+    use crate::domain::decimal::DecimalError as E;
+    match e {
+        E::NotANumber => ("problem.decimal.not_a_number", vec![]),
+        E::TooManyDecimals(n) => ("problem.decimal.places", vec![("places", n.to_string())]),
+        E::Negative => ("problem.decimal.negative", vec![]),
+        E::NotPositive => ("problem.decimal.not_positive", vec![]),
+        E::TooLarge => ("problem.decimal.too_large", vec![]),
+    }
+}
+
+/// A said message rendered in a language (for a message nested in another's parameters).
+pub fn said_in(lang: Lang, said: &Said) -> String {
+    let params: Vec<(&str, &dyn std::fmt::Display)> = said
+        .1
+        .iter()
+        .map(|(k, v)| (*k, v as &dyn std::fmt::Display))
+        .collect();
+    render(lang, said.0, &params)
 }
 
 /// The code of a classification refusal (300号).

@@ -299,6 +299,10 @@ pub struct RowProblem {
     pub line: u64,
     pub column: String,
     pub reason: String,
+    /// The reason as a message code, for pages in other languages; not in the API's JSON.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub say: Option<json::Say>,
 }
 
 impl std::fmt::Display for RowProblem {

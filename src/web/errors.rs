@@ -69,7 +69,7 @@ impl ResponseError for PageError {
         };
         let problems = match &self.error {
             Error::Validation(p) => p.iter().map(|p| problem_text(p, b.lang())).collect(),
-            Error::InvalidRows(rows) => rows.iter().map(ToString::to_string).collect(),
+            Error::InvalidRows(rows) => rows.iter().map(|r| row_text(r, b.lang())).collect(),
             _ => Vec::new(),
         };
         let page = ErrorPage {
@@ -148,11 +148,27 @@ pub fn problem_text(p: &crate::wire::FieldProblem, lang: Lang) -> String {
     }
 }
 
+/// One CSV row problem in the page's language: `第 3 行，价格：…` where its reason has a code.
+pub fn row_text(r: &crate::error::RowProblem, lang: Lang) -> String {
+    match (&r.say, lang) {
+        (Some(say), Lang::Zh) => {
+            let said = (say.code, say.params.clone());
+            format!(
+                "第 {} 行，{}：{}",
+                r.line,
+                messages::field_name(lang, &r.column),
+                messages::said_in(lang, &said)
+            )
+        }
+        _ => r.to_string(),
+    }
+}
+
 /// Field problems of a failed form, for showing beside the form.
 pub fn problems_of(e: &Error, lang: Lang) -> Option<Vec<String>> {
     match e {
         Error::Validation(p) => Some(p.iter().map(|p| problem_text(p, lang)).collect()),
-        Error::InvalidRows(rows) => Some(rows.iter().map(ToString::to_string).collect()),
+        Error::InvalidRows(rows) => Some(rows.iter().map(|r| row_text(r, lang)).collect()),
         Error::Conflict(_, m) | Error::BadRequest(m) | Error::Forbidden(m) | Error::NotFound(m) => {
             Some(vec![m.clone()])
         }

@@ -255,6 +255,7 @@ impl Columns {
         let mut index = HashMap::new();
         let mut problems = Vec::new();
         let header_problem = |column: &str, reason: String| RowProblem {
+            say: None,
             line: 1,
             column: column.to_string(),
             reason,
@@ -300,6 +301,7 @@ pub fn invisible_cells(
         .enumerate()
         .filter_map(|(i, cell)| {
             crate::domain::text::invisible(cell).map(|c| RowProblem {
+                say: None,
                 line,
                 column: headers.get(i).unwrap_or("*").to_string(),
                 reason: crate::domain::text::invisible_problem(c),
@@ -323,6 +325,7 @@ pub fn csv_problem(error: &csv::Error, fallback_line: u64) -> RowProblem {
         _ => error.to_string(),
     };
     RowProblem {
+        say: None,
         line,
         column: "*".into(),
         reason,

@@ -151,7 +151,11 @@ async fn a_supplier_signs_up_fixes_a_csv_row_and_bids() {
     b.click_through("form[action='/supplier/products/upload'] button")
         .await;
     let text = b.text().await;
-    assert!(text.contains("line 3") && text.contains("price"), "{text}");
+    // The row and the column in the page's language (the API says line 3, column price).
+    assert!(
+        text.contains("第 3 行，价格：\"一千元\"：须为小数"),
+        "{text}"
+    );
     assert!(text.contains("尚无商品"), "nothing was imported: {text}");
     b.screenshot("04-csv-row-report").await;
     std::fs::write(

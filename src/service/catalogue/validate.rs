@@ -5,6 +5,7 @@ use crate::db::enterprises::Enterprise;
 use crate::db::products::ProductRow;
 use crate::db::DbConnection;
 use crate::domain::category::CategoryCode;
+use crate::domain::messages::{self, Lang};
 use crate::domain::{CreditCode, Fen, RegionCode};
 use crate::error::{Error, Result};
 use crate::wire::fields::{self, Text};
@@ -17,14 +18,25 @@ const MAX_PRICE_FEN: i64 = 10_000_000_000_000;
 pub(crate) fn parse_price(value: &str, field: &str) -> std::result::Result<i64, FieldProblem> {
     match Fen::parse_positive_yuan(value.trim()) {
         Ok(fen) if fen.0 <= MAX_PRICE_FEN => Ok(fen.0),
-        Ok(_) => Err(FieldProblem::new(
-            field,
-            "is more than 100000000000.00 yuan",
-        )),
-        Err(e) => Err(FieldProblem::new(
-            field,
-            format!("{value:?}: {e} (yuan, up to 2 decimals, > 0)"),
-        )),
+        Ok(_) => Err(
+            FieldProblem::new(field, "is more than 100000000000.00 yuan")
+                .said("problem.price_too_large", vec![]),
+        ),
+        Err(e) => {
+            let reason_zh = messages::said_in(Lang::Zh, &messages::decimal_problem(&e));
+            Err(FieldProblem::new(
+                field,
+                format!("{value:?}: {e} (yuan, up to 2 decimals, > 0)"),
+            )
+            .said(
+                "problem.price",
+                vec![
+                    ("value", format!("{value:?}")),
+                    ("reason", e.to_string()),
+                    ("reason_zh", reason_zh),
+                ],
+            ))
+        }
     }
 }
 

@@ -100,6 +100,7 @@ fn import_row(
     let now = clock.now_naive();
     use crate::wire::csv::RowProblem;
     let problem = |column: &str, reason: String| RowProblem {
+        say: None,
         line,
         column: column.to_string(),
         reason,

@@ -111,6 +111,7 @@ impl ImportState<'_> {
             let key = (pending.row.supplier_id.clone(), pending.row.sku.clone());
             let duplicate = |earlier: String| {
                 vec![RowProblem {
+                    say: None,
                     line: pending.line,
                     column: "sku".into(),
                     reason: format!(
@@ -241,6 +242,7 @@ pub fn import(
                         line,
                         column: p.field,
                         reason: p.message,
+                        say: p.say,
                     })
                     .collect()
             };
@@ -254,6 +256,7 @@ pub fn import(
                 Err(Error::Forbidden(reason)) => state.refuse(
                     &record,
                     vec![RowProblem {
+                        say: None,
                         line,
                         column: "supplier_credit_code".into(),
                         reason,
