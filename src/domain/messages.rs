@@ -17,6 +17,15 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// English when `en`, else Chinese (the pages' switch).
+    pub fn of(en: bool) -> Lang {
+        if en {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Lang::Zh => "zh",
@@ -193,14 +202,13 @@ pub fn decimal_problem(e: &crate::domain::decimal::DecimalError) -> Said {
     }
 }
 
-/// A said message rendered in a language (for a message nested in another's parameters).
-pub fn said_in(lang: Lang, said: &Said) -> String {
-    let params: Vec<(&str, &dyn std::fmt::Display)> = said
-        .1
+/// A code with text parameters rendered in a language (a field problem's, a nested message's).
+pub fn said_in(lang: Lang, code: &str, params: &[(&'static str, String)]) -> String {
+    let params: Vec<(&str, &dyn std::fmt::Display)> = params
         .iter()
         .map(|(k, v)| (*k, v as &dyn std::fmt::Display))
         .collect();
-    render(lang, said.0, &params)
+    render(lang, code, &params)
 }
 
 /// The code of a classification refusal (300号).
@@ -283,11 +291,20 @@ pub fn render(lang: Lang, code: &str, params: &[(&str, &dyn std::fmt::Display)])
 
 /// A label without parameters: `label(Lang::Zh, "state", "draft")` → 草稿.
 pub fn label(lang: Lang, kind: &str, value: &str) -> String {
-    let code = format!("{kind}.{value}");
-    match entry(&code) {
-        Some(e) => lang.pick(e.zh, e.en).to_string(),
-        None => value.to_string(),
-    }
+    label_of(lang, kind, value).map_or_else(|| value.to_string(), str::to_string)
+}
+
+/// The same without allocating, `None` for a value the catalogue does not name.
+pub fn label_of(lang: Lang, kind: &str, value: &str) -> Option<&'static str> {
+    CATALOGUE
+        .iter()
+        .find(|e| {
+            e.code
+                .strip_prefix(kind)
+                .and_then(|rest| rest.strip_prefix('.'))
+                == Some(value)
+        })
+        .map(|e| lang.pick(e.zh, e.en))
 }
 
 /// Whether a text has a CJK character (for the tests of both languages).

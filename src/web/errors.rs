@@ -132,18 +132,11 @@ pub fn forbidden(req: &HttpRequest, message: String) -> HttpResponse {
 /// named too), else the English message.
 pub fn problem_text(p: &crate::wire::FieldProblem, lang: Lang) -> String {
     match (&p.say, lang) {
-        (Some(say), Lang::Zh) => {
-            let params: Vec<(&str, &dyn std::fmt::Display)> = say
-                .params
-                .iter()
-                .map(|(k, v)| (*k, v as &dyn std::fmt::Display))
-                .collect();
-            format!(
-                "{}：{}",
-                messages::field_name(lang, &p.field),
-                messages::render(lang, say.code, &params)
-            )
-        }
+        (Some(say), Lang::Zh) => format!(
+            "{}：{}",
+            messages::field_name(lang, &p.field),
+            messages::said_in(lang, say.code, &say.params)
+        ),
         _ => p.to_string(),
     }
 }
@@ -151,15 +144,12 @@ pub fn problem_text(p: &crate::wire::FieldProblem, lang: Lang) -> String {
 /// One CSV row problem in the page's language: `第 3 行，价格：…` where its reason has a code.
 pub fn row_text(r: &crate::error::RowProblem, lang: Lang) -> String {
     match (&r.say, lang) {
-        (Some(say), Lang::Zh) => {
-            let said = (say.code, say.params.clone());
-            format!(
-                "第 {} 行，{}：{}",
-                r.line,
-                messages::field_name(lang, &r.column),
-                messages::said_in(lang, &said)
-            )
-        }
+        (Some(say), Lang::Zh) => format!(
+            "第 {} 行，{}：{}",
+            r.line,
+            messages::field_name(lang, &r.column),
+            messages::said_in(lang, say.code, &say.params)
+        ),
         _ => r.to_string(),
     }
 }

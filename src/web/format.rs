@@ -40,22 +40,14 @@ pub fn beijing(t: &DateTime<Utc>) -> String {
         .to_string()
 }
 
-fn lang(en: bool) -> Lang {
-    if en {
-        Lang::En
-    } else {
-        Lang::Zh
-    }
-}
-
 /// An enterprise scale's name, from the message catalogue.
 pub fn scale(en: bool, s: &str) -> String {
-    label(lang(en), "scale", s)
+    label(Lang::of(en), "scale", s)
 }
 
 /// A project, lot, bid or declaration state's name, from the message catalogue.
 pub fn state(en: bool, s: &str) -> String {
-    label(lang(en), "state", s)
+    label(Lang::of(en), "state", s)
 }
 
 /// An industry of the 300号 table: its Chinese name from the size standard, or in English its
@@ -71,11 +63,11 @@ pub fn industry(en: bool, code: &str) -> String {
 }
 
 pub fn notice_kind(en: bool, k: &str) -> String {
-    label(lang(en), "notice", k)
+    label(Lang::of(en), "notice", k)
 }
 
 pub fn category(en: bool, c: &str) -> String {
-    label(lang(en), "category", c)
+    label(Lang::of(en), "category", c)
 }
 
 #[cfg(test)]

@@ -103,11 +103,7 @@ impl Base {
     /// The Chinese or the English text.
     /// The page's language.
     pub fn lang(&self) -> crate::domain::messages::Lang {
-        if self.en {
-            crate::domain::messages::Lang::En
-        } else {
-            crate::domain::messages::Lang::Zh
-        }
+        crate::domain::messages::Lang::of(self.en)
     }
 
     /// A code's name from the message catalogue: `b.label("ledger", "missed")` → 未达标.

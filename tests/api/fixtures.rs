@@ -363,6 +363,29 @@ pub async fn evaluated(app: &TestApp) -> Evaluated {
             + chrono::Duration::minutes(45)
             + chrono::Duration::hours(1),
     );
+    review_and_score(app, &t).await;
+    let s = &t.s;
+    let mut lot1 = Value::Null;
+    for lot in [&s.reserved_lot, &s.open_lot] {
+        let run = json_of(
+            app.post(
+                &format!("/api/v1/lots/{lot}/evaluate"),
+                Some(&s.agency),
+                &json!({}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        if lot == &s.reserved_lot {
+            lot1 = run["output"]["ranking"].clone();
+        }
+    }
+    Evaluated { t, lot1 }
+}
+
+/// After the opening: every bid of [`tender`] qualified, and two evaluators' scores per lot.
+pub async fn review_and_score(app: &TestApp, t: &Tender) {
     let (s, replaced, r_micro, r_medium) = (&t.s, &t.replaced, &t.r_micro, &t.r_medium);
     let (r2_micro, r2_consortium, r2_bj) = (&t.r2_micro, &t.r2_consortium, &t.r2_bj);
     let lot1_bids = [
@@ -423,22 +446,4 @@ pub async fn evaluated(app: &TestApp) -> Evaluated {
             .await;
         }
     }
-
-    let mut lot1 = Value::Null;
-    for lot in [&s.reserved_lot, &s.open_lot] {
-        let run = json_of(
-            app.post(
-                &format!("/api/v1/lots/{lot}/evaluate"),
-                Some(&s.agency),
-                &json!({}),
-            )
-            .await,
-            201,
-        )
-        .await;
-        if lot == &s.reserved_lot {
-            lot1 = run["output"]["ranking"].clone();
-        }
-    }
-    Evaluated { t, lot1 }
 }

@@ -240,14 +240,6 @@ fn scale_line(profile: &Profile, bid: &Bid, r: &RankedBid<'_>, lang: Lang, out: 
     }
 }
 
-fn category_zh(c: Category) -> &'static str {
-    match c {
-        Category::Goods => "货物",
-        Category::Services => "服务",
-        Category::Works => "工程",
-    }
-}
-
 fn price_line(
     profile: &Profile,
     project: &Project,
@@ -286,7 +278,8 @@ fn price_line(
     match r.preference {
         Preference::SmallMicroDeduction => {
             let category = project.category.as_str();
-            let category_zh = category_zh(project.category);
+            let category_zh = crate::domain::messages::label_of(Lang::Zh, "category", category)
+                .unwrap_or(category);
             match lang {
                 Lang::Zh => evaluated(
                     out,

@@ -92,11 +92,7 @@ pub fn validation_problems(errors: &validator::ValidationErrors) -> Vec<FieldPro
                 };
                 match said {
                     Some((code, params)) => {
-                        let refs: Vec<(&str, &dyn std::fmt::Display)> = params
-                            .iter()
-                            .map(|(k, v)| (*k, v as &dyn std::fmt::Display))
-                            .collect();
-                        let message = messages::render(Lang::En, code, &refs);
+                        let message = messages::said_in(Lang::En, code, &params);
                         FieldProblem::new(field.to_string(), message).said(code, params)
                     }
                     None => FieldProblem::new(

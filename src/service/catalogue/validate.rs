@@ -23,7 +23,8 @@ pub(crate) fn parse_price(value: &str, field: &str) -> std::result::Result<i64, 
                 .said("problem.price_too_large", vec![]),
         ),
         Err(e) => {
-            let reason_zh = messages::said_in(Lang::Zh, &messages::decimal_problem(&e));
+            let (code, params) = messages::decimal_problem(&e);
+            let reason_zh = messages::said_in(Lang::Zh, code, &params);
             Err(FieldProblem::new(
                 field,
                 format!("{value:?}: {e} (yuan, up to 2 decimals, > 0)"),

@@ -172,9 +172,7 @@ fn classify(
             .ok()
     });
     if input.industry.is_none() {
-        problems.push(
-            FieldProblem::new(field("industry"), "is required").said("problem.required", vec![]),
-        );
+        problems.push(crate::wire::fields::required(&field("industry")));
     }
     let industry = input
         .industry
@@ -195,25 +193,19 @@ fn classify(
             computed: c.scale,
             effective: effective_scale(c.scale, relation),
         }),
-        Err(crate::domain::classify::ClassifyError::MissingFigure { figure, industry }) => {
-            let (code, params) = messages::classify_problem(
-                &crate::domain::classify::ClassifyError::MissingFigure {
-                    industry: industry.clone(),
-                    figure,
-                },
-            );
-            problems.push(
-                FieldProblem::new(
-                    field(figure),
-                    format!("is required for industry {industry}"),
-                )
-                .said(code, params),
-            );
-            None
-        }
         Err(e) => {
+            // The problem names the missing figure, or the industry itself.
             let (code, params) = messages::classify_problem(&e);
-            problems.push(FieldProblem::new(field("industry"), e.to_string()).said(code, params));
+            let problem = match &e {
+                crate::domain::classify::ClassifyError::MissingFigure { figure, industry } => {
+                    FieldProblem::new(
+                        field(figure),
+                        format!("is required for industry {industry}"),
+                    )
+                }
+                _ => FieldProblem::new(field("industry"), e.to_string()),
+            };
+            problems.push(problem.said(code, params));
             None
         }
     }
@@ -231,10 +223,7 @@ pub(crate) fn check_new(
     let field = |name: &str| format!("{prefix}{name}");
     let code = match input.credit_code.as_deref().map(str::trim) {
         None | Some("") => {
-            problems.push(
-                FieldProblem::new(field("credit_code"), "is required")
-                    .said("problem.required", vec![]),
-            );
+            problems.push(crate::wire::fields::required(&field("credit_code")));
             None
         }
         Some(text) => match text.parse::<CreditCode>() {

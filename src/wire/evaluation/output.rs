@@ -159,13 +159,7 @@ impl<'a> EvaluationOutput<'a> {
             chinese,
         } = self;
         let [en, zh] = lines;
-        let langs: &mut [(Lang, &mut evaluation::Lines)] = if *chinese {
-            &mut [(Lang::En, en), (Lang::Zh, zh)]
-        } else {
-            &mut [(Lang::En, en)]
-        };
-        for (lang, out) in langs.iter_mut() {
-            let (lang, out) = (*lang, &mut **out);
+        let explain = |lang, out: &mut evaluation::Lines| {
             evaluation::explain_into(
                 input.profile,
                 &input.project,
@@ -174,7 +168,11 @@ impl<'a> EvaluationOutput<'a> {
                 position,
                 lang,
                 out,
-            );
+            )
+        };
+        explain(Lang::En, en);
+        if *chinese {
+            explain(Lang::Zh, zh);
         }
         let r = &evaluation.ranking[position];
         RankedOut {
