@@ -81,9 +81,9 @@ pub async fn sign_checkpoint(state: web::Data<AppState>) -> Result<HttpResponse>
         Some(c) => Ok(HttpResponse::Created().json(c)),
         None => match latest {
             Some(c) => Ok(HttpResponse::Ok().json(c)),
-            None => Err(crate::error::Error::Conflict(
+            None => Err(crate::error::Error::conflict(
                 crate::error::Cause::AuditLogEmpty,
-                "the audit log has no events yet: nothing to sign".into(),
+                "the audit log has no events yet: nothing to sign",
             )),
         },
     }

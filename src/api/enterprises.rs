@@ -9,6 +9,7 @@ use crate::service::registry::{
     self, DeclarationRequest, DeclarationView, EnterpriseInput, EnterpriseView, ReviewRequest,
     ScaleOn, SignupRequest, SignupResponse,
 };
+use crate::wire::fields::invalid;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -94,7 +95,7 @@ pub async fn list(state: web::Data<AppState>, query: Query<ListQuery>) -> Result
     let Query(q) = query;
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(Error::field("limit", "must be 1–200"));
+        return Err(invalid("limit", "problem.range_200", vec![]));
     }
     if let Some(scale) = q.scale.as_deref() {
         scale
@@ -105,10 +106,7 @@ pub async fn list(state: web::Data<AppState>, query: Query<ListQuery>) -> Result
         .as_deref()
         .is_some_and(|r| r.is_empty() || r.len() > 6 || !r.bytes().all(|b| b.is_ascii_digit()))
     {
-        return Err(Error::field(
-            "region",
-            "must be 1–6 digits of a region code",
-        ));
+        return Err(invalid("region", "problem.region_prefix", vec![]));
     }
     let (items, next_after) = state
         .db(move |conn| {

@@ -11,6 +11,7 @@ use crate::service::finance::{
     PaymentView, PlanInput, PlanView, SubcontractView,
 };
 use crate::service::procurement::evaluation::ContractView;
+use crate::wire::fields::invalid;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
@@ -25,7 +26,7 @@ pub struct YearParams {
 fn year(params: &YearParams) -> Result<i32> {
     params
         .year
-        .ok_or_else(|| Error::field("year", "is required, e.g. ?year=2026"))
+        .ok_or_else(|| invalid("year", "problem.required_year_query", vec![]))
 }
 
 type DeptYear = web::Path<(String, String)>;

@@ -1,10 +1,11 @@
 //! Organisations: agencies and departments.
 
 use super::AppState;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::http::access::Caller;
 use crate::http::extract::{Json, Query};
 use crate::service::accounts::{self, CreateOrgRequest, OrgView};
+use crate::wire::fields::invalid;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
@@ -22,7 +23,7 @@ pub async fn list(state: web::Data<AppState>, filter: Query<OrgFilter>) -> Resul
     let kind = filter.0.kind;
     if let Some(k) = kind.as_deref() {
         if !matches!(k, "agency" | "department") {
-            return Err(Error::field("kind", "expected agency or department"));
+            return Err(invalid("kind", "problem.org_kind", vec![]));
         }
     }
     let all = state

@@ -174,7 +174,8 @@ pub(super) fn cli_error(e: Error) -> CliError {
                 .map(|p| format!("--{}: {}", p.field.replace('_', "-"), p.message))
                 .collect(),
         ),
-        Error::Conflict(_, m) | Error::NotFound(m) => CliError::invalid(m),
+        Error::Conflict(_, m) => CliError::invalid(m.text),
+        Error::NotFound(m) => CliError::invalid(m),
         other => CliError::Other(anyhow::anyhow!("{other}")),
     }
 }

@@ -26,6 +26,14 @@ pub fn start_of(day: NaiveDate) -> NaiveDateTime {
     day.and_time(chrono::NaiveTime::MIN) - Duration::seconds(i64::from(OFFSET_SECONDS))
 }
 
+/// Beijing wall time to the minute of an instant stored as UTC, `2026-03-20 09:30`, as pages
+/// and refusals show it.
+pub fn minute_of(utc: NaiveDateTime) -> String {
+    (utc + Duration::seconds(i64::from(OFFSET_SECONDS)))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

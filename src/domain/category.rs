@@ -16,7 +16,7 @@ pub const TOP_LEVELS: [(&str, &str, &str); 3] = [
 pub struct CategoryCode(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a 品目 code: A, B or C followed by 0–10 digits in pairs (A02, A020101, C16)")]
+#[error("{0:?} is not a category code (品目): A, B or C followed by 0–10 digits in pairs (A02, A020101, C16)")]
 pub struct CategoryError(pub String);
 
 impl CategoryCode {

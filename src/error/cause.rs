@@ -74,3 +74,40 @@ impl Cause {
         }
     }
 }
+
+/// What a refusal says: the English text of the API's `detail`, and where the service gave it
+/// one, the same as a message code with its parameters for the pages' languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    pub text: String,
+    pub say: Option<super::json::Say>,
+}
+
+impl Reason {
+    /// Attaches the message's code and parameters (the English text stays as it is).
+    pub fn said(mut self, code: &'static str, params: Vec<(&'static str, String)>) -> Self {
+        self.say = Some(super::json::Say { code, params });
+        self
+    }
+}
+
+impl From<String> for Reason {
+    fn from(text: String) -> Self {
+        Reason { text, say: None }
+    }
+}
+
+impl From<&str> for Reason {
+    fn from(text: &str) -> Self {
+        Reason {
+            text: text.to_string(),
+            say: None,
+        }
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}

@@ -11,7 +11,7 @@ pub mod json;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-pub use cause::Cause;
+pub use cause::{Cause, Reason};
 pub use json::FieldProblem;
 use serde::Serialize;
 
@@ -44,7 +44,7 @@ pub enum Error {
     Unauthorized(String),
     /// 403
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Reason),
     /// 404
     #[error("{0}")]
     NotFound(String),
@@ -53,7 +53,7 @@ pub enum Error {
     MethodNotAllowed,
     /// 409: the request conflicts with what is stored; the cause gives the code.
     #[error("{1}")]
-    Conflict(Cause, String),
+    Conflict(Cause, Reason),
     /// 429
     #[error("too many attempts; retry in {retry_after_seconds} s")]
     TooManyRequests { retry_after_seconds: i64 },
@@ -78,6 +78,34 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Validation(vec![FieldProblem::new(field, message)])
+    }
+
+    /// A 409 with its cause and its English reason.
+    pub fn conflict(cause: Cause, text: impl Into<String>) -> Self {
+        Error::Conflict(cause, Reason::from(text.into()))
+    }
+
+    /// A 403 with its English reason.
+    pub fn forbidden(text: impl Into<String>) -> Self {
+        Error::Forbidden(Reason::from(text.into()))
+    }
+
+    /// Attaches a message code to a refusal (a 409 or a 403), so pages say it in their
+    /// language; other errors are returned as they are.
+    pub fn said(self, code: &'static str, params: Vec<(&'static str, String)>) -> Self {
+        match self {
+            Error::Conflict(cause, reason) => Error::Conflict(cause, reason.said(code, params)),
+            Error::Forbidden(reason) => Error::Forbidden(reason.said(code, params)),
+            other => other,
+        }
+    }
+
+    /// The message code a refusal was given, if any.
+    pub fn say(&self) -> Option<&json::Say> {
+        match self {
+            Error::Conflict(_, reason) | Error::Forbidden(reason) => reason.say.as_ref(),
+            _ => None,
+        }
     }
 
     /// Every code a problem may carry, for the API document.
@@ -271,9 +299,9 @@ impl From<diesel::result::Error> for Error {
         }
         match e {
             D::NotFound => Error::NotFound("not found".into()),
-            D::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Error::Conflict(
+            D::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Error::conflict(
                 Cause::Duplicate,
-                "a record with the same unique value already exists".into(),
+                "a record with the same unique value already exists",
             ),
             other => Error::Internal(anyhow::Error::new(other).context("database query")),
         }
@@ -357,7 +385,7 @@ mod tests {
             Error::UnsupportedMediaType("text/csv"),
             Error::PayloadTooLarge { limit: 1 },
             Error::Unauthorized(String::new()),
-            Error::Forbidden(String::new()),
+            Error::Forbidden(Reason::from("")),
             Error::NotFound(String::new()),
             Error::MethodNotAllowed,
             Error::TooManyRequests {
@@ -366,11 +394,7 @@ mod tests {
             Error::Unavailable(String::new()),
             Error::Internal(anyhow::anyhow!("x")),
         ];
-        errors.extend(
-            Cause::ALL
-                .iter()
-                .map(|c| Error::Conflict(*c, String::new())),
-        );
+        errors.extend(Cause::ALL.iter().map(|c| Error::conflict(*c, "")));
         let codes = Error::codes();
         let mut seen = std::collections::BTreeSet::new();
         for e in &errors {

@@ -49,6 +49,27 @@ impl Access {
     }
 }
 
+/// The 403 of a role the route does not admit: the route and who may call it, in English for
+/// the API, the role by its name on pages.
+fn role_refused(role: Role, method: &str, spec: &RouteSpec) -> Error {
+    use crate::domain::messages::{label, Lang};
+    Error::forbidden(format!(
+        "role {role} may not {method} {}; allowed: {}",
+        spec.path,
+        spec.access.describe()
+    ))
+    .said(
+        "refusal.role_may_not",
+        vec![
+            ("role", role.to_string()),
+            ("role_zh", label(Lang::Zh, "role", role.as_str())),
+            ("method", method.to_string()),
+            ("path", spec.path.to_string()),
+            ("allowed", spec.access.describe()),
+        ],
+    )
+}
+
 /// One route: method, path pattern as registered, and who may call it.
 #[derive(Debug, Clone, Copy)]
 pub struct RouteSpec {
@@ -250,11 +271,7 @@ pub async fn authorize(
             None => Error::Unauthorized(
                 "this route needs a login: send Authorization: Bearer <token>".into(),
             ),
-            Some(role) => Error::Forbidden(format!(
-                "role {role} may not {method} {}; allowed: {}",
-                spec.path,
-                spec.access.describe()
-            )),
+            Some(role) => role_refused(role, &method, spec),
         }
         .into());
     }
@@ -283,14 +300,9 @@ fn page_gate(
                 crate::http::respond::see_other(&format!("/login?next={next}"))
             }
             Some(role) => {
-                let message = format!(
-                    "role {role} may not {} {}; allowed: {}",
-                    req.method(),
-                    spec.path,
-                    spec.access.describe()
-                );
+                let refusal = role_refused(role, req.method().as_str(), spec);
                 req.extensions_mut().insert(caller);
-                crate::http::respond::page_refusal(req.request(), Error::Forbidden(message))
+                crate::http::respond::page_refusal(req.request(), refusal)
             }
         };
         return Err(InternalError::from_response("denied", response).into());

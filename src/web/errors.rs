@@ -76,7 +76,10 @@ impl ResponseError for PageError {
             b,
             status: status.as_u16(),
             title,
-            detail: self.error.detail(),
+            detail: match &self.error {
+                Error::Validation(_) | Error::InvalidRows(_) if !b.en => String::new(),
+                _ => refusal_text(&self.error, b.lang()),
+            },
             problems,
         };
         let mut response = html(status, b, &page);
@@ -117,17 +120,6 @@ pub fn error_page(req: &HttpRequest, error: Error) -> HttpResponse {
     .error_response()
 }
 
-/// The page shown to a logged-in caller whose role may not see a page (403), from the access
-/// middleware.
-pub fn forbidden(req: &HttpRequest, message: String) -> HttpResponse {
-    let b = Base::from_request(req);
-    PageError {
-        error: Error::Forbidden(message),
-        base: Some(Box::new(b)),
-    }
-    .error_response()
-}
-
 /// One field problem in the page's language: from its message code where it has one (the field
 /// named too), else the English message.
 pub fn problem_text(p: &crate::wire::FieldProblem, lang: Lang) -> String {
@@ -154,13 +146,30 @@ pub fn row_text(r: &crate::error::RowProblem, lang: Lang) -> String {
     }
 }
 
+/// A refusal (409, 403, 404, 400 …) in the page's language: in English the API's `detail`; in
+/// Chinese the service's message code where it gave one, else what the refusal's cause or
+/// status means (`refusal.<code>`), never the English text.
+pub fn refusal_text(e: &Error, lang: Lang) -> String {
+    if lang == Lang::En {
+        return e.detail();
+    }
+    if let Some(say) = e.say() {
+        return messages::said_in(lang, say.code, &say.params);
+    }
+    let code = format!("refusal.{}", e.code());
+    match messages::entry(&code) {
+        Some(_) => messages::said_in(lang, &code, &[]),
+        None => messages::said_in(lang, "refusal.other", &[]),
+    }
+}
+
 /// Field problems of a failed form, for showing beside the form.
 pub fn problems_of(e: &Error, lang: Lang) -> Option<Vec<String>> {
     match e {
         Error::Validation(p) => Some(p.iter().map(|p| problem_text(p, lang)).collect()),
         Error::InvalidRows(rows) => Some(rows.iter().map(|r| row_text(r, lang)).collect()),
-        Error::Conflict(_, m) | Error::BadRequest(m) | Error::Forbidden(m) | Error::NotFound(m) => {
-            Some(vec![m.clone()])
+        Error::Conflict(..) | Error::BadRequest(_) | Error::Forbidden(_) | Error::NotFound(_) => {
+            Some(vec![refusal_text(e, lang)])
         }
         _ => None,
     }

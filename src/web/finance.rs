@@ -151,9 +151,13 @@ fn year_of(req: &HttpRequest, clock: &dyn crate::clock::Clock) -> Result<i32, Er
             .now()
             .with_timezone(&super::format::beijing_offset())
             .year()),
-        Some(y) => y
-            .parse()
-            .map_err(|_| Error::field("year", format!("{y:?} is not a year"))),
+        Some(y) => y.parse().map_err(|_| {
+            crate::wire::fields::invalid(
+                "year",
+                "problem.not_a_year",
+                vec![("given", format!("{y:?}"))],
+            )
+        }),
     }
 }
 
@@ -216,7 +220,13 @@ pub async fn department(state: State, b: Base, path: web::Path<(String, String)>
     let (id, year) = path.into_inner();
     let year: i32 = year
         .parse()
-        .map_err(|_| Error::field("year", format!("{year:?} is not a year")))
+        .map_err(|_| {
+            crate::wire::fields::invalid(
+                "year",
+                "problem.not_a_year",
+                vec![("given", format!("{year:?}"))],
+            )
+        })
         .on(&b)?;
     let dept = id.clone();
     let (line, contracts) = state

@@ -76,9 +76,10 @@ pub fn fields(
                 Ok(n) => {
                     object.insert((*name).to_string(), serde_json::json!(n));
                 }
-                Err(_) => problems.push(crate::wire::FieldProblem::new(
+                Err(_) => problems.push(crate::wire::fields::coded(
                     format!("{prefix}{name}"),
-                    format!("{value:?} must be a whole number"),
+                    "problem.whole_number",
+                    vec![("given", format!("{value:?}"))],
                 )),
             }
         } else {
@@ -113,10 +114,10 @@ pub fn csrf_matches(req: &HttpRequest, submitted: Option<&str>) -> bool {
 
 pub fn csrf_refused(req: &HttpRequest) -> PageError {
     PageError {
-        error: Error::Forbidden(
-            "the form's CSRF token is missing or does not match: reload the page and submit again"
-                .into(),
-        ),
+        error: Error::forbidden(
+            "the form's CSRF token is missing or does not match: reload the page and submit again",
+        )
+        .said("refusal.csrf", vec![]),
         base: Some(Box::new(Base::from_request(req))),
     }
 }

@@ -35,9 +35,7 @@ pub fn beijing_offset() -> FixedOffset {
 
 /// Beijing wall time, `2026-03-20 09:30`.
 pub fn beijing(t: &DateTime<Utc>) -> String {
-    t.with_timezone(&beijing_offset())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    crate::domain::beijing::minute_of(t.naive_utc())
 }
 
 /// An enterprise scale's name, from the message catalogue.

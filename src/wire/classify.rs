@@ -3,6 +3,7 @@
 use super::FieldProblem;
 use crate::domain::classify::{Classification, ClassifyError, SizeFigures};
 use crate::domain::decimal::parse_scaled;
+use crate::wire::fields::coded;
 use serde::{Deserialize, Serialize};
 
 /// Size figures of one firm (中小企业声明函 figures).
@@ -51,9 +52,10 @@ pub struct ClassifyResponse {
 }
 
 /// Parses a 万元 figure into yuan (exact to the yuan).
-pub fn parse_wan(text: &str) -> Result<u64, String> {
-    let yuan = parse_scaled(text, 4).map_err(|e| format!("{text:?} {e}"))?;
-    u64::try_from(yuan).map_err(|_| "must not be negative".to_string())
+pub fn wan(field: &str, text: &str) -> Result<u64, FieldProblem> {
+    let yuan = parse_scaled(text, 4).map_err(|e| crate::wire::fields::value_of(field, text, &e))?;
+    u64::try_from(yuan)
+        .map_err(|_| crate::wire::fields::coded(field, "problem.decimal.negative", vec![]))
 }
 
 /// Validates and classifies; every problem is named by its field.
@@ -63,16 +65,17 @@ pub fn classify(request: &ClassifyRequest) -> Result<ClassifyResponse, Vec<Field
         value.as_ref().and_then(|v| match v {
             // CONTRACTS.md: amounts are decimal strings; a JSON number would be a float.
             Figure::Number(n) => {
-                problems.push(FieldProblem::new(
+                problems.push(crate::wire::fields::coded(
                     name,
-                    format!("must be a decimal string in 万元, e.g. \"{n}\" (JSON numbers are refused: no floats for money)"),
+                    "problem.wan_as_text",
+                    vec![("example", n.to_string())],
                 ));
                 None
             }
-            Figure::Text(text) => match parse_wan(text) {
+            Figure::Text(text) => match wan(name, text) {
                 Ok(yuan) => Some(yuan),
-                Err(message) => {
-                    problems.push(FieldProblem::new(name, message));
+                Err(problem) => {
+                    problems.push(problem);
                     None
                 }
             },
@@ -84,7 +87,7 @@ pub fn classify(request: &ClassifyRequest) -> Result<ClassifyResponse, Vec<Field
         assets_yuan: figure("assets_wan", &request.assets_wan),
     };
     let Some(industry) = request.industry.as_deref() else {
-        problems.push(FieldProblem::new("industry", "is required"));
+        problems.push(coded("industry", "problem.required", vec![]));
         return Err(problems);
     };
     if !problems.is_empty() {
@@ -98,11 +101,15 @@ pub fn classify(request: &ClassifyRequest) -> Result<ClassifyResponse, Vec<Field
             industry: industry.to_string(),
             reasons,
         }),
-        Err(e @ ClassifyError::UnknownIndustry { .. }) => {
-            Err(vec![FieldProblem::new("industry", e.to_string())])
-        }
-        Err(e @ ClassifyError::MissingFigure { figure, .. }) => {
-            Err(vec![FieldProblem::new(figure, e.to_string())])
+        Err(e) => {
+            let field = match &e {
+                ClassifyError::MissingFigure { figure, .. } => figure,
+                ClassifyError::UnknownIndustry { .. } => "industry",
+            };
+            let (code, params) = crate::domain::messages::classify_problem(&e);
+            Err(vec![
+                FieldProblem::new(field, e.to_string()).said(code, params)
+            ])
         }
     }
 }

@@ -48,6 +48,56 @@ pub fn required(field: &str) -> FieldProblem {
     FieldProblem::new(field, "is required").said("problem.required", vec![])
 }
 
+/// A problem given by its message code: the API's English `message` is rendered from the
+/// catalogue, so both languages come from one entry.
+pub fn coded(
+    field: impl Into<String>,
+    code: &'static str,
+    params: Vec<(&'static str, String)>,
+) -> FieldProblem {
+    let message =
+        crate::domain::messages::said_in(crate::domain::messages::Lang::En, code, &params);
+    FieldProblem::new(field, message).said(code, params)
+}
+
+/// A refusal of the domain (a credit code, an amount, a region …) as the problem of a field:
+/// its own English, and its code for the pages.
+pub fn of<E>(field: impl Into<String>, e: &E) -> FieldProblem
+where
+    E: std::fmt::Display + crate::domain::messages::Coded,
+{
+    let (code, params) = e.said();
+    FieldProblem::new(field, e.to_string()).said(code, params)
+}
+
+/// A refused value with the domain's reason: `"abc" must be a decimal number …`.
+pub fn value_of<E>(field: impl Into<String>, value: &str, e: &E) -> FieldProblem
+where
+    E: std::fmt::Display + crate::domain::messages::Coded,
+{
+    let (code, params) = e.said();
+    let reason_zh =
+        crate::domain::messages::said_in(crate::domain::messages::Lang::Zh, code, &params);
+    coded(
+        field,
+        "problem.value_reason",
+        vec![
+            ("value", format!("{value:?}")),
+            ("reason", e.to_string()),
+            ("reason_zh", reason_zh),
+        ],
+    )
+}
+
+/// The same as a 422 of one field.
+pub fn invalid(
+    field: impl Into<String>,
+    code: &'static str,
+    params: Vec<(&'static str, String)>,
+) -> crate::error::Error {
+    crate::error::Error::Validation(vec![coded(field, code, params)])
+}
+
 /// `field` holds the invisible character `c`.
 pub fn invisible_in(field: &str, c: char) -> FieldProblem {
     FieldProblem::new(field, invisible_problem(c)).said(

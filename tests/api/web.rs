@@ -126,7 +126,7 @@ async fn every_page_admits_exactly_its_roles_and_every_form_needs_its_csrf_token
                     "{what}: allowed but sent to the login form"
                 );
                 assert!(
-                    !body.contains("may not"),
+                    !body.contains("无权进行此操作"),
                     "{what}: allowed but refused\n{body}"
                 );
                 if spec.method == "POST" {
@@ -139,7 +139,7 @@ async fn every_page_admits_exactly_its_roles_and_every_form_needs_its_csrf_token
             } else {
                 assert_eq!(status, 403, "{what}");
                 assert!(
-                    body.contains("may not") && body.contains("<html"),
+                    body.contains("无权进行此操作") && body.contains("<html"),
                     "{what}\n{body}"
                 );
             }
@@ -419,6 +419,10 @@ async fn an_agency_drafts_publishes_and_corrects_through_the_forms_and_sees_only
         body.contains("budget") && body.contains("喀什地区教育局计算机采购"),
         "{body}"
     );
+    // In the page's language, the field named too; the API's English is not shown.
+    assert!(body.contains("预算：预算为 1400000.00"), "{body}");
+    assert!(body.contains("但各采购包预算合计为 1500000.00"), "{body}");
+    assert!(!body.contains("add up to"), "{body}");
     assert_eq!(projects(&app), 0);
     let res = page(
         &app,
@@ -469,7 +473,28 @@ async fn an_agency_drafts_publishes_and_corrects_through_the_forms_and_sees_only
     )
     .await;
     assert_eq!(res.status(), 409);
-    assert!(res.text().await.unwrap().contains("published"));
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("不能发布：项目当前为已发布·接受投标；只有草稿可以发布"),
+        "{body}"
+    );
+    assert!(!body.contains("cannot publish"), "{body}");
+    // The same refusal in English mode (the language cookie beside the session) is the API's
+    // detail.
+    let res = page(
+        &app,
+        "POST",
+        &publish,
+        Some(&format!("{agency}; smeproc_lang=en")),
+        &format!("csrf={CSRF}"),
+    )
+    .await;
+    assert_eq!(res.status(), 409);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("cannot publish: the project is published; this needs a draft"));
     let correction = format!(
         "csrf={CSRF}&text={}&bid_deadline=2026-03-22T09%3A30&opening_at=2026-03-22T10%3A00",
         "截止时间延后两天"

@@ -18,7 +18,16 @@ fn codes_after(marker: &str) -> Vec<(String, String)> {
             // Calls are sometimes broken over lines by rustfmt; codes hold no spaces.
             let flat: String = text.split_whitespace().collect();
             for part in flat.split(marker).skip(1) {
-                if let Some(code) = part.strip_prefix('"').and_then(|p| p.split('"').next()) {
+                // A marker may end in the literal's opening quote (`"refusal.`).
+                let part = if marker.starts_with('"') {
+                    part
+                } else {
+                    match part.strip_prefix('"') {
+                        Some(p) => p,
+                        None => continue,
+                    }
+                };
+                if let Some(code) = part.split('"').next() {
                     found.push((path.display().to_string(), code.to_string()));
                 }
             }
@@ -33,7 +42,14 @@ fn every_code_in_the_sources_is_in_the_catalogue() {
     used.extend(codes_after("render(lang,"));
     used.extend(codes_after("render(Lang::En,"));
     used.extend(codes_after("render(Lang::Zh,"));
-    assert!(used.len() >= 10, "{used:?}");
+    // A refusal's step is a code wherever it is written (`wrong_phase("refusal.publish_phase", …)`).
+    used.extend(
+        codes_after("\"refusal.")
+            .into_iter()
+            .filter(|(_, c)| !c.contains('{'))
+            .map(|(p, c)| (p, format!("refusal.{c}"))),
+    );
+    assert!(used.len() >= 40, "{used:?}");
     let missing: Vec<_> = used.iter().filter(|(_, c)| entry(c).is_none()).collect();
     assert!(
         missing.is_empty(),
@@ -72,5 +88,13 @@ fn every_code_in_the_sources_is_in_the_catalogue() {
         for v in values {
             assert!(entry(&format!("{kind}.{v}")).is_some(), "{kind}.{v}");
         }
+    }
+}
+
+#[test]
+fn every_error_code_says_what_it_means_in_both_languages() {
+    for code in smeproc::error::Error::codes() {
+        let e = entry(&format!("refusal.{code}"));
+        assert!(e.is_some(), "refusal.{code} is missing from the catalogue");
     }
 }

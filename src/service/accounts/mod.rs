@@ -9,6 +9,7 @@ use crate::domain::CreditCode;
 use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
 use crate::service::auth;
+use crate::wire::fields::coded;
 use crate::wire::FieldProblem;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -173,45 +174,49 @@ pub(crate) fn create_user_hashed(
     let role = match req.role.parse::<Role>() {
         Ok(r) => Some(r),
         Err(e) => {
-            problems.push(FieldProblem::new("role", e));
+            problems.push(coded(
+                "role",
+                "problem.unknown_role",
+                vec![("given", format!("{:?}", req.role))],
+            ));
+            let _ = e;
             None
         }
     };
     let mut agency_id = None;
     match (role, req.agency_id.as_deref()) {
-        (Some(Role::Agency), None) => problems.push(FieldProblem::new(
-            "agency_id",
-            "is required for an agency user",
-        )),
+        (Some(Role::Agency), None) => {
+            problems.push(coded("agency_id", "problem.required_agency", vec![]))
+        }
         (Some(Role::Agency), Some(id)) => match orgs::find_by_id_or_name(conn, id)? {
             Some(org) if org.kind == "agency" => agency_id = Some(org.id),
-            Some(_) => problems.push(FieldProblem::new(
+            Some(_) => problems.push(coded("agency_id", "problem.department_not_agency", vec![])),
+            None => problems.push(coded(
                 "agency_id",
-                "names a department, not an agency",
+                "problem.no_agency",
+                vec![("id", format!("{id:?}"))],
             )),
-            None => problems.push(FieldProblem::new("agency_id", format!("no agency {id:?}"))),
         },
-        (_, Some(_)) => problems.push(FieldProblem::new(
-            "agency_id",
-            "only agency users belong to an agency",
-        )),
+        (_, Some(_)) => problems.push(coded("agency_id", "problem.agency_users_only", vec![])),
         _ => {}
     }
     let mut enterprise_id = None;
     match (role, req.enterprise_credit_code.as_deref()) {
         (Some(Role::Supplier), Some(code)) => match code.parse::<CreditCode>() {
-            Err(e) => problems.push(FieldProblem::new("enterprise_credit_code", e.to_string())),
+            Err(e) => problems.push(crate::wire::fields::of("enterprise_credit_code", &e)),
             Ok(code) => match crate::db::enterprises::find_by_credit_code(conn, code.as_str())? {
                 Some(e) => enterprise_id = Some(e.id),
-                None => problems.push(FieldProblem::new(
+                None => problems.push(coded(
                     "enterprise_credit_code",
-                    format!("no enterprise registered with credit code {code}"),
+                    "problem.no_enterprise",
+                    vec![("code", code.to_string())],
                 )),
             },
         },
-        (_, Some(_)) => problems.push(FieldProblem::new(
+        (_, Some(_)) => problems.push(coded(
             "enterprise_credit_code",
-            "only supplier users belong to an enterprise",
+            "problem.supplier_users_only",
+            vec![],
         )),
         _ => {}
     }
@@ -219,9 +224,13 @@ pub(crate) fn create_user_hashed(
         return Err(Error::Validation(problems));
     };
     if users::find_by_username(conn, &req.username)?.is_some() {
-        return Err(Error::Conflict(
+        return Err(Error::conflict(
             Cause::Duplicate,
             format!("username {:?} is taken", req.username),
+        )
+        .said(
+            "refusal.username_taken",
+            vec![("username", format!("{:?}", req.username))],
         ));
     }
     let id = db::new_id();
@@ -236,9 +245,13 @@ pub(crate) fn create_user_hashed(
         created_at: clock.now_naive(),
     };
     users::insert(conn, &new).map_err(|e| match Error::from(e) {
-        Error::Conflict(..) => Error::Conflict(
+        Error::Conflict(..) => Error::conflict(
             Cause::Duplicate,
             format!("username {:?} is taken", req.username),
+        )
+        .said(
+            "refusal.username_taken",
+            vec![("username", format!("{:?}", req.username))],
         ),
         other => other,
     })?;
@@ -269,13 +282,17 @@ pub fn disable_user(
             && user.disabled_at.is_none()
             && users::count_active_admins(conn)? <= 1
         {
-            return Err(Error::Conflict(
+            return Err(Error::conflict(
                 Cause::LastAdmin,
                 format!(
                 "{} is the last active admin: at least one active admin must remain to administer \
                  the service; create another admin first",
                 user.username
             ),
+            )
+            .said(
+                "refusal.last_admin",
+                vec![("username", user.username.clone())],
             ));
         }
         let before = UserView::from(user.clone());

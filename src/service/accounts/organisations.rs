@@ -6,7 +6,7 @@ use crate::db::{self, orgs, DbConnection};
 use crate::domain::{CreditCode, RegionCode};
 use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
-use crate::wire::FieldProblem;
+use crate::wire::fields::coded;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
@@ -68,38 +68,38 @@ pub fn create_org(
         problems.push(crate::wire::fields::invisible_in("name", c));
     }
     if !matches!(req.kind.as_str(), "agency" | "department") {
-        problems.push(FieldProblem::new(
+        problems.push(coded(
             "kind",
-            format!("unknown kind {:?}; expected agency or department", req.kind),
+            "problem.unknown_org_kind",
+            vec![("given", format!("{:?}", req.kind))],
         ));
     }
     if let Some(code) = &req.credit_code {
         if let Err(e) = code.parse::<CreditCode>() {
-            problems.push(FieldProblem::new("credit_code", e.to_string()));
+            problems.push(crate::wire::fields::of("credit_code", &e));
         }
     }
     if let Some(region) = &req.region {
         if let Err(e) = region.parse::<RegionCode>() {
-            problems.push(FieldProblem::new("region", e.to_string()));
+            problems.push(crate::wire::fields::of("region", &e));
         }
     }
     let mut parent_id = None;
     if let Some(key) = &req.parent_id {
         if req.kind != "department" {
-            problems.push(FieldProblem::new(
-                "parent_id",
-                "only a department has a 主管预算单位 parent",
-            ));
+            problems.push(coded("parent_id", "problem.parent_department_only", vec![]));
         } else {
             match orgs::find_by_id_or_name(conn, key)? {
                 Some(p) if p.kind == "department" => parent_id = Some(p.id),
-                Some(_) => problems.push(FieldProblem::new(
+                Some(_) => problems.push(coded(
                     "parent_id",
-                    "the parent must be a department",
+                    "problem.parent_must_be_department",
+                    vec![],
                 )),
-                None => problems.push(FieldProblem::new(
+                None => problems.push(coded(
                     "parent_id",
-                    format!("no department {key:?}"),
+                    "problem.no_department",
+                    vec![("id", format!("{key:?}"))],
                 )),
             }
         }
@@ -119,12 +119,19 @@ pub fn create_org(
     };
     crate::db::write(conn, |conn| {
         orgs::insert(conn, &new).map_err(|e| match Error::from(e) {
-            Error::Conflict(..) => Error::Conflict(
+            Error::Conflict(..) => Error::conflict(
                 Cause::Duplicate,
                 format!(
                     "an {} named {:?} or with that credit code exists",
                     req.kind, req.name
                 ),
+            )
+            .said(
+                "refusal.organisation_taken",
+                vec![
+                    ("kind", req.kind.to_string()),
+                    ("name", format!("{:?}", req.name)),
+                ],
             ),
             other => other,
         })?;

@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::db::DbConnection;
 use crate::error::{Cause, Error, Result};
 use crate::service::auth::keys::{self, ServerKeys};
+use crate::wire::fields::invalid;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -53,9 +54,9 @@ pub fn signed_message(seq: i64, head_hash: &str, signed_at: DateTime<Utc>, key_i
 
 fn head(conn: &mut DbConnection) -> Result<(i64, String)> {
     repo::head(conn)?.ok_or_else(|| {
-        Error::Conflict(
+        Error::conflict(
             Cause::AuditLogEmpty,
-            "the audit head row is missing; nothing can be signed".into(),
+            "the audit head row is missing; nothing can be signed",
         )
     })
 }
@@ -149,7 +150,7 @@ pub fn list(
 ) -> Result<CheckpointPage> {
     let limit = params.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(Error::field("limit", "must be 1–1000"));
+        return Err(invalid("limit", "problem.range_1000", vec![]));
     }
     let rows = repo::checkpoints_after(conn, params.after_seq.unwrap_or(0), limit + 1)?;
     let more = rows.len() as i64 > limit;

@@ -17,6 +17,7 @@ use crate::clock::Clock;
 use crate::db::audit as repo;
 use crate::db::DbConnection;
 use crate::error::{Error, Result};
+use crate::wire::fields::coded;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -289,7 +290,7 @@ pub fn events(
     let limit = params.limit.unwrap_or(100);
     let mut problems = Vec::new();
     if !(1..=1000).contains(&limit) {
-        problems.push(crate::wire::FieldProblem::new("limit", "must be 1–1000"));
+        problems.push(coded("limit", "problem.range_1000", vec![]));
     }
     let mut time = |field: &str, v: &Option<String>| -> Option<NaiveDateTime> {
         let t = v.as_deref()?;

@@ -7,7 +7,7 @@ use crate::db::DbConnection;
 use crate::domain::decimal::div_round_half_up;
 use crate::domain::Fen;
 use crate::error::{Error, Result};
-use crate::wire::FieldProblem;
+use crate::wire::fields::coded;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -103,7 +103,7 @@ pub fn market_prices(
     let mut filter = filter_of(conn, &params, &mut problems)?;
     let days = query.days.unwrap_or(90);
     if !(1..=3650).contains(&days) {
-        problems.push(FieldProblem::new("days", "must be 1–3650"));
+        problems.push(coded("days", "problem.range_3650", vec![]));
     }
     if !problems.is_empty() {
         return Err(Error::Validation(problems));

@@ -8,6 +8,7 @@ use crate::domain::category::CategoryCode;
 use crate::domain::digest::hex;
 use crate::domain::{CreditCode, Scale};
 use crate::error::{Error, Result};
+use crate::wire::fields::coded;
 use crate::wire::FieldProblem;
 use serde::{Deserialize, Serialize};
 
@@ -103,9 +104,10 @@ fn digits_prefix(
 ) -> std::result::Result<String, FieldProblem> {
     let v = value.trim();
     if v.is_empty() || v.len() > max || !v.bytes().all(|b| b.is_ascii_digit()) {
-        Err(FieldProblem::new(
+        Err(crate::wire::fields::coded(
             field,
-            format!("must be 1–{max} digits of a region code"),
+            "problem.region_digits",
+            vec![("max", max.to_string())],
         ))
     } else {
         Ok(v.to_string())
@@ -119,7 +121,7 @@ fn scales(value: &str, field: &str) -> std::result::Result<Vec<String>, FieldPro
             s.trim()
                 .parse::<Scale>()
                 .map(|s| s.to_string())
-                .map_err(|e| FieldProblem::new(field, e.to_string()))
+                .map_err(|e| crate::wire::fields::of(field, &e))
         })
         .collect()
 }
@@ -136,7 +138,7 @@ pub(super) fn filter_of(
     };
     if let Some(q) = params.q.as_deref() {
         if q.chars().count() > 100 {
-            problems.push(FieldProblem::new("q", "is longer than 100 characters"));
+            problems.push(coded("q", "problem.longer_than_100", vec![]));
         }
         filter.terms = q
             .split_whitespace()
@@ -147,7 +149,7 @@ pub(super) fn filter_of(
     if let Some(c) = params.category.as_deref() {
         match c.trim().parse::<CategoryCode>() {
             Ok(code) => filter.category = Some(PrefixRange::new(code.as_str())),
-            Err(e) => problems.push(FieldProblem::new("category", e.to_string())),
+            Err(e) => problems.push(crate::wire::fields::of("category", &e)),
         }
     }
     if let Some(r) = params.region.as_deref() {
@@ -158,7 +160,7 @@ pub(super) fn filter_of(
     }
     if let Some(code) = params.supplier.as_deref() {
         match code.trim().parse::<CreditCode>() {
-            Err(e) => problems.push(FieldProblem::new("supplier", e.to_string())),
+            Err(e) => problems.push(crate::wire::fields::of("supplier", &e)),
             Ok(code) => {
                 // An unknown supplier lists nothing (not an error: the catalogue is public).
                 filter.supplier_id = Some(
@@ -193,7 +195,7 @@ pub(super) fn filter_of(
     }
     if let (Some(min), Some(max)) = (filter.min_price_fen, filter.max_price_fen) {
         if min > max {
-            problems.push(FieldProblem::new("max_price", "is below min_price"));
+            problems.push(coded("max_price", "problem.below_min_price", vec![]));
         }
     }
     if params
@@ -201,7 +203,7 @@ pub(super) fn filter_of(
         .as_deref()
         .is_some_and(|u| u.chars().count() > 20)
     {
-        problems.push(FieldProblem::new("unit", "is longer than 20 characters"));
+        problems.push(coded("unit", "problem.longer_than_20", vec![]));
     }
     filter.unit = params
         .unit
@@ -223,9 +225,10 @@ pub fn search(conn: &mut DbConnection, params: &SearchParams) -> Result<ProductP
         "-price" => Sort::PriceDesc,
         "name" => Sort::Name,
         other => {
-            problems.push(FieldProblem::new(
+            problems.push(crate::wire::fields::coded(
                 "sort",
-                format!("{other:?}: expected newest, price, -price or name"),
+                "problem.unknown_sort",
+                vec![("given", format!("{other:?}"))],
             ));
             Sort::Newest
         }
@@ -235,17 +238,14 @@ pub fn search(conn: &mut DbConnection, params: &SearchParams) -> Result<ProductP
         Some(c) => match decode_cursor(sort, c) {
             Some(a) => Some(a),
             None => {
-                problems.push(FieldProblem::new(
-                    "cursor",
-                    "is not a cursor of this sort: pass next_cursor unchanged with the same sort",
-                ));
+                problems.push(coded("cursor", "problem.cursor_sort", vec![]));
                 None
             }
         },
     };
     let limit = params.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
-        problems.push(FieldProblem::new("limit", "must be 1–100"));
+        problems.push(coded("limit", "problem.range_100", vec![]));
     }
     if !problems.is_empty() {
         return Err(Error::Validation(problems));

@@ -8,6 +8,7 @@ use crate::domain::category::CategoryCode;
 use crate::domain::messages::{self, Lang};
 use crate::domain::{CreditCode, Fen, RegionCode};
 use crate::error::{Error, Result};
+use crate::wire::fields::coded;
 use crate::wire::fields::{self, Text};
 use crate::wire::FieldProblem;
 use chrono::NaiveDateTime;
@@ -58,27 +59,32 @@ pub(crate) fn check(
             enterprises.by_id(conn, enterprise_id)?.cloned()
         }
         (None | Some(""), Writer::Any) => {
-            problems.push(FieldProblem::new("supplier_credit_code", "is required"));
+            problems.push(coded("supplier_credit_code", "problem.required", vec![]));
             None
         }
         (Some(code), _) => match code.trim().parse::<CreditCode>() {
             Err(e) => {
-                problems.push(FieldProblem::new("supplier_credit_code", e.to_string()));
+                problems.push(crate::wire::fields::of("supplier_credit_code", &e));
                 None
             }
             Ok(code) => match enterprises.by_code(conn, code.as_str())?.cloned() {
                 None => {
-                    problems.push(FieldProblem::new(
+                    problems.push(coded(
                         "supplier_credit_code",
-                        format!("{code} is not a registered enterprise"),
+                        "problem.not_registered_enterprise",
+                        vec![("code", code.to_string())],
                     ));
                     None
                 }
                 Some(e) => match actor {
                     Writer::Supplier { enterprise_id } if enterprise_id != e.id => {
-                        return Err(Error::Forbidden(format!(
+                        return Err(Error::forbidden(format!(
                             "a supplier may only list its own enterprise's products, not {code}'s"
-                        )))
+                        ))
+                        .said(
+                            "refusal.own_products_only",
+                            vec![("code", code.to_string())],
+                        ))
                     }
                     _ => Some(e),
                 },
@@ -111,17 +117,17 @@ pub(crate) fn check(
     );
     let category = match input.category_code.as_deref().map(str::trim) {
         None | Some("") => {
-            problems.push(FieldProblem::new("category_code", "is required"));
+            problems.push(coded("category_code", "problem.required", vec![]));
             None
         }
         Some(code) => code
             .parse::<CategoryCode>()
-            .map_err(|e| problems.push(FieldProblem::new("category_code", e.to_string())))
+            .map_err(|e| problems.push(crate::wire::fields::of("category_code", &e)))
             .ok(),
     };
     let price = match input.price.as_deref().map(str::trim) {
         None | Some("") => {
-            problems.push(FieldProblem::new("price", "is required (yuan)"));
+            problems.push(coded("price", "problem.required_yuan", vec![]));
             None
         }
         Some(p) => parse_price(p, "price").map_err(|e| problems.push(e)).ok(),
@@ -131,15 +137,16 @@ pub(crate) fn check(
             None | Some("") => Some(None),
             Some(code) => match code.parse::<CreditCode>() {
                 Err(e) => {
-                    problems.push(FieldProblem::new("manufacturer_credit_code", e.to_string()));
+                    problems.push(crate::wire::fields::of("manufacturer_credit_code", &e));
                     None
                 }
                 Ok(code) => match enterprises.by_code(conn, code.as_str())? {
                     Some(e) => Some(Some(e.id.clone())),
                     None => {
-                        problems.push(FieldProblem::new(
+                        problems.push(coded(
                             "manufacturer_credit_code",
-                            format!("{code} is not a registered enterprise"),
+                            "problem.not_registered_enterprise",
+                            vec![("code", code.to_string())],
                         ));
                         None
                     }
@@ -151,14 +158,15 @@ pub(crate) fn check(
         Some(r) => r
             .parse::<RegionCode>()
             .map(|r| r.to_string())
-            .map_err(|e| problems.push(FieldProblem::new("region", e.to_string())))
+            .map_err(|e| problems.push(crate::wire::fields::of("region", &e)))
             .ok(),
     };
     match input.currency.as_deref().map(str::trim) {
         None | Some("") | Some("CNY") => {}
-        Some(other) => problems.push(FieldProblem::new(
+        Some(other) => problems.push(coded(
             "currency",
-            format!("{other:?}: only CNY is accepted"),
+            "problem.currency",
+            vec![("given", format!("{other:?}"))],
         )),
     }
     let (

@@ -51,11 +51,10 @@ pub fn is_empty(conn: &mut DbConnection) -> Result<bool> {
 pub fn fill(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Summary> {
     crate::db::write(conn, |conn| {
         if !is_empty(conn)? {
-            return Err(Error::Conflict(
+            return Err(Error::conflict(
                 Cause::DatabaseNotEmpty,
                 "the database is not empty: the demo fills only an empty database (use a new \
-                 DATABASE_URL, e.g. sqlite://data/demo.db)"
-                    .into(),
+                 DATABASE_URL, e.g. sqlite://data/demo.db)",
             ));
         }
         let mut l = Loader {

@@ -7,7 +7,7 @@ use crate::db::DbConnection;
 use crate::domain::payments;
 use crate::domain::Fen;
 use crate::error::{Error, Result};
-use crate::wire::FieldProblem;
+use crate::wire::fields::coded;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -47,14 +47,14 @@ pub fn check_contract(
 ) -> Result<ContractCheck> {
     let mut problems = Vec::new();
     if params.number.as_deref().is_none_or(|n| n.trim().is_empty()) {
-        problems.push(FieldProblem::new("number", "is required"));
+        problems.push(coded("number", "problem.required", vec![]));
     }
     if params
         .credit_code
         .as_deref()
         .is_none_or(|n| n.trim().is_empty())
     {
-        problems.push(FieldProblem::new("credit_code", "is required"));
+        problems.push(coded("credit_code", "problem.required", vec![]));
     }
     if let Some(Err(e)) = params
         .credit_code
@@ -62,14 +62,14 @@ pub fn check_contract(
         .filter(|c| !c.trim().is_empty())
         .map(|c| c.trim().parse::<crate::domain::CreditCode>())
     {
-        problems.push(FieldProblem::new("credit_code", e.to_string()));
+        problems.push(crate::wire::fields::of("credit_code", &e));
     }
     if params
         .number
         .as_deref()
         .is_some_and(|n| n.chars().count() > 100)
     {
-        problems.push(FieldProblem::new("number", "is longer than 100 characters"));
+        problems.push(coded("number", "problem.longer_than_100", vec![]));
     }
     let (Some(number), Some(code), true) = (
         params.number.as_deref(),

@@ -22,7 +22,7 @@ use crate::domain::policy;
 use crate::domain::{Fen, Hundredths};
 use crate::error::{Error, Result};
 use crate::service::audit::{self, Change};
-use crate::wire::FieldProblem;
+use crate::wire::fields::{coded, invalid};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -113,8 +113,9 @@ struct YearBounds {
 }
 
 fn year_bounds(year: i32) -> Result<YearBounds> {
-    let day =
-        |y: i32| NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(|| Error::field("year", "invalid"));
+    let day = |y: i32| {
+        NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(|| invalid("year", "problem.invalid", vec![]))
+    };
     let (from, until) = (day(year)?, day(year + 1)?);
     let utc = crate::domain::beijing::start_of;
     Ok(YearBounds {
@@ -160,7 +161,7 @@ fn check_year(year: i32) -> Result<()> {
     if (2000..=2100).contains(&year) {
         Ok(())
     } else {
-        Err(Error::field("year", "must be a year between 2000 and 2100"))
+        Err(invalid("year", "problem.year_range", vec![]))
     }
 }
 
@@ -201,9 +202,10 @@ fn put_plan_in(
         .unwrap_or_else(|| policy::DEFAULT_PROFILE.into());
     let profile = policy::profile(&policy_id);
     if profile.is_none() {
-        problems.push(FieldProblem::new(
+        problems.push(coded(
             "policy",
-            format!("unknown policy profile {policy_id:?}"),
+            "problem.unknown_policy_only",
+            vec![("given", format!("{policy_id:?}"))],
         ));
     }
     let reason = input
@@ -212,39 +214,39 @@ fn put_plan_in(
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .map(str::to_string);
-    let mut pct = |field: &str,
-                   value: Option<Hundredths>,
-                   min: Option<Hundredths>|
-     -> Option<Hundredths> {
-        match value {
-            None => {
-                problems.push(FieldProblem::new(field, "is required, in percent"));
-                None
-            }
-            Some(v) if v < Hundredths::ZERO || v > Hundredths::whole(100) => {
-                problems.push(FieldProblem::new(
-                    field,
-                    format!("{} is outside 0–100", v.short()),
-                ));
-                None
-            }
-            Some(v) => {
-                if let Some(min) = min.filter(|m| v < *m) {
-                    if reason.is_none() {
-                        problems.push(FieldProblem::new(
-                            field,
-                            format!(
-                                "{} is below the minimum {} of {policy_id}: give below_minimum_reason (e.g. 中小企业无法提供)",
-                                v.short(),
-                                min.short()
-                            ),
-                        ));
-                    }
+    let mut pct =
+        |field: &str, value: Option<Hundredths>, min: Option<Hundredths>| -> Option<Hundredths> {
+            match value {
+                None => {
+                    problems.push(coded(field, "problem.required_percent", vec![]));
+                    None
                 }
-                Some(v)
+                Some(v) if v < Hundredths::ZERO || v > Hundredths::whole(100) => {
+                    problems.push(coded(
+                        field,
+                        "problem.outside_0_100",
+                        vec![("value", v.short().to_string())],
+                    ));
+                    None
+                }
+                Some(v) => {
+                    if let Some(min) = min.filter(|m| v < *m) {
+                        if reason.is_none() {
+                            problems.push(coded(
+                                field,
+                                "problem.below_minimum",
+                                vec![
+                                    ("value", v.short().to_string()),
+                                    ("min", min.short().to_string()),
+                                    ("policy", policy_id.clone()),
+                                ],
+                            ));
+                        }
+                    }
+                    Some(v)
+                }
             }
-        }
-    };
+        };
     let reserved = pct(
         "reserved_pct",
         input.reserved_pct,

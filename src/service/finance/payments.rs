@@ -10,7 +10,7 @@ use crate::domain::payments;
 use crate::domain::{Fen, Hundredths};
 use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
-use crate::wire::FieldProblem;
+use crate::wire::fields::{coded, invalid};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -219,7 +219,7 @@ fn report_payment_in(
     let amount =
         crate::service::procurement::projects::money(&input.amount, "amount", &mut problems);
     if input.due_on.is_none() {
-        problems.push(FieldProblem::new("due_on", "is required: YYYY-MM-DD"));
+        problems.push(coded("due_on", "problem.required_ymd", vec![]));
     }
     if let (Some(a), true) = (amount, problems.is_empty()) {
         let scheduled: i64 = repo::payments_of(conn, &s.id)?
@@ -227,13 +227,14 @@ fn report_payment_in(
             .map(|p| p.amount_fen)
             .sum();
         if scheduled + a.0 > s.amount_fen {
-            problems.push(FieldProblem::new(
+            problems.push(coded(
                 "amount",
-                format!(
-                    "{a} would bring the payments to {}, more than the subcontract's {}",
-                    Fen(scheduled + a.0),
-                    Fen(s.amount_fen)
-                ),
+                "problem.payments_exceed",
+                vec![
+                    ("amount", a.to_string()),
+                    ("total", Fen(scheduled + a.0).to_string()),
+                    ("limit", Fen(s.amount_fen).to_string()),
+                ],
             ));
         }
     }
@@ -305,13 +306,14 @@ fn mark_paid_in(
         ));
     }
     let Some(paid_on) = input.paid_on else {
-        return Err(Error::field("paid_on", "is required: YYYY-MM-DD"));
+        return Err(invalid("paid_on", "problem.required_ymd", vec![]));
     };
     if p.confirmed_at.is_some() {
-        return Err(Error::Conflict(
+        return Err(Error::conflict(
             Cause::WrongState,
-            "the SME has confirmed this payment; it can no longer change".into(),
-        ));
+            "the SME has confirmed this payment; it can no longer change",
+        )
+        .said("refusal.payment_confirmed", vec![]));
     }
     let before = p.clone();
     p.paid_on = Some(paid_on);
@@ -358,16 +360,15 @@ fn confirm_payment_in(
         ));
     }
     if p.paid_on.is_none() {
-        return Err(Error::Conflict(
+        return Err(Error::conflict(
             Cause::WrongState,
-            "the prime has not reported this payment as paid yet".into(),
-        ));
+            "the prime has not reported this payment as paid yet",
+        )
+        .said("refusal.payment_not_reported", vec![]));
     }
     if p.confirmed_at.is_some() {
-        return Err(Error::Conflict(
-            Cause::WrongState,
-            "already confirmed".into(),
-        ));
+        return Err(Error::conflict(Cause::WrongState, "already confirmed")
+            .said("refusal.payment_already_confirmed", vec![]));
     }
     let before = p.clone();
     p.confirmed_by = Some(user_id.to_string());

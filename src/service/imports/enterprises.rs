@@ -160,7 +160,7 @@ fn import_row(
                 .filter(|p| !reported.contains(&p.field))
                 .map(|p| problem(&p.field, p.message)),
         ),
-        Err(Error::Conflict(_, message)) => problems.push(problem("credit_code", message)),
+        Err(Error::Conflict(_, reason)) => problems.push(problem("credit_code", reason.text)),
         Err(other) => return Err(ImportError::Failed(other)),
     }
     Ok(problems)

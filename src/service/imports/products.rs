@@ -256,10 +256,10 @@ pub fn import(
                 Err(Error::Forbidden(reason)) => state.refuse(
                     &record,
                     vec![RowProblem {
-                        say: None,
+                        say: reason.say.clone(),
                         line,
                         column: "supplier_credit_code".into(),
-                        reason,
+                        reason: reason.text,
                     }],
                 ),
                 Err(other) => return Err(ImportError::Failed(other)),

@@ -89,20 +89,50 @@ pub fn may_manage_lot(conn: &mut DbConnection, actor: &Actor<'_>, id: &str) -> R
     require_manager(actor, &p)
 }
 
-/// A 409 that says what the state is and what the action needs.
-pub(crate) fn wrong_phase(action: &str, phase: Phase, needs: &str) -> Error {
-    wrong_phase_because(Cause::WrongState, action, phase, needs)
+/// A 409 that says what the state is and what the action needs: `step` is the message code
+/// (`refusal.publish_phase` …), rendered in English for the API and kept for the pages.
+pub(crate) fn wrong_phase(step: &'static str, phase: Phase) -> Error {
+    wrong_phase_because(Cause::WrongState, step, phase, Vec::new())
 }
 
-/// The same with its cause: a bid or a correction after the deadline is `bid_deadline_passed`.
-pub(crate) fn wrong_phase_because(cause: Cause, action: &str, phase: Phase, needs: &str) -> Error {
-    Error::Conflict(
-        cause,
-        format!(
-            "cannot {action}: the project is {}; this needs {needs}",
-            phase.as_str()
-        ),
-    )
+/// The same with its cause (a bid or a correction after the deadline is
+/// `bid_deadline_passed`) and further parameters of the message.
+pub(crate) fn wrong_phase_because(
+    cause: Cause,
+    step: &'static str,
+    phase: Phase,
+    mut params: Vec<(&'static str, String)>,
+) -> Error {
+    use crate::domain::messages::{label, said_in, Lang};
+    params.push(("phase", phase.as_str().to_string()));
+    params.push(("phase_zh", label(Lang::Zh, "state", phase.as_str())));
+    Error::conflict(cause, said_in(Lang::En, step, &params)).said(step, params)
+}
+
+/// A time in a refusal's two languages, nothing when unset: `en` with the UTC time (RFC 3339),
+/// `zh` with the Beijing minute, each with `{}` where the time goes.
+pub(crate) fn when_said(
+    t: Option<chrono::NaiveDateTime>,
+    en: &str,
+    zh: &str,
+) -> Vec<(&'static str, String)> {
+    let (when, when_zh) = t.map_or_else(Default::default, |t| {
+        (
+            en.replace("{}", &utc(t).to_rfc3339()),
+            zh.replace("{}", &crate::domain::beijing::minute_of(t)),
+        )
+    });
+    vec![("when", when), ("when_zh", when_zh)]
+}
+
+/// A lot's number and state as a refusal's parameters.
+pub(crate) fn lot_said(lot: &crate::db::procurement::Lot) -> Vec<(&'static str, String)> {
+    use crate::domain::messages::{label, Lang};
+    vec![
+        ("lot", lot.number.to_string()),
+        ("state", lot.state.to_string()),
+        ("state_zh", label(Lang::Zh, "state", lot.state.as_str())),
+    ]
 }
 
 pub use crate::domain::digest::sha256_hex;

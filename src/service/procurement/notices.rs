@@ -7,6 +7,7 @@ use crate::db::{self, DbConnection};
 pub use crate::domain::lifecycle::NoticeKind;
 use crate::domain::Fen;
 use crate::error::{Error, Result};
+use crate::wire::fields::{coded, invalid};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -181,31 +182,30 @@ fn filter(params: &NoticeParams) -> Result<NoticeFilter> {
     let mut problems = Vec::new();
     if let Some(k) = params.kind.as_deref() {
         if !matches!(k, "procurement" | "correction" | "result" | "failure") {
-            problems.push(crate::wire::FieldProblem::new(
+            problems.push(coded(
                 "kind",
-                format!("unknown kind {k:?}; expected procurement, correction, result or failure"),
+                "problem.unknown_notice_kind",
+                vec![("given", format!("{k:?}"))],
             ));
         }
     }
     if let Some(c) = params.category.as_deref() {
         if !matches!(c, "goods" | "services" | "works") {
-            problems.push(crate::wire::FieldProblem::new(
+            problems.push(coded(
                 "category",
-                format!("unknown category {c:?}; expected goods, services or works"),
+                "problem.unknown_category",
+                vec![("given", format!("{c:?}"))],
             ));
         }
     }
     if let Some(r) = params.region.as_deref() {
         if r.is_empty() || r.len() > 6 || !r.bytes().all(|b| b.is_ascii_digit()) {
-            problems.push(crate::wire::FieldProblem::new(
-                "region",
-                "must be 1–6 digits of a region code",
-            ));
+            problems.push(coded("region", "problem.region_prefix", vec![]));
         }
     }
     if let (Some(f), Some(t)) = (params.from, params.to) {
         if t < f {
-            problems.push(crate::wire::FieldProblem::new("to", "is before from"));
+            problems.push(coded("to", "problem.before_from", vec![]));
         }
     }
     if !problems.is_empty() {
@@ -231,7 +231,7 @@ fn cursor_of(n: &Notice) -> String {
 }
 
 fn parse_cursor(text: &str) -> Result<(NaiveDateTime, String)> {
-    let bad = || Error::field("cursor", "is not a cursor this service gave out");
+    let bad = || invalid("cursor", "problem.cursor_unknown", vec![]);
     let bytes = (0..text.len())
         .step_by(2)
         .map(|i| {
@@ -250,7 +250,7 @@ fn parse_cursor(text: &str) -> Result<(NaiveDateTime, String)> {
 pub fn list(conn: &mut DbConnection, params: &NoticeParams) -> Result<NoticePage> {
     let limit = params.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
-        return Err(Error::field("limit", "must be 1–100"));
+        return Err(invalid("limit", "problem.range_100", vec![]));
     }
     let f = filter(params)?;
     // An empty cursor is the first page, as with the catalogue.

@@ -13,6 +13,7 @@ use crate::db::procurement::{self as repo, Project};
 use crate::db::DbConnection;
 use crate::domain::lifecycle::{LotState, ProjectState};
 use crate::error::{Error, Result};
+use crate::wire::fields::invalid;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -290,7 +291,7 @@ pub struct BulkParams {
 }
 
 fn parse_cursor(text: &str) -> Result<(NaiveDateTime, String)> {
-    let bad = || Error::field("cursor", "is not a cursor this service gave out");
+    let bad = || invalid("cursor", "problem.cursor_unknown", vec![]);
     let (micros, id) = text.split_once('_').ok_or_else(bad)?;
     let t = DateTime::<Utc>::from_timestamp_micros(micros.parse().map_err(|_| bad())?)
         .ok_or_else(bad)?;
@@ -308,11 +309,11 @@ pub fn bulk(
 ) -> Result<(Value, Option<String>)> {
     let limit = params.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
-        return Err(Error::field("limit", "must be 1–100"));
+        return Err(invalid("limit", "problem.range_100", vec![]));
     }
     if let (Some(f), Some(t)) = (params.from, params.to) {
         if t < f {
-            return Err(Error::field("to", "is before from"));
+            return Err(invalid("to", "problem.before_from", vec![]));
         }
     }
     let from = params.from.and_then(|d| d.and_hms_opt(0, 0, 0));

@@ -9,7 +9,7 @@ use crate::domain::lifecycle::DeclarationStatus;
 use crate::domain::Scale;
 use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
-use crate::wire::FieldProblem;
+use crate::wire::fields::{coded, invalid};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -151,39 +151,41 @@ fn declare_in(
     let year = match req.year {
         Some(y) if (2000..=chrono::Datelike::year(&today)).contains(&y) => Some(y),
         Some(y) => {
-            problems.push(FieldProblem::new(
+            problems.push(coded(
                 "year",
-                format!("{y} is not a year from 2000 to this year"),
+                "problem.declaration_year",
+                vec![("year", y.to_string())],
             ));
             None
         }
         None => {
-            problems.push(FieldProblem::new("year", "is required"));
+            problems.push(coded("year", "problem.required", vec![]));
             None
         }
     };
     let declared_on = match req.declared_on {
         Some(d) if d <= today => Some(d),
         Some(d) => {
-            problems.push(FieldProblem::new(
+            problems.push(coded(
                 "declared_on",
-                format!("{d} is in the future"),
+                "problem.in_the_future",
+                vec![("day", d.to_string())],
             ));
             None
         }
         None => {
-            problems.push(FieldProblem::new("declared_on", "is required (YYYY-MM-DD)"));
+            problems.push(coded("declared_on", "problem.required_date", vec![]));
             None
         }
     };
     let declared = match req.declared_scale.as_deref() {
         None => {
-            problems.push(FieldProblem::new("declared_scale", "is required"));
+            problems.push(coded("declared_scale", "problem.required", vec![]));
             None
         }
         Some(text) => text
             .parse::<Scale>()
-            .map_err(|e| problems.push(FieldProblem::new("declared_scale", e.to_string())))
+            .map_err(|e| problems.push(crate::wire::fields::of("declared_scale", &e)))
             .ok(),
     };
     for (name, given) in [
@@ -192,10 +194,7 @@ fn declare_in(
         ("region", req.region.is_some()),
     ] {
         if given {
-            problems.push(FieldProblem::new(
-                name,
-                "is not part of a declaration; change the enterprise instead",
-            ));
+            problems.push(coded(name, "problem.not_in_declaration", vec![]));
         }
     }
     let classified = classify(&req.figures(), "", &mut problems);
@@ -296,22 +295,37 @@ fn review_in(
         (Some("verified"), _) => {}
         (Some("rejected"), Some(_)) => {}
         (Some("rejected"), None) => {
-            return Err(Error::field("reason", "is required when rejecting"))
+            return Err(invalid("reason", "problem.required_when_rejecting", vec![]))
         }
         (Some(other), _) => {
-            return Err(Error::field(
+            return Err(invalid(
                 "status",
-                format!("{other:?}: expected verified or rejected"),
+                "problem.unknown_decision",
+                vec![("given", format!("{other:?}"))],
             ))
         }
-        (None, _) => return Err(Error::field("status", "is required: verified or rejected")),
+        (None, _) => return Err(invalid("status", "problem.required_decision", vec![])),
     }
     let d = repo::find_declaration(conn, id)?
         .ok_or_else(|| Error::NotFound(format!("no declaration with id {id}")))?;
     if d.status != DeclarationStatus::Pending {
-        return Err(Error::Conflict(
+        return Err(Error::conflict(
             Cause::WrongState,
             format!("the declaration is already {}", d.status),
+        )
+        .said(
+            "refusal.declaration_decided",
+            vec![
+                ("state", d.status.to_string()),
+                (
+                    "state_zh",
+                    crate::domain::messages::label(
+                        crate::domain::messages::Lang::Zh,
+                        "state",
+                        d.status.as_str(),
+                    ),
+                ),
+            ],
         ));
     }
     // Checked above: verified or rejected.

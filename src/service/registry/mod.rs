@@ -14,12 +14,13 @@ use crate::db::{self, DbConnection};
 use crate::domain::classify::SizeFigures;
 use crate::domain::enterprise::{effective_scale, LargeFirmRelation};
 use crate::domain::messages;
+use crate::domain::messages::Lang;
 use crate::domain::policy;
 use crate::domain::{CreditCode, RegionCode, Scale};
 use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
-use crate::wire::classify::parse_wan;
 pub use crate::wire::csv::ImportError;
+use crate::wire::fields::coded;
 use crate::wire::FieldProblem;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -155,12 +156,12 @@ fn classify(
     // 万元 text → yuan (classification) and fen (storage).
     let mut money = |name: &str, value: &Option<String>| -> Option<(u64, i64)> {
         let text = value.as_deref()?;
-        let yuan = parse_wan(text)
-            .map_err(|m| problems.push(FieldProblem::new(field(name), m)))
+        let yuan = crate::wire::classify::wan(&field(name), text)
+            .map_err(|p| problems.push(p))
             .ok()?;
         let fen = i64::try_from(yuan).ok().and_then(|y| y.checked_mul(100));
         if fen.is_none() {
-            problems.push(FieldProblem::new(field(name), "is too large"));
+            problems.push(coded(field(name), "problem.decimal.too_large", vec![]));
         }
         Some((yuan, fen?))
     };
@@ -168,7 +169,13 @@ fn classify(
     let assets = money("assets_wan", &input.assets_wan);
     let relation = input.large_firm_relation.as_deref().and_then(|text| {
         text.parse::<LargeFirmRelation>()
-            .map_err(|e| problems.push(FieldProblem::new(field("large_firm_relation"), e)))
+            .map_err(|_| {
+                problems.push(coded(
+                    field("large_firm_relation"),
+                    "problem.unknown_relation",
+                    vec![("given", format!("{text:?}"))],
+                ))
+            })
             .ok()
     });
     if input.industry.is_none() {
@@ -266,7 +273,13 @@ pub(crate) fn check_new(
         (None, Some(code)) => match code.region() {
             Ok(r) => Some(r),
             Err(e) => {
-                problems.push(FieldProblem::new(field("region"), format!("give it: {e}")));
+                let (code, params) = messages::credit_code_problem(&e);
+                let reason_zh = messages::said_in(Lang::Zh, code, &params);
+                problems.push(coded(
+                    field("region"),
+                    "problem.region_from_code",
+                    vec![("reason", e.to_string()), ("reason_zh", reason_zh)],
+                ));
                 None
             }
         },
@@ -279,9 +292,13 @@ pub(crate) fn check_new(
         return Err(Error::Validation(problems));
     };
     if repo::find_by_credit_code(conn, code.as_str())?.is_some() {
-        return Err(Error::Conflict(
+        return Err(Error::conflict(
             Cause::Duplicate,
             format!("an enterprise with credit code {code} is already registered"),
+        )
+        .said(
+            "refusal.credit_code_taken",
+            vec![("code", code.to_string())],
         ));
     }
     Ok(Enterprise {
@@ -303,12 +320,16 @@ pub(crate) fn check_new(
 
 fn insert(conn: &mut DbConnection, e: &Enterprise) -> Result<()> {
     repo::insert(conn, e).map_err(|err| match Error::from(err) {
-        Error::Conflict(..) => Error::Conflict(
+        Error::Conflict(..) => Error::conflict(
             Cause::Duplicate,
             format!(
                 "an enterprise with credit code {} is already registered",
                 e.credit_code
             ),
+        )
+        .said(
+            "refusal.credit_code_taken",
+            vec![("code", e.credit_code.clone())],
         ),
         other => other,
     })?;
@@ -350,7 +371,13 @@ fn register_in(
 pub fn id_of_code(conn: &mut DbConnection, code: &str, field: &str) -> Result<String> {
     repo::find_by_credit_code(conn, code.trim())?
         .map(|e| e.id)
-        .ok_or_else(|| Error::field(field, format!("{code} is not registered")))
+        .ok_or_else(|| {
+            crate::wire::fields::invalid(
+                field,
+                "problem.code_not_registered",
+                vec![("code", code.to_string())],
+            )
+        })
 }
 
 /// One page of the registry in credit-code order, with the first credit code of the next.

@@ -108,7 +108,7 @@ fn percent(f: &Form, name: &str) -> Result<Option<Hundredths>, Error> {
     f.get(name)
         .map(|v| {
             v.parse::<Hundredths>()
-                .map_err(|e| Error::field(name, format!("{v:?} {e}")))
+                .map_err(|e| Error::Validation(vec![crate::wire::fields::value_of(name, &v, &e)]))
         })
         .transpose()
 }

@@ -31,9 +31,10 @@ fn parse_bool(q: &Form, name: &str) -> Result<Option<bool>, Error> {
         None => Ok(None),
         Some("true") => Ok(Some(true)),
         Some("false") => Ok(Some(false)),
-        Some(other) => Err(Error::field(
+        Some(other) => Err(crate::wire::fields::invalid(
             name,
-            format!("{other:?} must be true or false"),
+            "problem.not_bool",
+            vec![("given", format!("{other:?}"))],
         )),
     }
 }
@@ -41,8 +42,13 @@ fn parse_bool(q: &Form, name: &str) -> Result<Option<bool>, Error> {
 fn parse_date(q: &Form, name: &str) -> Result<Option<chrono::NaiveDate>, Error> {
     q.get(name)
         .map(|d| {
-            d.parse()
-                .map_err(|_| Error::field(name, format!("{d:?} is not a date YYYY-MM-DD")))
+            d.parse().map_err(|_| {
+                crate::wire::fields::invalid(
+                    name,
+                    "problem.not_a_date",
+                    vec![("given", format!("{d:?}"))],
+                )
+            })
         })
         .transpose()
 }

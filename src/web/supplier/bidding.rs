@@ -70,9 +70,13 @@ pub(super) fn bid_input(f: &Form, own_code: &str) -> Result<BidInput, Error> {
     body.insert("price".into(), json!(f.text("price")));
     // Shares are exact percentages (Hundredths), never floats.
     let share = |name: &str, what: &str| {
-        f.text(name)
-            .parse::<Hundredths>()
-            .map_err(|_| Error::field(name, format!("{what} must be a percentage")))
+        f.text(name).parse::<Hundredths>().map_err(|_| {
+            crate::wire::fields::invalid(
+                name,
+                "problem.not_a_percentage",
+                vec![("what", what.to_string())],
+            )
+        })
     };
     if let Some(partner) = f.get("partner_code") {
         let partner_share = share("partner_share", "the partner's share")?;

@@ -7,6 +7,7 @@ mod review;
 mod validate;
 
 use crate::domain::lifecycle::{BidState, ProjectState};
+use crate::domain::messages::{label, Lang};
 pub use read::*;
 pub use review::*;
 use validate::check;
@@ -195,10 +196,6 @@ fn open_for_bids(project: &Project, now: NaiveDateTime) -> Result<()> {
     if phase == Phase::Published {
         return Ok(());
     }
-    let when = project
-        .bid_deadline
-        .map(|d| format!(" (deadline {})", utc(d).to_rfc3339()))
-        .unwrap_or_default();
     // Before publication it is the wrong state; from the deadline on, too late.
     let cause = if phase > Phase::Published {
         Cause::BidDeadlinePassed
@@ -207,9 +204,13 @@ fn open_for_bids(project: &Project, now: NaiveDateTime) -> Result<()> {
     };
     Err(wrong_phase_because(
         cause,
-        "accept, replace or withdraw a bid",
+        "refusal.bid_phase",
         phase,
-        &format!("a published project before its bid deadline{when}"),
+        super::when_said(
+            project.bid_deadline,
+            " (deadline {})",
+            "（截止时间 {}，北京时间）",
+        ),
     ))
 }
 
@@ -238,9 +239,10 @@ fn insert_bid(
     };
     repo::insert_bid(conn, &bid)
         .map_err(|e| match Error::from(e) {
-            Error::Conflict(..) => Error::Conflict(Cause::DuplicateBid,
-                "your enterprise already has a bid on this lot: replace it (PUT /api/v1/bids/{id}) or withdraw it".into(),
-            ),
+            Error::Conflict(..) => Error::conflict(Cause::DuplicateBid,
+                "your enterprise already has a bid on this lot: replace it (PUT /api/v1/bids/{id}) or withdraw it",
+            )
+            .said("refusal.duplicate_bid", vec![]),
             other => other,
         })?;
     Ok(bid)
@@ -348,12 +350,20 @@ pub fn replace(
         let (old, lot, project, supplier) = own_bid(conn, actor, id)?;
         open_for_bids(&project, now)?;
         if old.state != BidState::Submitted {
-            return Err(Error::Conflict(
+            return Err(Error::conflict(
                 Cause::WrongState,
                 format!(
                     "bid {id} is {}; only a submitted bid can be replaced",
                     old.state
                 ),
+            )
+            .said(
+                "refusal.bid_not_submitted",
+                vec![
+                    ("id", id.to_string()),
+                    ("state", old.state.to_string()),
+                    ("state_zh", label(Lang::Zh, "state", old.state.as_str())),
+                ],
             ));
         }
         let new_id = db::new_id();
@@ -391,10 +401,11 @@ fn close(conn: &mut DbConnection, id: &str, state: BidState, now: NaiveDateTime)
     if n == 1 {
         Ok(())
     } else {
-        Err(Error::Conflict(
+        Err(Error::conflict(
             Cause::WrongState,
             format!("bid {id} is no longer submitted"),
-        ))
+        )
+        .said("refusal.bid_closed", vec![("id", id.to_string())]))
     }
 }
 

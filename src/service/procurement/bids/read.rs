@@ -66,14 +66,19 @@ fn bid_view(b: Bid, scores: &[&Score]) -> Result<BidView> {
 }
 
 fn sealed(project: &Project) -> Error {
-    let when = project
-        .opening_at
-        .map(|t| format!(" until the opening at {}", utc(t).to_rfc3339()))
-        .unwrap_or_default();
-    Error::Conflict(
+    let params = crate::service::procurement::when_said(
+        project.opening_at,
+        " until the opening at {}",
+        "，开标时间为 {}（北京时间）",
+    );
+    Error::conflict(
         Cause::BidsSealed,
-        format!("bids are sealed{when}: nobody can read them before"),
+        format!(
+            "bids are sealed{}: nobody can read them before",
+            params[0].1
+        ),
     )
+    .said("refusal.sealed", params)
 }
 
 /// One bid: the owner sees its receipt (and, after opening, the bid); the project's staff see
@@ -184,12 +189,16 @@ pub(crate) fn reviewable(
     }
     if matches!(phase, Phase::Awarded | Phase::Failed | Phase::Contracted) || lot.state.has_winner()
     {
-        return Err(Error::Conflict(
+        return Err(Error::conflict(
             Cause::WrongState,
             format!(
                 "lot {} is decided ({}); its review can no longer change",
                 lot.number, lot.state
             ),
+        )
+        .said(
+            "refusal.lot_decided",
+            crate::service::procurement::lot_said(lot),
         ));
     }
     Ok(())

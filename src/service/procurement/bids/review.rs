@@ -10,6 +10,7 @@ use crate::domain::Hundredths;
 use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
 use crate::service::Actor;
+use crate::wire::fields::coded;
 use crate::wire::FieldProblem;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
@@ -68,10 +69,7 @@ fn qualify_in(
     let mut updates: Vec<(String, bool, Option<String>)> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     match input.results.as_deref() {
-        None | Some([]) => problems.push(FieldProblem::new(
-            "results",
-            "is required: one entry per bid reviewed",
-        )),
+        None | Some([]) => problems.push(coded("results", "problem.required_reviews", vec![])),
         Some(list) => {
             for (i, r) in list.iter().enumerate() {
                 let at = |f: &str| format!("results[{i}].{f}");
@@ -89,13 +87,11 @@ fn qualify_in(
                     .filter(|t| !t.is_empty())
                     .map(str::to_string);
                 match r.qualified {
-                    None => problems.push(FieldProblem::new(
-                        at("qualified"),
-                        "is required: true or false",
-                    )),
-                    Some(false) if reason.is_none() => problems.push(FieldProblem::new(
+                    None => problems.push(coded(at("qualified"), "problem.required_bool", vec![])),
+                    Some(false) if reason.is_none() => problems.push(coded(
                         at("reason"),
-                        "is required when a bid does not qualify",
+                        "problem.required_unqualified_reason",
+                        vec![],
                     )),
                     Some(q) => {
                         if let Some(b) = bid {
@@ -129,12 +125,16 @@ fn bid_ref(
     problems: &mut Vec<FieldProblem>,
 ) -> Option<String> {
     let problem = match id {
-        None => "is required".to_string(),
-        Some(id) if !seen.insert(id.to_string()) => "is listed twice".to_string(),
+        None => crate::wire::fields::required(&field),
+        Some(id) if !seen.insert(id.to_string()) => coded(field, "problem.listed_twice", vec![]),
         Some(id) if submitted.contains(id) => return Some(id.to_string()),
-        Some(id) => format!("{id} is not a submitted bid of this lot"),
+        Some(id) => coded(
+            field,
+            "problem.not_a_submitted_bid",
+            vec![("id", id.to_string())],
+        ),
     };
-    problems.push(FieldProblem::new(field, problem));
+    problems.push(problem);
     None
 }
 
@@ -192,10 +192,11 @@ fn enter_scores_in(
         .weights
         .filter(|_| project.evaluation_method == "comprehensive")
     else {
-        return Err(Error::Conflict(
+        return Err(Error::conflict(
             Cause::WrongState,
-            "this lot is evaluated by lowest price: it takes no scores".into(),
-        ));
+            "this lot is evaluated by lowest price: it takes no scores",
+        )
+        .said("refusal.no_scores", vec![]));
     };
     let submitted: HashSet<String> = repo::submitted_bids(conn, &lot.id)?
         .into_iter()
@@ -205,24 +206,18 @@ fn enter_scores_in(
     let mut problems = Vec::new();
     let evaluator = match input.evaluator.as_deref().map(str::trim) {
         None | Some("") => {
-            problems.push(FieldProblem::new("evaluator", "is required"));
+            problems.push(coded("evaluator", "problem.required", vec![]));
             None
         }
         Some(e) if e.chars().count() > 100 => {
-            problems.push(FieldProblem::new(
-                "evaluator",
-                "is longer than 100 characters",
-            ));
+            problems.push(coded("evaluator", "problem.longer_than_100", vec![]));
             None
         }
         Some(e) => Some(e.to_string()),
     };
     let mut rows: Vec<Score> = Vec::new();
     match input.scores.as_deref() {
-        None | Some([]) => problems.push(FieldProblem::new(
-            "scores",
-            "is required: one entry per bid",
-        )),
+        None | Some([]) => problems.push(coded("scores", "problem.required_scores", vec![])),
         Some(list) => {
             for (i, s) in list.iter().enumerate() {
                 let at = |f: &str| format!("scores[{i}].{f}");
@@ -240,17 +235,19 @@ fn enter_scores_in(
                     let max = max.unwrap_or(Hundredths::ZERO);
                     match v {
                         None => {
-                            problems.push(FieldProblem::new(at(name), "is required"));
+                            problems.push(coded(at(name), "problem.required", vec![]));
                             None
                         }
                         Some(v) if v < Hundredths::ZERO || v > max => {
-                            problems.push(FieldProblem::new(
+                            problems.push(coded(
                                 at(name),
-                                format!(
-                                    "{} is outside 0–{}, the {name} weight",
-                                    v.short(),
-                                    max.short()
-                                ),
+                                "problem.score_range",
+                                vec![
+                                    ("value", v.short().to_string()),
+                                    ("max", max.short().to_string()),
+                                    ("name", name.to_string()),
+                                    ("name_zh", label(Lang::Zh, "score", name)),
+                                ],
                             ));
                             None
                         }

@@ -11,6 +11,7 @@ use crate::domain::evaluation::{self};
 use crate::domain::policy;
 use crate::domain::{Fen, Hundredths, Scale};
 use crate::error::{Error, Result};
+use crate::wire::fields::coded;
 use crate::wire::FieldProblem;
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -53,13 +54,14 @@ fn parties(
         let at = |f: &str| format!("{field}[{i}].{f}");
         let share = match p.share_pct {
             None => {
-                problems.push(FieldProblem::new(at("share_pct"), "is required"));
+                problems.push(coded(at("share_pct"), "problem.required", vec![]));
                 None
             }
             Some(s) if s <= Hundredths::ZERO || s > Hundredths::whole(100) => {
-                problems.push(FieldProblem::new(
+                problems.push(coded(
                     at("share_pct"),
-                    format!("{} is outside (0, 100]", s.short()),
+                    "problem.share_range",
+                    vec![("value", s.short().to_string())],
                 ));
                 None
             }
@@ -67,15 +69,16 @@ fn parties(
         };
         let firm = match p.credit_code.as_deref().map(str::trim) {
             None | Some("") => {
-                problems.push(FieldProblem::new(at("credit_code"), "is required"));
+                problems.push(coded(at("credit_code"), "problem.required", vec![]));
                 None
             }
             Some(code) => match enterprise_repo::find_by_credit_code(conn, code)? {
                 Some(e) => Some(snapshot(conn, &e, day)?),
                 None => {
-                    problems.push(FieldProblem::new(
+                    problems.push(coded(
                         at("credit_code"),
-                        format!("{code} is not a registered enterprise"),
+                        "problem.not_registered_enterprise",
+                        vec![("code", code.to_string())],
                     ));
                     None
                 }
@@ -86,9 +89,10 @@ fn parties(
                 .iter()
                 .any(|o: &PartySnapshot| o.firm.enterprise_id == firm.enterprise_id)
             {
-                problems.push(FieldProblem::new(
+                problems.push(coded(
                     at("credit_code"),
-                    format!("{} is listed twice", firm.credit_code),
+                    "problem.code_listed_twice",
+                    vec![("code", firm.credit_code.clone())],
                 ));
                 continue;
             }
@@ -119,10 +123,7 @@ pub(super) fn check(
     let consortium = match input.consortium.as_deref() {
         None => None,
         Some(list) if list.len() < 2 => {
-            problems.push(FieldProblem::new(
-                "consortium",
-                "needs at least two members; leave it out to bid alone",
-            ));
+            problems.push(coded("consortium", "problem.consortium_size", vec![]));
             None
         }
         Some(list) => {
@@ -130,25 +131,25 @@ pub(super) fn check(
             if members.len() == list.len() {
                 let total: Hundredths = members.iter().map(|m| m.share_pct).sum();
                 if total != Hundredths::whole(100) {
-                    problems.push(FieldProblem::new(
+                    problems.push(coded(
                         "consortium",
-                        format!("members' share_pct add up to {}, not 100", total.short()),
+                        "problem.consortium_shares",
+                        vec![("total", total.short().to_string())],
                     ));
                 }
                 if !members.iter().any(|m| m.firm.enterprise_id == supplier.id) {
-                    problems.push(FieldProblem::new(
+                    problems.push(coded(
                         "consortium",
-                        format!(
-                            "does not list the submitting enterprise {}",
-                            supplier.credit_code
-                        ),
+                        "problem.consortium_without_bidder",
+                        vec![("code", supplier.credit_code.clone())],
                     ));
                 }
             }
             if input.related_parties.is_none() {
-                problems.push(FieldProblem::new(
+                problems.push(coded(
                     "related_parties",
-                    "is required for a consortium: declare whether members are related (关联关系)",
+                    "problem.required_related_parties",
+                    vec![],
                 ));
             }
             Some(members)
@@ -160,12 +161,10 @@ pub(super) fn check(
             let subs = parties(conn, list, "subcontracts", day, &mut problems)?;
             let total: Hundredths = subs.iter().map(|s| s.share_pct).sum();
             if total >= Hundredths::whole(100) {
-                problems.push(FieldProblem::new(
+                problems.push(coded(
                     "subcontracts",
-                    format!(
-                        "share_pct add up to {}: the winner must keep part of the work",
-                        total.short()
-                    ),
+                    "problem.subcontract_shares",
+                    vec![("total", total.short().to_string())],
                 ));
             }
             // POLICY.md §5: small/micro primes may not subcontract to medium or large firms,
@@ -178,12 +177,16 @@ pub(super) fn check(
             for (i, s) in subs.iter().enumerate() {
                 let sub_scale = scale_of(&s.firm.scale);
                 if !bidding::may_subcontract(prime, sub_scale) {
-                    problems.push(FieldProblem::new(
+                    problems.push(coded(
                         format!("subcontracts[{i}].credit_code"),
-                        format!(
-                            "a {} bidder may not subcontract to a {} enterprise ({}): small and micro firms subcontract only to small and micro firms, medium firms not to large ones",
-                            prime.as_str(), sub_scale.as_str(), s.firm.name
-                        ),
+                        "problem.subcontract_scale",
+                        vec![
+                            ("prime", prime.as_str().to_string()),
+                            ("prime_zh", label(Lang::Zh, "scale", prime.as_str())),
+                            ("sub", sub_scale.as_str().to_string()),
+                            ("sub_zh", label(Lang::Zh, "scale", sub_scale.as_str())),
+                            ("name", s.firm.name.clone()),
+                        ],
                     ));
                 }
                 let bidder_member = s.firm.enterprise_id == supplier.id
@@ -192,9 +195,10 @@ pub(super) fn check(
                             .any(|m| m.firm.enterprise_id == s.firm.enterprise_id)
                     });
                 if bidder_member {
-                    problems.push(FieldProblem::new(
+                    problems.push(coded(
                         format!("subcontracts[{i}].credit_code"),
-                        "is the bidder itself (or a consortium member)",
+                        "problem.subcontractor_is_bidder",
+                        vec![],
                     ));
                 }
             }
@@ -210,21 +214,29 @@ pub(super) fn check(
         (Some(_), "goods") => {
             for (i, m) in input.goods_manufacturers.iter().flatten().enumerate() {
                 let at = format!("goods_manufacturers[{i}]");
+                let product = |code: &'static str| {
+                    (
+                        code,
+                        vec![("id", m.product_id.unwrap_or_default().to_string())],
+                    )
+                };
                 let enterprise = match (m.credit_code.as_deref(), m.product_id) {
                     (Some(code), None) => enterprise_repo::find_by_credit_code(conn, code.trim())?
-                        .ok_or_else(|| format!("{code} is not a registered enterprise")),
+                        .ok_or_else(|| {
+                            (
+                                "problem.not_registered_enterprise",
+                                vec![("code", code.to_string())],
+                            )
+                        }),
                     (None, Some(pid)) => match crate::db::products::find(conn, pid)? {
-                        None => Err(format!("no catalogue product {pid}")),
+                        None => Err(product("problem.no_product")),
                         Some(p) => match p.manufacturer_id {
-                            None => Err(format!("product {pid} has no manufacturer recorded")),
-                            Some(mid) => {
-                                enterprise_repo::find_by_id(conn, &mid)?.ok_or_else(|| {
-                                    format!("product {pid}'s manufacturer is not registered")
-                                })
-                            }
+                            None => Err(product("problem.no_manufacturer")),
+                            Some(mid) => enterprise_repo::find_by_id(conn, &mid)?
+                                .ok_or_else(|| product("problem.manufacturer_not_registered")),
                         },
                     },
-                    _ => Err("give exactly one of credit_code and product_id".to_string()),
+                    _ => Err(("problem.credit_code_or_product", vec![])),
                 };
                 match enterprise {
                     Ok(e) => {
@@ -232,16 +244,20 @@ pub(super) fn check(
                             makers.push(snapshot(conn, &e, day)?);
                         }
                     }
-                    Err(msg) => problems.push(FieldProblem::new(at, msg)),
+                    Err((code, params)) => problems.push(coded(at, code, params)),
                 }
             }
         }
-        (Some(_), _) => problems.push(FieldProblem::new(
+        (Some(_), _) => problems.push(coded(
             "goods_manufacturers",
-            format!(
-                "applies only to goods; this project buys {}",
-                project.category
-            ),
+            "problem.goods_only",
+            vec![
+                ("category", project.category.clone()),
+                (
+                    "category_zh",
+                    label(Lang::Zh, "category", &project.category),
+                ),
+            ],
         )),
     }
     let Some(price) = price.filter(|_| problems.is_empty()) else {
@@ -288,19 +304,29 @@ pub(super) fn check(
             } else {
                 "bidder"
             };
-            let why = match &content.consortium {
-                None => format!(
-                    "{} is a {} enterprise ({})",
-                    content.supplier.name, content.supplier.scale, content.supplier.scale_source
+            let s = &content.supplier;
+            let (why, why_zh) = match &content.consortium {
+                None => (
+                    format!(
+                        "{} is a {} enterprise ({})",
+                        s.name, s.scale, s.scale_source
+                    ),
+                    format!("{}为{}", s.name, label(Lang::Zh, "scale", &s.scale)),
                 ),
-                Some(_) => {
+                Some(_) => (
                     "the consortium counts as large (a large member the rules do not excuse)"
-                        .to_string()
-                }
+                        .to_string(),
+                    "联合体中有规则不予豁免的大型企业，视为大型企业".to_string(),
+                ),
             };
-            return Err(Error::Validation(vec![FieldProblem::new(
+            return Err(Error::Validation(vec![coded(
                 field,
-                format!("lot {} is reserved for SMEs (专门面向中小企业) and this bid is not an SME bid: {why}", lot.number),
+                "problem.reserved_lot",
+                vec![
+                    ("lot", lot.number.to_string()),
+                    ("why", why),
+                    ("why_zh", why_zh),
+                ],
             )]));
         }
     }

@@ -4,6 +4,7 @@ use crate::clock::Clock;
 use crate::db::procurement::{self as repo, EvaluationRun, Lot};
 use crate::db::DbConnection;
 use crate::domain::lifecycle::{LotState, NoticeKind, ProjectState};
+use crate::domain::messages::{label, Lang};
 use crate::domain::Fen;
 use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
@@ -58,12 +59,16 @@ fn award_in(
     reviewable(actor, &lot, &project, now)?;
     let Some((_, output)) = latest_output(conn, &lot)?.filter(|_| lot.state == LotState::Evaluated)
     else {
-        return Err(Error::Conflict(
+        return Err(Error::conflict(
             Cause::StepMissing,
             format!(
                 "lot {} has no ranked evaluation to award (state {})",
                 lot.number, lot.state
             ),
+        )
+        .said(
+            "refusal.award_unranked",
+            crate::service::procurement::lot_said(&lot),
         ));
     };
     let ranking = output["ranking"].as_array().cloned().unwrap_or_default();
@@ -74,19 +79,17 @@ fn award_in(
         .collect();
     let chosen = match (input.bid_id.as_deref(), first.as_slice()) {
         (_, []) => {
-            return Err(Error::Conflict(
-                Cause::StepMissing,
-                "the evaluation ranked no bid".into(),
-            ))
+            return Err(
+                Error::conflict(Cause::StepMissing, "the evaluation ranked no bid")
+                    .said("refusal.ranked_none", vec![]),
+            )
         }
         (None, [only]) => only.to_string(),
         (None, tied) => {
-            return Err(Error::field(
+            return Err(crate::wire::fields::invalid(
                 "bid_id",
-                format!(
-                    "is required: bids {} tie at rank 1; name the one drawn by lot",
-                    tied.join(", ")
-                ),
+                "problem.tie_draw",
+                vec![("bids", tied.join(", ")), ("count", tied.len().to_string())],
             ))
         }
         (Some(id), tied) if tied.contains(&id) => id.to_string(),
@@ -208,25 +211,48 @@ fn publish_result_in(
     require_manager(actor, &project)?;
     let phase = crate::service::procurement::phase(&project, now);
     if !matches!(phase, Phase::Opened | Phase::Evaluated) {
-        return Err(wrong_phase(
-            "publish the result",
-            phase,
-            "an opened or evaluated project whose lots are all awarded or failed",
-        ));
+        return Err(wrong_phase("refusal.result_phase", phase));
     }
     let lots = repo::lots_of(conn, &project.id)?;
-    let undecided: Vec<String> = lots
+    let undecided: Vec<_> = lots
         .iter()
         .filter(|l| !l.state.is_decided())
-        .map(|l| format!("lot {} ({})", l.number, l.state))
+        .map(|l| (l.number, l.state))
         .collect();
     if !undecided.is_empty() {
-        return Err(Error::Conflict(
+        return Err(Error::conflict(
             Cause::StepMissing,
             format!(
                 "every lot must be awarded or failed before the result is published; not yet: {}",
-                undecided.join(", ")
+                undecided
+                    .iter()
+                    .map(|(n, s)| format!("lot {n} ({s})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
+        )
+        .said(
+            "refusal.result_undecided",
+            vec![
+                (
+                    "lots_en",
+                    undecided
+                        .iter()
+                        .map(|(n, s)| format!("lot {n} ({s})"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                (
+                    "lots",
+                    undecided
+                        .iter()
+                        .map(|(n, s)| {
+                            format!("第 {n} 包（{}）", label(Lang::Zh, "state", s.as_str()))
+                        })
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                ),
+            ],
         ));
     }
     let mut results = Vec::new();

@@ -14,7 +14,7 @@ use crate::service::procurement::bids::{content_of, scale_of, set_lot_state, Bid
 use crate::service::procurement::{
     find_lot, require_manager, utc, visible_project, wrong_phase, Actor, Phase,
 };
-use crate::wire::FieldProblem;
+use crate::wire::fields::coded;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -116,19 +116,19 @@ fn contract_in(
     require_manager(actor, &project)?;
     let phase = crate::service::procurement::phase(&project, now);
     if phase != Phase::Awarded {
-        return Err(wrong_phase(
-            "record a contract",
-            phase,
-            "an awarded project (the result notice published)",
-        ));
+        return Err(wrong_phase("refusal.contract_phase", phase));
     }
     if lot.state != LotState::Awarded {
-        return Err(Error::Conflict(
+        return Err(Error::conflict(
             Cause::WrongState,
             format!(
                 "lot {} is {}; a contract needs an awarded lot without one",
                 lot.number, lot.state
             ),
+        )
+        .said(
+            "refusal.contract_lot",
+            crate::service::procurement::lot_said(&lot),
         ));
     }
     let bid_id = lot.awarded_bid_id.clone().unwrap_or_default();
@@ -137,49 +137,51 @@ fn contract_in(
     let mut problems = Vec::new();
     let number = match input.number.as_deref().map(str::trim) {
         None | Some("") => {
-            problems.push(FieldProblem::new("number", "is required"));
+            problems.push(coded("number", "problem.required", vec![]));
             None
         }
         Some(n) if n.chars().count() > 100 => {
-            problems.push(FieldProblem::new("number", "is longer than 100 characters"));
+            problems.push(coded("number", "problem.longer_than_100", vec![]));
             None
         }
         Some(n) => Some(n.to_string()),
     };
     let amount = match input.amount.as_deref() {
         None => {
-            problems.push(FieldProblem::new(
-                "amount",
-                "is required: yuan as a decimal string",
-            ));
+            problems.push(coded("amount", "problem.required_amount", vec![]));
             None
         }
         Some(a) => match Fen::parse_positive_yuan(a) {
             Ok(f) if f.0 > bid.price_fen => {
-                problems.push(FieldProblem::new(
+                problems.push(coded(
                     "amount",
-                    format!("{f} is more than the awarded price {}", Fen(bid.price_fen)),
+                    "problem.above_award",
+                    vec![
+                        ("amount", f.to_string()),
+                        ("price", Fen(bid.price_fen).to_string()),
+                    ],
                 ));
                 None
             }
             Ok(f) => Some(f),
             Err(e) => {
-                problems.push(FieldProblem::new("amount", e.to_string()));
+                problems.push(crate::wire::fields::of("amount", &e));
                 None
             }
         },
     };
     let signed_on = match input.signed_on.as_deref() {
         None => {
-            problems.push(FieldProblem::new("signed_on", "is required: YYYY-MM-DD"));
+            problems.push(coded("signed_on", "problem.required_ymd", vec![]));
             None
         }
         Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
             Ok(d) => Some(d),
             Err(_) => {
-                problems.push(FieldProblem::new(
+                problems.push(coded(
                     "signed_on",
-                    format!("{d:?} is not a date YYYY-MM-DD"),
+                    "problem.not_a_date",
+                    vec![("given", format!("{d:?}"))],
                 ));
                 None
             }
@@ -246,9 +248,13 @@ fn contract_in(
     };
     {
         repo::insert_contract(conn, &row).map_err(|e| match Error::from(e) {
-            Error::Conflict(..) => Error::Conflict(
+            Error::Conflict(..) => Error::conflict(
                 Cause::Duplicate,
                 format!("a contract numbered {number} already exists"),
+            )
+            .said(
+                "refusal.contract_number",
+                vec![("number", number.to_string())],
             ),
             other => other,
         })?;

@@ -59,9 +59,9 @@ fn correct_in(
         };
         return Err(wrong_phase_because(
             cause,
-            "publish a correction",
+            "refusal.correction_phase",
             phase,
-            "a published project before its bid deadline",
+            Vec::new(),
         ));
     }
     let mut problems = Vec::new();

@@ -8,9 +8,11 @@ use crate::db::procurement::Lot;
 use crate::db::{self, DbConnection};
 use crate::domain::category::CategoryCode;
 use crate::domain::lifecycle::LotState;
+use crate::domain::messages::{label, Lang};
 use crate::domain::policy::{self};
 use crate::domain::{Fen, RegionCode};
 use crate::error::Result;
+use crate::wire::fields::coded;
 use crate::wire::FieldProblem;
 
 /// The department the project buys for (预算单位), when one is given.
@@ -24,16 +26,14 @@ pub(super) fn department(
         Some(d) => match orgs::find_by_id(conn, d)? {
             Some(o) if o.kind == "department" => Some(o.id),
             Some(_) => {
-                problems.push(FieldProblem::new(
-                    "department_id",
-                    "is not a department (预算单位)",
-                ));
+                problems.push(coded("department_id", "problem.not_a_department", vec![]));
                 None
             }
             None => {
-                problems.push(FieldProblem::new(
+                problems.push(coded(
                     "department_id",
-                    format!("no organisation with id {d}"),
+                    "problem.no_organisation",
+                    vec![("id", d.to_string())],
                 ));
                 None
             }
@@ -45,17 +45,15 @@ pub(super) fn department(
 pub(super) fn category(input: &ProjectDraft, problems: &mut Vec<FieldProblem>) -> Option<String> {
     match input.category.as_deref() {
         None => {
-            problems.push(FieldProblem::new(
-                "category",
-                "is required: goods, services or works",
-            ));
+            problems.push(coded("category", "problem.required_category", vec![]));
             None
         }
         Some(c @ ("goods" | "services" | "works")) => Some(c.to_string()),
         Some(c) => {
-            problems.push(FieldProblem::new(
+            problems.push(coded(
                 "category",
-                format!("unknown category {c:?}; expected goods, services or works"),
+                "problem.unknown_category",
+                vec![("given", format!("{c:?}"))],
             ));
             None
         }
@@ -70,7 +68,11 @@ pub(super) fn category_code(
 ) -> Option<String> {
     match input.category_code.as_deref() {
         None => {
-            problems.push(FieldProblem::new("category_code", "is required, e.g. A02"));
+            problems.push(coded(
+                "category_code",
+                "problem.required_category_code",
+                vec![],
+            ));
             None
         }
         Some(c) => match c.parse::<CategoryCode>() {
@@ -81,18 +83,23 @@ pub(super) fn category_code(
                     _ => "services",
                 };
                 if category.is_some_and(|cat| cat != top) {
-                    problems.push(FieldProblem::new(
+                    let category = category.unwrap_or_default();
+                    problems.push(coded(
                         "category_code",
-                        format!(
-                            "{c} is a {top} code, but category is {}",
-                            category.unwrap_or_default()
-                        ),
+                        "problem.category_code_mismatch",
+                        vec![
+                            ("code", c.to_string()),
+                            ("top", top.to_string()),
+                            ("top_zh", label(Lang::Zh, "category", top)),
+                            ("category", category.to_string()),
+                            ("category_zh", label(Lang::Zh, "category", category)),
+                        ],
                     ));
                 }
                 Some(code.as_str().to_string())
             }
             Err(e) => {
-                problems.push(FieldProblem::new("category_code", e.to_string()));
+                problems.push(crate::wire::fields::of("category_code", &e));
                 None
             }
         },
@@ -106,17 +113,19 @@ pub(super) fn procurement_method(
 ) -> Option<String> {
     match input.procurement_method.as_deref() {
         None => {
-            problems.push(FieldProblem::new("procurement_method", "is required"));
+            problems.push(coded("procurement_method", "problem.required", vec![]));
             None
         }
         Some(m) if PROCUREMENT_METHODS.iter().any(|(k, _)| *k == m) => Some(m.to_string()),
         Some(m) => {
-            problems.push(FieldProblem::new(
+            problems.push(coded(
                 "procurement_method",
-                format!(
-                    "unknown method {m:?}; expected one of: {}",
-                    PROCUREMENT_METHODS.map(|(k, _)| k).join(", ")
-                ),
+                "problem.unknown_method",
+                vec![
+                    ("given", format!("{m:?}")),
+                    ("known", PROCUREMENT_METHODS.map(|(k, _)| k).join(", ")),
+                    ("known_zh", PROCUREMENT_METHODS.map(|(_, z)| z).join("、")),
+                ],
             ));
             None
         }
@@ -136,20 +145,18 @@ pub(super) fn policy_and_terms(
         .unwrap_or_else(|| policy::DEFAULT_PROFILE.to_string());
     let profile = policy::profile(&policy_id);
     if profile.is_none() {
-        problems.push(FieldProblem::new(
+        problems.push(coded(
             "policy",
-            format!(
-                "unknown policy profile {policy_id:?}; expected one of: {}",
-                policy::profile_ids().join(", ")
-            ),
+            "problem.unknown_policy",
+            vec![
+                ("given", format!("{policy_id:?}")),
+                ("known", policy::profile_ids().join(", ")),
+            ],
         ));
     }
     let terms = match (profile, category, &input.evaluation) {
         (_, _, None) => {
-            problems.push(FieldProblem::new(
-                "evaluation",
-                "is required: method, weights and rates",
-            ));
+            problems.push(coded("evaluation", "problem.required_evaluation", vec![]));
             None
         }
         (Some(profile), Some(cat), Some(t)) => match resolve_terms(profile, cat, t) {
@@ -172,17 +179,15 @@ pub(super) fn reservation(
     let reservation = match input.reservation.as_deref() {
         Some(r @ ("whole" | "lots" | "none")) => Some(r.to_string()),
         Some(r) => {
-            problems.push(FieldProblem::new(
+            problems.push(coded(
                 "reservation",
-                format!("unknown reservation {r:?}; expected whole, lots or none"),
+                "problem.unknown_reservation",
+                vec![("given", format!("{r:?}"))],
             ));
             None
         }
         None => {
-            problems.push(FieldProblem::new(
-                "reservation",
-                "is required: whole, lots or none (with reservation_reason)",
-            ));
+            problems.push(coded("reservation", "problem.required_reservation", vec![]));
             None
         }
     };
@@ -193,9 +198,10 @@ pub(super) fn reservation(
         .filter(|r| !r.is_empty())
         .map(str::to_string);
     if reservation.as_deref() == Some("none") && reason.is_none() {
-        problems.push(FieldProblem::new(
+        problems.push(coded(
             "reservation_reason",
-            "is required when nothing is reserved for SMEs (e.g. 中小企业无法提供)",
+            "problem.required_reservation_reason",
+            vec![],
         ));
     }
     (reservation, reason)
@@ -209,16 +215,13 @@ pub(super) fn region(
 ) -> Option<String> {
     match input.region.as_deref().or(agency_region) {
         None => {
-            problems.push(FieldProblem::new(
-                "region",
-                "is required (the agency has none)",
-            ));
+            problems.push(coded("region", "problem.required_region_agency", vec![]));
             None
         }
         Some(r) => match r.parse::<RegionCode>() {
             Ok(r) => Some(r.to_string()),
             Err(e) => {
-                problems.push(FieldProblem::new("region", e.to_string()));
+                problems.push(crate::wire::fields::of("region", &e));
                 None
             }
         },
@@ -236,12 +239,9 @@ pub(super) fn lots(
 ) -> Vec<Lot> {
     let mut lots = Vec::new();
     match input.lots.as_deref() {
-        None | Some([]) => problems.push(FieldProblem::new(
-            "lots",
-            "is required: at least one lot (采购包)",
-        )),
+        None | Some([]) => problems.push(coded("lots", "problem.required_lot", vec![])),
         Some(list) if list.len() > 200 => {
-            problems.push(FieldProblem::new("lots", "has more than 200 lots"))
+            problems.push(coded("lots", "problem.too_many_lots", vec![]))
         }
         Some(list) => {
             let mut sum = 0i64;
@@ -257,18 +257,12 @@ pub(super) fn lots(
                 let budget = money(&l.budget, &at("budget"), problems);
                 let reserved = match (reservation, l.reserved) {
                     (Some("whole"), Some(false)) => {
-                        problems.push(FieldProblem::new(
-                            at("reserved"),
-                            "cannot be false: the whole project is reserved",
-                        ));
+                        problems.push(coded(at("reserved"), "problem.lot_reserved_whole", vec![]));
                         false
                     }
                     (Some("whole"), _) => true,
                     (Some("none"), Some(true)) => {
-                        problems.push(FieldProblem::new(
-                            at("reserved"),
-                            "cannot be true: reservation is none",
-                        ));
+                        problems.push(coded(at("reserved"), "problem.lot_reserved_none", vec![]));
                         false
                     }
                     (_, r) => r.unwrap_or(false),
@@ -293,16 +287,14 @@ pub(super) fn lots(
                 }
             }
             if reservation == Some("lots") && all_ok && !lots.iter().any(|l| l.reserved) {
-                problems.push(FieldProblem::new(
-                    "lots",
-                    "reservation is lots, but no lot has reserved: true",
-                ));
+                problems.push(coded("lots", "problem.no_reserved_lot", vec![]));
             }
             if let (Some(b), true) = (budget, all_ok) {
                 if sum != b.0 {
-                    problems.push(FieldProblem::new(
+                    problems.push(coded(
                         "budget",
-                        format!("is {b}, but the lots' budgets add up to {}", Fen(sum)),
+                        "problem.budget_sum",
+                        vec![("budget", b.to_string()), ("sum", Fen(sum).to_string())],
                     ));
                 }
             }

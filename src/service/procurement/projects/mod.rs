@@ -18,7 +18,7 @@ use crate::domain::policy::{self};
 use crate::domain::Hundredths;
 use crate::error::{Error, Result};
 use crate::service::audit::{self, Change};
-use crate::wire::FieldProblem;
+use crate::wire::fields::coded;
 use chrono::NaiveDateTime;
 pub use corrections::{correct, CorrectionInput};
 pub use read::*;
@@ -177,11 +177,7 @@ pub fn replace(
         require_manager(actor, &current)?;
         let phase = crate::service::procurement::phase(&current, now);
         if phase != Phase::Draft {
-            return Err(wrong_phase(
-                "edit the project",
-                phase,
-                "a draft; publish a correction notice instead",
-            ));
+            return Err(wrong_phase("refusal.edit_phase", phase));
         }
         let checked = check(
             conn,
@@ -234,19 +230,21 @@ fn publish_draft(
     require_manager(actor, &p)?;
     let phase = crate::service::procurement::phase(&p, now);
     if phase != Phase::Draft {
-        return Err(wrong_phase("publish", phase, "a draft"));
+        return Err(wrong_phase("refusal.publish_phase", phase));
     }
     let mut problems = Vec::new();
     if p.bid_deadline.is_none() {
-        problems.push(FieldProblem::new(
+        problems.push(coded(
             "bid_deadline",
-            "is required before publication",
+            "problem.required_before_publication",
+            vec![],
         ));
     }
     if p.opening_at.is_none() {
-        problems.push(FieldProblem::new(
+        problems.push(coded(
             "opening_at",
-            "is required before publication",
+            "problem.required_before_publication",
+            vec![],
         ));
     }
     check_timeline(p.bid_deadline, p.opening_at, Some(now), &mut problems);

@@ -6,6 +6,7 @@ use crate::db::DbConnection;
 use crate::domain::lifecycle::ProjectState;
 use crate::domain::Fen;
 use crate::error::{Error, Result};
+use crate::wire::fields::invalid;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -170,7 +171,7 @@ pub fn list(
 ) -> Result<ProjectPage> {
     let limit = params.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
-        return Err(Error::field("limit", "must be 1–100"));
+        return Err(invalid("limit", "problem.range_100", vec![]));
     }
     let agency = match actor {
         Actor::Agency { agency_id, .. } => Some(*agency_id),
@@ -185,7 +186,11 @@ pub fn list(
         None => None,
         Some(s) => Some(s.parse::<ProjectState>().map_err(|_| {
             let words: Vec<_> = ProjectState::ALL.iter().map(|s| s.as_str()).collect();
-            Error::field("state", format!("must be one of {}", words.join(", ")))
+            crate::wire::fields::invalid(
+                "state",
+                "problem.one_of",
+                vec![("known", words.join(", "))],
+            )
         })?),
     };
     let rows = repo::list_projects(conn, agency, state, params.after.as_deref(), limit + 1)?;

@@ -9,6 +9,7 @@ use crate::domain::policy::Profile;
 use crate::domain::Fen;
 use crate::error::{Error, Result};
 use crate::wire::evaluation::{check_terms, ProjectInput, WeightsInput};
+use crate::wire::fields::coded;
 use crate::wire::fields::{self, Text};
 use crate::wire::FieldProblem;
 use chrono::NaiveDateTime;
@@ -26,15 +27,12 @@ pub(crate) fn money(
     problems: &mut Vec<FieldProblem>,
 ) -> Option<Fen> {
     match value {
-        None => problems.push(FieldProblem::new(field, "is required: yuan as a decimal string, e.g. \"800000.00\"")),
+        None => problems.push(coded(field, "problem.required_money", vec![])),
         Some(serde_json::Value::String(t)) => match Fen::parse_positive_yuan(t) {
             Ok(f) => return Some(f),
-            Err(e) => problems.push(FieldProblem::new(field, e.to_string())),
+            Err(e) => problems.push(crate::wire::fields::of(field, &e)),
         },
-        Some(_) => problems.push(FieldProblem::new(
-            field,
-            "must be a decimal string in yuan, e.g. \"800000.00\" (JSON numbers are refused: no floats for money)",
-        )),
+        Some(_) => problems.push(coded(field, "problem.money_as_text", vec![])),
     }
     None
 }
@@ -47,8 +45,12 @@ pub(super) fn time(
     let t = value.as_deref()?;
     match parse_time(t) {
         Ok(t) => Some(t),
-        Err(e) => {
-            problems.push(FieldProblem::new(field, e));
+        Err(_e) => {
+            problems.push(coded(
+                field,
+                "problem.time",
+                vec![("given", format!("{t:?}"))],
+            ));
             None
         }
     }
@@ -203,15 +205,16 @@ pub(super) fn check_timeline(
 ) {
     if let (Some(d), Some(o)) = (deadline, opening) {
         if o < d {
-            problems.push(FieldProblem::new(
+            problems.push(coded(
                 "opening_at",
-                "is before bid_deadline: bids are opened after the deadline",
+                "problem.opening_before_deadline",
+                vec![],
             ));
         }
     }
     if let Some(now) = now {
         if deadline.is_some_and(|d| d <= now) {
-            problems.push(FieldProblem::new("bid_deadline", "has already passed"));
+            problems.push(coded("bid_deadline", "problem.time_passed", vec![]));
         }
     }
 }

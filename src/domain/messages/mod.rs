@@ -62,107 +62,8 @@ pub struct Entry {
     pub en: &'static str,
 }
 
-macro_rules! catalogue {
-    ($($code:literal => $zh:literal, $en:literal;)+) => {
-        /// Every message code with both languages.
-        pub const CATALOGUE: &[Entry] = &[$(Entry { code: $code, zh: $zh, en: $en },)+];
-    };
-}
-
-catalogue! {
-    // Project phases and stored states (lifecycle).
-    "state.draft" => "草稿", "draft";
-    "state.published" => "已发布·接受投标", "published · open for bids";
-    "state.closed" => "投标截止·待开标", "closed · awaiting opening";
-    "state.opened" => "已开标·评审中", "opened · under evaluation";
-    "state.evaluated" => "已评审", "evaluated";
-    "state.awarded" => "已定标", "awarded";
-    "state.failed" => "废标", "failed";
-    "state.contracted" => "已签合同", "contracted";
-    "state.open" => "进行中", "open";
-    "state.ranked" => "已排序", "ranked";
-    "state.submitted" => "已递交", "submitted";
-    "state.replaced" => "已替换", "replaced";
-    "state.withdrawn" => "已撤回", "withdrawn";
-    "state.signed" => "已签订", "signed";
-    "state.pending" => "待审核", "pending";
-    "state.verified" => "已核实", "verified";
-    "state.rejected" => "已驳回", "rejected";
-    // Enterprise scales (工信部联企业〔2011〕300号).
-    "scale.micro" => "微型企业", "micro";
-    "scale.small" => "小型企业", "small";
-    "scale.medium" => "中型企业", "medium";
-    "scale.large" => "大型企业", "large";
-    // The preference applied to a bid.
-    "preference.small_micro_deduction" => "小微企业价格扣除", "small/micro price deduction";
-    "preference.consortium_deduction" => "联合体价格扣除", "consortium price deduction";
-    "preference.subcontract_deduction" => "分包价格扣除", "subcontract price deduction";
-    "preference.none" => "无", "none";
-    // Procurement categories and notice kinds.
-    "category.goods" => "货物", "goods";
-    "category.services" => "服务", "services";
-    "category.works" => "工程", "works";
-    "notice.procurement" => "采购公告", "procurement notice";
-    "notice.correction" => "更正公告", "correction notice";
-    "notice.result" => "中标（成交）结果公告", "result notice";
-    "notice.failure" => "废标公告", "failure notice";
-    // The reserved-share ledger (预留份额台账).
-    "ledger.no_plan" => "无预算计划", "no plan";
-    "ledger.met" => "达标", "met";
-    "ledger.missed" => "未达标", "missed";
-    "ledger.sme_below_target" => "授予中小企业的合同金额 {awarded} 低于预留目标 {target}（预算 {budget} 的 {pct}%）", "SME awards {awarded} are below the reserved target {target} ({pct} % of the budget {budget})";
-    "ledger.small_micro_below_target" => "授予小微企业的合同金额 {awarded} 低于其目标 {target}", "small/micro awards {awarded} are below their target {target}";
-    "ledger.stated_reason" => "计划中说明的原因：{reason}", "stated in the plan: {reason}";
-    // Why a bid is outside the ranking.
-    "exclusion.unqualified" => "资格性或符合性审查未通过", "not qualified: failed the qualification or compliance review (资格性/符合性审查)";
-    "exclusion.not_sme" => "不符合条件：该包专门面向中小企业，实际规模为{scale}", "not eligible: lot reserved for SMEs (专门面向中小企业), effective scale {scale}";
-    // Field problems (the English is the API's `errors[].message`, word for word).
-    "problem.required" => "必填", "is required";
-    "problem.too_long" => "长度不能超过 {max} 个字符", "is longer than {max} characters";
-    "problem.control_characters" => "含有控制字符", "contains control characters";
-    "problem.invisible" => "含有不可见字符 U+{code}，会使文字看起来与实际内容不同，请删除", "contains the invisible character U+{code}, which can make text read other than it is; remove it";
-    "problem.decimal.not_a_number" => "须为小数，如 1200.50", "must be a decimal number such as \"1200.50\"";
-    "problem.decimal.places" => "最多 {places} 位小数", "must have at most {places} decimal places";
-    "problem.decimal.negative" => "不能为负数", "must not be negative";
-    "problem.decimal.not_positive" => "须大于零", "must be greater than zero";
-    "problem.decimal.too_large" => "数值过大", "is too large";
-    "problem.price" => "{value}：{reason_zh}（以元为单位，最多两位小数，大于 0）", "{value}: {reason} (yuan, up to 2 decimals, > 0)";
-    "problem.price_too_large" => "超过 100000000000.00 元", "is more than 100000000000.00 yuan";
-    "problem.required_text" => "必填（1–{max} 个字符）", "is required (1–{max} characters)";
-    "problem.length" => "长度须为 {min}–{max} 个字符", "must be {min}–{max} characters long";
-    "problem.min_length" => "长度至少 {min} 个字符", "must be at least {min} characters long";
-    "problem.range" => "须在 {min} 与 {max} 之间", "must be between {min} and {max}";
-    "problem.username_characters" => "只能使用小写字母、数字及 .、_、-、@", "use lower-case letters, digits, '.', '_', '-' or '@' only";
-    "problem.credit_code.length" => "须为 18 位，实际为 {got} 位", "must be 18 characters, got {got}";
-    "problem.credit_code.character" => "第 {position} 位字符 {found} 不允许：只能使用数字和除 I、O、S、V、Z 以外的大写字母 A–Y", "character {position} ({found}) is not allowed: use 0-9 and A-Y without I, O, S, V, Z";
-    "problem.credit_code.check" => "校验码为 {found}，按前 17 位应为 {expected}", "check character is {found} but the first 17 characters require {expected}";
-    "problem.credit_code.region" => "第 3–8 位（{region}）不是 GB/T 2260 行政区划代码", "characters 3-8 ({region}) are not a GB/T 2260 region code";
-    "problem.region" => "须为六位 GB/T 2260 行政区划代码（如 653101），实际为 {got}", "must be a six-digit GB/T 2260 region code such as \"653101\", got {got}";
-    "problem.unknown_industry" => "未知行业 {given}：请从行业列表中选择", "unknown industry {given}; expected one of: {known}{note}";
-    "problem.figure_required" => "{industry_zh}须填写此项", "is required for industry {industry}";
-    // Field names, for problems shown beside a form.
-    "field.username" => "用户名", "username";
-    "field.password" => "密码", "password";
-    "field.display_name" => "显示名称", "display name";
-    "field.credit_code" => "统一社会信用代码", "credit code";
-    "field.name" => "名称", "name";
-    "field.industry" => "行业", "industry";
-    "field.employees" => "从业人员", "employees";
-    "field.revenue_wan" => "营业收入（万元）", "revenue (10 000 yuan)";
-    "field.assets_wan" => "资产总额（万元）", "assets (10 000 yuan)";
-    "field.region" => "地区", "region";
-    "field.large_firm_relation" => "与大型企业的关系", "relation to a large firm";
-    "field.sku" => "商品编码", "sku";
-    "field.spec" => "规格型号", "spec";
-    "field.unit" => "计量单位", "unit";
-    "field.price" => "价格", "price";
-    "field.title" => "名称", "title";
-    "field.text" => "更正内容", "text";
-    "field.budget" => "预算", "budget";
-    // Yes and no in tables.
-    "yes" => "是", "yes";
-    "no" => "否", "no";
-}
+mod catalogue;
+pub use catalogue::CATALOGUE;
 
 /// A message code and its parameters.
 pub type Said = (&'static str, Vec<(&'static str, String)>);
@@ -187,6 +88,47 @@ pub fn credit_code_problem(e: &crate::domain::credit_code::InvalidCreditCode) ->
             ],
         ),
         E::Region(r) => ("problem.credit_code.region", vec![("region", r.clone())]),
+    }
+}
+
+/// A refusal of the domain that has its message code (the English is its `Display`).
+pub trait Coded {
+    fn said(&self) -> Said;
+}
+
+impl Coded for crate::domain::credit_code::InvalidCreditCode {
+    fn said(&self) -> Said {
+        credit_code_problem(self)
+    }
+}
+
+impl Coded for crate::domain::decimal::DecimalError {
+    fn said(&self) -> Said {
+        decimal_problem(self)
+    }
+}
+
+impl Coded for crate::domain::category::CategoryError {
+    fn said(&self) -> Said {
+        (
+            "problem.category_code",
+            vec![("given", format!("{:?}", self.0))],
+        )
+    }
+}
+
+impl Coded for crate::domain::region::InvalidRegion {
+    fn said(&self) -> Said {
+        ("problem.region", vec![("got", format!("{:?}", self.0))])
+    }
+}
+
+impl Coded for crate::domain::scale::UnknownScale {
+    fn said(&self) -> Said {
+        (
+            "problem.unknown_scale",
+            vec![("given", format!("{:?}", self.0))],
+        )
     }
 }
 
@@ -239,11 +181,32 @@ pub fn classify_problem(e: &crate::domain::classify::ClassifyError) -> Said {
 /// A field's name in a language: the last part of its path (`enterprise.credit_code` →
 /// 统一社会信用代码); a field the catalogue does not name stays as it is.
 pub fn field_name(lang: Lang, path: &str) -> String {
-    let last = path.rsplit('.').next().unwrap_or(path);
-    match entry(&format!("field.{last}")) {
-        Some(e) => lang.pick(e.zh, e.en).to_string(),
-        None => path.to_string(),
+    let named =
+        |name: &str| entry(&format!("field.{name}")).map(|e| lang.pick(e.zh, e.en).to_string());
+    if lang == Lang::En {
+        let last = path.rsplit('.').next().unwrap_or(path);
+        return named(last).unwrap_or_else(|| path.to_string());
     }
+    // In Chinese every part the catalogue names is shown, an index counted from 1
+    // (`lots[1].budget` → 采购包 2·预算); a part it does not name (a form's prefix) is left out.
+    let mut parts = Vec::new();
+    for part in path.split('.') {
+        let (name, index) = match part.split_once('[') {
+            Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        let Some(name) = named(name) else {
+            continue;
+        };
+        parts.push(match index {
+            Some(i) => format!("{name} {}", i + 1),
+            None => name,
+        });
+    }
+    if parts.is_empty() {
+        return path.to_string();
+    }
+    parts.join("·")
 }
 
 /// The entry of a code.
@@ -393,6 +356,14 @@ mod tests {
         assert_eq!(label(Lang::Zh, "state", "draft"), "草稿");
         assert_eq!(label(Lang::En, "ledger", "missed"), "missed");
         assert_eq!(label(Lang::Zh, "state", "unheard_of"), "unheard_of");
+        assert_eq!(field_name(Lang::Zh, "lots[1].budget"), "采购包 2·预算");
+        assert_eq!(
+            field_name(Lang::Zh, "enterprise.credit_code"),
+            "统一社会信用代码"
+        );
+        assert_eq!(field_name(Lang::Zh, "unheard_of"), "unheard_of");
+        assert_eq!(field_name(Lang::Zh, "credit_code"), "统一社会信用代码");
+        assert_eq!(field_name(Lang::En, "lots[1].budget"), "budget");
         assert_eq!(Lang::parse("zh-CN"), Some(Lang::Zh));
         assert_eq!(Lang::parse("EN"), Some(Lang::En));
         assert_eq!(Lang::parse("fr"), None);
