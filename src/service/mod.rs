@@ -11,6 +11,7 @@ pub mod finance;
 pub mod imports;
 pub mod procurement;
 pub mod registry;
+pub mod sealing;
 pub mod system;
 
 pub use actor::Actor;
