@@ -44,6 +44,12 @@ fn every_code_in_the_sources_is_in_the_catalogue() {
     used.extend(codes_after("render(Lang::Zh,"));
     // A refusal's step is a code wherever it is written (`wrong_phase("refusal.publish_phase", …)`).
     used.extend(
+        codes_after("\"problem.")
+            .into_iter()
+            .filter(|(_, c)| !c.contains('{') && !c.ends_with('.'))
+            .map(|(p, c)| (p, format!("problem.{c}"))),
+    );
+    used.extend(
         codes_after("\"refusal.")
             .into_iter()
             .filter(|(_, c)| !c.contains('{'))

@@ -197,6 +197,7 @@ catalogue! {
     "problem.manufacturer_not_registered" => "商品 {id} 的制造商尚未登记", "product {id}'s manufacturer is not registered";
     "problem.credit_code_or_product" => "统一社会信用代码和商品编号须且只须填写一项", "give exactly one of credit_code and product_id";
     "problem.reserved_lot" => "第 {lot} 包专门面向中小企业，本投标不是中小企业投标：{why_zh}", "lot {lot} is reserved for SMEs (专门面向中小企业) and this bid is not an SME bid: {why}";
+    "problem.unknown_role" => "未知角色 {given}：须为系统管理员、采购人/采购代理机构、供应商或财政监督", "unknown role {given}; expected admin, agency, supplier or auditor";
     "field.username" => "用户名", "username";
     "field.password" => "密码", "password";
     "field.display_name" => "显示名称", "display name";
