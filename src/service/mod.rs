@@ -16,6 +16,17 @@ pub mod system;
 
 pub use actor::Actor;
 
+/// A 409 given by its message code: the API's English `detail` is rendered from the catalogue
+/// and the code kept for the pages, so both languages come from one entry.
+pub fn refuse(
+    cause: crate::error::Cause,
+    code: &'static str,
+    params: Vec<(&'static str, String)>,
+) -> crate::error::Error {
+    use crate::domain::messages::{said_in, Lang};
+    crate::error::Error::conflict(cause, said_in(Lang::En, code, &params)).said(code, params)
+}
+
 /// The database connection the use cases run on (the HTTP layer hands it over, never uses it).
 pub type Conn = crate::db::DbConnection;
 /// The pool of connections.

@@ -76,10 +76,7 @@ impl ResponseError for PageError {
             b,
             status: status.as_u16(),
             title,
-            detail: match &self.error {
-                Error::Validation(_) | Error::InvalidRows(_) if !b.en => String::new(),
-                _ => refusal_text(&self.error, b.lang()),
-            },
+            detail: refusal_text(&self.error, b.lang()),
             problems,
         };
         let mut response = html(status, b, &page);

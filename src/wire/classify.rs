@@ -3,7 +3,6 @@
 use super::FieldProblem;
 use crate::domain::classify::{Classification, ClassifyError, SizeFigures};
 use crate::domain::decimal::parse_scaled;
-use crate::wire::fields::coded;
 use serde::{Deserialize, Serialize};
 
 /// Size figures of one firm (中小企业声明函 figures).
@@ -87,7 +86,7 @@ pub fn classify(request: &ClassifyRequest) -> Result<ClassifyResponse, Vec<Field
         assets_yuan: figure("assets_wan", &request.assets_wan),
     };
     let Some(industry) = request.industry.as_deref() else {
-        problems.push(coded("industry", "problem.required", vec![]));
+        problems.push(crate::wire::fields::required("industry"));
         return Err(problems);
     };
     if !problems.is_empty() {
@@ -106,10 +105,7 @@ pub fn classify(request: &ClassifyRequest) -> Result<ClassifyResponse, Vec<Field
                 ClassifyError::MissingFigure { figure, .. } => figure,
                 ClassifyError::UnknownIndustry { .. } => "industry",
             };
-            let (code, params) = crate::domain::messages::classify_problem(&e);
-            Err(vec![
-                FieldProblem::new(field, e.to_string()).said(code, params)
-            ])
+            Err(vec![crate::wire::fields::of(field, &e)])
         }
     }
 }

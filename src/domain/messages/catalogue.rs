@@ -97,8 +97,6 @@ catalogue! {
     "problem.opening_before_deadline" => "早于投标截止时间：开标须在投标截止之后", "is before bid_deadline: bids are opened after the deadline";
     "problem.before_from" => "早于起始日期", "is before from";
     "problem.below_min_price" => "低于最低价", "is below min_price";
-    "problem.longer_than_100" => "长度不能超过 100 个字符", "is longer than 100 characters";
-    "problem.longer_than_20" => "长度不能超过 20 个字符", "is longer than 20 characters";
     "problem.cursor_sort" => "翻页标记与排序方式不符：请按原排序原样传回", "is not a cursor of this sort: pass next_cursor unchanged with the same sort";
     "problem.cursor_unknown" => "不是本系统给出的翻页标记", "is not a cursor this service gave out";
     "problem.not_a_department" => "不是预算单位", "is not a department (预算单位)";

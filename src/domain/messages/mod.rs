@@ -102,6 +102,12 @@ impl Coded for crate::domain::credit_code::InvalidCreditCode {
     }
 }
 
+impl Coded for crate::domain::classify::ClassifyError {
+    fn said(&self) -> Said {
+        classify_problem(self)
+    }
+}
+
 impl Coded for crate::domain::decimal::DecimalError {
     fn said(&self) -> Said {
         decimal_problem(self)

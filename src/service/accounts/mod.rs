@@ -3,7 +3,6 @@
 
 use crate::clock::Clock;
 use crate::db::{self, orgs, sessions, users, DbConnection};
-use crate::domain::messages::{self, Lang};
 use crate::domain::role::Role;
 use crate::domain::CreditCode;
 use crate::error::{Cause, Error, Result};
@@ -92,10 +91,7 @@ pub fn validation_problems(errors: &validator::ValidationErrors) -> Vec<FieldPro
                     _ => None,
                 };
                 match said {
-                    Some((code, params)) => {
-                        let message = messages::said_in(Lang::En, code, &params);
-                        FieldProblem::new(field.to_string(), message).said(code, params)
-                    }
+                    Some((code, params)) => coded(field.to_string(), code, params),
                     None => FieldProblem::new(
                         field.to_string(),
                         e.message.as_ref().map_or_else(
@@ -173,13 +169,12 @@ pub(crate) fn create_user_hashed(
     let mut problems = account_problems(req);
     let role = match req.role.parse::<Role>() {
         Ok(r) => Some(r),
-        Err(e) => {
+        Err(_) => {
             problems.push(coded(
                 "role",
                 "problem.unknown_role",
                 vec![("given", format!("{:?}", req.role))],
             ));
-            let _ = e;
             None
         }
     };
@@ -224,11 +219,8 @@ pub(crate) fn create_user_hashed(
         return Err(Error::Validation(problems));
     };
     if users::find_by_username(conn, &req.username)?.is_some() {
-        return Err(Error::conflict(
+        return Err(crate::service::refuse(
             Cause::Duplicate,
-            format!("username {:?} is taken", req.username),
-        )
-        .said(
             "refusal.username_taken",
             vec![("username", format!("{:?}", req.username))],
         ));
@@ -245,11 +237,8 @@ pub(crate) fn create_user_hashed(
         created_at: clock.now_naive(),
     };
     users::insert(conn, &new).map_err(|e| match Error::from(e) {
-        Error::Conflict(..) => Error::conflict(
+        Error::Conflict(..) => crate::service::refuse(
             Cause::Duplicate,
-            format!("username {:?} is taken", req.username),
-        )
-        .said(
             "refusal.username_taken",
             vec![("username", format!("{:?}", req.username))],
         ),
@@ -282,15 +271,8 @@ pub fn disable_user(
             && user.disabled_at.is_none()
             && users::count_active_admins(conn)? <= 1
         {
-            return Err(Error::conflict(
+            return Err(crate::service::refuse(
                 Cause::LastAdmin,
-                format!(
-                "{} is the last active admin: at least one active admin must remain to administer \
-                 the service; create another admin first",
-                user.username
-            ),
-            )
-            .said(
                 "refusal.last_admin",
                 vec![("username", user.username.clone())],
             ));

@@ -119,14 +119,8 @@ pub fn create_org(
     };
     crate::db::write(conn, |conn| {
         orgs::insert(conn, &new).map_err(|e| match Error::from(e) {
-            Error::Conflict(..) => Error::conflict(
+            Error::Conflict(..) => crate::service::refuse(
                 Cause::Duplicate,
-                format!(
-                    "an {} named {:?} or with that credit code exists",
-                    req.kind, req.name
-                ),
-            )
-            .said(
                 "refusal.organisation_taken",
                 vec![
                     ("kind", req.kind.to_string()),

@@ -242,14 +242,11 @@ pub fn create(
         let row = check(conn, &mut enterprises, writer, input, clock.now_naive())?
             .map_err(Error::Validation)?;
         let id = repo::insert(conn, &row).map_err(|e| match Error::from(e) {
-            Error::Conflict(..) => Error::conflict(
+            Error::Conflict(..) => crate::service::refuse(
                 Cause::Duplicate,
-                format!(
-                    "this supplier already lists a product with sku {:?}",
-                    row.sku
-                ),
-            )
-            .said("refusal.sku_taken", vec![("sku", format!("{:?}", row.sku))]),
+                "refusal.sku_taken",
+                vec![("sku", format!("{:?}", row.sku))],
+            ),
             other => other,
         })?;
         let product = find(conn, id)?;

@@ -138,7 +138,7 @@ pub(super) fn filter_of(
     };
     if let Some(q) = params.q.as_deref() {
         if q.chars().count() > 100 {
-            problems.push(coded("q", "problem.longer_than_100", vec![]));
+            problems.push(coded("q", "problem.too_long", vec![("max", "100".into())]));
         }
         filter.terms = q
             .split_whitespace()
@@ -203,7 +203,11 @@ pub(super) fn filter_of(
         .as_deref()
         .is_some_and(|u| u.chars().count() > 20)
     {
-        problems.push(coded("unit", "problem.longer_than_20", vec![]));
+        problems.push(coded(
+            "unit",
+            "problem.too_long",
+            vec![("max", "20".into())],
+        ));
     }
     filter.unit = params
         .unit

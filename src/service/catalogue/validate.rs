@@ -19,18 +19,16 @@ const MAX_PRICE_FEN: i64 = 10_000_000_000_000;
 pub(crate) fn parse_price(value: &str, field: &str) -> std::result::Result<i64, FieldProblem> {
     match Fen::parse_positive_yuan(value.trim()) {
         Ok(fen) if fen.0 <= MAX_PRICE_FEN => Ok(fen.0),
-        Ok(_) => Err(
-            FieldProblem::new(field, "is more than 100000000000.00 yuan")
-                .said("problem.price_too_large", vec![]),
-        ),
+        Ok(_) => Err(crate::wire::fields::coded(
+            field,
+            "problem.price_too_large",
+            vec![],
+        )),
         Err(e) => {
             let (code, params) = messages::decimal_problem(&e);
             let reason_zh = messages::said_in(Lang::Zh, code, &params);
-            Err(FieldProblem::new(
+            Err(crate::wire::fields::coded(
                 field,
-                format!("{value:?}: {e} (yuan, up to 2 decimals, > 0)"),
-            )
-            .said(
                 "problem.price",
                 vec![
                     ("value", format!("{value:?}")),
@@ -59,7 +57,7 @@ pub(crate) fn check(
             enterprises.by_id(conn, enterprise_id)?.cloned()
         }
         (None | Some(""), Writer::Any) => {
-            problems.push(coded("supplier_credit_code", "problem.required", vec![]));
+            problems.push(crate::wire::fields::required("supplier_credit_code"));
             None
         }
         (Some(code), _) => match code.trim().parse::<CreditCode>() {
@@ -117,7 +115,7 @@ pub(crate) fn check(
     );
     let category = match input.category_code.as_deref().map(str::trim) {
         None | Some("") => {
-            problems.push(coded("category_code", "problem.required", vec![]));
+            problems.push(crate::wire::fields::required("category_code"));
             None
         }
         Some(code) => code

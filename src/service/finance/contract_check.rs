@@ -47,14 +47,14 @@ pub fn check_contract(
 ) -> Result<ContractCheck> {
     let mut problems = Vec::new();
     if params.number.as_deref().is_none_or(|n| n.trim().is_empty()) {
-        problems.push(coded("number", "problem.required", vec![]));
+        problems.push(crate::wire::fields::required("number"));
     }
     if params
         .credit_code
         .as_deref()
         .is_none_or(|n| n.trim().is_empty())
     {
-        problems.push(coded("credit_code", "problem.required", vec![]));
+        problems.push(crate::wire::fields::required("credit_code"));
     }
     if let Some(Err(e)) = params
         .credit_code
@@ -69,7 +69,11 @@ pub fn check_contract(
         .as_deref()
         .is_some_and(|n| n.chars().count() > 100)
     {
-        problems.push(coded("number", "problem.longer_than_100", vec![]));
+        problems.push(coded(
+            "number",
+            "problem.too_long",
+            vec![("max", "100".into())],
+        ));
     }
     let (Some(number), Some(code), true) = (
         params.number.as_deref(),

@@ -309,11 +309,11 @@ fn mark_paid_in(
         return Err(invalid("paid_on", "problem.required_ymd", vec![]));
     };
     if p.confirmed_at.is_some() {
-        return Err(Error::conflict(
+        return Err(crate::service::refuse(
             Cause::WrongState,
-            "the SME has confirmed this payment; it can no longer change",
-        )
-        .said("refusal.payment_confirmed", vec![]));
+            "refusal.payment_confirmed",
+            vec![],
+        ));
     }
     let before = p.clone();
     p.paid_on = Some(paid_on);
@@ -360,15 +360,18 @@ fn confirm_payment_in(
         ));
     }
     if p.paid_on.is_none() {
-        return Err(Error::conflict(
+        return Err(crate::service::refuse(
             Cause::WrongState,
-            "the prime has not reported this payment as paid yet",
-        )
-        .said("refusal.payment_not_reported", vec![]));
+            "refusal.payment_not_reported",
+            vec![],
+        ));
     }
     if p.confirmed_at.is_some() {
-        return Err(Error::conflict(Cause::WrongState, "already confirmed")
-            .said("refusal.payment_already_confirmed", vec![]));
+        return Err(crate::service::refuse(
+            Cause::WrongState,
+            "refusal.payment_already_confirmed",
+            vec![],
+        ));
     }
     let before = p.clone();
     p.confirmed_by = Some(user_id.to_string());

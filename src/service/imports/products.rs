@@ -253,13 +253,13 @@ pub fn import(
                     row,
                 }),
                 Ok(Err(problems)) => state.refuse(&record, to_row(problems)),
-                Err(Error::Forbidden(reason)) => state.refuse(
+                Err(Error::Forbidden(crate::error::Reason { text, say })) => state.refuse(
                     &record,
                     vec![RowProblem {
-                        say: reason.say.clone(),
+                        say,
                         line,
                         column: "supplier_credit_code".into(),
-                        reason: reason.text,
+                        reason: text,
                     }],
                 ),
                 Err(other) => return Err(ImportError::Failed(other)),

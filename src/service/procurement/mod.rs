@@ -103,10 +103,10 @@ pub(crate) fn wrong_phase_because(
     phase: Phase,
     mut params: Vec<(&'static str, String)>,
 ) -> Error {
-    use crate::domain::messages::{label, said_in, Lang};
+    use crate::domain::messages::{label, Lang};
     params.push(("phase", phase.as_str().to_string()));
     params.push(("phase_zh", label(Lang::Zh, "state", phase.as_str())));
-    Error::conflict(cause, said_in(Lang::En, step, &params)).said(step, params)
+    crate::service::refuse(cause, step, params)
 }
 
 /// A time in a refusal's two languages, nothing when unset: `en` with the UTC time (RFC 3339),

@@ -159,7 +159,7 @@ fn declare_in(
             None
         }
         None => {
-            problems.push(coded("year", "problem.required", vec![]));
+            problems.push(crate::wire::fields::required("year"));
             None
         }
     };
@@ -180,7 +180,7 @@ fn declare_in(
     };
     let declared = match req.declared_scale.as_deref() {
         None => {
-            problems.push(coded("declared_scale", "problem.required", vec![]));
+            problems.push(crate::wire::fields::required("declared_scale"));
             None
         }
         Some(text) => text
@@ -309,11 +309,8 @@ fn review_in(
     let d = repo::find_declaration(conn, id)?
         .ok_or_else(|| Error::NotFound(format!("no declaration with id {id}")))?;
     if d.status != DeclarationStatus::Pending {
-        return Err(Error::conflict(
+        return Err(crate::service::refuse(
             Cause::WrongState,
-            format!("the declaration is already {}", d.status),
-        )
-        .said(
             "refusal.declaration_decided",
             vec![
                 ("state", d.status.to_string()),

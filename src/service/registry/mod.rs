@@ -202,17 +202,13 @@ fn classify(
         }),
         Err(e) => {
             // The problem names the missing figure, or the industry itself.
-            let (code, params) = messages::classify_problem(&e);
-            let problem = match &e {
-                crate::domain::classify::ClassifyError::MissingFigure { figure, industry } => {
-                    FieldProblem::new(
-                        field(figure),
-                        format!("is required for industry {industry}"),
-                    )
+            problems.push(match &e {
+                crate::domain::classify::ClassifyError::MissingFigure { figure, .. } => {
+                    let (code, params) = messages::classify_problem(&e);
+                    coded(field(figure), code, params)
                 }
-                _ => FieldProblem::new(field("industry"), e.to_string()),
-            };
-            problems.push(problem.said(code, params));
+                _ => crate::wire::fields::of(field("industry"), &e),
+            });
             None
         }
     }
@@ -236,10 +232,7 @@ pub(crate) fn check_new(
         Some(text) => match text.parse::<CreditCode>() {
             Ok(c) => Some(c),
             Err(e) => {
-                let (code, params) = messages::credit_code_problem(&e);
-                problems.push(
-                    FieldProblem::new(field("credit_code"), e.to_string()).said(code, params),
-                );
+                problems.push(crate::wire::fields::of(field("credit_code"), &e));
                 None
             }
         },
@@ -292,11 +285,8 @@ pub(crate) fn check_new(
         return Err(Error::Validation(problems));
     };
     if repo::find_by_credit_code(conn, code.as_str())?.is_some() {
-        return Err(Error::conflict(
+        return Err(crate::service::refuse(
             Cause::Duplicate,
-            format!("an enterprise with credit code {code} is already registered"),
-        )
-        .said(
             "refusal.credit_code_taken",
             vec![("code", code.to_string())],
         ));
@@ -320,14 +310,8 @@ pub(crate) fn check_new(
 
 fn insert(conn: &mut DbConnection, e: &Enterprise) -> Result<()> {
     repo::insert(conn, e).map_err(|err| match Error::from(err) {
-        Error::Conflict(..) => Error::conflict(
+        Error::Conflict(..) => crate::service::refuse(
             Cause::Duplicate,
-            format!(
-                "an enterprise with credit code {} is already registered",
-                e.credit_code
-            ),
-        )
-        .said(
             "refusal.credit_code_taken",
             vec![("code", e.credit_code.clone())],
         ),

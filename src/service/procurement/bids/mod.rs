@@ -237,14 +237,12 @@ fn insert_bid(
         qualified: None,
         qualification_reason: None,
     };
-    repo::insert_bid(conn, &bid)
-        .map_err(|e| match Error::from(e) {
-            Error::Conflict(..) => Error::conflict(Cause::DuplicateBid,
-                "your enterprise already has a bid on this lot: replace it (PUT /api/v1/bids/{id}) or withdraw it",
-            )
-            .said("refusal.duplicate_bid", vec![]),
-            other => other,
-        })?;
+    repo::insert_bid(conn, &bid).map_err(|e| match Error::from(e) {
+        Error::Conflict(..) => {
+            crate::service::refuse(Cause::DuplicateBid, "refusal.duplicate_bid", vec![])
+        }
+        other => other,
+    })?;
     Ok(bid)
 }
 
@@ -350,14 +348,8 @@ pub fn replace(
         let (old, lot, project, supplier) = own_bid(conn, actor, id)?;
         open_for_bids(&project, now)?;
         if old.state != BidState::Submitted {
-            return Err(Error::conflict(
+            return Err(crate::service::refuse(
                 Cause::WrongState,
-                format!(
-                    "bid {id} is {}; only a submitted bid can be replaced",
-                    old.state
-                ),
-            )
-            .said(
                 "refusal.bid_not_submitted",
                 vec![
                     ("id", id.to_string()),
@@ -401,11 +393,11 @@ fn close(conn: &mut DbConnection, id: &str, state: BidState, now: NaiveDateTime)
     if n == 1 {
         Ok(())
     } else {
-        Err(Error::conflict(
+        Err(crate::service::refuse(
             Cause::WrongState,
-            format!("bid {id} is no longer submitted"),
-        )
-        .said("refusal.bid_closed", vec![("id", id.to_string())]))
+            "refusal.bid_closed",
+            vec![("id", id.to_string())],
+        ))
     }
 }
 

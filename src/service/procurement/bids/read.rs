@@ -71,14 +71,7 @@ fn sealed(project: &Project) -> Error {
         " until the opening at {}",
         "，开标时间为 {}（北京时间）",
     );
-    Error::conflict(
-        Cause::BidsSealed,
-        format!(
-            "bids are sealed{}: nobody can read them before",
-            params[0].1
-        ),
-    )
-    .said("refusal.sealed", params)
+    crate::service::refuse(Cause::BidsSealed, "refusal.sealed", params)
 }
 
 /// One bid: the owner sees its receipt (and, after opening, the bid); the project's staff see
@@ -189,14 +182,8 @@ pub(crate) fn reviewable(
     }
     if matches!(phase, Phase::Awarded | Phase::Failed | Phase::Contracted) || lot.state.has_winner()
     {
-        return Err(Error::conflict(
+        return Err(crate::service::refuse(
             Cause::WrongState,
-            format!(
-                "lot {} is decided ({}); its review can no longer change",
-                lot.number, lot.state
-            ),
-        )
-        .said(
             "refusal.lot_decided",
             crate::service::procurement::lot_said(lot),
         ));

@@ -192,11 +192,11 @@ fn enter_scores_in(
         .weights
         .filter(|_| project.evaluation_method == "comprehensive")
     else {
-        return Err(Error::conflict(
+        return Err(crate::service::refuse(
             Cause::WrongState,
-            "this lot is evaluated by lowest price: it takes no scores",
-        )
-        .said("refusal.no_scores", vec![]));
+            "refusal.no_scores",
+            vec![],
+        ));
     };
     let submitted: HashSet<String> = repo::submitted_bids(conn, &lot.id)?
         .into_iter()
@@ -206,11 +206,15 @@ fn enter_scores_in(
     let mut problems = Vec::new();
     let evaluator = match input.evaluator.as_deref().map(str::trim) {
         None | Some("") => {
-            problems.push(coded("evaluator", "problem.required", vec![]));
+            problems.push(crate::wire::fields::required("evaluator"));
             None
         }
         Some(e) if e.chars().count() > 100 => {
-            problems.push(coded("evaluator", "problem.longer_than_100", vec![]));
+            problems.push(coded(
+                "evaluator",
+                "problem.too_long",
+                vec![("max", "100".into())],
+            ));
             None
         }
         Some(e) => Some(e.to_string()),
@@ -235,7 +239,7 @@ fn enter_scores_in(
                     let max = max.unwrap_or(Hundredths::ZERO);
                     match v {
                         None => {
-                            problems.push(coded(at(name), "problem.required", vec![]));
+                            problems.push(crate::wire::fields::required(&at(name)));
                             None
                         }
                         Some(v) if v < Hundredths::ZERO || v > max => {

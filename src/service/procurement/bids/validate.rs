@@ -54,7 +54,7 @@ fn parties(
         let at = |f: &str| format!("{field}[{i}].{f}");
         let share = match p.share_pct {
             None => {
-                problems.push(coded(at("share_pct"), "problem.required", vec![]));
+                problems.push(crate::wire::fields::required(&at("share_pct")));
                 None
             }
             Some(s) if s <= Hundredths::ZERO || s > Hundredths::whole(100) => {
@@ -69,7 +69,7 @@ fn parties(
         };
         let firm = match p.credit_code.as_deref().map(str::trim) {
             None | Some("") => {
-                problems.push(coded(at("credit_code"), "problem.required", vec![]));
+                problems.push(crate::wire::fields::required(&at("credit_code")));
                 None
             }
             Some(code) => match enterprise_repo::find_by_credit_code(conn, code)? {

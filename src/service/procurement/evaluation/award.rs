@@ -59,14 +59,8 @@ fn award_in(
     reviewable(actor, &lot, &project, now)?;
     let Some((_, output)) = latest_output(conn, &lot)?.filter(|_| lot.state == LotState::Evaluated)
     else {
-        return Err(Error::conflict(
+        return Err(crate::service::refuse(
             Cause::StepMissing,
-            format!(
-                "lot {} has no ranked evaluation to award (state {})",
-                lot.number, lot.state
-            ),
-        )
-        .said(
             "refusal.award_unranked",
             crate::service::procurement::lot_said(&lot),
         ));
@@ -79,10 +73,11 @@ fn award_in(
         .collect();
     let chosen = match (input.bid_id.as_deref(), first.as_slice()) {
         (_, []) => {
-            return Err(
-                Error::conflict(Cause::StepMissing, "the evaluation ranked no bid")
-                    .said("refusal.ranked_none", vec![]),
-            )
+            return Err(crate::service::refuse(
+                Cause::StepMissing,
+                "refusal.ranked_none",
+                vec![],
+            ))
         }
         (None, [only]) => only.to_string(),
         (None, tied) => {
@@ -220,39 +215,18 @@ fn publish_result_in(
         .map(|l| (l.number, l.state))
         .collect();
     if !undecided.is_empty() {
-        return Err(Error::conflict(
+        let en: Vec<_> = undecided
+            .iter()
+            .map(|(n, s)| format!("lot {n} ({s})"))
+            .collect();
+        let zh: Vec<_> = undecided
+            .iter()
+            .map(|(n, s)| format!("第 {n} 包（{}）", label(Lang::Zh, "state", s.as_str())))
+            .collect();
+        return Err(crate::service::refuse(
             Cause::StepMissing,
-            format!(
-                "every lot must be awarded or failed before the result is published; not yet: {}",
-                undecided
-                    .iter()
-                    .map(|(n, s)| format!("lot {n} ({s})"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )
-        .said(
             "refusal.result_undecided",
-            vec![
-                (
-                    "lots_en",
-                    undecided
-                        .iter()
-                        .map(|(n, s)| format!("lot {n} ({s})"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                ),
-                (
-                    "lots",
-                    undecided
-                        .iter()
-                        .map(|(n, s)| {
-                            format!("第 {n} 包（{}）", label(Lang::Zh, "state", s.as_str()))
-                        })
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                ),
-            ],
+            vec![("lots_en", en.join(", ")), ("lots", zh.join("、"))],
         ));
     }
     let mut results = Vec::new();

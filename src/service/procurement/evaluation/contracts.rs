@@ -119,14 +119,8 @@ fn contract_in(
         return Err(wrong_phase("refusal.contract_phase", phase));
     }
     if lot.state != LotState::Awarded {
-        return Err(Error::conflict(
+        return Err(crate::service::refuse(
             Cause::WrongState,
-            format!(
-                "lot {} is {}; a contract needs an awarded lot without one",
-                lot.number, lot.state
-            ),
-        )
-        .said(
             "refusal.contract_lot",
             crate::service::procurement::lot_said(&lot),
         ));
@@ -137,11 +131,15 @@ fn contract_in(
     let mut problems = Vec::new();
     let number = match input.number.as_deref().map(str::trim) {
         None | Some("") => {
-            problems.push(coded("number", "problem.required", vec![]));
+            problems.push(crate::wire::fields::required("number"));
             None
         }
         Some(n) if n.chars().count() > 100 => {
-            problems.push(coded("number", "problem.longer_than_100", vec![]));
+            problems.push(coded(
+                "number",
+                "problem.too_long",
+                vec![("max", "100".into())],
+            ));
             None
         }
         Some(n) => Some(n.to_string()),
@@ -248,11 +246,8 @@ fn contract_in(
     };
     {
         repo::insert_contract(conn, &row).map_err(|e| match Error::from(e) {
-            Error::Conflict(..) => Error::conflict(
+            Error::Conflict(..) => crate::service::refuse(
                 Cause::Duplicate,
-                format!("a contract numbered {number} already exists"),
-            )
-            .said(
                 "refusal.contract_number",
                 vec![("number", number.to_string())],
             ),

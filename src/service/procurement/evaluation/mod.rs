@@ -98,15 +98,15 @@ fn engine_input(
         .map(|b| b.id.as_str())
         .collect();
     if !unreviewed.is_empty() {
-        return Err(Error::conflict(Cause::StepMissing, format!(
-            "the qualification review is missing for bid(s) {}: record it first (POST /api/v1/lots/{}/qualification)",
-            unreviewed.join(", "),
-            lot.id
-        )).said("refusal.qualification_missing", vec![
-            ("count", unreviewed.len().to_string()),
-            ("bids", unreviewed.join(", ")),
-            ("lot_id", lot.id.clone()),
-        ]));
+        return Err(crate::service::refuse(
+            Cause::StepMissing,
+            "refusal.qualification_missing",
+            vec![
+                ("count", unreviewed.len().to_string()),
+                ("bids", unreviewed.join(", ")),
+                ("lot_id", lot.id.clone()),
+            ],
+        ));
     }
     let evaluators: BTreeSet<&str> = scores.iter().map(|s| s.evaluator.as_str()).collect();
     let by_bid: HashMap<(&str, &str), &crate::db::procurement::Score> = scores
@@ -164,14 +164,8 @@ fn engine_input(
         list.push(bid);
     }
     if !missing.is_empty() {
-        return Err(Error::conflict(
+        return Err(crate::service::refuse(
             Cause::StepMissing,
-            format!(
-                "scores are missing for qualified bid(s): {}",
-                missing.join("; ")
-            ),
-        )
-        .said(
             "refusal.scores_missing",
             vec![
                 ("count", missing.len().to_string()),
@@ -278,17 +272,21 @@ fn run_in(
     let profile = policy::profile(&project.policy_id)
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("profile {} missing", project.policy_id)))?;
     if project.policy_version.as_deref() != Some(profile.version.as_str()) {
-        return Err(Error::conflict(Cause::PolicyChanged, format!(
-            "policy {} was pinned at version {} when the project was published, but this build has {}: \
-             the evaluation would not follow the published rules",
-            project.policy_id,
-            project.policy_version.as_deref().unwrap_or("none"),
-            profile.version
-        )).said("refusal.policy_changed_to", vec![
-            ("policy", project.policy_id.clone()),
-            ("pinned", project.policy_version.clone().unwrap_or_else(|| "none".into())),
-            ("version", profile.version.clone()),
-        ]));
+        return Err(crate::service::refuse(
+            Cause::PolicyChanged,
+            "refusal.policy_changed_to",
+            vec![
+                ("policy", project.policy_id.clone()),
+                (
+                    "pinned",
+                    project
+                        .policy_version
+                        .clone()
+                        .unwrap_or_else(|| "none".into()),
+                ),
+                ("version", profile.version.clone()),
+            ],
+        ));
     }
     let previous = repo::latest_run(conn, &lot.id)?;
     if input.unreserved == Some(true) {
@@ -299,10 +297,11 @@ fn run_in(
                 == Some(true)
         });
         if !lot.reserved || !allowed {
-            return Err(Error::conflict(Cause::WrongState, format!(
-                "lot {} cannot be re-run unreserved: that needs a reserved lot whose last run failed for too few SME bids under a profile that allows it",
-                lot.number
-            )).said("refusal.rerun_unreserved", vec![("lot", lot.number.to_string())]));
+            return Err(crate::service::refuse(
+                Cause::WrongState,
+                "refusal.rerun_unreserved",
+                vec![("lot", lot.number.to_string())],
+            ));
         }
         lot.reserved = false;
         lot.reservation_lifted = true;

@@ -113,7 +113,7 @@ pub(super) fn procurement_method(
 ) -> Option<String> {
     match input.procurement_method.as_deref() {
         None => {
-            problems.push(coded("procurement_method", "problem.required", vec![]));
+            problems.push(crate::wire::fields::required("procurement_method"));
             None
         }
         Some(m) if PROCUREMENT_METHODS.iter().any(|(k, _)| *k == m) => Some(m.to_string()),
