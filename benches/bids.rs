@@ -11,12 +11,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{Duration, TimeZone, Utc};
+use diesel::prelude::*;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use smeproc::clock::{Clock, ManualClock};
 use smeproc::config::{DatabaseUrl, Settings};
 use smeproc::db::{self, sessions, users, DbConnection};
-use smeproc::service::procurement::projects;
+use smeproc::service::auth::keys::ServerKeys;
+use smeproc::service::procurement::{opening, projects};
 use smeproc::service::Actor;
 use smeproc::startup::Application;
 use std::collections::HashMap;
@@ -190,6 +192,7 @@ fn main() {
     };
     let mut settings = Settings::defaults(url);
     settings.pool_size = 8;
+    settings.secret_key_file = dir.path().join("smeproc.key");
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 1, 2, 0, 0).single().unwrap());
     let (tx, rx) = std::sync::mpsc::channel();
     {
@@ -263,10 +266,26 @@ fn main() {
         "lots": [{"title": "唯一采购包", "budget": "100000000"}]
     }))
     .unwrap();
+    let keys = ServerKeys::load_or_create(&settings.secret_key_file).unwrap();
     let project = projects::create(&mut conn, &clock, &actor, &draft).unwrap();
-    projects::publish(&mut conn, &clock, &actor, &project.id).unwrap();
-    drop(conn);
+    projects::publish(&mut conn, &clock, &keys, &actor, &project.id).unwrap();
     let lot = project.lots[0].id.clone();
+    let share = opening::collect_share(&mut conn, &clock, &keys, &actor, &lot).unwrap();
+    // The same project once more, its lot without a key: bids there are stored as before
+    // sealing (access control only), the anchor of sealing's cost.
+    let clear = projects::create(&mut conn, &clock, &actor, &draft).unwrap();
+    projects::publish(&mut conn, &clock, &keys, &actor, &clear.id).unwrap();
+    let clear_lot = clear.lots[0].id.clone();
+    {
+        use smeproc::db::schema::{key_shares, lot_keys};
+        diesel::delete(key_shares::table.filter(key_shares::lot_id.eq(&clear_lot)))
+            .execute(&mut conn)
+            .unwrap();
+        diesel::delete(lot_keys::table.filter(lot_keys::lot_id.eq(&clear_lot)))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    drop(conn);
     eprintln!(
         "set-up: {n} suppliers and a published project in {:.1} s",
         t.elapsed().as_secs_f64()
@@ -289,8 +308,9 @@ fn main() {
     let anchor = rt.block_on(load(&client, health, clients));
 
     // The bids: every tenth a consortium with the next firm, every fifth a subcontract to a
-    // micro firm.
-    let requests: Vec<_> = (0..n)
+    // micro firm. First to the lot without a key, then the same to the sealed lot.
+    let requests_to = |lot: &str| -> Vec<_> {
+        (0..n)
         .map(|i| {
             let (code, token) = &bidders[i];
             let mut body = json!({"price": format!("{}.{:02}", 90_000_000 + (i * 7919) % 9_000_000, i % 100)});
@@ -306,8 +326,10 @@ fn main() {
             }
             (format!("{base}/api/v1/lots/{lot}/bids"), token.clone(), Some(body))
         })
-        .collect();
-    let bids = rt.block_on(load(&client, requests, clients));
+        .collect()
+    };
+    let unsealed = rt.block_on(load(&client, requests_to(&clear_lot), clients));
+    let bids = rt.block_on(load(&client, requests_to(&lot), clients));
     let receipts: HashMap<String, String> = bids
         .answers
         .iter()
@@ -349,6 +371,15 @@ fn main() {
             (status, v, t.elapsed().as_secs_f64())
         })
     };
+    // The opening: the holder gives its share; the server opens every bid.
+    let (status, view, open_s) = post(
+        &format!("/api/v1/lots/{lot}/opening/shares"),
+        json!({"share": share.share}),
+    );
+    assert_eq!(status, 200, "opening: {view}");
+    let excluded = view["record"]["bids"]
+        .as_array()
+        .map_or(0, |b| b.iter().filter(|b| b["result"] != "opened").count());
     let t = Instant::now();
     let opened = get(&format!("/api/v1/lots/{lot}/bids"));
     let read_s = t.elapsed().as_secs_f64();
@@ -426,6 +457,15 @@ fn main() {
         "- {n} bids to one lot: {:.0} bids/s ({:.2} of the anchor), p50 {:.2} ms, p99 {:.2} ms; {} errors; {} accepted, {} read back after the opening, {} receipts matched, {lost} lost.",
         n as f64 / bids.seconds, (n as f64 / bids.seconds) / (n as f64 / anchor.seconds), bids.p50_ms, bids.p99_ms,
         bids.errors, bids.ok, list.len(), matched
+    );
+    println!(
+        "- the same {n} bids to a lot without a key (stored in the clear, the anchor): {:.0} bids/s, p50 {:.2} ms, p99 {:.2} ms; sealing costs {:.1} % of the throughput.",
+        n as f64 / unsealed.seconds, unsealed.p50_ms, unsealed.p99_ms,
+        100.0 * (1.0 - unsealed.seconds / bids.seconds)
+    );
+    println!(
+        "- the opening (one share given, the key rebuilt, {n} envelopes opened, checked against their receipts and written): {:.2} s; {excluded} excluded.",
+        open_s
     );
     println!(
         "- after the opening: reading all {} bids {:.2} s; qualification (one request) {:.2} s; 3 evaluators' scores {:.2} s.",

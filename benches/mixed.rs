@@ -18,6 +18,8 @@ use serde_json::{json, Value};
 use smeproc::clock::{Clock, ManualClock};
 use smeproc::config::{DatabaseUrl, Settings};
 use smeproc::db::{self, sessions, users, DbConnection};
+use smeproc::service::auth::keys::ServerKeys;
+use smeproc::service::procurement::opening;
 use smeproc::service::procurement::{bids, evaluation, projects};
 use smeproc::service::Actor;
 use smeproc::startup::Application;
@@ -136,7 +138,7 @@ struct Fixture {
 
 /// Suppliers with products; a finished project whose contract has a subcontract (payments are
 /// reported against it); an open project whose lot takes bids during the load.
-fn fixture(conn: &mut DbConnection, clock: &ManualClock, n: usize) -> Fixture {
+fn fixture(conn: &mut DbConnection, clock: &ManualClock, keys: &ServerKeys, n: usize) -> Fixture {
     let hash = smeproc::service::auth::hash_password(PASSWORD).unwrap();
     let agency = smeproc::service::accounts::create_org(
         conn,
@@ -221,8 +223,9 @@ fn fixture(conn: &mut DbConnection, clock: &ManualClock, n: usize) -> Fixture {
         ),
     )
     .unwrap();
-    projects::publish(conn, clock, &actor, &done.id).unwrap();
+    projects::publish(conn, clock, keys, &actor, &done.id).unwrap();
     let done_lot = done.lots[0].id.clone();
+    let share = opening::collect_share(conn, clock, keys, &actor, &done_lot).unwrap();
     let mut submitted = Vec::new();
     for (i, s) in suppliers.iter().take(3).enumerate() {
         let bidder = Actor::Supplier {
@@ -234,10 +237,14 @@ fn fixture(conn: &mut DbConnection, clock: &ManualClock, n: usize) -> Fixture {
             input["subcontracts"] = json!([{"credit_code": micro, "share_pct": 30}]);
         }
         let input: bids::BidInput = serde_json::from_value(input).unwrap();
-        let receipt = bids::submit(conn, clock, &bidder, &done_lot, &input).unwrap();
+        let receipt = bids::submit(conn, clock, keys, &bidder, &done_lot, &input).unwrap();
         submitted.push(json!({"bid_id": receipt.bid_id, "qualified": true}));
     }
     clock.advance(Duration::days(5));
+    let given = opening::ShareInput {
+        share: Some(share.share),
+    };
+    opening::give_share(conn, clock, keys, &actor, &done_lot, &given).unwrap();
     let review: bids::QualificationInput =
         serde_json::from_value(json!({ "results": submitted })).unwrap();
     bids::qualify(conn, clock, &actor, &done_lot, &review).unwrap();
@@ -264,7 +271,7 @@ fn fixture(conn: &mut DbConnection, clock: &ManualClock, n: usize) -> Fixture {
         ),
     )
     .unwrap();
-    projects::publish(conn, clock, &actor, &open.id).unwrap();
+    projects::publish(conn, clock, keys, &actor, &open.id).unwrap();
     Fixture {
         prime: suppliers[0].token.clone(),
         suppliers,
@@ -516,7 +523,8 @@ fn main() {
     let base = format!("http://127.0.0.1:{port}");
     let t = Instant::now();
     let mut conn = pool.get().unwrap();
-    let f = Arc::new(fixture(&mut conn, &clock, clients));
+    let keys = ServerKeys::load_or_create(&settings.secret_key_file).unwrap();
+    let f = Arc::new(fixture(&mut conn, &clock, &keys, clients));
     let tables = [
         "price_history",
         "products",

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod enterprises;
 pub mod finance;
 pub mod openapi;
+pub mod opening;
 pub mod orgs;
 pub mod procurement;
 pub mod routes;

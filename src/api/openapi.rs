@@ -26,6 +26,7 @@ use utoipa::{Modify, OpenApi};
         (name = "procurement", description = "Projects and lots (采购项目/采购包): draft, publish, correct, result"),
         (name = "notices", description = "Published notices (公告), the Atom feed and OCDS 1.1 release packages"),
         (name = "bids", description = "Sealed bids (投标): receipts before the opening, content after"),
+        (name = "opening", description = "Key holders, key shares and the opening (开标): bids sealed to a lot key only k of n holders open"),
         (name = "evaluation", description = "Qualification, scores, evaluation runs, awards and contracts"),
         (name = "finance", description = "Budget plans, the reserved-share ledger, the annual report, subcontract payments, contract checks for banks"),
         (name = "audit", description = "The hash-chained audit log: verify the chain, query events"),

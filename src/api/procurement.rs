@@ -119,8 +119,9 @@ pub async fn publish_project(
     id: Id,
 ) -> Result<HttpResponse> {
     let clock = state.clock.clone();
+    let keys = state.keys.clone();
     let view = state
-        .db(move |conn| projects::publish(conn, clock.as_ref(), &actor(&caller), &id))
+        .db(move |conn| projects::publish(conn, clock.as_ref(), &keys, &actor(&caller), &id))
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -274,8 +275,9 @@ pub async fn submit_bid(
     body: Json<BidInput>,
 ) -> Result<HttpResponse> {
     let clock = state.clock.clone();
+    let keys = state.keys.clone();
     let receipt = state
-        .db(move |conn| bids::submit(conn, clock.as_ref(), &actor(&caller), &id, &body.0))
+        .db(move |conn| bids::submit(conn, clock.as_ref(), &keys, &actor(&caller), &id, &body.0))
         .await?;
     Ok(HttpResponse::Created().json(receipt))
 }
@@ -297,8 +299,9 @@ pub async fn lot_bids(state: web::Data<AppState>, caller: Caller, id: Id) -> Res
     (status = 409, description = "sealed until the opening", body = crate::error::Problem)))]
 pub async fn show_bid(state: web::Data<AppState>, caller: Caller, id: Id) -> Result<HttpResponse> {
     let clock = state.clock.clone();
+    let keys = state.keys.clone();
     let bid = state
-        .db(move |conn| bids::show(conn, clock.as_ref(), &actor(&caller), &id))
+        .db(move |conn| bids::show(conn, clock.as_ref(), &keys, &actor(&caller), &id))
         .await?;
     Ok(HttpResponse::Ok().json(bid))
 }
@@ -314,8 +317,9 @@ pub async fn replace_bid(
     body: Json<BidInput>,
 ) -> Result<HttpResponse> {
     let clock = state.clock.clone();
+    let keys = state.keys.clone();
     let receipt = state
-        .db(move |conn| bids::replace(conn, clock.as_ref(), &actor(&caller), &id, &body.0))
+        .db(move |conn| bids::replace(conn, clock.as_ref(), &keys, &actor(&caller), &id, &body.0))
         .await?;
     Ok(HttpResponse::Ok().json(receipt))
 }
@@ -329,8 +333,9 @@ pub async fn withdraw_bid(
     id: Id,
 ) -> Result<HttpResponse> {
     let clock = state.clock.clone();
+    let keys = state.keys.clone();
     let receipt = state
-        .db(move |conn| bids::withdraw(conn, clock.as_ref(), &actor(&caller), &id))
+        .db(move |conn| bids::withdraw(conn, clock.as_ref(), &keys, &actor(&caller), &id))
         .await?;
     Ok(HttpResponse::Ok().json(receipt))
 }

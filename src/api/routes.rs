@@ -1,7 +1,7 @@
 //! Every API route, declared once: method, path, who may call it, handler and options. The
 //! router, the access table (`ROUTES`) and the OpenAPI paths all come from this list.
 
-use super::{audit, catalogue, engine, enterprises, finance, openapi, orgs, procurement};
+use super::{audit, catalogue, engine, enterprises, finance, openapi, opening, orgs, procurement};
 use super::{session, system, users};
 use crate::config::Settings;
 use crate::error::Error;
@@ -27,6 +27,7 @@ macro_rules! api_routes {
         POST "/api/v1/auth/signup", PUBLIC => enterprises::signup;
         POST "/api/v1/auth/logout", AUTHENTICATED => session::logout;
         GET "/api/v1/me", AUTHENTICATED => session::me;
+        GET "/api/v1/me/key-shares", STAFF => opening::my_shares;
         GET "/api/v1/users", ADMIN => users::list;
         POST "/api/v1/users", ADMIN => users::create;
         POST "/api/v1/users/{id}/disable", ADMIN => users::disable;
@@ -52,6 +53,8 @@ macro_rules! api_routes {
         POST "/api/v1/projects", AGENCY => procurement::create_project;
         GET "/api/v1/projects/{id}", PUBLIC => procurement::show_project;
         PUT "/api/v1/projects/{id}", AGENCY => procurement::replace_project;
+        GET "/api/v1/projects/{id}/key-holders", STAFF => opening::key_plan;
+        PUT "/api/v1/projects/{id}/key-holders", MANAGERS => opening::set_key_plan;
         POST "/api/v1/projects/{id}/publish", MANAGERS => procurement::publish_project;
         POST "/api/v1/projects/{id}/corrections", MANAGERS => procurement::correct_project;
         POST "/api/v1/projects/{id}/result", MANAGERS => procurement::publish_result;
@@ -66,6 +69,9 @@ macro_rules! api_routes {
         GET "/api/v1/bids/{id}", BID_READERS => procurement::show_bid;
         PUT "/api/v1/bids/{id}", SUPPLIER => procurement::replace_bid;
         POST "/api/v1/bids/{id}/withdraw", SUPPLIER => procurement::withdraw_bid;
+        POST "/api/v1/lots/{id}/key-share", STAFF => opening::collect_share;
+        GET "/api/v1/lots/{id}/opening", AUTHENTICATED => opening::show;
+        POST "/api/v1/lots/{id}/opening/shares", STAFF => opening::give_share;
         POST "/api/v1/lots/{id}/qualification", MANAGERS => procurement::qualify, big;
         POST "/api/v1/lots/{id}/scores", MANAGERS => procurement::enter_scores, big;
         POST "/api/v1/lots/{id}/evaluate", MANAGERS => procurement::run_evaluation;

@@ -122,6 +122,9 @@ pub fn find_events(
         q = q.filter(diesel::dsl::not(audit_events::entity.eq("bid").and(
             audit_events::entity_id.eq_any(super::procurement::sealed_bid_ids(now)),
         )));
+        q = q.filter(diesel::dsl::not(audit_events::entity.eq("bid").and(
+            audit_events::entity_id.eq_any(super::procurement::unopened_sealed_bid_ids()),
+        )));
     }
     q.order(audit_events::seq.asc()).limit(limit).load(conn)
 }

@@ -14,6 +14,8 @@ pub mod sessions;
 pub mod users;
 
 pub use connection::{write, DbConnection, DbPool};
+/// The error of a query (for callers that map it before it becomes an `Error`).
+pub type QueryError = diesel::result::Error;
 
 /// A new time-ordered id (UUID v7), as stored (text).
 pub fn new_id() -> String {

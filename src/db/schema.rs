@@ -181,6 +181,66 @@ diesel::table! {
 }
 
 diesel::table! {
+    key_plans (project_id) {
+        project_id -> Text,
+        threshold -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    key_holders (project_id, position) {
+        project_id -> Text,
+        position -> Integer,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    lot_keys (lot_id) {
+        lot_id -> Text,
+        public_key -> Text,
+        threshold -> Integer,
+        holders -> Integer,
+        created_at -> Timestamp,
+        opened_at -> Nullable<Timestamp>,
+        opened_by -> Nullable<Text>,
+        record -> Nullable<Text>,
+        record_sha256 -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    key_shares (lot_id, number) {
+        lot_id -> Text,
+        number -> Integer,
+        holder_id -> Text,
+        commitment -> Text,
+        escrow -> Nullable<Binary>,
+        collected_at -> Nullable<Timestamp>,
+        given -> Nullable<Binary>,
+        given_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sealed_bids (id) {
+        id -> Text,
+        lot_id -> Text,
+        project_id -> Text,
+        bidder_tag -> Text,
+        state -> Text,
+        sealed_by -> Text,
+        envelope -> Binary,
+        receipt_sha256 -> Text,
+        submitted_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        opened -> Nullable<Text>,
+        opened_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     scores (bid_id, evaluator) {
         bid_id -> Text,
         evaluator -> Text,
@@ -328,6 +388,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     lots,
     notices,
     bids,
+    key_plans,
+    key_holders,
+    lot_keys,
+    key_shares,
+    sealed_bids,
     scores,
     evaluation_runs,
     contracts,
@@ -343,6 +408,9 @@ diesel::joinable!(subcontracts -> contracts (contract_id));
 diesel::joinable!(payments -> subcontracts (subcontract_id));
 diesel::joinable!(lots -> projects (project_id));
 diesel::joinable!(bids -> lots (lot_id));
+diesel::joinable!(sealed_bids -> lots (lot_id));
+diesel::joinable!(lot_keys -> lots (lot_id));
+diesel::joinable!(key_holders -> users (user_id));
 diesel::joinable!(scores -> bids (bid_id));
 diesel::joinable!(evaluation_runs -> lots (lot_id));
 diesel::joinable!(price_history -> products (product_id));

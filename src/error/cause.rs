@@ -12,6 +12,8 @@ pub enum Cause {
     BidDeadlinePassed,
     /// Bids are sealed until the opening time.
     BidsSealed,
+    /// The lot is past its opening time but its key holders have not yet given k shares.
+    NotOpened,
     /// The project, lot, bid, declaration or payment is not in a state that allows the action.
     WrongState,
     /// An earlier step is missing (the qualification review, scores, a ranked evaluation, every
@@ -34,6 +36,7 @@ impl Cause {
         Cause::DuplicateBid,
         Cause::BidDeadlinePassed,
         Cause::BidsSealed,
+        Cause::NotOpened,
         Cause::WrongState,
         Cause::StepMissing,
         Cause::PolicyChanged,
@@ -49,6 +52,7 @@ impl Cause {
             Cause::DuplicateBid => "duplicate_bid",
             Cause::BidDeadlinePassed => "bid_deadline_passed",
             Cause::BidsSealed => "bids_sealed",
+            Cause::NotOpened => "not_opened",
             Cause::WrongState => "wrong_state",
             Cause::StepMissing => "step_missing",
             Cause::PolicyChanged => "policy_changed",
@@ -65,6 +69,7 @@ impl Cause {
             Cause::DuplicateBid => "Bid already submitted",
             Cause::BidDeadlinePassed => "Bid deadline passed",
             Cause::BidsSealed => "Bids sealed",
+            Cause::NotOpened => "Lot not opened",
             Cause::WrongState => "Wrong state",
             Cause::StepMissing => "Earlier step missing",
             Cause::PolicyChanged => "Policy changed",

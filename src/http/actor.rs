@@ -13,7 +13,9 @@ pub fn actor(caller: &Caller) -> Actor<'_> {
         Role::Admin => Actor::Admin {
             user_id: &u.user.id,
         },
-        Role::Auditor => Actor::Auditor,
+        Role::Auditor => Actor::Auditor {
+            user_id: &u.user.id,
+        },
         Role::Agency => match u.user.agency_id.as_deref() {
             Some(agency_id) => Actor::Agency {
                 agency_id,

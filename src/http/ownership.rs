@@ -27,6 +27,7 @@ pub enum Owned {
 /// The routes whose `{id}` is checked before their handler runs.
 pub const OWNED: &[(&str, &str, Owned)] = &[
     ("PUT", "/api/v1/projects/{id}", Owned::Project),
+    ("PUT", "/api/v1/projects/{id}/key-holders", Owned::Project),
     ("POST", "/api/v1/projects/{id}/publish", Owned::Project),
     ("POST", "/api/v1/projects/{id}/corrections", Owned::Project),
     ("POST", "/api/v1/projects/{id}/result", Owned::Project),
@@ -55,7 +56,13 @@ pub const OWNED: &[(&str, &str, Owned)] = &[
     ),
 ];
 
-fn check(conn: &mut crate::service::Conn, caller: &Caller, owned: Owned, id: &str) -> Result<()> {
+fn check(
+    conn: &mut crate::service::Conn,
+    keys: &crate::service::auth::keys::ServerKeys,
+    caller: &Caller,
+    owned: Owned,
+    id: &str,
+) -> Result<()> {
     let actor = crate::http::actor::actor(caller);
     let enterprise = || -> Result<String> {
         let user = caller.user()?;
@@ -69,7 +76,7 @@ fn check(conn: &mut crate::service::Conn, caller: &Caller, owned: Owned, id: &st
     match owned {
         Owned::Project => crate::service::procurement::may_manage_project(conn, &actor, id),
         Owned::Lot => crate::service::procurement::may_manage_lot(conn, &actor, id),
-        Owned::Bid => crate::service::procurement::bids::may_change(conn, &actor, id),
+        Owned::Bid => crate::service::procurement::bids::may_change(conn, keys, &actor, id),
         Owned::Product => {
             let id: i64 = id.parse().map_err(|_| {
                 Error::BadRequest(format!("{id:?} is not a product id (a whole number)"))
@@ -109,8 +116,9 @@ pub async fn enforce(
         .get::<Caller>()
         .cloned()
         .unwrap_or_default();
+    let keys = state.keys.clone();
     state
-        .db(move |conn| check(conn, &caller, owned, &id))
+        .db(move |conn| check(conn, &keys, &caller, owned, &id))
         .await?;
     next.call(req).await
 }

@@ -12,8 +12,11 @@ pub enum Actor<'a> {
     Admin {
         user_id: &'a str,
     },
-    /// 审计/财政: reads everything an admin reads, writes nothing.
-    Auditor,
+    /// 审计/财政: reads everything an admin reads, writes nothing (but may hold a lot's key
+    /// share as the supervisor, 监督人).
+    Auditor {
+        user_id: &'a str,
+    },
     /// An agency user: its own agency's projects.
     Agency {
         agency_id: &'a str,
@@ -35,7 +38,7 @@ impl<'a> Actor<'a> {
     /// May read this project's non-public records (drafts, bids after opening, runs)?
     pub fn is_staff_of(&self, project: &Project) -> bool {
         match self {
-            Actor::Admin { .. } | Actor::Cli | Actor::Auditor => true,
+            Actor::Admin { .. } | Actor::Cli | Actor::Auditor { .. } => true,
             Actor::Agency { agency_id, .. } => *agency_id == project.agency_id,
             Actor::Public | Actor::Supplier { .. } => false,
         }
@@ -71,6 +74,7 @@ impl<'a> Actor<'a> {
     pub fn user_id(&self) -> Option<&'a str> {
         match self {
             Actor::Admin { user_id }
+            | Actor::Auditor { user_id }
             | Actor::Agency { user_id, .. }
             | Actor::Supplier { user_id, .. } => Some(user_id),
             _ => None,

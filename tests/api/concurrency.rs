@@ -129,6 +129,7 @@ async fn a_deadline_rush_of_bids_loses_and_duplicates_nothing() {
         );
     }
     app.clock.advance(chrono::Duration::days(30));
+    app.open_lots().await;
     let res = app
         .get(
             &format!("/api/v1/lots/{}/bids", s.open_lot),

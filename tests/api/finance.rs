@@ -80,16 +80,7 @@ async fn contract(
         p["id"].as_str().unwrap().to_string(),
         p["lots"][0]["id"].as_str().unwrap().to_string(),
     );
-    ok(
-        app.post(
-            &format!("/api/v1/projects/{pid}/publish"),
-            Some(agency),
-            &json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    app.publish(&pid, agency).await;
     let mut b = winner_bid;
     b["price"] = json!(price);
     let mut ids = vec![ok(
@@ -118,6 +109,7 @@ async fn contract(
         );
     }
     app.clock.advance(Duration::hours(3));
+    app.open_lots().await;
     let results: Vec<Value> = ids
         .iter()
         .map(|b| json!({"bid_id": b, "qualified": true}))
@@ -476,16 +468,7 @@ async fn payments_are_flagged_the_day_after_they_fall_due_and_clear_when_paid() 
         201,
     )
     .await;
-    ok(
-        app.post(
-            &format!("/api/v1/projects/{}/publish", p["id"].as_str().unwrap()),
-            Some(&agency),
-            &json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    app.publish(p["id"].as_str().unwrap(), &agency).await;
     let res = app
         .post(
             &format!("/api/v1/lots/{}/bids", p["lots"][0]["id"].as_str().unwrap()),

@@ -61,15 +61,7 @@ pub async fn scenario(app: &TestApp) -> Scenario {
     let draft: Value = res.json().await.unwrap();
     assert_eq!(draft["state"], "draft");
     let id = draft["id"].as_str().unwrap().to_string();
-    let res = app
-        .post(
-            &format!("/api/v1/projects/{id}/publish"),
-            Some(&agency),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    let project: Value = res.json().await.unwrap();
+    let project = app.publish(&id, &agency).await;
     Scenario {
         agency_id,
         agency,
@@ -152,16 +144,7 @@ pub async fn concluded(app: &TestApp, agency: &str, supplier: &str) -> Concluded
     let draft = json_of(app.post("/api/v1/projects", Some(agency), &body).await, 201).await;
     let project = draft["id"].as_str().unwrap().to_string();
     let lot = draft["lots"][0]["id"].as_str().unwrap().to_string();
-    json_of(
-        app.post(
-            &format!("/api/v1/projects/{project}/publish"),
-            Some(agency),
-            &json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    app.publish(&project, agency).await;
     let (_, sub_code) = app.create_firm("分包小微企业", "653101", "micro");
     let mut bids = vec![bid(
         app,
@@ -178,6 +161,7 @@ pub async fn concluded(app: &TestApp, agency: &str, supplier: &str) -> Concluded
         bids.push(bid(app, &token, &lot, json!({"price": "950000"})).await["bid_id"].clone());
     }
     app.clock.advance(Duration::hours(3));
+    app.open_lots().await;
     let results: Vec<Value> = bids
         .iter()
         .map(|b| json!({"bid_id": b, "qualified": true}))
@@ -386,6 +370,7 @@ pub async fn evaluated(app: &TestApp) -> Evaluated {
 
 /// After the opening: every bid of [`tender`] qualified, and two evaluators' scores per lot.
 pub async fn review_and_score(app: &TestApp, t: &Tender) {
+    app.open_lots().await;
     let (s, replaced, r_micro, r_medium) = (&t.s, &t.replaced, &t.r_micro, &t.r_medium);
     let (r2_micro, r2_consortium, r2_bj) = (&t.r2_micro, &t.r2_consortium, &t.r2_bj);
     let lot1_bids = [

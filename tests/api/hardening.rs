@@ -460,8 +460,10 @@ async fn nothing_about_bidders_is_disclosed_before_the_opening() {
         .unwrap();
     assert_eq!(report["ok"], true, "the chain covers the sealed events");
 
-    // After the opening: the event names its bid and actor.
+    // After the opening: the event names its bid, and its actor by the bidder's keyed tag (on
+    // a sealed lot the user would say who bid; the opening event says it from then on).
     app.clock.advance(chrono::Duration::days(30));
+    app.open_lots().await;
     let events: Value = app
         .get(
             &format!("/api/v1/audit/events?entity_id={bid_id}"),
@@ -471,8 +473,23 @@ async fn nothing_about_bidders_is_disclosed_before_the_opening() {
         .json()
         .await
         .unwrap();
-    assert_eq!(events["items"][0]["actor"], supplier_id.as_str());
+    let actor = events["items"][0]["actor"].as_str().unwrap();
+    assert!(actor.starts_with("bidder:"), "{events}");
+    assert!(!actor.contains(&supplier_id), "{events}");
     assert_eq!(events["items"][0]["sealed"], false);
+    let opened: Value = app
+        .get(
+            &format!(
+                "/api/v1/audit/events?action=lot.open&entity_id={}",
+                s.open_lot
+            ),
+            Some(&auditor),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(opened["items"].as_array().unwrap().len(), 1, "{opened}");
     let view: Value = app
         .get(&format!("/api/v1/projects/{project}"), None)
         .await

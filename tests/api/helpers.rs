@@ -20,6 +20,8 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub pool: DbPool,
     pub settings: Settings,
+    /// Key shares collected at publication and not yet given: (lot, holder's token, share).
+    pub shares: Arc<std::sync::Mutex<Vec<(String, String, String)>>>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -82,6 +84,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         clock,
         pool,
         settings,
+        shares: Default::default(),
         _dir: Some(dir),
     }
 }
@@ -106,7 +109,64 @@ impl TestApp {
             clock: self.clock.clone(),
             pool,
             settings: self.settings.clone(),
+            shares: self.shares.clone(),
             _dir: None,
+        }
+    }
+
+    /// Publishes a draft (200 expected) and collects, as its publisher (the sole holder when no
+    /// key plan is named), its share of every lot, kept for [`Self::open_lots`].
+    pub async fn publish(&self, project: &str, token: &str) -> Value {
+        let res = self
+            .post(
+                &format!("/api/v1/projects/{project}/publish"),
+                Some(token),
+                &json!({}),
+            )
+            .await;
+        let published = json_of(res, 200).await;
+        for lot in published["lots"].as_array().unwrap() {
+            self.collect(lot["id"].as_str().unwrap(), token).await;
+        }
+        published
+    }
+
+    /// Collects a holder's share of a lot and keeps it for [`Self::open_lots`].
+    pub async fn collect(&self, lot: &str, token: &str) -> String {
+        let res = self
+            .post(
+                &format!("/api/v1/lots/{lot}/key-share"),
+                Some(token),
+                &json!({}),
+            )
+            .await;
+        let share = json_of(res, 200).await["share"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        self.shares
+            .lock()
+            .unwrap()
+            .push((lot.to_string(), token.to_string(), share.clone()));
+        share
+    }
+
+    /// Gives every kept share (the opening time must have come): the lots open.
+    pub async fn open_lots(&self) {
+        let pending: Vec<_> = std::mem::take(&mut *self.shares.lock().unwrap());
+        for (lot, token, share) in pending {
+            let res = self
+                .post(
+                    &format!("/api/v1/lots/{lot}/opening/shares"),
+                    Some(&token),
+                    &json!({ "share": share }),
+                )
+                .await;
+            let view = json_of(res, 200).await;
+            assert!(
+                view["opened_at"].is_string(),
+                "lot {lot} not opened: {view}"
+            );
         }
     }
 

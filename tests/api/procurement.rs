@@ -251,8 +251,37 @@ async fn from_the_opening_bids_are_read_reviewed_scored_and_evaluated() {
     // Past the deadline (tested above).
     app.clock
         .advance(Duration::days(18) + Duration::hours(23) + Duration::minutes(45));
-    // Opening.
+    // The opening time: nothing opens before the key holders give their shares.
     app.clock.advance(Duration::hours(1));
+    let waiting = json_of(
+        app.get(
+            &format!("/api/v1/lots/{}/bids", s.open_lot),
+            Some(&s.agency),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(waiting["sealed"], true, "{waiting}");
+    assert_eq!(waiting["count"], 3);
+    assert!(waiting["bids"].as_array().unwrap().is_empty());
+    let res = app
+        .post(
+            &format!("/api/v1/lots/{}/evaluate", s.open_lot),
+            Some(&s.agency),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(problem(res, 409).await["code"], "not_opened");
+    let res = app
+        .get(
+            &format!("/api/v1/bids/{}", r2_bj["bid_id"].as_str().unwrap()),
+            Some(&s.agency),
+        )
+        .await;
+    assert_eq!(problem(res, 409).await["code"], "not_opened");
+    // Opening (开标): the holder gives its share.
+    app.open_lots().await;
     let opened = json_of(
         app.get(
             &format!("/api/v1/lots/{}/bids", s.open_lot),
@@ -664,6 +693,7 @@ async fn before_the_opening_no_route_shows_a_price_or_a_bid() {
     assert!(!text.contains(secret_price), "{text}");
     // And after the opening, the staff read them.
     app.clock.advance(Duration::hours(1));
+    app.open_lots().await;
     let res = app
         .get(
             &format!("/api/v1/bids/{}", r1["bid_id"].as_str().unwrap()),
@@ -808,6 +838,7 @@ async fn bad_input_names_every_field_and_changes_nothing() {
     // Scores and qualification after the opening: bad entries write nothing.
     let b = bid(&app, &small, &s.open_lot, json!({"price": "1000000.00"})).await;
     app.clock.advance(Duration::days(21));
+    app.open_lots().await;
     let lot = &s.open_lot;
     let res = app
         .post(&format!("/api/v1/lots/{lot}/scores"), Some(&s.agency),
@@ -952,6 +983,7 @@ async fn the_timeline_moves_only_by_correction_and_states_refuse_wrong_steps() {
 
     // Past the new deadline and opening: one SME bid on the reserved lot → the lot fails.
     app.clock.advance(Duration::days(2) + Duration::hours(1));
+    app.open_lots().await;
     let lot = &s.reserved_lot;
     json_of(
         app.post(
@@ -1053,16 +1085,7 @@ async fn a_failed_reserved_lot_is_re_run_unreserved_where_the_profile_allows() {
         draft["id"].as_str().unwrap().to_string(),
         draft["lots"][0]["id"].as_str().unwrap().to_string(),
     );
-    json_of(
-        app.post(
-            &format!("/api/v1/projects/{pid}/publish"),
-            Some(&agency),
-            &json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    app.publish(&pid, &agency).await;
     let (_, big_maker) = app.create_firm("大型打印机制造股份有限公司", "440305", "large");
     let mut ids = Vec::new();
     for (i, (name, scale, price)) in [
@@ -1093,6 +1116,7 @@ async fn a_failed_reserved_lot_is_re_run_unreserved_where_the_profile_allows() {
         );
     }
     app.clock.advance(Duration::days(21));
+    app.open_lots().await;
     let results: Vec<Value> = ids
         .iter()
         .map(|b| json!({"bid_id": b, "qualified": true}))

@@ -28,7 +28,10 @@ async fn demo_app() -> TestApp {
     .await;
     app.clock.advance(chrono::Duration::days(268));
     let mut conn = app.pool.get().unwrap();
-    let summary = smeproc::service::demo::fill(&mut conn, app.clock.now()).unwrap();
+    let keys =
+        smeproc::service::auth::keys::ServerKeys::load_or_create(&app.settings.secret_key_file)
+            .unwrap();
+    let summary = smeproc::service::demo::fill(&mut conn, &keys, app.clock.now()).unwrap();
     assert!(
         summary.contracts >= 3 && summary.payments >= 2,
         "{summary:?}"

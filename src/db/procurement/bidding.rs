@@ -64,14 +64,30 @@ pub fn submitted_bids(conn: &mut DbConnection, lot_id: &str) -> QueryResult<Vec<
         .load(conn)
 }
 
-/// The number of submitted bids per lot of a project (lots without bids are absent).
+/// The number of submitted bids per lot of a project (lots without bids are absent): opened
+/// bids, and the sealed ones of lots not yet opened.
 pub fn bid_counts(conn: &mut DbConnection, project_id: &str) -> QueryResult<Vec<(String, i64)>> {
-    bids::table
+    use crate::db::schema::sealed_bids;
+    let mut counts: Vec<(String, i64)> = bids::table
         .filter(bids::project_id.eq(project_id))
         .filter(bids::state.eq(BidState::Submitted.as_str()))
         .group_by(bids::lot_id)
         .select((bids::lot_id, diesel::dsl::count_star()))
-        .load(conn)
+        .load(conn)?;
+    let sealed: Vec<(String, i64)> = sealed_bids::table
+        .filter(sealed_bids::project_id.eq(project_id))
+        .filter(sealed_bids::state.eq(BidState::Submitted.as_str()))
+        .filter(sealed_bids::opened.is_null())
+        .group_by(sealed_bids::lot_id)
+        .select((sealed_bids::lot_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    for (lot, n) in sealed {
+        match counts.iter_mut().find(|(l, _)| *l == lot) {
+            Some(c) => c.1 += n,
+            None => counts.push((lot, n)),
+        }
+    }
+    Ok(counts)
 }
 
 pub fn scores_of_lot(conn: &mut DbConnection, lot_id: &str) -> QueryResult<Vec<Score>> {
@@ -173,9 +189,14 @@ pub fn sealed_among(
     if ids.is_empty() {
         return Ok(Default::default());
     }
-    let found: Vec<String> = sealed_bid_ids(now)
+    let mut found: Vec<String> = sealed_bid_ids(now)
         .filter(bids::id.eq_any(ids))
         .load(conn)?;
+    found.extend(
+        super::unopened_sealed_bid_ids()
+            .filter(crate::db::schema::sealed_bids::id.eq_any(ids))
+            .load::<String>(conn)?,
+    );
     Ok(found.into_iter().collect())
 }
 

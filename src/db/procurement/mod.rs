@@ -10,9 +10,11 @@ use diesel::prelude::*;
 mod bidding;
 mod board;
 mod evaluation;
+mod sealing;
 pub use bidding::*;
 pub use board::*;
 pub use evaluation::*;
+pub use sealing::*;
 
 #[derive(
     Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable, AsChangeset, serde::Serialize,

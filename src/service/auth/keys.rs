@@ -5,7 +5,11 @@
 //! - the CSRF key: an HMAC-SHA256 of the page session (or, before login, of the visitor's
 //!   random cookie) is each form's token, so a token chosen by someone else never passes;
 //! - the audit checkpoint key (Ed25519): signs the head of the audit chain, so copies of the
-//!   checkpoints kept outside the database prove a rewritten chain.
+//!   checkpoints kept outside the database prove a rewritten chain;
+//! - the bidder-tag key (HMAC-SHA256): a sealed bid names its bidder by a tag of the
+//!   enterprise id, so the database alone does not say who bid;
+//! - the escrow key (X25519, HPKE): key shares wait sealed to it until their holders collect
+//!   them, and shares handed back at the opening until the k-th arrives.
 //!
 //! Several instances behind one database must share the file. Whoever holds it can forge both;
 //! keep it out of database backups. The key never reaches a log (`Debug` shows only its id).
@@ -19,6 +23,9 @@ use zeroize::Zeroizing;
 pub struct ServerKeys {
     csrf: Zeroizing<[u8; 32]>,
     signing: SigningKey,
+    bidder: Zeroizing<[u8; 32]>,
+    escrow: crate::service::sealing::OpeningKey,
+    escrow_public: String,
 }
 
 impl std::fmt::Debug for ServerKeys {
@@ -41,13 +48,23 @@ fn derive(master: &[u8; 32], info: &[u8]) -> Zeroizing<[u8; 32]> {
 
 use crate::domain::digest::{hex, unhex32};
 
+/// The label the escrow key seals under (an HPKE `info`, like a lot's id).
+const ESCROW_LABEL: &str = "server-escrow";
+
 impl ServerKeys {
     pub fn from_master(master: &[u8; 32]) -> Self {
         let csrf = derive(master, b"smeproc csrf hmac-sha256 v1");
         let seed = derive(master, b"smeproc audit checkpoint ed25519 v1");
+        let bidder = derive(master, b"smeproc bidder tag hmac-sha256 v1");
+        let escrow_seed = derive(master, b"smeproc share escrow x25519 v1");
+        let (escrow, escrow_public) =
+            crate::service::sealing::key_from_seed(ESCROW_LABEL, &escrow_seed);
         ServerKeys {
             csrf,
             signing: SigningKey::from_bytes(&seed),
+            bidder,
+            escrow,
+            escrow_public,
         }
     }
 
@@ -117,6 +134,28 @@ impl ServerKeys {
         mac.update(b"csrf|");
         mac.update(binding.as_bytes());
         mac
+    }
+
+    /// The keyed tag of a bidding enterprise (HMAC-SHA256 of its id, hex).
+    pub fn bidder_tag(&self, enterprise_id: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.bidder.as_ref())
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        mac.update(b"bidder|");
+        mac.update(enterprise_id.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+
+    /// Seals `secret` to the escrow key, bound to `aad`.
+    pub fn escrow_seal(&self, aad: &[u8], secret: &[u8]) -> anyhow::Result<Vec<u8>> {
+        crate::service::sealing::seal(ESCROW_LABEL, &self.escrow_public, aad, secret)
+            .map_err(|e| anyhow::anyhow!("escrow: {e}"))
+    }
+
+    /// Opens what [`Self::escrow_seal`] sealed with the same `aad`.
+    pub fn escrow_open(&self, aad: &[u8], sealed: &[u8]) -> anyhow::Result<Zeroizing<Vec<u8>>> {
+        self.escrow
+            .open(aad, sealed)
+            .map_err(|e| anyhow::anyhow!("escrow: {e}"))
     }
 
     /// Signs `message` with the checkpoint key: 64 bytes, hex.
@@ -190,6 +229,18 @@ mod tests {
             "{err}"
         );
         assert!(!format!("{a:?}").contains(&a.csrf_token("x")));
+        let sealed = a.escrow_seal(b"share 1", b"secret").unwrap();
+        assert_eq!(
+            b.escrow_open(b"share 1", &sealed).unwrap().as_slice(),
+            b"secret"
+        );
+        assert!(b.escrow_open(b"share 2", &sealed).is_err());
+        assert_eq!(a.bidder_tag("e1"), b.bidder_tag("e1"));
+        assert_ne!(a.bidder_tag("e1"), a.bidder_tag("e2"));
+        assert_ne!(
+            a.bidder_tag("e1"),
+            ServerKeys::from_master(&[9; 32]).bidder_tag("e1")
+        );
     }
 
     #[test]

@@ -48,7 +48,11 @@ pub fn is_empty(conn: &mut DbConnection) -> Result<bool> {
 /// Fills an empty database; refuses one that has users, organisations, enterprises or
 /// projects. Everything is written in one transaction: a failure leaves the database empty.
 #[tracing::instrument(skip_all)]
-pub fn fill(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Summary> {
+pub fn fill(
+    conn: &mut DbConnection,
+    keys: &crate::service::auth::keys::ServerKeys,
+    now: DateTime<Utc>,
+) -> Result<Summary> {
     crate::db::write(conn, |conn| {
         if !is_empty(conn)? {
             return Err(Error::conflict(
@@ -59,6 +63,7 @@ pub fn fill(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Summary> {
         }
         let mut l = Loader {
             conn,
+            keys,
             now,
             rng: Rng(0x5EED_2011_0000_0065),
             serial: 0,

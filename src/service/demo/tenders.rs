@@ -6,6 +6,7 @@ use crate::service::audit::CLI;
 use crate::service::finance::{self, PaymentInput};
 use crate::service::procurement::bids::{self, BidInput, QualificationInput, ScoresInput};
 use crate::service::procurement::evaluation::{self, AwardInput, ContractInput, RunInput};
+use crate::service::procurement::opening;
 use crate::service::procurement::projects::{self, ProjectDraft};
 use crate::service::Actor;
 use chrono::{Datelike, Duration};
@@ -93,7 +94,15 @@ impl Loader<'_> {
             return Ok(());
         }
         let clock = ManualClock::new(start + Duration::hours(2));
-        projects::publish(self.conn, &clock, &actor, &p.id)?;
+        projects::publish(self.conn, &clock, self.keys, &actor, &p.id)?;
+        // The agency's officer holds the only key share of each lot (no plan named), collected
+        // at once.
+        let mut shares = Vec::new();
+        for lot in &p.lots {
+            shares.push(opening::collect_share(
+                self.conn, &clock, self.keys, &actor, &lot.id,
+            )?);
+        }
         let lot = p.lots[0].id.clone();
         for (i, bid) in d.bids.iter().enumerate() {
             let (bidder, input) = match bid {
@@ -125,6 +134,7 @@ impl Loader<'_> {
             bids::submit(
                 self.conn,
                 &ManualClock::new(bid_time),
+                self.keys,
                 &Actor::Supplier {
                     enterprise_id: &firm,
                     user_id: CLI,
@@ -150,7 +160,18 @@ impl Loader<'_> {
                 &correction,
             )?;
         }
-        if d.stage <= Stage::Opened {
+        if d.stage < Stage::Opened {
+            return Ok(());
+        }
+        // The opening: the holder gives its share of every lot.
+        let at = ManualClock::new(opening + Duration::minutes(5));
+        for share in shares {
+            let input = opening::ShareInput {
+                share: Some(share.share),
+            };
+            opening::give_share(self.conn, &at, self.keys, &actor, &share.lot_id, &input)?;
+        }
+        if d.stage == Stage::Opened {
             return Ok(());
         }
         // Evaluation day: qualification, three evaluators' sheets, the run.

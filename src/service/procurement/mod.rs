@@ -10,6 +10,7 @@ pub mod bids;
 pub mod evaluation;
 pub mod notices;
 pub mod ocds;
+pub mod opening;
 pub mod projects;
 
 use crate::db::procurement::{self as repo, Lot, Project};

@@ -22,7 +22,16 @@ fn kind_zh(kind: NoticeKind) -> &'static str {
 }
 
 /// The procurement notice's content: what suppliers need to bid.
-pub fn procurement_body(p: &Project, lots: &[Lot]) -> serde_json::Value {
+pub fn procurement_body(
+    p: &Project,
+    lots: &[Lot],
+    keys: &[crate::db::procurement::LotKey],
+) -> serde_json::Value {
+    let key_of = |lot: &str| {
+        keys.iter()
+            .find(|k| k.lot_id == lot)
+            .map(|k| serde_json::json!({"public_key": k.public_key, "threshold": k.threshold, "holders": k.holders, "suite": "HPKE base, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305"}))
+    };
     serde_json::json!({
         "project_id": p.id,
         "title": p.title,
@@ -43,6 +52,7 @@ pub fn procurement_body(p: &Project, lots: &[Lot]) -> serde_json::Value {
         "lots": lots.iter().map(|l| serde_json::json!({
             "id": l.id, "number": l.number, "title": l.title,
             "budget": Fen(l.budget_fen).to_string(), "reserved_for_smes": l.reserved,
+            "sealing": key_of(&l.id),
         })).collect::<Vec<_>>(),
     })
 }

@@ -193,6 +193,19 @@ pub fn rebuild(
     })
 }
 
+/// A key pair derived from a 32-byte seed (RFC 9180 `DeriveKeyPair`) for envelopes labelled
+/// `label`: the opening half and the public key (hex). For keys kept by the server.
+pub fn key_from_seed(label: &str, seed: &[u8; 32]) -> (OpeningKey, String) {
+    let (private, public) = Kem::derive_keypair(seed);
+    (
+        OpeningKey {
+            private,
+            lot: label.to_string(),
+        },
+        hex(&public.to_bytes()),
+    )
+}
+
 fn info(lot: &str) -> String {
     format!("{INFO_TAG} {lot}")
 }

@@ -292,13 +292,14 @@ async fn act<T: Send + 'static>(
 }
 
 pub async fn publish(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
+    let keys = state.keys.clone();
     act(
         On::Project,
         state,
         b,
         id.into_inner(),
         f,
-        |conn, clock, actor, id| projects::publish(conn, clock, actor, id),
+        move |conn, clock, actor, id| projects::publish(conn, clock, &keys, actor, id),
     )
     .await
 }

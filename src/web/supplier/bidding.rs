@@ -115,6 +115,7 @@ pub async fn bid(state: State, b: Base, id: web::Path<String>, f: Form) -> PageR
     let enterprise = enterprise_of(&b)?;
     let user = user_id(&b);
     let clock = state.clock.clone();
+    let keys = state.keys.clone();
     let lot = lot_id.clone();
     let form = f.clone();
     let result = state
@@ -124,6 +125,7 @@ pub async fn bid(state: State, b: Base, id: web::Path<String>, f: Form) -> PageR
             bids::submit(
                 conn,
                 clock.as_ref(),
+                &keys,
                 &Actor::Supplier {
                     enterprise_id: &enterprise,
                     user_id: &user,
@@ -157,11 +159,13 @@ pub(super) async fn own_receipt(state: &State, b: &Base, id: String) -> Result<R
     let enterprise = enterprise_of(b)?;
     let user = user_id(b);
     let clock = state.clock.clone();
+    let keys = state.keys.clone();
     let shown = state
         .db(move |conn| {
             bids::show(
                 conn,
                 clock.as_ref(),
+                &keys,
                 &Actor::Supplier {
                     enterprise_id: &enterprise,
                     user_id: &user,

@@ -167,14 +167,15 @@ async fn profile_page(
     saved: bool,
 ) -> PageResult {
     let id = enterprise_of(b)?;
+    let keys = state.keys.clone();
     let (e, letters, bids) = state
         .db(move |conn| {
             let e = registry::find(conn, &id)?;
             let letters = registry::declarations(conn, &e.id)?;
-            let bids = crate::service::procurement::bids::of_supplier(conn, &e.id, 100)?
+            let bids = crate::service::procurement::bids::of_supplier(conn, &keys, &e.id, 100)?
                 .into_iter()
-                .map(|(bid, project)| OwnBid {
-                    project,
+                .map(|bid| OwnBid {
+                    project: bid.project_title,
                     id: bid.id,
                     project_id: bid.project_id,
                     state: bid.state.to_string(),

@@ -1,6 +1,9 @@
 //! Sealed bids (投标): submitted, replaced or withdrawn until the bid deadline; unreadable by
-//! anyone — the agency, admins and auditors included — until the opening time. The supplier gets
-//! a receipt: the SHA-256 of the canonical bid, which carries the server's time.
+//! anyone — the agency, admins and auditors included — until the opening. On a lot with a key
+//! (every lot published since sealing landed) the canonical bid is encrypted to the lot's public
+//! key on receipt and only ciphertext is stored, under a keyed tag of the bidder; it opens when
+//! k key holders give their shares (super::opening). The supplier gets a receipt: the SHA-256
+//! of the canonical bid, which carries the server's time and a random salt.
 
 mod read;
 mod review;
@@ -15,12 +18,13 @@ use validate::check;
 use super::{find_lot, require_manager, utc, wrong_phase_because, Phase};
 use crate::clock::Clock;
 use crate::db::enterprises::{self as enterprise_repo, Enterprise};
-use crate::db::procurement::{self as repo, Bid, Lot, Project};
+use crate::db::procurement::{self as repo, Bid, Lot, Project, SealedBid};
 use crate::db::{self, DbConnection};
 use crate::domain::evaluation::{Bidder, Firm, Participant};
 use crate::domain::{Fen, Hundredths, RegionCode, Scale};
 use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
+use crate::service::auth::keys::ServerKeys;
 use crate::service::Actor;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -104,6 +108,9 @@ pub struct BidContent {
     pub submitted_at: DateTime<Utc>,
     /// The bid this one replaced.
     pub replaces: Option<String>,
+    /// 16 random bytes (hex): the receipt's hash cannot be guessed from a price.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub salt: String,
 }
 
 impl BidContent {
@@ -164,15 +171,74 @@ pub struct Receipt {
     pub canonical: Option<String>,
 }
 
-fn receipt(b: &Bid, canonical: bool) -> Receipt {
+fn receipt(b: &Stored) -> Receipt {
     Receipt {
-        bid_id: b.id.clone(),
-        lot_id: b.lot_id.clone(),
-        state: b.state.to_string(),
-        sha256: b.receipt_sha256.clone(),
-        received_at: utc(b.submitted_at),
-        canonical: canonical.then(|| b.content.clone()),
+        bid_id: b.id().to_string(),
+        lot_id: b.lot_id().to_string(),
+        state: b.state().to_string(),
+        sha256: b.receipt_sha256().to_string(),
+        received_at: utc(b.submitted_at()),
+        canonical: None,
     }
+}
+
+/// A bid as stored: in the clear (lots published before sealing, and every bid once opened),
+/// or sealed.
+#[derive(Debug, Clone)]
+pub enum Stored {
+    Clear(Bid),
+    Sealed(SealedBid),
+}
+
+impl Stored {
+    pub fn id(&self) -> &str {
+        match self {
+            Stored::Clear(b) => &b.id,
+            Stored::Sealed(b) => &b.id,
+        }
+    }
+    pub fn lot_id(&self) -> &str {
+        match self {
+            Stored::Clear(b) => &b.lot_id,
+            Stored::Sealed(b) => &b.lot_id,
+        }
+    }
+    pub fn project_id(&self) -> &str {
+        match self {
+            Stored::Clear(b) => &b.project_id,
+            Stored::Sealed(b) => &b.project_id,
+        }
+    }
+    pub fn state(&self) -> BidState {
+        match self {
+            Stored::Clear(b) => b.state,
+            Stored::Sealed(b) => b.state,
+        }
+    }
+    pub fn receipt_sha256(&self) -> &str {
+        match self {
+            Stored::Clear(b) => &b.receipt_sha256,
+            Stored::Sealed(b) => &b.receipt_sha256,
+        }
+    }
+    pub fn submitted_at(&self) -> NaiveDateTime {
+        match self {
+            Stored::Clear(b) => b.submitted_at,
+            Stored::Sealed(b) => b.submitted_at,
+        }
+    }
+}
+
+/// What a sealed bid's envelope is bound to: opening it as another bid fails.
+pub fn envelope_aad(bid_id: &str) -> Vec<u8> {
+    format!("bid {bid_id}").into_bytes()
+}
+
+fn salt() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("no randomness: {e}")))?;
+    Ok(crate::domain::digest::hex(&bytes))
 }
 
 fn canonical(content: &BidContent) -> Result<String> {
@@ -214,15 +280,49 @@ fn open_for_bids(project: &Project, now: NaiveDateTime) -> Result<()> {
     ))
 }
 
+/// Stores a checked bid: sealed to the lot key when the lot has one, else in the clear.
+/// Answers the stored bid and the canonical text (for the submitter's receipt).
 fn insert_bid(
     conn: &mut DbConnection,
+    keys: &ServerKeys,
     lot: &Lot,
     supplier: &Enterprise,
     content: &BidContent,
     price: Fen,
     now: NaiveDateTime,
-) -> Result<Bid> {
+) -> Result<(Stored, String)> {
     let text = canonical(content)?;
+    let duplicate = |e: crate::db::QueryError| match Error::from(e) {
+        Error::Conflict(..) => {
+            crate::service::refuse(Cause::DuplicateBid, "refusal.duplicate_bid", vec![])
+        }
+        other => other,
+    };
+    if let Some(key) = repo::find_lot_key(conn, &lot.id)? {
+        let envelope = crate::service::sealing::seal(
+            &lot.id,
+            &key.public_key,
+            &envelope_aad(&content.bid_id),
+            text.as_bytes(),
+        )
+        .map_err(|e| Error::Internal(anyhow::anyhow!("sealing bid: {e}")))?;
+        let bid = SealedBid {
+            id: content.bid_id.clone(),
+            lot_id: lot.id.clone(),
+            project_id: lot.project_id.clone(),
+            bidder_tag: keys.bidder_tag(&supplier.id),
+            state: BidState::Submitted,
+            sealed_by: "server".into(),
+            envelope,
+            receipt_sha256: super::sha256_hex(text.as_bytes()),
+            submitted_at: now,
+            closed_at: None,
+            opened: None,
+            opened_reason: None,
+        };
+        repo::insert_sealed_bid(conn, &bid).map_err(duplicate)?;
+        return Ok((Stored::Sealed(bid), text));
+    }
     let bid = Bid {
         id: content.bid_id.clone(),
         lot_id: lot.id.clone(),
@@ -231,19 +331,25 @@ fn insert_bid(
         state: BidState::Submitted,
         price_fen: price.0,
         receipt_sha256: super::sha256_hex(text.as_bytes()),
-        content: text,
+        content: text.clone(),
         submitted_at: now,
         closed_at: None,
         qualified: None,
         qualification_reason: None,
     };
-    repo::insert_bid(conn, &bid).map_err(|e| match Error::from(e) {
-        Error::Conflict(..) => {
-            crate::service::refuse(Cause::DuplicateBid, "refusal.duplicate_bid", vec![])
+    repo::insert_bid(conn, &bid).map_err(duplicate)?;
+    Ok((Stored::Clear(bid), text))
+}
+
+/// Who the audit log names for a bid: on a sealed lot the bidder's tag (the user would say
+/// which enterprise bid), else the user.
+fn bid_actor(keys: &ServerKeys, actor: &Actor<'_>, bid: &Stored) -> String {
+    match (bid, actor) {
+        (Stored::Sealed(_), Actor::Supplier { enterprise_id, .. }) => {
+            format!("bidder:{}", &keys.bidder_tag(enterprise_id)[..16])
         }
-        other => other,
-    })?;
-    Ok(bid)
+        _ => actor.audit_id().to_string(),
+    }
 }
 
 /// Submits a sealed bid to a lot.
@@ -251,12 +357,13 @@ fn insert_bid(
 pub fn submit(
     conn: &mut DbConnection,
     clock: &dyn Clock,
+    keys: &ServerKeys,
     actor: &Actor<'_>,
     lot_id: &str,
     input: &BidInput,
 ) -> Result<Receipt> {
     let now = clock.now_naive();
-    let bid = crate::db::write(conn, |conn| {
+    let (bid, text) = crate::db::write(conn, |conn| {
         let supplier = supplier_of(conn, actor)?;
         let (lot, project) = find_lot(conn, lot_id)?;
         if project.state == ProjectState::Draft {
@@ -264,55 +371,128 @@ pub fn submit(
         }
         open_for_bids(&project, now)?;
         let id = db::new_id();
-        let (content, price) = check(conn, &project, &lot, &supplier, input, &id, None, now)?;
-        let bid = insert_bid(conn, &lot, &supplier, &content, price, now)?;
+        let (mut content, price) = check(conn, &project, &lot, &supplier, input, &id, None, now)?;
+        content.salt = salt()?;
+        let (bid, text) = insert_bid(conn, keys, &lot, &supplier, &content, price, now)?;
         audit::record(
             conn,
             clock,
-            Change::new(actor.audit_id(), "bid.submit", "bid", &bid.id).after(&sealed_view(&bid)),
+            Change::new(&bid_actor(keys, actor, &bid), "bid.submit", "bid", bid.id())
+                .after(&sealed_view(&bid)),
         )?;
-        Ok::<_, Error>(bid)
+        Ok::<_, Error>((bid, text))
     })?;
-    Ok(receipt(&bid, true))
+    Ok(Receipt {
+        canonical: Some(text),
+        ..receipt(&bid)
+    })
 }
 
 /// What the audit log digests of a bid: never its price or content, which stay sealed until the
 /// opening (a digest of a guessable price could be brute-forced).
-fn sealed_view(b: &Bid) -> serde_json::Value {
-    serde_json::json!({
-        "id": b.id, "lot_id": b.lot_id, "supplier_id": b.supplier_id, "state": b.state,
-        "submitted_at": utc(b.submitted_at), "closed_at": b.closed_at.map(utc),
-    })
+fn sealed_view(b: &Stored) -> serde_json::Value {
+    match b {
+        Stored::Clear(b) => serde_json::json!({
+            "id": b.id, "lot_id": b.lot_id, "supplier_id": b.supplier_id, "state": b.state,
+            "submitted_at": utc(b.submitted_at), "closed_at": b.closed_at.map(utc),
+        }),
+        // Not even the supplier's id: the tag stands for it until the opening.
+        Stored::Sealed(b) => serde_json::json!({
+            "id": b.id, "lot_id": b.lot_id, "bidder_tag": b.bidder_tag, "state": b.state,
+            "sealed_by": b.sealed_by, "envelope_sha256": super::sha256_hex(&b.envelope),
+            "submitted_at": utc(b.submitted_at), "closed_at": b.closed_at.map(utc),
+        }),
+    }
+}
+
+/// A stored bid by id: sealed (not yet opened) first, then in the clear.
+pub(crate) fn find_stored(conn: &mut DbConnection, id: &str) -> Result<Option<Stored>> {
+    if let Some(b) = repo::find_sealed_bid(conn, id)?.filter(|b| b.opened.is_none()) {
+        return Ok(Some(Stored::Sealed(b)));
+    }
+    Ok(repo::find_bid(conn, id)?.map(Stored::Clear))
+}
+
+/// Whether the enterprise sent this bid.
+pub(crate) fn sent_by(keys: &ServerKeys, bid: &Stored, enterprise_id: &str) -> bool {
+    match bid {
+        Stored::Clear(b) => b.supplier_id == enterprise_id,
+        Stored::Sealed(b) => b.bidder_tag == keys.bidder_tag(enterprise_id),
+    }
 }
 
 /// The caller's own bid, or 404 (another supplier's bid is not acknowledged to exist).
 fn own_bid(
     conn: &mut DbConnection,
+    keys: &ServerKeys,
     actor: &Actor<'_>,
     id: &str,
-) -> Result<(Bid, Lot, Project, Enterprise)> {
+) -> Result<(Stored, Lot, Project, Enterprise)> {
     let supplier = supplier_of(conn, actor)?;
-    let bid = repo::find_bid(conn, id)?
-        .filter(|b| b.supplier_id == supplier.id)
+    let bid = find_stored(conn, id)?
+        .filter(|b| sent_by(keys, b, &supplier.id))
         .ok_or_else(|| Error::NotFound(format!("no bid of yours with id {id}")))?;
-    let (lot, project) = find_lot(conn, &bid.lot_id)?;
+    let (lot, project) = find_lot(conn, bid.lot_id())?;
     Ok((bid, lot, project, supplier))
 }
 
 /// Refuses a caller whose bid this is not (404: another's bid is not acknowledged to exist).
 #[tracing::instrument(skip_all)]
-pub fn may_change(conn: &mut DbConnection, actor: &Actor<'_>, id: &str) -> Result<()> {
-    own_bid(conn, actor, id).map(|_| ())
+pub fn may_change(
+    conn: &mut DbConnection,
+    keys: &ServerKeys,
+    actor: &Actor<'_>,
+    id: &str,
+) -> Result<()> {
+    own_bid(conn, keys, actor, id).map(|_| ())
+}
+
+/// One of a supplier's own bids, as its profile lists them.
+#[derive(Debug, Clone)]
+pub struct OwnBidRow {
+    pub id: String,
+    pub project_id: String,
+    pub project_title: String,
+    pub state: BidState,
+    pub submitted_at: NaiveDateTime,
+    pub receipt_sha256: String,
 }
 
 /// A supplier's own bids, newest first, with their projects' titles (its profile page).
 #[tracing::instrument(skip_all)]
 pub fn of_supplier(
     conn: &mut DbConnection,
+    keys: &ServerKeys,
     enterprise_id: &str,
     limit: i64,
-) -> Result<Vec<(Bid, String)>> {
-    Ok(repo::bids_of_supplier(conn, enterprise_id, limit)?)
+) -> Result<Vec<OwnBidRow>> {
+    let mut rows: Vec<OwnBidRow> = repo::bids_of_supplier(conn, enterprise_id, limit)?
+        .into_iter()
+        .map(|(b, title)| OwnBidRow {
+            id: b.id,
+            project_id: b.project_id,
+            project_title: title,
+            state: b.state,
+            submitted_at: b.submitted_at,
+            receipt_sha256: b.receipt_sha256,
+        })
+        .collect();
+    for (b, title) in repo::sealed_bids_of_bidder(conn, &keys.bidder_tag(enterprise_id), limit)? {
+        if rows.iter().any(|r| r.id == b.id) {
+            continue;
+        }
+        rows.push(OwnBidRow {
+            id: b.id,
+            project_id: b.project_id,
+            project_title: title,
+            state: b.state,
+            submitted_at: b.submitted_at,
+            receipt_sha256: b.receipt_sha256,
+        });
+    }
+    rows.sort_by(|a, b| b.id.cmp(&a.id));
+    rows.truncate(limit.max(0) as usize);
+    Ok(rows)
 }
 
 /// One evaluator's sheet: the qualification review and the scores, saved together or not at all.
@@ -339,57 +519,66 @@ pub fn review_sheet(
 pub fn replace(
     conn: &mut DbConnection,
     clock: &dyn Clock,
+    keys: &ServerKeys,
     actor: &Actor<'_>,
     id: &str,
     input: &BidInput,
 ) -> Result<Receipt> {
     let now = clock.now_naive();
-    let bid = crate::db::write(conn, |conn| {
-        let (old, lot, project, supplier) = own_bid(conn, actor, id)?;
+    let (bid, text) = crate::db::write(conn, |conn| {
+        let (old, lot, project, supplier) = own_bid(conn, keys, actor, id)?;
         open_for_bids(&project, now)?;
-        if old.state != BidState::Submitted {
+        if old.state() != BidState::Submitted {
             return Err(crate::service::refuse(
                 Cause::WrongState,
                 "refusal.bid_not_submitted",
                 vec![
                     ("id", id.to_string()),
-                    ("state", old.state.to_string()),
-                    ("state_zh", label(Lang::Zh, "state", old.state.as_str())),
+                    ("state", old.state().to_string()),
+                    ("state_zh", label(Lang::Zh, "state", old.state().as_str())),
                 ],
             ));
         }
         let new_id = db::new_id();
-        let (content, price) = check(
+        let (mut content, price) = check(
             conn,
             &project,
             &lot,
             &supplier,
             input,
             &new_id,
-            Some(old.id.clone()),
+            Some(old.id().to_string()),
             now,
         )?;
-        close(conn, &old.id, BidState::Replaced, now)?;
-        let closed = repo::find_bid(conn, &old.id)?.ok_or_else(|| Error::NotFound("bid".into()))?;
-        let bid = insert_bid(conn, &lot, &supplier, &content, price, now)?;
+        content.salt = salt()?;
+        close(conn, &old, BidState::Replaced, now)?;
+        let closed = find_stored(conn, old.id())?.ok_or_else(|| Error::NotFound("bid".into()))?;
+        let (bid, text) = insert_bid(conn, keys, &lot, &supplier, &content, price, now)?;
+        let who = bid_actor(keys, actor, &bid);
         audit::append(
             conn,
             clock,
             &[
-                Change::new(actor.audit_id(), "bid.replace", "bid", &old.id)
+                Change::new(&who, "bid.replace", "bid", old.id())
                     .before(&sealed_view(&old))
                     .after(&sealed_view(&closed)),
-                Change::new(actor.audit_id(), "bid.submit", "bid", &bid.id)
-                    .after(&sealed_view(&bid)),
+                Change::new(&who, "bid.submit", "bid", bid.id()).after(&sealed_view(&bid)),
             ],
         )?;
-        Ok::<_, Error>(bid)
+        Ok::<_, Error>((bid, text))
     })?;
-    Ok(receipt(&bid, true))
+    Ok(Receipt {
+        canonical: Some(text),
+        ..receipt(&bid)
+    })
 }
 
-fn close(conn: &mut DbConnection, id: &str, state: BidState, now: NaiveDateTime) -> Result<()> {
-    let n = repo::close_bid(conn, id, state, now)?;
+fn close(conn: &mut DbConnection, bid: &Stored, state: BidState, now: NaiveDateTime) -> Result<()> {
+    let id = bid.id();
+    let n = match bid {
+        Stored::Clear(_) => repo::close_bid(conn, id, state, now)?,
+        Stored::Sealed(_) => repo::close_sealed_bid(conn, id, state, now)?,
+    };
     if n == 1 {
         Ok(())
     } else {
@@ -406,24 +595,24 @@ fn close(conn: &mut DbConnection, id: &str, state: BidState, now: NaiveDateTime)
 pub fn withdraw(
     conn: &mut DbConnection,
     clock: &dyn Clock,
+    keys: &ServerKeys,
     actor: &Actor<'_>,
     id: &str,
 ) -> Result<Receipt> {
     let now = clock.now_naive();
     let bid = crate::db::write(conn, |conn| {
-        let (old, _, project, _) = own_bid(conn, actor, id)?;
+        let (old, _, project, _) = own_bid(conn, keys, actor, id)?;
         open_for_bids(&project, now)?;
-        close(conn, &old.id, BidState::Withdrawn, now)?;
-        let bid =
-            repo::find_bid(conn, id)?.ok_or_else(|| Error::NotFound(format!("no bid {id}")))?;
+        close(conn, &old, BidState::Withdrawn, now)?;
+        let bid = find_stored(conn, id)?.ok_or_else(|| Error::NotFound(format!("no bid {id}")))?;
         audit::record(
             conn,
             clock,
-            Change::new(actor.audit_id(), "bid.withdraw", "bid", id)
+            Change::new(&bid_actor(keys, actor, &bid), "bid.withdraw", "bid", id)
                 .before(&sealed_view(&old))
                 .after(&sealed_view(&bid)),
         )?;
         Ok::<_, Error>(bid)
     })?;
-    Ok(receipt(&bid, false))
+    Ok(receipt(&bid))
 }

@@ -7,6 +7,7 @@ use crate::db::procurement::{self as repo, Bid, Lot, Project, Score};
 use crate::db::DbConnection;
 use crate::domain::{Fen, Hundredths};
 use crate::error::{Cause, Error, Result};
+use crate::service::auth::keys::ServerKeys;
 use crate::service::Actor;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
@@ -87,24 +88,40 @@ pub enum BidOrReceipt {
 pub fn show(
     conn: &mut DbConnection,
     clock: &dyn Clock,
+    keys: &ServerKeys,
     actor: &Actor<'_>,
     id: &str,
 ) -> Result<BidOrReceipt> {
     let now = clock.now_naive();
     let not_found = || Error::NotFound(format!("no bid with id {id}"));
-    let bid = repo::find_bid(conn, id)?.ok_or_else(not_found)?;
-    let (_, project) = find_lot(conn, &bid.lot_id)?;
-    let opened = crate::service::procurement::phase(&project, now).is_opened();
-    let owner =
-        matches!(actor, Actor::Supplier { enterprise_id, .. } if *enterprise_id == bid.supplier_id);
-    if owner && !opened {
-        return Ok(BidOrReceipt::Receipt(receipt(&bid, false)));
-    }
+    let stored = find_stored(conn, id)?.ok_or_else(not_found)?;
+    let (lot, project) = find_lot(conn, stored.lot_id())?;
+    let time_opened = crate::service::procurement::phase(&project, now).is_opened();
+    let owner = matches!(actor, Actor::Supplier { enterprise_id, .. } if sent_by(keys, &stored, enterprise_id));
+    let bid = match stored {
+        Stored::Clear(bid) if time_opened => bid,
+        other => {
+            if owner {
+                return Ok(BidOrReceipt::Receipt(receipt(&other)));
+            }
+            if !actor.is_staff_of(&project) {
+                return Err(not_found());
+            }
+            // Past the opening time, a lot its holders have not opened yet.
+            if let (true, Stored::Sealed(s)) = (time_opened, &other) {
+                if s.state == BidState::Submitted {
+                    if let Some(key) = repo::find_lot_key(conn, &lot.id)? {
+                        return Err(crate::service::procurement::opening::not_opened(
+                            conn, &lot, &key,
+                        ));
+                    }
+                }
+            }
+            return Err(sealed(&project));
+        }
+    };
     if !owner && !actor.is_staff_of(&project) {
         return Err(not_found());
-    }
-    if !opened {
-        return Err(sealed(&project));
     }
     let scores = repo::scores_of_bid(conn, &bid.id)?;
     let scores: Vec<&Score> = scores.iter().collect();
@@ -132,6 +149,18 @@ pub fn of_lot(
     actor: &Actor<'_>,
     lot_id: &str,
 ) -> Result<LotBids> {
+    let (lot, _) = find_lot(conn, lot_id)?;
+    let unopened = repo::find_lot_key(conn, &lot.id)?.is_some_and(|k| k.opened_at.is_none());
+    of_lot_keyed(conn, clock, actor, lot_id, unopened)
+}
+
+fn of_lot_keyed(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    lot_id: &str,
+    unopened: bool,
+) -> Result<LotBids> {
     let now = clock.now_naive();
     let (lot, project) = find_lot(conn, lot_id)?;
     if !actor.is_staff_of(&project) {
@@ -139,10 +168,24 @@ pub fn of_lot(
             "only the project's agency, admins and auditors list its bids".into(),
         ));
     }
-    let opened = crate::service::procurement::phase(&project, now).is_opened();
-    let list = repo::submitted_bids(conn, &lot.id)?;
-    let count = crate::service::procurement::projects::may_count_bids(actor, &project, now)
-        .then_some(list.len());
+    let opened = crate::service::procurement::phase(&project, now).is_opened() && !unopened;
+    let list = if unopened {
+        Vec::new()
+    } else {
+        repo::submitted_bids(conn, &lot.id)?
+    };
+    let count = if crate::service::procurement::projects::may_count_bids(actor, &project, now) {
+        Some(if unopened {
+            repo::bid_counts(conn, &project.id)?
+                .into_iter()
+                .find(|(l, _)| *l == lot.id)
+                .map_or(0, |(_, n)| n as usize)
+        } else {
+            list.len()
+        })
+    } else {
+        None
+    };
     let bids = if opened {
         let scores = repo::scores_of_lot(conn, &lot.id)?;
         let mut by_bid: std::collections::HashMap<&str, Vec<&Score>> =
@@ -168,8 +211,10 @@ pub fn of_lot(
     })
 }
 
-/// Checks that the lot's bids may be reviewed now: opened, lot not yet awarded.
+/// Checks that the lot's bids may be reviewed now: opened (by its key holders, where it has a
+/// key), lot not yet awarded.
 pub(crate) fn reviewable(
+    conn: &mut DbConnection,
     actor: &Actor<'_>,
     lot: &Lot,
     project: &Project,
@@ -180,6 +225,7 @@ pub(crate) fn reviewable(
     if !phase.is_opened() {
         return Err(sealed(project));
     }
+    crate::service::procurement::opening::require_opened(conn, lot)?;
     if matches!(phase, Phase::Awarded | Phase::Failed | Phase::Contracted) || lot.state.has_winner()
     {
         return Err(crate::service::refuse(

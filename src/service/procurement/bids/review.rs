@@ -60,7 +60,7 @@ fn qualify_in(
     now: NaiveDateTime,
 ) -> Result<()> {
     let (lot, project) = find_lot(conn, lot_id)?;
-    reviewable(actor, &lot, &project, now)?;
+    reviewable(conn, actor, &lot, &project, now)?;
     let submitted: HashSet<String> = repo::submitted_bids(conn, &lot.id)?
         .into_iter()
         .map(|b| b.id)
@@ -186,7 +186,7 @@ fn enter_scores_in(
     now: NaiveDateTime,
 ) -> Result<()> {
     let (lot, project) = find_lot(conn, lot_id)?;
-    reviewable(actor, &lot, &project, now)?;
+    reviewable(conn, actor, &lot, &project, now)?;
     let terms = crate::service::procurement::projects::terms_of(&project)?;
     let Some(weights) = terms
         .weights

@@ -273,6 +273,7 @@ pub(super) fn check(
         related_parties: input.related_parties.unwrap_or(false),
         subcontracts,
         goods_manufacturers: makers,
+        salt: String::new(),
         submitted_at: utc(now),
         replaces,
     };

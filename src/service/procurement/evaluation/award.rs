@@ -56,7 +56,7 @@ fn award_in(
 ) -> Result<crate::service::procurement::projects::LotView> {
     let now = clock.now_naive();
     let (lot, project) = find_lot(conn, lot_id)?;
-    reviewable(actor, &lot, &project, now)?;
+    reviewable(conn, actor, &lot, &project, now)?;
     let Some((_, output)) = latest_output(conn, &lot)?.filter(|_| lot.state == LotState::Evaluated)
     else {
         return Err(crate::service::refuse(

@@ -264,7 +264,7 @@ fn run_in(
 ) -> Result<RunView> {
     let now = clock.now_naive();
     let (mut lot, project) = find_lot(conn, lot_id)?;
-    reviewable(actor, &lot, &project, now)?;
+    reviewable(conn, actor, &lot, &project, now)?;
     let user_id = actor
         .user_id()
         .ok_or_else(|| Error::Forbidden("evaluations are run by a logged-in user".into()))?

@@ -211,17 +211,21 @@ pub fn replace(
 pub fn publish(
     conn: &mut DbConnection,
     clock: &dyn Clock,
+    keys: &crate::service::auth::keys::ServerKeys,
     actor: &Actor<'_>,
     id: &str,
 ) -> Result<ProjectView> {
     let now = clock.now_naive();
-    let p = crate::db::write(conn, |conn| publish_draft(conn, clock, actor, id, now))?;
+    let p = crate::db::write(conn, |conn| {
+        publish_draft(conn, clock, keys, actor, id, now)
+    })?;
     view(conn, actor, p, now)
 }
 
 fn publish_draft(
     conn: &mut DbConnection,
     clock: &dyn Clock,
+    keys: &crate::service::auth::keys::ServerKeys,
     actor: &Actor<'_>,
     id: &str,
     now: NaiveDateTime,
@@ -260,6 +264,8 @@ fn publish_draft(
     let lots = repo::lots_of(conn, &p.id)?;
     let before = find_project(conn, &p.id)?;
     repo::update_project(conn, &p)?;
+    let lot_keys =
+        crate::service::procurement::opening::issue_lot_keys(conn, keys, actor, &p, &lots, now)?;
     audit::record(
         conn,
         clock,
@@ -273,7 +279,7 @@ fn publish_draft(
         actor.audit_id(),
         &p,
         NoticeKind::Procurement,
-        notices::procurement_body(&p, &lots),
+        notices::procurement_body(&p, &lots, &lot_keys),
         None,
     )?;
     Ok(p)

@@ -175,7 +175,7 @@ pub fn list(
     }
     let agency = match actor {
         Actor::Agency { agency_id, .. } => Some(*agency_id),
-        Actor::Admin { .. } | Actor::Cli | Actor::Auditor => None,
+        Actor::Admin { .. } | Actor::Cli | Actor::Auditor { .. } => None,
         _ => {
             return Err(Error::Forbidden(
                 "the project workspace is for agencies, admins and auditors".into(),
