@@ -21,5 +21,6 @@ mod logs;
 mod ocds;
 mod procurement;
 mod registry;
+mod sealing;
 mod system;
 mod web;
