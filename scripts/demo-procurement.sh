@@ -67,6 +67,10 @@ jq -c '{id, state, lots: [.lots[] | {number, reserved}]}' <<<"$PROJECT"
 
 say "2. Publish: the policy version is pinned and the procurement notice goes out"
 curl -sf -X POST "$API/projects/$PID/publish" -H "authorization: Bearer $AGENCY" | jq -c '{state, policy_version}'
+echo "no key holders named: the publishing officer holds the only key share of each lot; it collects them once"
+SHARE1=$(curl -sf -X POST "$API/lots/$LOT/key-share" -H "authorization: Bearer $AGENCY" | jq -r .share)
+LOT2=$(jq -r '.lots[1].id' <<<"$PROJECT")
+SHARE2=$(curl -sf -X POST "$API/lots/$LOT2/key-share" -H "authorization: Bearer $AGENCY" | jq -r .share)
 curl -sf "$API/notices?region=6531&reserved=true" | jq -c '.items[] | {kind, title}'
 
 say "3. Three suppliers bid on the reserved lot; each keeps its receipt"
@@ -80,6 +84,11 @@ curl -sf "$API/lots/$LOT/bids" -H "authorization: Bearer $AGENCY" | jq -c '{seal
 
 say "4. Wait for the deadline and the opening time ($OPENING)"
 sleep $(( $(date -d "$OPENING" +%s) - $(date +%s) + 1 ))
+echo "the opening (开标): the holder gives its shares; each lot opens and has its opening record"
+curl -sf "$API/lots/$LOT/opening/shares" -H "authorization: Bearer $AGENCY" -H 'content-type: application/json' \
+    -d "{\"share\": \"$SHARE1\"}" | jq -c '{opened_at, bids: [.record.bids[] | {bidder, price, result}]}'
+curl -sf "$API/lots/$LOT2/opening/shares" -H "authorization: Bearer $AGENCY" -H 'content-type: application/json' \
+    -d "{\"share\": \"$SHARE2\"}" | jq -c '{opened_at}'
 BIDS=$(curl -sf "$API/lots/$LOT/bids" -H "authorization: Bearer $AGENCY" | jq -c '[.bids[].id]')
 echo "opened: $BIDS"
 

@@ -41,6 +41,8 @@ route_table! { PAGES, TABLE;
         POST "/agency/projects/{id}/correction", MANAGERS => agency::correct;
         POST "/agency/projects/{id}/result", MANAGERS => agency::result;
         GET "/agency/lots/{id}", MANAGERS => agency::lot;
+        POST "/agency/lots/{id}/key-share", MANAGERS => agency::collect_share;
+        POST "/agency/lots/{id}/opening", MANAGERS => agency::give_share;
         POST "/agency/lots/{id}/scores", MANAGERS => agency::scores;
         POST "/agency/lots/{id}/evaluate", MANAGERS => agency::evaluate;
         POST "/agency/lots/{id}/award", MANAGERS => agency::award;

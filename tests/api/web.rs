@@ -364,7 +364,7 @@ async fn login_sets_a_secure_httponly_cookie_that_the_api_ignores() {
 
 #[actix_web::test]
 async fn an_agency_drafts_publishes_and_corrects_through_the_forms_and_sees_only_a_count() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|s| s.token_ttl_minutes = 60 * 24 * 60).await;
     let (_, agency) = app.agency_token().await;
     let form = |budget: &str| {
         let mut s = form_urlencoded::Serializer::new(String::new());
@@ -548,6 +548,61 @@ async fn an_agency_drafts_publishes_and_corrects_through_the_forms_and_sees_only
     assert!(
         !body.contains("987") && !body.contains("喀什小微企业"),
         "sealed: {body}"
+    );
+    // The officer (the only key holder: no plan named) collects its share on the lot page, once.
+    let collect = format!("/agency/lots/{lot}/key-share");
+    let res = page(
+        &app,
+        "POST",
+        &collect,
+        Some(&agency),
+        &format!("csrf={CSRF}"),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    let at = body
+        .find("smeproc-share-1.")
+        .expect("the share, shown once");
+    let share: String = body[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+        .collect();
+    let res = page(
+        &app,
+        "POST",
+        &collect,
+        Some(&agency),
+        &format!("csrf={CSRF}"),
+    )
+    .await;
+    assert_eq!(res.status(), 409);
+    // At the (corrected) opening time it gives the share on the page: the lot opens.
+    app.clock.advance(chrono::Duration::days(22));
+    let res = page(
+        &app,
+        "POST",
+        &format!("/agency/lots/{lot}/opening"),
+        Some(&agency),
+        &format!("csrf={CSRF}&share={share}"),
+    )
+    .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let body = page(
+        &app,
+        "GET",
+        &format!("/agency/lots/{lot}"),
+        Some(&agency),
+        "",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(body.contains("id=\"opening-record\""), "{body}");
+    assert!(
+        body.contains("喀什小微企业") && body.contains("987,654.00"),
+        "{body}"
     );
 }
 

@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::http::actor::actor;
 use crate::service::procurement::bids::{self, LotBids, QualificationInput, ScoresInput};
 use crate::service::procurement::evaluation::{self, AwardInput, ContractInput, RunInput, RunView};
+use crate::service::procurement::opening::{self, OpeningView, ShareInput, ShareSlot};
 use crate::service::procurement::projects::{self};
 use crate::web::public::{excluded, ranking, RankRow};
 use crate::web::{from_json, html, Base, Form, PageResult, State, WithBase};
@@ -39,6 +40,25 @@ pub(super) struct LotPage {
     winner_price: String,
     f: Form,
     problems: Vec<String>,
+    /// The lot's opening (lots with a key): holders, shares given, the record once opened.
+    opening: Option<OpeningView>,
+    /// The caller's own share of this lot, if it holds one.
+    mine: Option<ShareSlot>,
+    /// The opening time has come.
+    due: bool,
+    /// A share just collected: shown this once.
+    collected: Option<String>,
+    /// The opening record's rows.
+    record: Vec<OpenedRow>,
+}
+
+/// A row of the opening record as the page shows it.
+pub(super) struct OpenedRow {
+    bidder: String,
+    price: String,
+    receipt: String,
+    opened: bool,
+    reason: String,
 }
 
 pub(super) async fn lot_page(
@@ -48,9 +68,29 @@ pub(super) async fn lot_page(
     f: Form,
     problems: Vec<String>,
 ) -> PageResult {
+    lot_page_with(state, b, lot_id, f, problems, None).await
+}
+
+#[allow(clippy::type_complexity)]
+async fn lot_page_with(
+    state: &State,
+    b: &Base,
+    lot_id: String,
+    f: Form,
+    problems: Vec<String>,
+    collected: Option<String>,
+) -> PageResult {
     let clock = state.clock.clone();
+    let keys = state.keys.clone();
     let caller = b.caller();
-    let (p, list, run): (projects::ProjectView, LotBids, Option<RunView>) = state
+    let now = clock.now();
+    let (p, list, run, opening, mine): (
+        projects::ProjectView,
+        LotBids,
+        Option<RunView>,
+        Option<OpeningView>,
+        Option<ShareSlot>,
+    ) = state
         .db(move |conn| {
             let a = actor(&caller);
             let (_, project) = crate::service::procurement::find_lot(conn, &lot_id)?;
@@ -62,7 +102,12 @@ pub(super) async fn lot_page(
             let p = projects::show(conn, clock.as_ref(), &a, &project.id)?;
             let list = bids::of_lot(conn, clock.as_ref(), &a, &lot_id)?;
             let run = evaluation::latest_run(conn, &a, &lot_id)?;
-            Ok((p, list, run))
+            let view = opening::show(conn, &keys, &a, &lot_id).ok();
+            let mine = opening::my_shares(conn, &a)
+                .unwrap_or_default()
+                .into_iter()
+                .find(|s| s.lot_id == lot_id);
+            Ok((p, list, run, view, mine))
         })
         .await
         .on(b)?;
@@ -120,6 +165,21 @@ pub(super) async fn lot_page(
         .map(|r| r.price.clone())
         .unwrap_or_default();
     let status = crate::web::form_status(&problems);
+    let due = p.opening_at.is_some_and(|t| t <= now);
+    let record = opening
+        .as_ref()
+        .and_then(|o| o.record.as_ref())
+        .and_then(|r| serde_json::from_value::<Vec<opening::OpenedBid>>(r["bids"].clone()).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| OpenedRow {
+            bidder: r.bidder.unwrap_or_else(|| "—".into()),
+            price: r.price.unwrap_or_default(),
+            receipt: format!("{}…", &r.receipt_sha256[..16.min(r.receipt_sha256.len())]),
+            opened: r.result == "opened",
+            reason: r.reason.unwrap_or_default(),
+        })
+        .collect();
     Ok(html(
         status,
         b,
@@ -139,8 +199,62 @@ pub(super) async fn lot_page(
             winner_price,
             f,
             problems,
+            due,
+            record,
+            opening,
+            mine,
+            collected,
         },
     ))
+}
+
+/// A holder collects its share of the lot: shown on the page this once.
+pub async fn collect_share(state: State, b: Base, id: web::Path<String>, _f: Form) -> PageResult {
+    let lot_id = id.into_inner();
+    let clock = state.clock.clone();
+    let keys = state.keys.clone();
+    let caller = b.caller();
+    let lot = lot_id.clone();
+    let result = state
+        .db(move |conn| opening::collect_share(conn, clock.as_ref(), &keys, &actor(&caller), &lot))
+        .await;
+    match result {
+        Ok(share) => {
+            lot_page_with(
+                &state,
+                &b,
+                lot_id,
+                Form::default(),
+                Vec::new(),
+                Some(share.share),
+            )
+            .await
+        }
+        Err(e) => match crate::web::problems_of(&e, b.lang()) {
+            Some(problems) => Ok(crate::web::with_status(
+                lot_page(&state, &b, lot_id, Form::default(), problems).await?,
+                &e,
+            )),
+            None => Err(e).on(&b),
+        },
+    }
+}
+
+/// A holder gives its share at the opening.
+pub async fn give_share(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
+    let keys = state.keys.clone();
+    let input = ShareInput {
+        share: f.get("share"),
+    };
+    act(
+        On::Lot,
+        state,
+        b,
+        id.into_inner(),
+        f,
+        move |conn, clock, actor, id| opening::give_share(conn, clock, &keys, actor, id, &input),
+    )
+    .await
 }
 
 pub async fn lot(state: State, b: Base, id: web::Path<String>) -> PageResult {
