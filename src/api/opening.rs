@@ -6,6 +6,7 @@ use super::AppState;
 use crate::error::Result;
 use crate::http::access::Caller;
 use crate::http::extract::Json;
+use crate::service::procurement::bids::{self, Receipt, SealedBidInput};
 use crate::service::procurement::opening::{
     self, CollectedShare, KeyPlanInput, KeyPlanView, OpeningView, ShareInput, ShareSlot,
 };
@@ -107,4 +108,27 @@ pub async fn give_share(
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// Submits a bid the bidder sealed itself (`smeproc bid seal`): stored as it came, checked at
+/// the opening. The receipt's hash is the SHA-256 of the envelope.
+#[utoipa::path(post, path = "/api/v1/lots/{id}/sealed-bids", tag = "bids", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = SealedBidInput,
+    responses((status = 201, body = Receipt),
+    (status = 409, description = "past the deadline, a bid already submitted, or a lot without a key", body = crate::error::Problem),
+    (status = 422, description = "not a sealed bid, or sealed for another lot", body = crate::error::Problem)))]
+pub async fn submit_sealed(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+    body: Json<SealedBidInput>,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let keys = state.keys.clone();
+    let receipt = state
+        .db(move |conn| {
+            bids::submit_sealed(conn, clock.as_ref(), &keys, &actor(&caller), &id, &body.0)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(receipt))
 }

@@ -66,6 +66,7 @@ macro_rules! api_routes {
         GET "/api/v1/notices/{id}", PUBLIC => procurement::show_notice;
         GET "/api/v1/lots/{id}/bids", STAFF => procurement::lot_bids;
         POST "/api/v1/lots/{id}/bids", SUPPLIER => procurement::submit_bid;
+        POST "/api/v1/lots/{id}/sealed-bids", SUPPLIER => opening::submit_sealed;
         GET "/api/v1/bids/{id}", BID_READERS => procurement::show_bid;
         PUT "/api/v1/bids/{id}", SUPPLIER => procurement::replace_bid;
         POST "/api/v1/bids/{id}/withdraw", SUPPLIER => procurement::withdraw_bid;

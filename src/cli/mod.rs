@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod bid;
 mod catalogue;
 mod engine;
 
@@ -76,6 +77,9 @@ pub enum Command {
     /// The audit log: check its hash chain, sign and check checkpoints.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// The offline bid-preparation tool: check a bid, seal it to a lot's public key.
+    #[command(subcommand)]
+    Bid(bid::BidCommand),
     /// Print the OpenAPI 3.1 document of the HTTP API (what `GET /openapi.json` serves).
     #[command(after_help = "Example:\n  smeproc openapi > openapi.json")]
     Openapi,
@@ -225,6 +229,7 @@ pub fn run(cli: Cli, serve: Serve) -> ExitCode {
         Command::Catalogue(cmd) => settings(&cli.global).and_then(|s| catalogue::catalogue(s, cmd)),
         Command::Policy(cmd) => engine::policy(cmd),
         Command::Audit(cmd) => settings(&cli.global).and_then(|s| audit::audit(s, cmd)),
+        Command::Bid(cmd) => bid::bid(cmd),
         Command::Openapi => out(format_args!("{}", crate::api::openapi::spec_json())),
         Command::Classify(args) => engine::classify(args),
         Command::Evaluate(args) => engine::evaluate(args),

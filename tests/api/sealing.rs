@@ -662,3 +662,204 @@ async fn a_copy_of_the_database_before_the_opening_holds_no_price_and_no_bidder(
         "after the opening the bids are in the clear"
     );
 }
+
+/// Runs `smeproc bid …` (the offline tool) in `dir`.
+fn bid_tool(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_smeproc"))
+        .arg("bid")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run smeproc")
+}
+
+/// A bid sealed by the bidder with the CLI opens at the opening and is checked then; one that
+/// is invalid once opened is excluded with its reason; the server could not read either.
+#[actix_web::test]
+async fn a_bidder_sealed_bid_opens_and_an_invalid_one_is_excluded_with_its_reason() {
+    let app = spawn_app_with(|s| s.token_ttl_minutes = 60 * 24 * 60).await;
+    let s = scenario(&app).await;
+    let project = s.project["id"].as_str().unwrap();
+    let notices = json_of(
+        app.get(&format!("/api/v1/notices?project_id={project}"), None)
+            .await,
+        200,
+    )
+    .await;
+    let notice = notices["items"][0]["id"].as_str().unwrap();
+    let notice = json_of(
+        app.get(&format!("/api/v1/notices/{notice}"), None).await,
+        200,
+    )
+    .await;
+    let key = notice["body"]["lots"][1]["sealing"]["public_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other_key = notice["body"]["lots"][0]["sealing"]["public_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, v: Value| {
+        std::fs::write(dir.path().join(name), v.to_string()).unwrap();
+    };
+    // The local check refuses what it can without the registry, naming the field.
+    write("bad.json", json!({"price": "12.345"}));
+    let out = bid_tool(
+        dir.path(),
+        &["check", "--credit-code", &s.small.1, "--bid", "bad.json"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("price"),
+        "{out:?}"
+    );
+    write("good.json", json!({"price": "1888888.00"}));
+    let out = bid_tool(
+        dir.path(),
+        &["check", "--credit-code", &s.small.1, "--bid", "good.json"],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let seal = |code: &str, file: &str, lot: &str, key: &str, output: &str| {
+        let out = bid_tool(
+            dir.path(),
+            &[
+                "seal",
+                "--lot",
+                lot,
+                "--lot-key",
+                key,
+                "--credit-code",
+                code,
+                "--bid",
+                file,
+                "-o",
+                output,
+            ],
+        );
+        assert!(out.status.success(), "{out:?}");
+        std::fs::read_to_string(dir.path().join(output))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let sealed = seal(&s.small.1, "good.json", &s.open_lot, &key, "small.bid");
+    assert!(sealed.starts_with("smeproc-sealed-bid-1."));
+    assert!(!sealed.contains("1888888"));
+    // A consortium with a member the registry does not know: fine offline, invalid at the
+    // opening.
+    let stranger = credit_code("650102");
+    write(
+        "consortium.json",
+        json!({"price": "1777777.00", "related_parties": false,
+               "consortium": [{"credit_code": s.micro.1, "share_pct": 60}, {"credit_code": stranger, "share_pct": 40}]}),
+    );
+    let invalid = seal(
+        &s.micro.1,
+        "consortium.json",
+        &s.open_lot,
+        &key,
+        "micro.bid",
+    );
+    let wrong_lot = seal(
+        &s.medium.1,
+        "good.json",
+        &s.reserved_lot,
+        &other_key,
+        "lot1.bid",
+    );
+
+    let small = app.supplier_token(&s.small.1).await;
+    let micro = app.supplier_token(&s.micro.1).await;
+    let medium = app.supplier_token(&s.medium.1).await;
+    let submit = |token: &str, sealed: &str| {
+        let (token, sealed) = (token.to_string(), sealed.to_string());
+        let app = &app;
+        let lot = s.open_lot.clone();
+        async move {
+            app.post(
+                &format!("/api/v1/lots/{lot}/sealed-bids"),
+                Some(&token),
+                &json!({ "sealed": sealed }),
+            )
+            .await
+        }
+    };
+    let receipt = json_of(submit(&small, &sealed).await, 201).await;
+    let envelope = smeproc::domain::digest::unhex(sealed.rsplit('.').next().unwrap()).unwrap();
+    assert_eq!(
+        receipt["sha256"].as_str().unwrap(),
+        smeproc::service::procurement::sha256_hex(&envelope),
+        "the receipt is the envelope's hash"
+    );
+    let res = submit(&small, &sealed).await;
+    assert_eq!(problem(res, 409).await["code"], "duplicate_bid");
+    let bad = json_of(submit(&micro, &invalid).await, 201).await;
+    for text in [wrong_lot.as_str(), "smeproc-sealed-bid-1.nope", "hello"] {
+        let res = submit(&medium, text).await;
+        assert_eq!(
+            problem_fields(&problem(res, 422).await),
+            ["sealed"],
+            "{text}"
+        );
+    }
+    let plain = bid(&app, &medium, &s.open_lot, json!({"price": "1666666.00"})).await;
+
+    app.clock.advance(Duration::days(19) + Duration::hours(1));
+    app.open_lots().await;
+    let view = json_of(
+        app.get(
+            &format!("/api/v1/lots/{}/opening", s.open_lot),
+            Some(&s.agency),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let record = view["record"]["bids"].as_array().unwrap();
+    let of = |id: &Value| record.iter().find(|b| &b["bid_id"] == id).unwrap().clone();
+    let good = of(&receipt["bid_id"]);
+    assert_eq!(
+        (
+            good["result"].as_str(),
+            good["price"].as_str(),
+            good["sealed_by"].as_str()
+        ),
+        (Some("opened"), Some("1888888.00"), Some("bidder")),
+        "{good}"
+    );
+    assert_eq!(good["receipt_sha256"], receipt["sha256"]);
+    let excluded = of(&bad["bid_id"]);
+    assert_eq!(excluded["result"], "excluded");
+    assert!(
+        excluded["reason"]
+            .as_str()
+            .unwrap()
+            .contains("consortium[1].credit_code"),
+        "{excluded}"
+    );
+    assert_eq!(of(&plain["bid_id"])["result"], "opened");
+    let listed = json_of(
+        app.get(
+            &format!("/api/v1/lots/{}/bids", s.open_lot),
+            Some(&s.agency),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(listed["bids"].as_array().unwrap().len(), 2);
+    let opened = listed["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == receipt["bid_id"])
+        .unwrap();
+    assert_eq!(
+        opened["content"]["supplier"]["credit_code"],
+        s.small.1.as_str()
+    );
+    assert_eq!(opened["price"], "1888888.00");
+}

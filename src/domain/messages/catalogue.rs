@@ -208,6 +208,9 @@ catalogue! {
     "field.holders" => "密钥持有人", "key holders";
     "field.threshold" => "开标所需份额", "shares needed";
     "field.share" => "密钥份额", "key share";
+    "problem.sealed_format" => "不是密封投标文件：请提交投标文件制作工具生成的完整文本", "not a sealed bid: expected smeproc-sealed-bid-1.<lot>.<hex>";
+    "problem.sealed_other_lot" => "此密封投标文件是为另一个采购包制作的", "this sealed bid was made for another lot";
+    "field.sealed" => "密封投标文件", "sealed bid";
     "field.username" => "用户名", "username";
     "field.password" => "密码", "password";
     "field.display_name" => "显示名称", "display name";
@@ -249,6 +252,7 @@ catalogue! {
     "refusal.opening_not_yet" => "未到开标时间{when_zh}，不能提交密钥份额", "the opening time has not come{when}: shares are given from then on";
     "refusal.lot_opened" => "第 {lot} 包已开标", "lot {lot} is already opened";
     "refusal.share_given" => "第 {number} 份密钥份额已经提交", "share {number} has already been given";
+    "refusal.lot_without_key" => "第 {lot} 包在加密封存启用前发布，没有公钥，不接受投标人自行加密的投标", "lot {lot} was published before sealing and has no key: it takes no bidder-sealed bid";
     "refusal.wrong_state" => "当前状态不允许此操作", "not possible in the current state";
     "refusal.step_missing" => "尚缺前一步骤，请先完成", "an earlier step is missing";
     "refusal.policy_changed" => "项目发布时锁定的政策版本与当前系统不一致", "the policy pinned at publication is not this build's";

@@ -700,7 +700,12 @@ fn open_lot(
         Vec::with_capacity(sealed.len());
     let mut record: Vec<OpenedBid> = Vec::with_capacity(sealed.len());
     for s in &sealed {
-        let entry = match open_one(&opening, keys, lot, s) {
+        let outcome = if s.sealed_by == "bidder" {
+            super::bids::open_bidder_sealed(conn, &opening, keys, project, lot, s)?
+        } else {
+            open_one(&opening, keys, lot, s)
+        };
+        let entry = match outcome {
             Ok((bid, content)) => {
                 let entry = OpenedBid {
                     bid_id: s.id.clone(),

@@ -219,20 +219,43 @@ pub fn seal(
     aad: &[u8],
     plaintext: &[u8],
 ) -> Result<Vec<u8>, SealError> {
+    sealer(lot, public_key)?.seal(aad, plaintext)
+}
+
+/// An envelope half made: the key encapsulated to the lot's public key (the costly X25519
+/// part, done before a transaction takes the write lock), waiting for the one plaintext it
+/// seals. The same envelope as [`seal`]: HPKE's single-shot seal is this setup and the
+/// context's first message.
+pub struct Sealer {
+    enc: Vec<u8>,
+    ctx: hpke::aead::AeadCtxS<ChaCha20Poly1305, HkdfSha256, Kem>,
+}
+
+/// Encapsulates a key to the lot's public key for one envelope.
+pub fn sealer(lot: &str, public_key: &str) -> Result<Sealer, SealError> {
     let pk_bytes = unhex(public_key).ok_or(SealError::PublicKey)?;
     let pk = PublicKey::from_bytes(&pk_bytes).map_err(|_| SealError::PublicKey)?;
-    let (enc, ciphertext) = hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, Kem>(
+    let (enc, ctx) = hpke::setup_sender::<ChaCha20Poly1305, HkdfSha256, Kem>(
         &OpModeS::Base,
         &pk,
         info(lot).as_bytes(),
-        plaintext,
-        aad,
     )
     .map_err(|_| SealError::Seal)?;
-    let mut envelope = Vec::with_capacity(ENC_LEN + ciphertext.len());
-    envelope.extend_from_slice(&enc.to_bytes());
-    envelope.extend_from_slice(&ciphertext);
-    Ok(envelope)
+    Ok(Sealer {
+        enc: enc.to_bytes().to_vec(),
+        ctx,
+    })
+}
+
+impl Sealer {
+    /// Seals the plaintext: the envelope (encapsulated key ‖ ciphertext). Used once.
+    pub fn seal(mut self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
+        let ciphertext = self.ctx.seal(plaintext, aad).map_err(|_| SealError::Seal)?;
+        let mut envelope = Vec::with_capacity(ENC_LEN + ciphertext.len());
+        envelope.extend_from_slice(&self.enc);
+        envelope.extend_from_slice(&ciphertext);
+        Ok(envelope)
+    }
 }
 
 impl OpeningKey {

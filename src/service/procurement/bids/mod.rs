@@ -5,12 +5,14 @@
 //! k key holders give their shares (super::opening). The supplier gets a receipt: the SHA-256
 //! of the canonical bid, which carries the server's time and a random salt.
 
+mod bidder_sealed;
 mod read;
 mod review;
 mod validate;
 
 use crate::domain::lifecycle::{BidState, ProjectState};
 use crate::domain::messages::{label, Lang};
+pub use bidder_sealed::*;
 pub use read::*;
 pub use review::*;
 use validate::check;
@@ -282,9 +284,11 @@ fn open_for_bids(project: &Project, now: NaiveDateTime) -> Result<()> {
 
 /// Stores a checked bid: sealed to the lot key when the lot has one, else in the clear.
 /// Answers the stored bid and the canonical text (for the submitter's receipt).
+#[allow(clippy::too_many_arguments)]
 fn insert_bid(
     conn: &mut DbConnection,
     keys: &ServerKeys,
+    sealer: Option<crate::service::sealing::Sealer>,
     lot: &Lot,
     supplier: &Enterprise,
     content: &BidContent,
@@ -299,13 +303,14 @@ fn insert_bid(
         other => other,
     };
     if let Some(key) = repo::find_lot_key(conn, &lot.id)? {
-        let envelope = crate::service::sealing::seal(
-            &lot.id,
-            &key.public_key,
-            &envelope_aad(&content.bid_id),
-            text.as_bytes(),
-        )
-        .map_err(|e| Error::Internal(anyhow::anyhow!("sealing bid: {e}")))?;
+        let sealer = match sealer {
+            Some(s) => s,
+            None => crate::service::sealing::sealer(&lot.id, &key.public_key)
+                .map_err(|e| Error::Internal(anyhow::anyhow!("sealing bid: {e}")))?,
+        };
+        let envelope = sealer
+            .seal(&envelope_aad(&content.bid_id), text.as_bytes())
+            .map_err(|e| Error::Internal(anyhow::anyhow!("sealing bid: {e}")))?;
         let bid = SealedBid {
             id: content.bid_id.clone(),
             lot_id: lot.id.clone(),
@@ -341,6 +346,20 @@ fn insert_bid(
     Ok((Stored::Clear(bid), text))
 }
 
+/// The envelope's key encapsulation for a bid on a sealed lot, made before the write lock is
+/// taken (it is the costly part of sealing); None for a lot without a key or unknown.
+fn prepare_sealer(
+    conn: &mut DbConnection,
+    lot_id: &str,
+) -> Result<Option<crate::service::sealing::Sealer>> {
+    repo::find_lot_key(conn, lot_id)?
+        .map(|k| {
+            crate::service::sealing::sealer(&k.lot_id, &k.public_key)
+                .map_err(|e| Error::Internal(anyhow::anyhow!("sealing bid: {e}")))
+        })
+        .transpose()
+}
+
 /// Who the audit log names for a bid: on a sealed lot the bidder's tag (the user would say
 /// which enterprise bid), else the user.
 fn bid_actor(keys: &ServerKeys, actor: &Actor<'_>, bid: &Stored) -> String {
@@ -363,6 +382,7 @@ pub fn submit(
     input: &BidInput,
 ) -> Result<Receipt> {
     let now = clock.now_naive();
+    let sealer = prepare_sealer(conn, lot_id)?;
     let (bid, text) = crate::db::write(conn, |conn| {
         let supplier = supplier_of(conn, actor)?;
         let (lot, project) = find_lot(conn, lot_id)?;
@@ -373,7 +393,7 @@ pub fn submit(
         let id = db::new_id();
         let (mut content, price) = check(conn, &project, &lot, &supplier, input, &id, None, now)?;
         content.salt = salt()?;
-        let (bid, text) = insert_bid(conn, keys, &lot, &supplier, &content, price, now)?;
+        let (bid, text) = insert_bid(conn, keys, sealer, &lot, &supplier, &content, price, now)?;
         audit::record(
             conn,
             clock,
@@ -525,6 +545,10 @@ pub fn replace(
     input: &BidInput,
 ) -> Result<Receipt> {
     let now = clock.now_naive();
+    let sealer = match find_stored(conn, id)? {
+        Some(b) => prepare_sealer(conn, b.lot_id())?,
+        None => None,
+    };
     let (bid, text) = crate::db::write(conn, |conn| {
         let (old, lot, project, supplier) = own_bid(conn, keys, actor, id)?;
         open_for_bids(&project, now)?;
@@ -553,7 +577,7 @@ pub fn replace(
         content.salt = salt()?;
         close(conn, &old, BidState::Replaced, now)?;
         let closed = find_stored(conn, old.id())?.ok_or_else(|| Error::NotFound("bid".into()))?;
-        let (bid, text) = insert_bid(conn, keys, &lot, &supplier, &content, price, now)?;
+        let (bid, text) = insert_bid(conn, keys, sealer, &lot, &supplier, &content, price, now)?;
         let who = bid_actor(keys, actor, &bid);
         audit::append(
             conn,
