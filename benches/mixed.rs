@@ -244,7 +244,8 @@ fn fixture(conn: &mut DbConnection, clock: &ManualClock, keys: &ServerKeys, n: u
     let given = opening::ShareInput {
         share: Some(share.share),
     };
-    opening::give_share(conn, clock, keys, &actor, &done_lot, &given).unwrap();
+    let store = smeproc::db::files::FileStore::new(std::env::temp_dir().join("smeproc-bench-docs"));
+    opening::give_share(conn, clock, keys, &store, &actor, &done_lot, &given).unwrap();
     let review: bids::QualificationInput =
         serde_json::from_value(json!({ "results": submitted })).unwrap();
     bids::qualify(conn, clock, &actor, &done_lot, &review).unwrap();

@@ -102,9 +102,19 @@ pub async fn give_share(
 ) -> Result<HttpResponse> {
     let clock = state.clock.clone();
     let keys = state.keys.clone();
+    let store =
+        crate::service::procurement::documents::FileStore::new(state.settings.document_dir.clone());
     let view = state
         .db(move |conn| {
-            opening::give_share(conn, clock.as_ref(), &keys, &actor(&caller), &id, &body.0)
+            opening::give_share(
+                conn,
+                clock.as_ref(),
+                &keys,
+                &store,
+                &actor(&caller),
+                &id,
+                &body.0,
+            )
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

@@ -263,23 +263,94 @@ pub async fn show_notice(state: web::Data<AppState>, id: Id) -> Result<HttpRespo
     Ok(HttpResponse::Ok().json(notice))
 }
 
-/// Submits a sealed bid (a supplier, before the deadline); answers the receipt.
+/// A bid with its documents (响应文件), as `multipart/form-data`: the part `bid` first (the
+/// bid as JSON), then the files, each in a part named by its kind. Files are checked by
+/// content (PDF, OOXML/ODF, ZIP, JPEG, PNG) and sealed to the lot key as they stream in.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct BidUpload {
+    /// The bid (the JSON of `BidInput`).
+    bid: String,
+    /// 技术文件.
+    #[schema(value_type = Option<String>, format = Binary)]
+    technical: Option<Vec<u8>>,
+    /// 资格证明文件.
+    #[schema(value_type = Option<String>, format = Binary)]
+    qualification: Option<Vec<u8>>,
+    /// 开标一览表 / 报价表.
+    #[schema(value_type = Option<String>, format = Binary)]
+    price_schedule: Option<Vec<u8>>,
+    #[schema(value_type = Option<String>, format = Binary)]
+    other: Option<Vec<u8>>,
+}
+
+/// Submits a sealed bid (a supplier, before the deadline); answers the receipt. JSON, or
+/// multipart with documents (the receipt then covers their SHA-256).
 #[utoipa::path(post, path = "/api/v1/lots/{id}/bids", tag = "bids", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = BidInput,
+    params(("id" = String, Path)),
+    request_body(content((BidInput = "application/json"), (BidUpload = "multipart/form-data"))),
     responses((status = 201, body = Receipt), (status = 409, description = "past the deadline, or a bid already submitted", body = crate::error::Problem),
-    (status = 422, description = "bad field, or not an SME on a reserved lot", body = crate::error::Problem)))]
+    (status = 413, description = "a document or the bid's documents over their limits", body = crate::error::Problem),
+    (status = 415, description = "neither JSON nor multipart", body = crate::error::Problem),
+    (status = 422, description = "bad field, a file of a type not accepted, or not an SME on a reserved lot", body = crate::error::Problem)))]
 pub async fn submit_bid(
     state: web::Data<AppState>,
     caller: Caller,
     id: Id,
-    body: Json<BidInput>,
+    req: HttpRequest,
+    mut payload: web::Payload,
 ) -> Result<HttpResponse> {
     let clock = state.clock.clone();
     let keys = state.keys.clone();
+    if crate::http::documents::is_multipart(&req) {
+        let (lot, who, c) = (id.to_string(), caller.clone(), clock.clone());
+        let key = state
+            .db(move |conn| bids::may_submit(conn, c.as_ref(), &actor(&who), &lot))
+            .await?;
+        let multipart = actix_multipart::Multipart::new(req.headers(), payload);
+        let read = crate::http::documents::read::<BidInput>(
+            &state,
+            multipart,
+            id.to_string(),
+            key,
+            Some("bid"),
+        )
+        .await?;
+        let kept = read.documents.clone();
+        let receipt = state
+            .db(move |conn| {
+                bids::submit_with(
+                    conn,
+                    clock.as_ref(),
+                    &keys,
+                    &actor(&caller),
+                    &id,
+                    &read.bid,
+                    read.documents,
+                )
+            })
+            .await;
+        if receipt.is_err() {
+            discard(&state, kept).await;
+        }
+        return Ok(HttpResponse::Created().json(receipt?));
+    }
+    let body: BidInput = crate::http::extract::json_body(&req, &mut payload).await?;
     let receipt = state
-        .db(move |conn| bids::submit(conn, clock.as_ref(), &keys, &actor(&caller), &id, &body.0))
+        .db(move |conn| bids::submit(conn, clock.as_ref(), &keys, &actor(&caller), &id, &body))
         .await?;
     Ok(HttpResponse::Created().json(receipt))
+}
+
+/// Removes the documents of a refused bid from the store.
+async fn discard(
+    state: &AppState,
+    docs: Vec<crate::service::procurement::documents::StoredDocument>,
+) {
+    let store =
+        crate::service::procurement::documents::FileStore::new(state.settings.document_dir.clone());
+    let _ =
+        web::block(move || crate::service::procurement::documents::discard(&store, &docs)).await;
 }
 
 /// The lot's bids for its project's staff: only the count before the opening.
@@ -306,20 +377,54 @@ pub async fn show_bid(state: web::Data<AppState>, caller: Caller, id: Id) -> Res
     Ok(HttpResponse::Ok().json(bid))
 }
 
-/// Replaces a submitted bid before the deadline (a new bid id and receipt).
+/// Replaces a submitted bid before the deadline (a new bid id and receipt). JSON, or multipart
+/// with the new bid's documents (the replaced bid's stay with it).
 #[utoipa::path(put, path = "/api/v1/bids/{id}", tag = "bids", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = BidInput,
-    responses((status = 200, body = Receipt), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    params(("id" = String, Path)),
+    request_body(content((BidInput = "application/json"), (BidUpload = "multipart/form-data"))),
+    responses((status = 200, body = Receipt), (status = 409, body = crate::error::Problem),
+    (status = 413, body = crate::error::Problem), (status = 415, body = crate::error::Problem),
+    (status = 422, body = crate::error::Problem)))]
 pub async fn replace_bid(
     state: web::Data<AppState>,
     caller: Caller,
     id: Id,
-    body: Json<BidInput>,
+    req: HttpRequest,
+    mut payload: web::Payload,
 ) -> Result<HttpResponse> {
     let clock = state.clock.clone();
     let keys = state.keys.clone();
+    if crate::http::documents::is_multipart(&req) {
+        let (bid, who, c, k) = (id.to_string(), caller.clone(), clock.clone(), keys.clone());
+        let (lot, key) = state
+            .db(move |conn| bids::may_replace(conn, c.as_ref(), &k, &actor(&who), &bid))
+            .await?;
+        let multipart = actix_multipart::Multipart::new(req.headers(), payload);
+        let read =
+            crate::http::documents::read::<BidInput>(&state, multipart, lot, key, Some("bid"))
+                .await?;
+        let kept = read.documents.clone();
+        let receipt = state
+            .db(move |conn| {
+                bids::replace_with(
+                    conn,
+                    clock.as_ref(),
+                    &keys,
+                    &actor(&caller),
+                    &id,
+                    &read.bid,
+                    read.documents,
+                )
+            })
+            .await;
+        if receipt.is_err() {
+            discard(&state, kept).await;
+        }
+        return Ok(HttpResponse::Ok().json(receipt?));
+    }
+    let body: BidInput = crate::http::extract::json_body(&req, &mut payload).await?;
     let receipt = state
-        .db(move |conn| bids::replace(conn, clock.as_ref(), &keys, &actor(&caller), &id, &body.0))
+        .db(move |conn| bids::replace(conn, clock.as_ref(), &keys, &actor(&caller), &id, &body))
         .await?;
     Ok(HttpResponse::Ok().json(receipt))
 }
@@ -469,4 +574,59 @@ pub async fn show_contract(state: web::Data<AppState>, id: Id) -> Result<HttpRes
         .db(move |conn| evaluation::show_contract(conn, &id))
         .await?;
     Ok(HttpResponse::Ok().json(contract))
+}
+
+/// A document of an opened bid (its project's staff, its supplier), checked against the hash in
+/// the bid before it is sent.
+#[utoipa::path(get, path = "/api/v1/bids/{id}/documents/{document}", tag = "bids", security(("bearer" = [])),
+    params(("id" = String, Path), ("document" = String, Path)),
+    responses((status = 200, description = "the file, as uploaded", content_type = "application/octet-stream", body = Vec<u8>),
+    (status = 404, body = crate::error::Problem),
+    (status = 409, description = "sealed until the opening", body = crate::error::Problem)))]
+pub async fn bid_document(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
+    let (bid, doc) = path.into_inner();
+    let clock = state.clock.clone();
+    let keys = state.keys.clone();
+    let (row, reference) = state
+        .db(move |conn| bids::document(conn, clock.as_ref(), &keys, &actor(&caller), &bid, &doc))
+        .await?;
+    let store =
+        crate::service::procurement::documents::FileStore::new(state.settings.document_dir.clone());
+    let r = reference.clone();
+    let file =
+        web::block(move || crate::service::procurement::documents::verified_file(&store, &row, &r))
+            .await??;
+    let stream = futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let read = web::block(move || {
+            use std::io::Read;
+            let mut buf = vec![0u8; 64 * 1024];
+            let n = file.read(&mut buf)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((file, buf))
+        })
+        .await;
+        match read {
+            Ok(Ok((_, buf))) if buf.is_empty() => None,
+            Ok(Ok((file, buf))) => {
+                Some((Ok::<_, actix_web::Error>(web::Bytes::from(buf)), Some(file)))
+            }
+            Ok(Err(e)) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
+            Err(e) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
+        }
+    });
+    let name: String = form_urlencoded::byte_serialize(reference.filename.as_bytes()).collect();
+    Ok(HttpResponse::Ok()
+        .content_type(reference.media_type.as_str())
+        .insert_header((header::CONTENT_LENGTH, reference.size_bytes.to_string()))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename*=UTF-8''{name}"),
+        ))
+        .insert_header(("x-content-sha256", reference.sha256.clone()))
+        .streaming(stream))
 }

@@ -68,6 +68,7 @@ macro_rules! api_routes {
         POST "/api/v1/lots/{id}/bids", SUPPLIER => procurement::submit_bid;
         POST "/api/v1/lots/{id}/sealed-bids", SUPPLIER => opening::submit_sealed;
         GET "/api/v1/bids/{id}", BID_READERS => procurement::show_bid;
+        GET "/api/v1/bids/{id}/documents/{document}", BID_READERS => procurement::bid_document;
         PUT "/api/v1/bids/{id}", SUPPLIER => procurement::replace_bid;
         POST "/api/v1/bids/{id}/withdraw", SUPPLIER => procurement::withdraw_bid;
         POST "/api/v1/lots/{id}/key-share", STAFF => opening::collect_share;

@@ -127,10 +127,16 @@ fn demo(settings: &Settings, refuse_non_empty: bool) -> CliResult {
     }
     let started = std::time::Instant::now();
     let keys = crate::service::auth::keys::ServerKeys::load_or_create(&settings.secret_key_file)?;
+    let store =
+        crate::service::procurement::documents::FileStore::new(settings.document_dir.clone());
     let s =
-        crate::service::demo::fill(&mut conn, &keys, chrono::Utc::now()).map_err(|e| match e {
-            crate::error::Error::Internal(e) => CliError::Other(e.context("loading the demo data")),
-            other => accounts::cli_error(other),
+        crate::service::demo::fill(&mut conn, &keys, &store, chrono::Utc::now()).map_err(|e| {
+            match e {
+                crate::error::Error::Internal(e) => {
+                    CliError::Other(e.context("loading the demo data"))
+                }
+                other => accounts::cli_error(other),
+            }
         })?;
     out(format_args!(
         "demo data loaded in {:.1} s: {} enterprises, {} products ({} price changes), {} projects, \

@@ -125,6 +125,27 @@ pub struct Settings {
     pub checkpoint_max_age_seconds: i64,
     /// How often the server looks whether a checkpoint is due.
     pub checkpoint_check_seconds: u64,
+    /// The document store: a folder (`SMEPROC_DOCUMENT_DIR`; default beside the SQLite file, or
+    /// `data/documents` for PostgreSQL). Bid documents are kept there sealed until the opening.
+    pub document_dir: PathBuf,
+    /// Largest document (one file of a bid).
+    pub document_max_bytes: usize,
+    /// Largest total of a bid's documents.
+    pub bid_documents_max_bytes: usize,
+}
+
+/// Where documents live by default: `<name>.documents/` beside the SQLite file, or
+/// `data/documents` for PostgreSQL.
+pub fn default_document_dir(database: &DatabaseUrl) -> PathBuf {
+    match database {
+        DatabaseUrl::Sqlite(path) => {
+            let name = path
+                .file_stem()
+                .map_or_else(|| "smeproc".into(), |s| s.to_string_lossy().into_owned());
+            path.with_file_name(format!("{name}.documents"))
+        }
+        DatabaseUrl::Postgres(_) => PathBuf::from("data/documents"),
+    }
 }
 
 /// Where the secret key lives by default: beside the SQLite file, or `data/` for PostgreSQL.
@@ -232,6 +253,17 @@ impl Settings {
                 Some(v) if !v.is_empty() => PathBuf::from(v),
                 _ => d.secret_key_file.clone(),
             },
+            document_dir: match std::env::var_os("SMEPROC_DOCUMENT_DIR") {
+                Some(v) if !v.is_empty() => PathBuf::from(v),
+                _ => d.document_dir.clone(),
+            },
+            document_max_bytes: env_number("SMEPROC_DOCUMENT_MAX_BYTES", d.document_max_bytes)?
+                .max(1),
+            bid_documents_max_bytes: env_number(
+                "SMEPROC_BID_DOCUMENTS_MAX_BYTES",
+                d.bid_documents_max_bytes,
+            )?
+            .max(1),
             ..d
         })
     }
@@ -240,6 +272,9 @@ impl Settings {
     pub fn defaults(database: DatabaseUrl) -> Self {
         Settings {
             secret_key_file: default_secret_key_file(&database),
+            document_dir: default_document_dir(&database),
+            document_max_bytes: 50 * 1024 * 1024,
+            bid_documents_max_bytes: 200 * 1024 * 1024,
             database,
             log_format: LogFormat::Plain,
             pool_size: 8,

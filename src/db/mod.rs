@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod connection;
 pub mod enterprises;
+pub mod files;
 pub mod finance;
 pub mod limits;
 pub mod orgs;

@@ -241,6 +241,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    documents (id) {
+        id -> Text,
+        bid_id -> Text,
+        lot_id -> Text,
+        sealed -> Bool,
+        encapsulated -> Nullable<Binary>,
+        stored_bytes -> BigInt,
+        location -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     scores (bid_id, evaluator) {
         bid_id -> Text,
         evaluator -> Text,
@@ -393,6 +406,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     lot_keys,
     key_shares,
     sealed_bids,
+    documents,
     scores,
     evaluation_runs,
     contracts,

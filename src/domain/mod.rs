@@ -7,6 +7,7 @@ pub mod classify;
 pub mod credit_code;
 pub mod decimal;
 pub mod digest;
+pub mod documents;
 pub mod enterprise;
 pub mod evaluation;
 pub mod ledger;

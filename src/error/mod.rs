@@ -36,9 +36,9 @@ pub enum Error {
     /// 415
     #[error("expected Content-Type: {0}")]
     UnsupportedMediaType(&'static str),
-    /// 413
-    #[error("request body larger than {limit} bytes")]
-    PayloadTooLarge { limit: usize },
+    /// 413: the body, or one named part of it (a document), is over its limit.
+    #[error("{} larger than {limit} bytes", what.as_deref().unwrap_or("request body"))]
+    PayloadTooLarge { limit: usize, what: Option<String> },
     /// 401
     #[error("{0}")]
     Unauthorized(String),
@@ -383,7 +383,10 @@ mod tests {
             Error::BadRequest(String::new()),
             Error::InvalidRows(vec![]),
             Error::UnsupportedMediaType("text/csv"),
-            Error::PayloadTooLarge { limit: 1 },
+            Error::PayloadTooLarge {
+                limit: 1,
+                what: None,
+            },
             Error::Unauthorized(String::new()),
             Error::Forbidden(Reason::from("")),
             Error::NotFound(String::new()),

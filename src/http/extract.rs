@@ -10,7 +10,7 @@ const TEXT: TextRule = TextRule {
     problem: crate::domain::text::problem_in,
 };
 
-fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonProblem> {
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonProblem> {
     crate::error::json::parse_json(bytes, TEXT)
 }
 use actix_web::dev::Payload;
@@ -54,13 +54,13 @@ where
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > limit) {
-        return Err(Error::PayloadTooLarge { limit });
+        return Err(Error::PayloadTooLarge { limit, what: None });
     }
     let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit));
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| Error::BadRequest(format!("reading the body: {e}")))?;
         if body.len() + chunk.len() > limit {
-            return Err(Error::PayloadTooLarge { limit });
+            return Err(Error::PayloadTooLarge { limit, what: None });
         }
         body.extend_from_slice(&chunk);
     }

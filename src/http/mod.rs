@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod actor;
+pub mod documents;
 pub mod extract;
 pub mod limits;
 pub mod ownership;

@@ -30,7 +30,10 @@ impl Spool {
     pub async fn push(&mut self, bytes: &[u8]) -> Result<()> {
         self.size += bytes.len();
         if self.size > self.limit {
-            return Err(Error::PayloadTooLarge { limit: self.limit });
+            return Err(Error::PayloadTooLarge {
+                limit: self.limit,
+                what: None,
+            });
         }
         self.buffer.extend_from_slice(bytes);
         if self.buffer.len() >= SPOOL_CHUNK {

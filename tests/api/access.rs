@@ -88,7 +88,11 @@ async fn every_route_admits_exactly_its_roles() {
             p if p.contains("/payments/") => done.payment.as_str(),
             _ => "xinjiang-2011",
         };
-        let path = route.path.replace("{id}", id).replace("{year}", "2026");
+        let path = route
+            .path
+            .replace("{id}", id)
+            .replace("{year}", "2026")
+            .replace("{document}", &done.document);
         let method = Method::from_bytes(route.method.as_bytes()).unwrap();
         for (role, token) in &callers {
             // Logging out would spend the shared token: use a fresh one.

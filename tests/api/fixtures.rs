@@ -95,6 +95,8 @@ pub struct Concluded {
     pub project: String,
     pub lot: String,
     pub bid: String,
+    /// A document (PDF) of `bid`.
+    pub document: String,
     pub notice: String,
     pub run: String,
     pub contract: String,
@@ -146,14 +148,32 @@ pub async fn concluded(app: &TestApp, agency: &str, supplier: &str) -> Concluded
     let lot = draft["lots"][0]["id"].as_str().unwrap().to_string();
     app.publish(&project, agency).await;
     let (_, sub_code) = app.create_firm("分包小微企业", "653101", "micro");
-    let mut bids = vec![bid(
-        app,
-        supplier,
-        &lot,
-        json!({"price": "900000", "subcontracts": [{"credit_code": sub_code, "share_pct": 30}]}),
+    // The first bid with a document (the technical proposal).
+    let body =
+        json!({"price": "900000", "subcontracts": [{"credit_code": sub_code, "share_pct": 30}]})
+            .to_string();
+    let pdf = crate::documents::file_of(b"%PDF-1.7\n", 5000, 11);
+    let receipt = json_of(
+        crate::documents::send_multipart(
+            app,
+            reqwest::Method::POST,
+            &format!("/api/v1/lots/{lot}/bids"),
+            supplier,
+            &[
+                ("bid", None, body.as_bytes()),
+                ("technical", Some("技术方案.pdf"), &pdf),
+            ],
+        )
+        .await,
+        201,
     )
-    .await["bid_id"]
-        .clone()];
+    .await;
+    let canonical: Value = serde_json::from_str(receipt["canonical"].as_str().unwrap()).unwrap();
+    let document = canonical["documents"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut bids = vec![receipt["bid_id"].clone()];
     for (name, region) in [("其他小微企业甲", "653101"), ("其他小微企业乙", "650102")]
     {
         let (_, code) = app.create_firm(name, region, "small");
@@ -257,6 +277,7 @@ pub async fn concluded(app: &TestApp, agency: &str, supplier: &str) -> Concluded
         project,
         lot,
         bid: bids[0].as_str().unwrap().to_string(),
+        document,
         notice: notice["id"].as_str().unwrap().to_string(),
         run: run["id"].as_str().unwrap().to_string(),
         contract: contract["id"].as_str().unwrap().to_string(),

@@ -57,6 +57,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = dir.unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
     let mut settings = Settings::defaults(url);
     settings.secret_key_file = dir.path().join("smeproc.key");
+    settings.document_dir = dir.path().join("documents");
     settings.pool_size = 4;
     settings
         .limits

@@ -12,6 +12,7 @@ mod audit;
 mod auth;
 mod catalogue;
 mod concurrency;
+mod documents;
 mod engine;
 mod errors;
 mod finance;

@@ -31,7 +31,8 @@ async fn demo_app() -> TestApp {
     let keys =
         smeproc::service::auth::keys::ServerKeys::load_or_create(&app.settings.secret_key_file)
             .unwrap();
-    let summary = smeproc::service::demo::fill(&mut conn, &keys, app.clock.now()).unwrap();
+    let store = smeproc::db::files::FileStore::new(app.settings.document_dir.clone());
+    let summary = smeproc::service::demo::fill(&mut conn, &keys, &store, app.clock.now()).unwrap();
     assert!(
         summary.contracts >= 3 && summary.payments >= 2,
         "{summary:?}"

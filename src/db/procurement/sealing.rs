@@ -353,3 +353,58 @@ pub fn insert_bids(conn: &mut DbConnection, rows: &[Bid]) -> QueryResult<()> {
     }
     Ok(())
 }
+
+// --- documents ----------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Insertable)]
+#[diesel(table_name = crate::db::schema::documents)]
+pub struct DocumentRow {
+    pub id: String,
+    pub bid_id: String,
+    pub lot_id: String,
+    pub sealed: bool,
+    pub encapsulated: Option<Vec<u8>>,
+    pub stored_bytes: i64,
+    pub location: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_documents(conn: &mut DbConnection, rows: &[DocumentRow]) -> QueryResult<()> {
+    for r in rows {
+        diesel::insert_into(crate::db::schema::documents::table)
+            .values(r.clone())
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn documents_of_bid(conn: &mut DbConnection, bid_id: &str) -> QueryResult<Vec<DocumentRow>> {
+    use crate::db::schema::documents;
+    documents::table
+        .filter(documents::bid_id.eq(bid_id))
+        .order(documents::id.asc())
+        .load(conn)
+}
+
+pub fn find_document(conn: &mut DbConnection, id: &str) -> QueryResult<Option<DocumentRow>> {
+    use crate::db::schema::documents;
+    documents::table.find(id).first(conn).optional()
+}
+
+/// A document opened at the opening: now stored in the clear at `location`.
+pub fn mark_document_opened(
+    conn: &mut DbConnection,
+    id: &str,
+    location: &str,
+    stored_bytes: i64,
+) -> QueryResult<usize> {
+    use crate::db::schema::documents;
+    diesel::update(documents::table.find(id))
+        .set((
+            documents::sealed.eq(false),
+            documents::encapsulated.eq(None::<Vec<u8>>),
+            documents::location.eq(location),
+            documents::stored_bytes.eq(stored_bytes),
+        ))
+        .execute(conn)
+}

@@ -211,6 +211,13 @@ catalogue! {
     "problem.sealed_format" => "不是密封投标文件：请提交投标文件制作工具生成的完整文本", "not a sealed bid: expected smeproc-sealed-bid-1.<lot>.<hex>";
     "problem.sealed_other_lot" => "此密封投标文件是为另一个采购包制作的", "this sealed bid was made for another lot";
     "field.sealed" => "密封投标文件", "sealed bid";
+    "problem.unknown_document_kind" => "未知文件类别 {given}：须为技术文件、资格证明文件、开标一览表或其他", "unknown document kind {given}; expected technical, qualification, price_schedule or other";
+    "problem.document_type" => "{name} 的内容不是 PDF、OOXML/ODF 文档、ZIP、JPEG 或 PNG 文件", "{name} is not a PDF, OOXML/ODF document, ZIP, JPEG or PNG file (told by its content)";
+    "problem.bid_part_first" => "投标内容须作为第一个部分，在文件之前提交", "the bid must come first, before the files";
+    "field.qualification" => "资格证明文件", "qualification documents";
+    "field.price_schedule" => "开标一览表", "price schedule";
+    "field.other" => "其他文件", "other documents";
+    "field.bid" => "投标内容", "bid";
     "field.username" => "用户名", "username";
     "field.password" => "密码", "password";
     "field.display_name" => "显示名称", "display name";

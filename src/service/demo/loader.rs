@@ -41,6 +41,7 @@ pub(super) struct Firm {
 pub(super) struct Loader<'a> {
     pub(super) conn: &'a mut DbConnection,
     pub(super) keys: &'a crate::service::auth::keys::ServerKeys,
+    pub(super) store: &'a crate::db::files::FileStore,
     pub(super) now: DateTime<Utc>,
     pub(super) rng: Rng,
     pub(super) serial: u64,

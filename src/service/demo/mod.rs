@@ -51,6 +51,7 @@ pub fn is_empty(conn: &mut DbConnection) -> Result<bool> {
 pub fn fill(
     conn: &mut DbConnection,
     keys: &crate::service::auth::keys::ServerKeys,
+    store: &crate::db::files::FileStore,
     now: DateTime<Utc>,
 ) -> Result<Summary> {
     crate::db::write(conn, |conn| {
@@ -64,6 +65,7 @@ pub fn fill(
         let mut l = Loader {
             conn,
             keys,
+            store,
             now,
             rng: Rng(0x5EED_2011_0000_0065),
             serial: 0,

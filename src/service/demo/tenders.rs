@@ -169,7 +169,15 @@ impl Loader<'_> {
             let input = opening::ShareInput {
                 share: Some(share.share),
             };
-            opening::give_share(self.conn, &at, self.keys, &actor, &share.lot_id, &input)?;
+            opening::give_share(
+                self.conn,
+                &at,
+                self.keys,
+                self.store,
+                &actor,
+                &share.lot_id,
+                &input,
+            )?;
         }
         if d.stage == Stage::Opened {
             return Ok(());

@@ -7,6 +7,7 @@
 //! time pass by themselves); the others are stored.
 
 pub mod bids;
+pub mod documents;
 pub mod evaluation;
 pub mod notices;
 pub mod ocds;

@@ -10,6 +10,7 @@
 use super::bids::BidContent;
 use super::{find_lot, require_manager, utc, visible_project};
 use crate::clock::Clock;
+use crate::db::files::FileStore;
 use crate::db::procurement::{self as repo, Bid, KeyShare, Lot, LotKey, Project, SealedBid};
 use crate::db::{users as user_repo, DbConnection};
 use crate::domain::digest::sha256_hex;
@@ -522,10 +523,12 @@ pub(crate) fn not_opened(conn: &mut DbConnection, lot: &Lot, key: &LotKey) -> Er
 
 /// A holder gives its share at the opening; the k-th opens the lot.
 #[tracing::instrument(skip_all)]
+#[allow(clippy::too_many_arguments)]
 pub fn give_share(
     conn: &mut DbConnection,
     clock: &dyn Clock,
     keys: &ServerKeys,
+    store: &FileStore,
     actor: &Actor<'_>,
     lot_id: &str,
     input: &ShareInput,
@@ -533,8 +536,14 @@ pub fn give_share(
     let now = clock.now_naive();
     let user = holder_id(actor)?;
     let outcome = crate::db::write(conn, |conn| {
-        give_in(conn, clock, keys, actor, user, lot_id, input, now)
+        give_in(conn, clock, keys, store, actor, user, lot_id, input, now)
     });
+    // The sealed copies of documents opened into the clear, once the opening is committed.
+    if let Ok(sealed) = &outcome {
+        for location in sealed {
+            store.remove(location);
+        }
+    }
     if let Err(Error::Validation(_)) = &outcome {
         // A forged, altered or foreign share: refused above, and on record here (never the
         // share itself).
@@ -560,12 +569,13 @@ fn give_in(
     conn: &mut DbConnection,
     clock: &dyn Clock,
     keys: &ServerKeys,
+    store: &FileStore,
     actor: &Actor<'_>,
     user: &str,
     lot_id: &str,
     input: &ShareInput,
     now: NaiveDateTime,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let (lot, project) = find_lot(conn, lot_id)?;
     let key = repo::find_lot_key(conn, &lot.id)?
         .ok_or_else(|| Error::NotFound(format!("no sealed lot with id {lot_id}")))?;
@@ -633,9 +643,11 @@ fn give_in(
         .filter(|s| s.given.is_some())
         .collect();
     if given.len() >= key.threshold as usize {
-        open_lot(conn, clock, keys, actor, &lot, &project, &key, &given, now)?;
+        return open_lot(
+            conn, clock, keys, store, actor, &lot, &project, &key, &given, now,
+        );
     }
-    Ok(())
+    Ok(Vec::new())
 }
 
 fn share_problem(e: SealError) -> Error {
@@ -670,13 +682,14 @@ fn open_lot(
     conn: &mut DbConnection,
     clock: &dyn Clock,
     keys: &ServerKeys,
+    store: &FileStore,
     actor: &Actor<'_>,
     lot: &Lot,
     project: &Project,
     key: &LotKey,
     given: &[KeyShare],
     now: NaiveDateTime,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let commitments: Vec<&str> = given.iter().map(|s| s.commitment.as_str()).collect();
     let mut checked = Vec::with_capacity(given.len());
     for s in given {
@@ -699,11 +712,26 @@ fn open_lot(
     let mut outcomes: Vec<(String, &'static str, Option<String>)> =
         Vec::with_capacity(sealed.len());
     let mut record: Vec<OpenedBid> = Vec::with_capacity(sealed.len());
+    // (document id, clear location, stored bytes, sealed location)
+    let mut documents: Vec<(String, String, i64, String)> = Vec::new();
     for s in &sealed {
         let outcome = if s.sealed_by == "bidder" {
             super::bids::open_bidder_sealed(conn, &opening, keys, project, lot, s)?
         } else {
             open_one(&opening, keys, lot, s)
+        };
+        // Its documents, opened into the clear and checked against the bid's hashes.
+        let outcome = match outcome {
+            Ok((bid, content)) if !content.documents.is_empty() => {
+                match open_documents(conn, store, &opening, &s.id, &content)? {
+                    Ok(list) => {
+                        documents.extend(list);
+                        Ok((bid, content))
+                    }
+                    Err(reason) => Err(reason),
+                }
+            }
+            other => other,
         };
         let entry = match outcome {
             Ok((bid, content)) => {
@@ -741,6 +769,9 @@ fn open_lot(
     }
     drop(opening);
     repo::insert_bids(conn, &opened)?;
+    for (id, location, bytes, _) in &documents {
+        repo::mark_document_opened(conn, id, location, *bytes)?;
+    }
     repo::set_opened(conn, &outcomes)?;
     let holders: Vec<i32> = given.iter().map(|s| s.number).collect();
     let record = serde_json::json!({
@@ -769,7 +800,44 @@ fn open_lot(
         clock,
         Change::new(actor.audit_id(), "lot.open", "lot", &lot.id).after(&record),
     )?;
-    Ok(())
+    Ok(documents
+        .into_iter()
+        .map(|(_, _, _, sealed)| sealed)
+        .collect())
+}
+
+/// Opens a bid's documents into the clear; the reason when one is missing or does not match
+/// (the clear copies already written are then removed).
+#[allow(clippy::type_complexity)]
+fn open_documents(
+    conn: &mut DbConnection,
+    store: &FileStore,
+    key: &sealing::OpeningKey,
+    bid_id: &str,
+    content: &BidContent,
+) -> Result<std::result::Result<Vec<(String, String, i64, String)>, String>> {
+    let rows = repo::documents_of_bid(conn, bid_id)?;
+    let mut done: Vec<(String, String, i64, String)> = Vec::new();
+    for reference in &content.documents {
+        let Some(row) = rows.iter().find(|r| r.id == reference.id && r.sealed) else {
+            for (_, location, _, _) in &done {
+                store.remove(location);
+            }
+            return Ok(Err(format!("document {} is missing", reference.filename)));
+        };
+        match super::documents::open_document(store, key, row, reference)? {
+            Ok((location, bytes)) => {
+                done.push((row.id.clone(), location, bytes, row.location.clone()))
+            }
+            Err(reason) => {
+                for (_, location, _, _) in &done {
+                    store.remove(location);
+                }
+                return Ok(Err(reason));
+            }
+        }
+    }
+    Ok(Ok(done))
 }
 
 /// Opens one sealed bid and checks it: its receipt, that it is this bid of this lot by the

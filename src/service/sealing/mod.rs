@@ -248,6 +248,18 @@ pub fn sealer(lot: &str, public_key: &str) -> Result<Sealer, SealError> {
 }
 
 impl Sealer {
+    /// The encapsulated key (32 bytes), for a stream of messages kept apart from it.
+    pub fn encapsulated(&self) -> &[u8] {
+        &self.enc
+    }
+
+    /// Seals the next message of a stream (RFC 9180 §5.2: the context numbers its messages, so
+    /// they open only in order); the ciphertext alone. For documents sealed chunk by chunk, with
+    /// the chunk's index and whether it is the last in `aad`.
+    pub fn seal_next(&mut self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
+        self.ctx.seal(plaintext, aad).map_err(|_| SealError::Seal)
+    }
+
     /// Seals the plaintext: the envelope (encapsulated key ‖ ciphertext). Used once.
     pub fn seal(mut self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
         let ciphertext = self.ctx.seal(plaintext, aad).map_err(|_| SealError::Seal)?;
@@ -258,7 +270,39 @@ impl Sealer {
     }
 }
 
+/// The receiving end of a stream sealed with [`Sealer::seal_next`].
+pub struct StreamOpener {
+    ctx: hpke::aead::AeadCtxR<ChaCha20Poly1305, HkdfSha256, Kem>,
+}
+
+impl StreamOpener {
+    /// Opens the next message (in the order sealed) with its `aad`.
+    pub fn open_next(
+        &mut self,
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, SealError> {
+        self.ctx
+            .open(ciphertext, aad)
+            .map(Zeroizing::new)
+            .map_err(|_| SealError::Open)
+    }
+}
+
 impl OpeningKey {
+    /// Starts opening a stream sealed to this lot, from its encapsulated key.
+    pub fn stream(&self, encapsulated: &[u8]) -> Result<StreamOpener, SealError> {
+        let enc = EncappedKey::from_bytes(encapsulated).map_err(|_| SealError::Open)?;
+        let ctx = hpke::setup_receiver::<ChaCha20Poly1305, HkdfSha256, Kem>(
+            &OpModeR::Base,
+            &self.private,
+            &enc,
+            info(&self.lot).as_bytes(),
+        )
+        .map_err(|_| SealError::Open)?;
+        Ok(StreamOpener { ctx })
+    }
+
     /// Opens an envelope sealed to this lot with the same `aad`.
     pub fn open(&self, aad: &[u8], envelope: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError> {
         if envelope.len() < ENC_LEN {

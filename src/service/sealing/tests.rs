@@ -118,3 +118,34 @@ fn shares_of_one_lot_rebuild_only_its_key_and_thresholds_are_checked() {
         );
     }
 }
+
+#[test]
+fn a_stream_opens_in_order_and_not_reordered_or_cut() {
+    let key = new_lot_key("lot-s", 1, 1).unwrap();
+    let mut sealer = sealer("lot-s", &key.public_key).unwrap();
+    let enc = sealer.encapsulated().to_vec();
+    let chunks: Vec<Vec<u8>> = (0..3u8)
+        .map(|i| sealer.seal_next(&[i], &vec![i; 1000]).unwrap())
+        .collect();
+    let checked: Vec<_> = key
+        .shares
+        .iter()
+        .map(|s| {
+            let commitments = [s.commitment.as_str()];
+            check_share("lot-s", &s.text, &commitments).unwrap()
+        })
+        .collect();
+    let opening = rebuild("lot-s", &key.public_key, 1, &checked).unwrap();
+    let mut opener = opening.stream(&enc).unwrap();
+    for (i, c) in chunks.iter().enumerate() {
+        assert_eq!(
+            opener.open_next(&[i as u8], c).unwrap().as_slice(),
+            &vec![i as u8; 1000][..]
+        );
+    }
+    // Out of order, or with another chunk's label: refused.
+    let mut opener = opening.stream(&enc).unwrap();
+    assert!(opener.open_next(&[1], &chunks[1]).is_err());
+    let mut opener = opening.stream(&enc).unwrap();
+    assert!(opener.open_next(&[9], &chunks[0]).is_err());
+}

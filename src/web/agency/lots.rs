@@ -243,6 +243,8 @@ pub async fn collect_share(state: State, b: Base, id: web::Path<String>, _f: For
 /// A holder gives its share at the opening.
 pub async fn give_share(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
     let keys = state.keys.clone();
+    let store =
+        crate::service::procurement::documents::FileStore::new(state.settings.document_dir.clone());
     let input = ShareInput {
         share: f.get("share"),
     };
@@ -252,7 +254,9 @@ pub async fn give_share(state: State, b: Base, id: web::Path<String>, f: Form) -
         b,
         id.into_inner(),
         f,
-        move |conn, clock, actor, id| opening::give_share(conn, clock, &keys, actor, id, &input),
+        move |conn, clock, actor, id| {
+            opening::give_share(conn, clock, &keys, &store, actor, id, &input)
+        },
     )
     .await
 }

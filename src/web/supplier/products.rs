@@ -192,6 +192,7 @@ pub async fn upload(
                 if other > OTHER_FIELDS_LIMIT {
                     return Err(Error::PayloadTooLarge {
                         limit: OTHER_FIELDS_LIMIT,
+                        what: None,
                     })
                     .on(&b);
                 }

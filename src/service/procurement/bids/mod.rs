@@ -27,6 +27,7 @@ use crate::domain::{Fen, Hundredths, RegionCode, Scale};
 use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
 use crate::service::auth::keys::ServerKeys;
+use crate::service::procurement::documents::StoredDocument;
 use crate::service::Actor;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -113,6 +114,9 @@ pub struct BidContent {
     /// 16 random bytes (hex): the receipt's hash cannot be guessed from a price.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub salt: String,
+    /// The bid's documents (响应文件) with their SHA-256: the receipt covers them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<crate::service::procurement::documents::DocumentRef>,
 }
 
 impl BidContent {
@@ -282,7 +286,8 @@ fn open_for_bids(project: &Project, now: NaiveDateTime) -> Result<()> {
     ))
 }
 
-/// Stores a checked bid: sealed to the lot key when the lot has one, else in the clear.
+/// Stores a checked bid: sealed to the lot key when the lot has one (`sealer`, made by
+/// [`prepare_sealer`]), else in the clear.
 /// Answers the stored bid and the canonical text (for the submitter's receipt).
 #[allow(clippy::too_many_arguments)]
 fn insert_bid(
@@ -302,12 +307,9 @@ fn insert_bid(
         }
         other => other,
     };
-    if let Some(key) = repo::find_lot_key(conn, &lot.id)? {
-        let sealer = match sealer {
-            Some(s) => s,
-            None => crate::service::sealing::sealer(&lot.id, &key.public_key)
-                .map_err(|e| Error::Internal(anyhow::anyhow!("sealing bid: {e}")))?,
-        };
+    // The sealer was made before the transaction for a lot with a key (keys are made at
+    // publication, before any bid): with none, the lot has no key.
+    if let Some(sealer) = sealer {
         let envelope = sealer
             .seal(&envelope_aad(&content.bid_id), text.as_bytes())
             .map_err(|e| Error::Internal(anyhow::anyhow!("sealing bid: {e}")))?;
@@ -346,6 +348,65 @@ fn insert_bid(
     Ok((Stored::Clear(bid), text))
 }
 
+/// Before documents are streamed to the store: the caller may bid on the lot now (a supplier,
+/// the lot open for bids). The lot's public key to seal them to (None: a lot without a key).
+#[tracing::instrument(skip_all)]
+pub fn may_submit(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    lot_id: &str,
+) -> Result<Option<String>> {
+    supplier_of(conn, actor)?;
+    let (lot, project) = find_lot(conn, lot_id)?;
+    if project.state == ProjectState::Draft {
+        return Err(Error::NotFound(format!("no lot with id {lot_id}")));
+    }
+    open_for_bids(&project, clock.now_naive())?;
+    Ok(repo::find_lot_key(conn, &lot.id)?.map(|k| k.public_key))
+}
+
+/// The same before a replacement: the caller's own bid, still open for changes. Its lot and the
+/// lot's public key.
+#[tracing::instrument(skip_all)]
+pub fn may_replace(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    keys: &ServerKeys,
+    actor: &Actor<'_>,
+    id: &str,
+) -> Result<(String, Option<String>)> {
+    let (_, lot, project, _) = own_bid(conn, keys, actor, id)?;
+    open_for_bids(&project, clock.now_naive())?;
+    let key = repo::find_lot_key(conn, &lot.id)?.map(|k| k.public_key);
+    Ok((lot.id, key))
+}
+
+/// Lists the documents in the canonical bid and records where they are stored.
+fn attach(
+    conn: &mut DbConnection,
+    lot: &Lot,
+    content: &mut BidContent,
+    documents: &[StoredDocument],
+) -> Result<()> {
+    if documents.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::with_capacity(documents.len());
+    for d in documents {
+        if d.row.lot_id != lot.id {
+            return Err(Error::Internal(anyhow::anyhow!("document of another lot")));
+        }
+        content.documents.push(d.reference.clone());
+        rows.push(crate::db::procurement::DocumentRow {
+            bid_id: content.bid_id.clone(),
+            ..d.row.clone()
+        });
+    }
+    repo::insert_documents(conn, &rows)?;
+    Ok(())
+}
+
 /// The envelope's key encapsulation for a bid on a sealed lot, made before the write lock is
 /// taken (it is the costly part of sealing); None for a lot without a key or unknown.
 fn prepare_sealer(
@@ -381,6 +442,21 @@ pub fn submit(
     lot_id: &str,
     input: &BidInput,
 ) -> Result<Receipt> {
+    submit_with(conn, clock, keys, actor, lot_id, input, Vec::new())
+}
+
+/// Submits a bid with its documents (already in the store, sealed): the bid's canonical
+/// content lists them with their hashes. On a refusal the caller removes the documents.
+#[tracing::instrument(skip_all)]
+pub fn submit_with(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    keys: &ServerKeys,
+    actor: &Actor<'_>,
+    lot_id: &str,
+    input: &BidInput,
+    documents: Vec<StoredDocument>,
+) -> Result<Receipt> {
     let now = clock.now_naive();
     let sealer = prepare_sealer(conn, lot_id)?;
     let (bid, text) = crate::db::write(conn, |conn| {
@@ -393,6 +469,7 @@ pub fn submit(
         let id = db::new_id();
         let (mut content, price) = check(conn, &project, &lot, &supplier, input, &id, None, now)?;
         content.salt = salt()?;
+        attach(conn, &lot, &mut content, &documents)?;
         let (bid, text) = insert_bid(conn, keys, sealer, &lot, &supplier, &content, price, now)?;
         audit::record(
             conn,
@@ -544,6 +621,20 @@ pub fn replace(
     id: &str,
     input: &BidInput,
 ) -> Result<Receipt> {
+    replace_with(conn, clock, keys, actor, id, input, Vec::new())
+}
+
+/// Replaces a bid with a new one and its documents (those of the old bid stay with it).
+#[tracing::instrument(skip_all)]
+pub fn replace_with(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    keys: &ServerKeys,
+    actor: &Actor<'_>,
+    id: &str,
+    input: &BidInput,
+    documents: Vec<StoredDocument>,
+) -> Result<Receipt> {
     let now = clock.now_naive();
     let sealer = match find_stored(conn, id)? {
         Some(b) => prepare_sealer(conn, b.lot_id())?,
@@ -575,6 +666,7 @@ pub fn replace(
             now,
         )?;
         content.salt = salt()?;
+        attach(conn, &lot, &mut content, &documents)?;
         close(conn, &old, BidState::Replaced, now)?;
         let closed = find_stored(conn, old.id())?.ok_or_else(|| Error::NotFound("bid".into()))?;
         let (bid, text) = insert_bid(conn, keys, sealer, &lot, &supplier, &content, price, now)?;

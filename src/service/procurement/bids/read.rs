@@ -236,3 +236,42 @@ pub(crate) fn reviewable(
     }
     Ok(())
 }
+
+/// A document of an opened bid, for those who may read the bid (its staff, its supplier): the
+/// stored row and the bid's reference to it. Before the opening: as [`show`] refuses.
+#[tracing::instrument(skip_all)]
+pub fn document(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    keys: &ServerKeys,
+    actor: &Actor<'_>,
+    bid_id: &str,
+    document_id: &str,
+) -> Result<(
+    crate::db::procurement::DocumentRow,
+    crate::service::procurement::documents::DocumentRef,
+)> {
+    let not_found = || Error::NotFound(format!("no document {document_id} of bid {bid_id}"));
+    let view = match show(conn, clock, keys, actor, bid_id)? {
+        BidOrReceipt::Bid(view) => view,
+        BidOrReceipt::Receipt(_) => {
+            let lot_id = find_stored(conn, bid_id)?
+                .ok_or_else(not_found)?
+                .lot_id()
+                .to_string();
+            let (_, project) = find_lot(conn, &lot_id)?;
+            return Err(sealed(&project));
+        }
+    };
+    let reference = view
+        .content
+        .documents
+        .iter()
+        .find(|d| d.id == document_id)
+        .cloned()
+        .ok_or_else(not_found)?;
+    let row = repo::find_document(conn, document_id)?
+        .filter(|r| r.bid_id == bid_id && !r.sealed)
+        .ok_or_else(not_found)?;
+    Ok((row, reference))
+}

@@ -274,6 +274,7 @@ pub(super) fn check(
         subcontracts,
         goods_manufacturers: makers,
         salt: String::new(),
+        documents: Vec::new(),
         submitted_at: utc(now),
         replaces,
     };

@@ -1,0 +1,186 @@
+//! A bid with its documents as `multipart/form-data` (the API and the supplier's page): the
+//! part `bid` (the JSON bid, first), then files in parts named by their kind (`technical`,
+//! `qualification`, `price_schedule`, `other`; several of a kind allowed). Files stream into the
+//! document store sealed as they come (service::procurement::documents), never whole in memory;
+//! each is limited to `SMEPROC_DOCUMENT_MAX_BYTES`, a bid's to `SMEPROC_BID_DOCUMENTS_MAX_BYTES`.
+//! Whatever fails, nothing stays behind.
+
+use crate::error::{Error, Result};
+use crate::http::AppState;
+use crate::service::procurement::documents::{self, FileStore, StoredDocument, Upload};
+use actix_web::web;
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+/// A multipart bid read: its JSON and its documents in the store.
+pub struct MultipartBid<T> {
+    pub bid: T,
+    /// Extra text fields (the pages' `csrf`), at most 4 KiB each.
+    pub fields: Vec<(String, String)>,
+    pub documents: Vec<StoredDocument>,
+}
+
+/// Whether the request is `multipart/form-data`.
+pub fn is_multipart(req: &actix_web::HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
+/// Reads a multipart bid for `lot_id`, sealing files to `public_key` (None: a lot without a key,
+/// files kept as they are). `bid_part`: the name of the JSON part (`bid`), or None when the bid
+/// comes as form fields (the page) and is parsed by the caller from `fields`.
+pub async fn read<T: DeserializeOwned + Default>(
+    state: &AppState,
+    mut payload: actix_multipart::Multipart,
+    lot_id: String,
+    public_key: Option<String>,
+    bid_part: Option<&str>,
+) -> Result<MultipartBid<T>> {
+    let store = FileStore::new(state.settings.document_dir.clone());
+    let mut done: Vec<StoredDocument> = Vec::new();
+    let result = read_parts(
+        state,
+        &store,
+        &mut payload,
+        &lot_id,
+        public_key,
+        bid_part,
+        &mut done,
+    )
+    .await;
+    match result {
+        Ok((bid, fields)) => Ok(MultipartBid {
+            bid,
+            fields,
+            documents: done,
+        }),
+        Err(e) => {
+            let store = store.clone();
+            let _ = web::block(move || documents::discard(&store, &done)).await;
+            Err(e)
+        }
+    }
+}
+
+const FIELD_LIMIT: usize = 4096;
+
+#[allow(clippy::too_many_arguments)]
+async fn read_parts<T: DeserializeOwned + Default>(
+    state: &AppState,
+    store: &FileStore,
+    payload: &mut actix_multipart::Multipart,
+    lot_id: &str,
+    public_key: Option<String>,
+    bid_part: Option<&str>,
+    done: &mut Vec<StoredDocument>,
+) -> Result<(T, Vec<(String, String)>)> {
+    let per_file = state.settings.document_max_bytes as u64;
+    let per_bid = state.settings.bid_documents_max_bytes as u64;
+    let json_limit = state.settings.max_body_bytes;
+    let mut bid: Option<T> = None;
+    let mut fields = Vec::new();
+    let mut total = 0u64;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| Error::BadRequest(format!("reading the upload: {e}")))?;
+        let name = field.name().unwrap_or_default().to_string();
+        let filename = field
+            .content_disposition()
+            .and_then(|d| d.get_filename().map(str::to_string));
+        if filename.is_none() {
+            // A text part: the JSON bid, or a form field.
+            let limit = if Some(name.as_str()) == bid_part {
+                json_limit
+            } else {
+                FIELD_LIMIT
+            };
+            let mut value = Vec::new();
+            while let Some(chunk) = field.next().await {
+                let chunk =
+                    chunk.map_err(|e| Error::BadRequest(format!("reading the upload: {e}")))?;
+                if value.len() + chunk.len() > limit {
+                    return Err(Error::PayloadTooLarge {
+                        limit,
+                        what: Some(name.clone()),
+                    });
+                }
+                value.extend_from_slice(&chunk);
+            }
+            if Some(name.as_str()) == bid_part {
+                let parsed = crate::http::extract::parse_json::<T>(&value).map_err(|p| {
+                    match crate::http::extract::json_error(p) {
+                        Error::Validation(problems) => Error::Validation(
+                            problems
+                                .into_iter()
+                                .map(|mut p| {
+                                    p.field = format!("{name}.{}", p.field);
+                                    p
+                                })
+                                .collect(),
+                        ),
+                        other => other,
+                    }
+                })?;
+                bid = Some(parsed);
+            } else {
+                fields.push((name, String::from_utf8_lossy(&value).into_owned()));
+            }
+            continue;
+        }
+        if bid_part.is_some() && bid.is_none() {
+            return Err(documents::bid_part_first(bid_part.unwrap_or("bid")));
+        }
+        let filename = filename.unwrap_or_default();
+        let (store2, lot, key, n, f) = (
+            store.clone(),
+            lot_id.to_string(),
+            public_key.clone(),
+            name.clone(),
+            filename.clone(),
+        );
+        let mut upload =
+            web::block(move || Upload::begin(&store2, &lot, key.as_deref(), &n, &f, per_file))
+                .await??;
+        while let Some(chunk) = field.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = web::block(move || upload.abandon()).await;
+                    return Err(Error::BadRequest(format!("reading the upload: {e}")));
+                }
+            };
+            total += chunk.len() as u64;
+            if total > per_bid {
+                let _ = web::block(move || upload.abandon()).await;
+                return Err(Error::PayloadTooLarge {
+                    limit: per_bid as usize,
+                    what: Some(format!("the bid's documents (at {name}, {filename})")),
+                });
+            }
+            let (up, result) = web::block(move || {
+                let r = upload.push(&chunk);
+                (upload, r)
+            })
+            .await?;
+            upload = up;
+            if let Err(e) = result {
+                let _ = web::block(move || upload.abandon()).await;
+                return Err(e);
+            }
+        }
+        let (store2, lot) = (store.clone(), lot_id.to_string());
+        let now = state.clock.now_naive();
+        let stored = web::block(move || upload.finish(&store2, &lot, now)).await??;
+        done.push(stored);
+    }
+    match (bid, bid_part) {
+        (Some(b), _) => Ok((b, fields)),
+        (None, None) => Ok((T::default(), fields)),
+        (None, Some(part)) => Err(documents::bid_part_missing(part)),
+    }
+}
