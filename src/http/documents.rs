@@ -136,6 +136,13 @@ async fn read_parts<T: DeserializeOwned + Default>(
             return Err(documents::bid_part_first(bid_part.unwrap_or("bid")));
         }
         let filename = filename.unwrap_or_default();
+        if filename.is_empty() {
+            // A file input left empty: browsers send the part without a name or bytes.
+            while let Some(chunk) = field.next().await {
+                chunk.map_err(|e| Error::BadRequest(format!("reading the upload: {e}")))?;
+            }
+            continue;
+        }
         let (store2, lot, key, n, f) = (
             store.clone(),
             lot_id.to_string(),

@@ -236,7 +236,7 @@ async fn a_refused_document_names_its_part_and_leaves_nothing_behind() {
         422,
     )
     .await;
-    assert_eq!(problem_fields(&body), ["technical"], "{body}");
+    assert_eq!(problem_fields(&body), ["documents.technical"], "{body}");
     assert!(body["detail"].as_str().unwrap().contains("a.pdf"), "{body}");
     // Over the per-file limit.
     let body = problem(
@@ -280,7 +280,7 @@ async fn a_refused_document_names_its_part_and_leaves_nothing_behind() {
         422,
     )
     .await;
-    assert_eq!(problem_fields(&body), ["brochure"]);
+    assert_eq!(problem_fields(&body), ["documents.brochure"]);
     let body = problem(
         post(vec![
             ("technical", Some("x.pdf"), small_pdf.clone()),

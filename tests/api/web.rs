@@ -546,7 +546,7 @@ async fn an_agency_drafts_publishes_and_corrects_through_the_forms_and_sees_only
     .unwrap();
     assert!(body.contains("<strong>1</strong>"), "{body}");
     assert!(
-        !body.contains("987") && !body.contains("喀什小微企业"),
+        !body.contains("987654") && !body.contains("987,654") && !body.contains("喀什小微企业"),
         "sealed: {body}"
     );
     // The officer (the only key holder: no plan named) collects its share on the lot page, once.

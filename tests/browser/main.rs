@@ -182,9 +182,24 @@ async fn a_supplier_signs_up_fixes_a_csv_row_and_bids() {
     click_link(&b, "项目详情").await;
     b.click_through("a.button[href$='/bid']").await;
     b.fill("#b-price", "418000.00").await;
+    // The technical proposal, uploaded with the bid and sealed.
+    let proposal = csv.with_file_name("技术方案.pdf");
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.extend((0..70_000u32).map(|i| (i * 7 % 251) as u8));
+    std::fs::write(&proposal, &pdf).unwrap();
+    b.attach("#b-technical", &proposal).await;
     b.click_through("form.stack button[type=submit]").await;
     let text = b.text().await;
     assert!(text.contains("投标已递交并密封"), "{text}");
+    let listed = b
+        .script("return document.getElementById('receipt-documents').textContent")
+        .await;
+    let listed = listed.as_str().unwrap_or_default().to_string();
+    let digest = smeproc::domain::digest::sha256_hex(&pdf);
+    assert!(
+        listed.contains("技术方案.pdf") && listed.contains(&digest) && listed.contains("技术文件"),
+        "the receipt lists the document with its hash: {listed}"
+    );
     let sha = b
         .script("return document.getElementById('receipt-sha').textContent")
         .await;
@@ -285,6 +300,90 @@ async fn an_agency_scores_runs_the_evaluation_and_sees_each_explanation() {
         .script("return document.getElementById('lot-state').textContent")
         .await;
     assert_eq!(state, serde_json::json!("已定标"));
+    b.close().await;
+}
+
+/// The demo user's API token.
+async fn demo_token(app: &TestApp, username: &str) -> String {
+    let res = app.login(username, smeproc::service::demo::PASSWORD).await;
+    let body: serde_json::Value = res.json().await.unwrap();
+    body["token"].as_str().unwrap().to_string()
+}
+
+#[actix_web::test]
+async fn an_agency_collects_its_key_share_and_opens_the_lot_on_its_page() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let app = demo_app().await;
+    // A project published by the demo officer (no key plan: the officer holds the only share),
+    // and a supplier's bid, over the API.
+    let agency = demo_token(&app, "agency").await;
+    let now = app.clock.now();
+    let at = |h: i64| (now + chrono::Duration::hours(h)).to_rfc3339();
+    let body = serde_json::json!({
+        "title": "开标演示项目采购", "category": "goods", "category_code": "A0201",
+        "procurement_method": "open_tender", "policy": "xinjiang-2011",
+        "evaluation": {"method": "lowest_price"}, "budget": "500000", "reservation": "none",
+        "reservation_reason": "测试", "region": "650102",
+        "bid_deadline": at(1), "opening_at": at(2),
+        "lots": [{"title": "唯一采购包", "budget": "500000"}]
+    });
+    let draft: serde_json::Value = app
+        .post("/api/v1/projects", Some(&agency), &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let project = draft["id"].as_str().unwrap().to_string();
+    let lot = draft["lots"][0]["id"].as_str().unwrap().to_string();
+    let res = app
+        .post(
+            &format!("/api/v1/projects/{project}/publish"),
+            Some(&agency),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let supplier = demo_token(&app, "supplier").await;
+    let res = app
+        .post(
+            &format!("/api/v1/lots/{lot}/bids"),
+            Some(&supplier),
+            &serde_json::json!({"price": "456789.00"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+
+    let driver = Driver::start().await;
+    let b = Browser::open(&driver).await;
+    login(&b, &app, "agency").await;
+    b.goto(&app.url(&format!("/agency/lots/{lot}"))).await;
+    b.click_through("form[action$='/key-share'] button").await;
+    let share = b
+        .script("return document.getElementById('share-text').textContent")
+        .await;
+    let share = share.as_str().unwrap().trim().to_string();
+    assert!(share.starts_with("smeproc-share-1."), "{share}");
+    b.screenshot("08-key-share-once").await;
+    // Shown once: the page no longer offers it.
+    b.goto(&app.url(&format!("/agency/lots/{lot}"))).await;
+    assert_eq!(b.count("form[action$='/key-share']").await, 0);
+    assert!(!b.text().await.contains(&share));
+
+    // The opening time: the officer gives its share; the lot opens with its record.
+    app.clock.advance(chrono::Duration::hours(3));
+    b.goto(&app.url(&format!("/agency/lots/{lot}"))).await;
+    b.fill("#share", &share).await;
+    b.click_through("form[action$='/opening'] button").await;
+    let record = b
+        .script("return document.getElementById('opening-record').textContent")
+        .await;
+    let record = record.as_str().unwrap_or_default().to_string();
+    assert!(
+        record.contains("456,789.00") && record.contains("已解密"),
+        "the opening record: {record}\n{}",
+        b.text().await
+    );
+    b.screenshot("09-opening-record").await;
     b.close().await;
 }
 

@@ -189,6 +189,12 @@ pub fn classify_problem(e: &crate::domain::classify::ClassifyError) -> Said {
 pub fn field_name(lang: Lang, path: &str) -> String {
     let named =
         |name: &str| entry(&format!("field.{name}")).map(|e| lang.pick(e.zh, e.en).to_string());
+    // A path the catalogue names whole (`documents.technical`, not the score's `technical`).
+    if path.contains('.') {
+        if let Some(whole) = named(path) {
+            return whole;
+        }
+    }
     if lang == Lang::En {
         let last = path.rsplit('.').next().unwrap_or(path);
         return named(last).unwrap_or_else(|| path.to_string());

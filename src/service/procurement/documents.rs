@@ -82,7 +82,7 @@ impl Upload {
     ) -> Result<Upload> {
         let kind = DocumentKind::parse(field).ok_or_else(|| {
             Error::Validation(vec![coded(
-                field,
+                format!("documents.{field}"),
                 "problem.unknown_document_kind",
                 vec![("given", field.to_string())],
             )])
@@ -96,7 +96,8 @@ impl Upload {
         Ok(Upload {
             id,
             kind,
-            field: field.to_string(),
+            // Problems name the part as `documents.<kind>`.
+            field: format!("documents.{field}"),
             filename: clean_name(filename),
             sealer,
             part: Some(part),

@@ -108,21 +108,87 @@ pub(super) struct ReceiptPage {
     b: Base,
     r: Receipt,
     fresh: bool,
+    /// The documents the receipt covers (from its canonical bid, when it has one).
+    documents: Vec<crate::service::procurement::documents::DocumentRef>,
 }
 
-pub async fn bid(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
+/// The documents listed in a receipt's canonical bid.
+pub(super) fn documents_of(
+    r: &Receipt,
+) -> Vec<crate::service::procurement::documents::DocumentRef> {
+    r.canonical
+        .as_deref()
+        .and_then(|c| serde_json::from_str::<bids::BidContent>(c).ok())
+        .map(|c| c.documents)
+        .unwrap_or_default()
+}
+
+/// The bid form, sent as `multipart/form-data` with its documents (or urlencoded without).
+/// Files stream into the store sealed; a refused bid or a bad CSRF token leaves none behind.
+pub async fn bid(
+    state: State,
+    b: Base,
+    id: web::Path<String>,
+    req: actix_web::HttpRequest,
+    payload: web::Payload,
+) -> PageResult {
     let lot_id = id.into_inner();
     let enterprise = enterprise_of(&b)?;
     let user = user_id(&b);
     let clock = state.clock.clone();
     let keys = state.keys.clone();
+    let (f, documents) = if crate::http::documents::is_multipart(&req) {
+        let (e, u, c, lot) = (
+            enterprise.clone(),
+            user.clone(),
+            clock.clone(),
+            lot_id.clone(),
+        );
+        let key = state
+            .db(move |conn| {
+                bids::may_submit(
+                    conn,
+                    c.as_ref(),
+                    &Actor::Supplier {
+                        enterprise_id: &e,
+                        user_id: &u,
+                    },
+                    &lot,
+                )
+            })
+            .await
+            .on(&b)?;
+        let multipart = actix_multipart::Multipart::new(req.headers(), payload);
+        let read = crate::http::documents::read::<()>(&state, multipart, lot_id.clone(), key, None)
+            .await
+            .on(&b)?;
+        let csrf = read
+            .fields
+            .iter()
+            .find(|(k, _)| k == crate::web::CSRF_FIELD)
+            .map(|(_, v)| v.trim().to_string());
+        if !crate::web::csrf_matches(&req, csrf.as_deref()) {
+            discard(&state, read.documents).await;
+            return Err(crate::web::csrf_refused(&req));
+        }
+        (Form(read.fields), read.documents)
+    } else {
+        let mut payload = payload.into_inner();
+        let f = <Form as actix_web::FromRequest>::from_request(&req, &mut payload).await?;
+        (f, Vec::new())
+    };
     let lot = lot_id.clone();
     let form = f.clone();
+    let kept = documents.clone();
     let result = state
         .db(move |conn| {
+            let invisible = form.invisible_problems();
+            if !invisible.is_empty() {
+                return Err(Error::Validation(invisible));
+            }
             let own = registry::find(conn, &enterprise)?;
             let input = bid_input(&form, &own.credit_code)?;
-            bids::submit(
+            bids::submit_with(
                 conn,
                 clock.as_ref(),
                 &keys,
@@ -132,15 +198,20 @@ pub async fn bid(state: State, b: Base, id: web::Path<String>, f: Form) -> PageR
                 },
                 &lot,
                 &input,
+                documents,
             )
         })
         .await;
+    if result.is_err() {
+        discard(&state, kept).await;
+    }
     match result {
         Ok(r) => Ok(html(
             StatusCode::CREATED,
             &b,
             &ReceiptPage {
                 b: b.clone(),
+                documents: documents_of(&r),
                 r,
                 fresh: true,
             },
@@ -153,6 +224,13 @@ pub async fn bid(state: State, b: Base, id: web::Path<String>, f: Form) -> PageR
             None => Err(e).on(&b),
         },
     }
+}
+
+async fn discard(state: &State, docs: Vec<crate::service::procurement::documents::StoredDocument>) {
+    let store =
+        crate::service::procurement::documents::FileStore::new(state.settings.document_dir.clone());
+    let _ =
+        web::block(move || crate::service::procurement::documents::discard(&store, &docs)).await;
 }
 
 pub(super) async fn own_receipt(state: &State, b: &Base, id: String) -> Result<Receipt, PageError> {
@@ -194,6 +272,7 @@ pub async fn receipt(state: State, b: Base, id: web::Path<String>) -> PageResult
         &b,
         &ReceiptPage {
             b: b.clone(),
+            documents: documents_of(&r),
             r,
             fresh: false,
         },
