@@ -95,13 +95,16 @@ impl Loader<'_> {
         }
         let clock = ManualClock::new(start + Duration::hours(2));
         projects::publish(self.conn, &clock, self.keys, &actor, &p.id)?;
-        // The agency's officer holds the only key share of each lot (no plan named), collected
-        // at once.
+        // The agency's officer holds the only key share of each lot (no plan named). Where the
+        // demo opens the lot it collects and gives it here; elsewhere the share waits for the
+        // officer to collect it on the lot page and open the lot at its opening time.
         let mut shares = Vec::new();
-        for lot in &p.lots {
-            shares.push(opening::collect_share(
-                self.conn, &clock, self.keys, &actor, &lot.id,
-            )?);
+        if d.stage >= Stage::Opened {
+            for lot in &p.lots {
+                shares.push(opening::collect_share(
+                    self.conn, &clock, self.keys, &actor, &lot.id,
+                )?);
+            }
         }
         let lot = p.lots[0].id.clone();
         for (i, bid) in d.bids.iter().enumerate() {
