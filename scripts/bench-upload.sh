@@ -17,9 +17,10 @@ cleanup() {
 trap cleanup EXIT
 export DATABASE_URL="sqlite://$DIR/upload.db" SMEPROC_SECRET_KEY_FILE="$DIR/smeproc.key"
 export SMEPROC_DOCUMENT_DIR="$DIR/documents" RUST_LOG=warn SMEPROC_COOKIE_SECURE=false
-target/release/smeproc demo >/dev/null
+BIN="${CARGO_TARGET_DIR:-target}/release/smeproc"
+"$BIN" demo >/dev/null
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-target/release/smeproc serve --bind "127.0.0.1:$PORT" --workers 2 >"$DIR/serve.log" 2>&1 &
+"$BIN" serve --bind "127.0.0.1:$PORT" --workers 2 >"$DIR/serve.log" 2>&1 &
 PID=$!
 API="http://127.0.0.1:$PORT/api/v1"
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.1; done
