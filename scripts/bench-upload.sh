@@ -26,8 +26,8 @@ API="http://127.0.0.1:$PORT/api/v1"
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.1; done
 
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$PID/status"; }
-# A PDF-like file: the magic, then random bytes.
-make_file() { { printf '%%PDF-1.7\n'; head -c "$2" /dev/urandom; } >"$1"; }
+# A PDF-like file of exactly $2 bytes: the magic (9 bytes), then random bytes.
+make_file() { { printf '%%PDF-1.7\n'; head -c "$(($2 - 9))" /dev/urandom; } >"$1"; }
 make_file "$DIR/small.pdf" 1024
 make_file "$DIR/big.pdf" $((SIZE_MIB * 1024 * 1024))
 
