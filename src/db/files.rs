@@ -12,11 +12,21 @@ pub struct FileStore {
     root: PathBuf,
 }
 
-/// A file being written into the store.
+/// A file being written into the store. Dropped before [`FileStore::commit`] (a request that
+/// failed, or whose client went away mid-upload), it removes itself.
 pub struct PartFile {
     path: PathBuf,
-    file: File,
+    file: Option<File>,
     written: u64,
+}
+
+impl Drop for PartFile {
+    fn drop(&mut self) {
+        if let Some(file) = self.file.take() {
+            drop(file);
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 impl FileStore {
@@ -43,19 +53,21 @@ impl FileStore {
         let file = options.open(&path)?;
         Ok(PartFile {
             path,
-            file,
+            file: Some(file),
             written: 0,
         })
     }
 
     /// Moves a complete file into place: `sealed/<id>` or `open/<id>`; answers its location.
-    pub fn commit(&self, part: PartFile, id: &str, sealed: bool) -> std::io::Result<String> {
-        let PartFile { path, file, .. } = part;
-        file.sync_all()?;
-        drop(file);
+    pub fn commit(&self, mut part: PartFile, id: &str, sealed: bool) -> std::io::Result<String> {
         let location = format!("{}/{id}", if sealed { "sealed" } else { "open" });
+        if let Some(file) = part.file.as_ref() {
+            file.sync_all()?;
+        }
         self.dir(if sealed { "sealed" } else { "open" })?;
-        std::fs::rename(&path, self.root.join(&location))?;
+        std::fs::rename(&part.path, self.root.join(&location))?;
+        // In place: nothing left for Drop to remove.
+        part.file = None;
         Ok(location)
     }
 
@@ -94,7 +106,11 @@ fn is_location(location: &str) -> bool {
 
 impl PartFile {
     pub fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.file.write_all(bytes)?;
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("the file is already in place"))?;
+        file.write_all(bytes)?;
         self.written += bytes.len() as u64;
         Ok(())
     }
@@ -103,12 +119,8 @@ impl PartFile {
         self.written
     }
 
-    /// Gives up: the partial file goes.
-    pub fn discard(self) {
-        let PartFile { path, file, .. } = self;
-        drop(file);
-        let _ = std::fs::remove_file(path);
-    }
+    /// Gives up: the partial file goes (as when dropped).
+    pub fn discard(self) {}
 }
 
 /// Reads a length-prefixed record (u32 big-endian length, then the bytes); `None` at the end.
@@ -159,9 +171,12 @@ mod tests {
         assert!(!dir.path().join("sealed/abc-1").exists());
         let part = store.create("abc-2").unwrap();
         part.discard();
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("part")).unwrap().count(),
-            0
-        );
+        let parts = || std::fs::read_dir(dir.path().join("part")).unwrap().count();
+        assert_eq!(parts(), 0);
+        // Dropped half-written (a client gone mid-upload): removed all the same.
+        let mut part = store.create("abc-3").unwrap();
+        part.write(b"half").unwrap();
+        drop(part);
+        assert_eq!(parts(), 0);
     }
 }

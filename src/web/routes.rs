@@ -37,6 +37,7 @@ route_table! { PAGES, TABLE;
         GET "/agency/projects/new", AGENCY => agency::new_project;
         POST "/agency/projects/new", AGENCY => agency::create_project;
         GET "/agency/projects/{id}", MANAGERS => agency::project;
+        POST "/agency/projects/{id}/key-holders", MANAGERS => agency::key_holders;
         POST "/agency/projects/{id}/publish", MANAGERS => agency::publish;
         POST "/agency/projects/{id}/correction", MANAGERS => agency::correct;
         POST "/agency/projects/{id}/result", MANAGERS => agency::result;

@@ -691,3 +691,89 @@ async fn a_supplier_reprices_and_delists_its_own_products_only() {
         "{body}"
     );
 }
+
+#[actix_web::test]
+async fn the_agency_names_the_key_holders_on_the_draft_project_page() {
+    let app = spawn_app().await;
+    let (_, agency) = app.agency_token().await;
+    let draft: serde_json::Value = app
+        .post(
+            "/api/v1/projects",
+            Some(&agency),
+            &crate::fixtures::project_body(),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = draft["id"].as_str().unwrap();
+    let names: Vec<String> = (0..3)
+        .map(|i| {
+            let name = format!("holder{i}-{}", uuid::Uuid::new_v4().simple());
+            app.create_user(&name, if i == 2 { "auditor" } else { "agency" });
+            name
+        })
+        .collect();
+    let path = format!("/agency/projects/{id}/key-holders");
+    let form = |holders: &str, k: &str| {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        s.append_pair("csrf", CSRF)
+            .append_pair("holders", holders)
+            .append_pair("threshold", k);
+        s.finish()
+    };
+    // An unknown user: the page names it, nothing is saved.
+    let res = page(
+        &app,
+        "POST",
+        &path,
+        Some(&agency),
+        &form("nobody-at-all", "1"),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("没有用户名为 nobody-at-all 的用户"));
+    let plan: serde_json::Value = app
+        .get(&format!("/api/v1/projects/{id}/key-holders"), Some(&agency))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(plan["named"], false);
+    let res = page(
+        &app,
+        "POST",
+        &path,
+        Some(&agency),
+        &form(&names.join("\n"), "2"),
+    )
+    .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let body = page(
+        &app,
+        "GET",
+        &format!("/agency/projects/{id}"),
+        Some(&agency),
+        "",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(body.contains("<strong>2</strong> / 3"), "{body}");
+    assert!(names.iter().all(|n| body.contains(n.as_str())), "{body}");
+    let plan: serde_json::Value = app
+        .get(&format!("/api/v1/projects/{id}/key-holders"), Some(&agency))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (plan["named"].as_bool(), plan["threshold"].as_i64()),
+        (Some(true), Some(2))
+    );
+}

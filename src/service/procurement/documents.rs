@@ -53,8 +53,10 @@ pub struct Upload {
     size: u64,
     limit: u64,
     index: u64,
-    pending: Vec<u8>,
-    head: Vec<u8>,
+    /// Plaintext waiting for its chunk, and the first bytes kept to tell the type: wiped on
+    /// drop, however the upload ends.
+    pending: zeroize::Zeroizing<Vec<u8>>,
+    head: zeroize::Zeroizing<Vec<u8>>,
     media_type: Option<&'static str>,
 }
 
@@ -105,8 +107,8 @@ impl Upload {
             size: 0,
             limit,
             index: 0,
-            pending: Vec::with_capacity(CHUNK),
-            head: Vec::new(),
+            pending: zeroize::Zeroizing::new(Vec::with_capacity(CHUNK)),
+            head: zeroize::Zeroizing::new(Vec::new()),
             media_type: None,
         })
     }
@@ -174,7 +176,7 @@ impl Upload {
             None => part.write(&self.pending).map_err(io)?,
         }
         // The plaintext buffer is overwritten, not kept.
-        zeroize::Zeroize::zeroize(&mut self.pending);
+        zeroize::Zeroize::zeroize(&mut *self.pending);
         self.pending.clear();
         self.index += 1;
         Ok(())
@@ -230,7 +232,6 @@ impl Upload {
 
     /// Gives up on this file: whatever was written goes.
     pub fn abandon(mut self) {
-        zeroize::Zeroize::zeroize(&mut self.pending);
         if let Some(part) = self.part.take() {
             part.discard();
         }

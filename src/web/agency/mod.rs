@@ -203,6 +203,8 @@ struct ProjectPage {
     p: projects::ProjectView,
     problems: Vec<String>,
     f: Form,
+    /// Who holds the keys of its lots.
+    plan: Option<crate::service::procurement::opening::KeyPlanView>,
 }
 
 async fn project_page(
@@ -214,8 +216,13 @@ async fn project_page(
 ) -> PageResult {
     let clock = state.clock.clone();
     let caller = b.caller();
-    let p = state
-        .db(move |conn| projects::show(conn, clock.as_ref(), &actor(&caller), &id))
+    let (p, plan) = state
+        .db(move |conn| {
+            let a = actor(&caller);
+            let p = projects::show(conn, clock.as_ref(), &a, &id)?;
+            let plan = crate::service::procurement::opening::key_plan(conn, &a, &id).ok();
+            Ok((p, plan))
+        })
         .await
         .on(b)?;
     if !b.is("admin")
@@ -235,6 +242,7 @@ async fn project_page(
             p,
             problems,
             f,
+            plan,
         },
     ))
 }
@@ -300,6 +308,42 @@ pub async fn publish(state: State, b: Base, id: web::Path<String>, f: Form) -> P
         id.into_inner(),
         f,
         move |conn, clock, actor, id| projects::publish(conn, clock, &keys, actor, id),
+    )
+    .await
+}
+
+/// Names the key holders (usernames, one per line) and k, before publication.
+pub async fn key_holders(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
+    let holders: Vec<String> = f
+        .text("holders")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    let threshold = match f.get("threshold") {
+        None => Ok(None),
+        Some(t) => t.parse::<i64>().map(Some).map_err(|_| {
+            Error::Validation(vec![crate::wire::fields::coded(
+                "threshold",
+                "problem.threshold_range",
+                vec![("n", holders.len().max(1).to_string())],
+            )])
+        }),
+    };
+    act(
+        On::Project,
+        state,
+        b,
+        id.into_inner(),
+        f,
+        move |conn, clock, actor, id| {
+            let input = crate::service::procurement::opening::KeyPlanInput {
+                holders: Some(holders),
+                threshold: threshold?,
+            };
+            crate::service::procurement::opening::set_key_plan(conn, clock, actor, id, &input)
+        },
     )
     .await
 }
