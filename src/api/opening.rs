@@ -102,8 +102,7 @@ pub async fn give_share(
 ) -> Result<HttpResponse> {
     let clock = state.clock.clone();
     let keys = state.keys.clone();
-    let store =
-        crate::service::procurement::documents::FileStore::new(state.settings.document_dir.clone());
+    let store = state.document_store();
     let view = state
         .db(move |conn| {
             opening::give_share(

@@ -331,7 +331,7 @@ pub async fn submit_bid(
             })
             .await;
         if receipt.is_err() {
-            discard(&state, kept).await;
+            crate::http::documents::discard(&state, kept).await;
         }
         return Ok(HttpResponse::Created().json(receipt?));
     }
@@ -340,17 +340,6 @@ pub async fn submit_bid(
         .db(move |conn| bids::submit(conn, clock.as_ref(), &keys, &actor(&caller), &id, &body))
         .await?;
     Ok(HttpResponse::Created().json(receipt))
-}
-
-/// Removes the documents of a refused bid from the store.
-async fn discard(
-    state: &AppState,
-    docs: Vec<crate::service::procurement::documents::StoredDocument>,
-) {
-    let store =
-        crate::service::procurement::documents::FileStore::new(state.settings.document_dir.clone());
-    let _ =
-        web::block(move || crate::service::procurement::documents::discard(&store, &docs)).await;
 }
 
 /// The lot's bids for its project's staff: only the count before the opening.
@@ -418,7 +407,7 @@ pub async fn replace_bid(
             })
             .await;
         if receipt.is_err() {
-            discard(&state, kept).await;
+            crate::http::documents::discard(&state, kept).await;
         }
         return Ok(HttpResponse::Ok().json(receipt?));
     }
@@ -594,8 +583,7 @@ pub async fn bid_document(
     let (row, reference) = state
         .db(move |conn| bids::document(conn, clock.as_ref(), &keys, &actor(&caller), &bid, &doc))
         .await?;
-    let store =
-        crate::service::procurement::documents::FileStore::new(state.settings.document_dir.clone());
+    let store = state.document_store();
     let r = reference.clone();
     let file =
         web::block(move || crate::service::procurement::documents::verified_file(&store, &row, &r))

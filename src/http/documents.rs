@@ -42,7 +42,7 @@ pub async fn read<T: DeserializeOwned + Default>(
     public_key: Option<String>,
     bid_part: Option<&str>,
 ) -> Result<MultipartBid<T>> {
-    let store = FileStore::new(state.settings.document_dir.clone());
+    let store = state.document_store();
     let mut done: Vec<StoredDocument> = Vec::new();
     let result = read_parts(
         state,
@@ -61,11 +61,16 @@ pub async fn read<T: DeserializeOwned + Default>(
             documents: done,
         }),
         Err(e) => {
-            let store = store.clone();
-            let _ = web::block(move || documents::discard(&store, &done)).await;
+            discard(state, done).await;
             Err(e)
         }
     }
+}
+
+/// Removes documents already in the store whose bid was then refused (on the blocking pool).
+pub async fn discard(state: &AppState, docs: Vec<StoredDocument>) {
+    let store = state.document_store();
+    let _ = web::block(move || documents::discard(&store, &docs)).await;
 }
 
 const FIELD_LIMIT: usize = 4096;

@@ -19,6 +19,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The document store the settings name.
+    pub fn document_store(&self) -> crate::service::procurement::documents::FileStore {
+        crate::service::procurement::documents::FileStore::new(self.settings.document_dir.clone())
+    }
+
     /// Runs blocking database work on the blocking pool, never on an actix worker.
     pub async fn db<T, F>(&self, f: F) -> Result<T>
     where

@@ -243,8 +243,7 @@ pub async fn collect_share(state: State, b: Base, id: web::Path<String>, _f: For
 /// A holder gives its share at the opening.
 pub async fn give_share(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
     let keys = state.keys.clone();
-    let store =
-        crate::service::procurement::documents::FileStore::new(state.settings.document_dir.clone());
+    let store = state.document_store();
     let input = ShareInput {
         share: f.get("share"),
     };

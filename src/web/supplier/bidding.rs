@@ -168,7 +168,7 @@ pub async fn bid(
             .find(|(k, _)| k == crate::web::CSRF_FIELD)
             .map(|(_, v)| v.trim().to_string());
         if !crate::web::csrf_matches(&req, csrf.as_deref()) {
-            discard(&state, read.documents).await;
+            crate::http::documents::discard(&state, read.documents).await;
             return Err(crate::web::csrf_refused(&req));
         }
         (Form(read.fields), read.documents)
@@ -203,7 +203,7 @@ pub async fn bid(
         })
         .await;
     if result.is_err() {
-        discard(&state, kept).await;
+        crate::http::documents::discard(&state, kept).await;
     }
     match result {
         Ok(r) => Ok(html(
@@ -224,13 +224,6 @@ pub async fn bid(
             None => Err(e).on(&b),
         },
     }
-}
-
-async fn discard(state: &State, docs: Vec<crate::service::procurement::documents::StoredDocument>) {
-    let store =
-        crate::service::procurement::documents::FileStore::new(state.settings.document_dir.clone());
-    let _ =
-        web::block(move || crate::service::procurement::documents::discard(&store, &docs)).await;
 }
 
 pub(super) async fn own_receipt(state: &State, b: &Base, id: String) -> Result<Receipt, PageError> {

@@ -228,12 +228,7 @@ pub fn submit_sealed(
             opened: None,
             opened_reason: None,
         };
-        repo::insert_sealed_bid(conn, &bid).map_err(|e| match Error::from(e) {
-            Error::Conflict(..) => {
-                crate::service::refuse(Cause::DuplicateBid, "refusal.duplicate_bid", vec![])
-            }
-            other => other,
-        })?;
+        repo::insert_sealed_bid(conn, &bid).map_err(duplicate_bid)?;
         let stored = Stored::Sealed(bid);
         audit::record(
             conn,

@@ -301,12 +301,6 @@ fn insert_bid(
     now: NaiveDateTime,
 ) -> Result<(Stored, String)> {
     let text = canonical(content)?;
-    let duplicate = |e: crate::db::QueryError| match Error::from(e) {
-        Error::Conflict(..) => {
-            crate::service::refuse(Cause::DuplicateBid, "refusal.duplicate_bid", vec![])
-        }
-        other => other,
-    };
     // The sealer was made before the transaction for a lot with a key (keys are made at
     // publication, before any bid): with none, the lot has no key.
     if let Some(sealer) = sealer {
@@ -327,7 +321,7 @@ fn insert_bid(
             opened: None,
             opened_reason: None,
         };
-        repo::insert_sealed_bid(conn, &bid).map_err(duplicate)?;
+        repo::insert_sealed_bid(conn, &bid).map_err(duplicate_bid)?;
         return Ok((Stored::Sealed(bid), text));
     }
     let bid = Bid {
@@ -344,7 +338,7 @@ fn insert_bid(
         qualified: None,
         qualification_reason: None,
     };
-    repo::insert_bid(conn, &bid).map_err(duplicate)?;
+    repo::insert_bid(conn, &bid).map_err(duplicate_bid)?;
     Ok((Stored::Clear(bid), text))
 }
 
@@ -419,6 +413,16 @@ fn prepare_sealer(
                 .map_err(|e| Error::Internal(anyhow::anyhow!("sealing bid: {e}")))
         })
         .transpose()
+}
+
+/// A second submitted bid of the same bidder on a lot (the unique index): `duplicate_bid`.
+fn duplicate_bid(e: crate::db::QueryError) -> Error {
+    match Error::from(e) {
+        Error::Conflict(..) => {
+            crate::service::refuse(Cause::DuplicateBid, "refusal.duplicate_bid", vec![])
+        }
+        other => other,
+    }
 }
 
 /// Who the audit log names for a bid: on a sealed lot the bidder's tag (the user would say
