@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod catalogue;
+pub mod documents;
 pub mod engine;
 pub mod enterprises;
 pub mod finance;

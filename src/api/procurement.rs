@@ -311,6 +311,7 @@ pub async fn submit_bid(
         let read = crate::http::documents::read::<BidInput>(
             &state,
             multipart,
+            crate::service::procurement::documents::Purpose::Bid,
             id.to_string(),
             key,
             Some("bid"),
@@ -389,9 +390,15 @@ pub async fn replace_bid(
             .db(move |conn| bids::may_replace(conn, c.as_ref(), &k, &actor(&who), &bid))
             .await?;
         let multipart = actix_multipart::Multipart::new(req.headers(), payload);
-        let read =
-            crate::http::documents::read::<BidInput>(&state, multipart, lot, key, Some("bid"))
-                .await?;
+        let read = crate::http::documents::read::<BidInput>(
+            &state,
+            multipart,
+            crate::service::procurement::documents::Purpose::Bid,
+            lot,
+            key,
+            Some("bid"),
+        )
+        .await?;
         let kept = read.documents.clone();
         let receipt = state
             .db(move |conn| {
@@ -588,33 +595,11 @@ pub async fn bid_document(
     let file =
         web::block(move || crate::service::procurement::documents::verified_file(&store, &row, &r))
             .await??;
-    let stream = futures_util::stream::unfold(Some(file), |file| async move {
-        let mut file = file?;
-        let read = web::block(move || {
-            use std::io::Read;
-            let mut buf = vec![0u8; 64 * 1024];
-            let n = file.read(&mut buf)?;
-            buf.truncate(n);
-            Ok::<_, std::io::Error>((file, buf))
-        })
-        .await;
-        match read {
-            Ok(Ok((_, buf))) if buf.is_empty() => None,
-            Ok(Ok((file, buf))) => {
-                Some((Ok::<_, actix_web::Error>(web::Bytes::from(buf)), Some(file)))
-            }
-            Ok(Err(e)) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
-            Err(e) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
-        }
-    });
-    let name: String = form_urlencoded::byte_serialize(reference.filename.as_bytes()).collect();
-    Ok(HttpResponse::Ok()
-        .content_type(reference.media_type.as_str())
-        .insert_header((header::CONTENT_LENGTH, reference.size_bytes.to_string()))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename*=UTF-8''{name}"),
-        ))
-        .insert_header(("x-content-sha256", reference.sha256.clone()))
-        .streaming(stream))
+    Ok(crate::http::documents::download(
+        file,
+        &reference.media_type,
+        reference.size_bytes,
+        &reference.filename,
+        &reference.sha256,
+    ))
 }

@@ -1,7 +1,9 @@
 //! Every API route, declared once: method, path, who may call it, handler and options. The
 //! router, the access table (`ROUTES`) and the OpenAPI paths all come from this list.
 
-use super::{audit, catalogue, engine, enterprises, finance, openapi, opening, orgs, procurement};
+use super::{
+    audit, catalogue, documents, engine, enterprises, finance, openapi, opening, orgs, procurement,
+};
 use super::{session, system, users};
 use crate::config::Settings;
 use crate::error::Error;
@@ -55,6 +57,11 @@ macro_rules! api_routes {
         PUT "/api/v1/projects/{id}", AGENCY => procurement::replace_project;
         GET "/api/v1/projects/{id}/key-holders", STAFF => opening::key_plan;
         PUT "/api/v1/projects/{id}/key-holders", MANAGERS => opening::set_key_plan;
+        GET "/api/v1/projects/{id}/documents", PUBLIC => documents::list;
+        POST "/api/v1/projects/{id}/documents", MANAGERS => documents::attach;
+        GET "/api/v1/projects/{id}/documents/{document}", AUTHENTICATED => documents::obtain;
+        DELETE "/api/v1/projects/{id}/documents/{document}", MANAGERS => documents::remove;
+        GET "/api/v1/projects/{id}/obtained-documents", STAFF => documents::obtained;
         POST "/api/v1/projects/{id}/publish", MANAGERS => procurement::publish_project;
         POST "/api/v1/projects/{id}/corrections", MANAGERS => procurement::correct_project;
         POST "/api/v1/projects/{id}/result", MANAGERS => procurement::publish_result;

@@ -254,6 +254,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    project_documents (id) {
+        id -> Text,
+        project_id -> Text,
+        kind -> Text,
+        filename -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        location -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    documents_obtained (document_id, bidder_tag) {
+        document_id -> Text,
+        bidder_tag -> Text,
+        project_id -> Text,
+        enterprise_sealed -> Binary,
+        obtained_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     scores (bid_id, evaluator) {
         bid_id -> Text,
         evaluator -> Text,
@@ -407,6 +432,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     key_shares,
     sealed_bids,
     documents,
+    project_documents,
+    documents_obtained,
     scores,
     evaluation_runs,
     contracts,
@@ -424,6 +451,8 @@ diesel::joinable!(lots -> projects (project_id));
 diesel::joinable!(bids -> lots (lot_id));
 diesel::joinable!(sealed_bids -> lots (lot_id));
 diesel::joinable!(lot_keys -> lots (lot_id));
+diesel::joinable!(project_documents -> projects (project_id));
+diesel::joinable!(documents_obtained -> project_documents (document_id));
 diesel::joinable!(key_holders -> users (user_id));
 diesel::joinable!(scores -> bids (bid_id));
 diesel::joinable!(evaluation_runs -> lots (lot_id));

@@ -35,6 +35,37 @@ impl DocumentKind {
     }
 }
 
+/// What a procurement document (采购文件, attached to a project by its agency) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcurementDocumentKind {
+    /// 招标文件 / 采购文件: the tender documents.
+    Tender,
+    /// 采购需求: the requirements (technical and commercial).
+    Requirements,
+    /// Anything else: a contract draft, drawings, forms.
+    Other,
+}
+
+impl ProcurementDocumentKind {
+    pub const ALL: [ProcurementDocumentKind; 3] = [
+        ProcurementDocumentKind::Tender,
+        ProcurementDocumentKind::Requirements,
+        ProcurementDocumentKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProcurementDocumentKind::Tender => "tender",
+            ProcurementDocumentKind::Requirements => "requirements",
+            ProcurementDocumentKind::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
 /// How many leading bytes [`sniff`] needs at most.
 pub const SNIFF_BYTES: usize = 4096;
 

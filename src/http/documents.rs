@@ -7,7 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::http::AppState;
-use crate::service::procurement::documents::{self, FileStore, StoredDocument, Upload};
+use crate::service::procurement::documents::{self, FileStore, Purpose, StoredDocument, Upload};
 use actix_web::web;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
@@ -38,6 +38,7 @@ pub fn is_multipart(req: &actix_web::HttpRequest) -> bool {
 pub async fn read<T: DeserializeOwned + Default>(
     state: &AppState,
     mut payload: actix_multipart::Multipart,
+    purpose: Purpose,
     lot_id: String,
     public_key: Option<String>,
     bid_part: Option<&str>,
@@ -48,6 +49,7 @@ pub async fn read<T: DeserializeOwned + Default>(
         state,
         &store,
         &mut payload,
+        purpose,
         &lot_id,
         public_key,
         bid_part,
@@ -80,6 +82,7 @@ async fn read_parts<T: DeserializeOwned + Default>(
     state: &AppState,
     store: &FileStore,
     payload: &mut actix_multipart::Multipart,
+    purpose: Purpose,
     lot_id: &str,
     public_key: Option<String>,
     bid_part: Option<&str>,
@@ -155,9 +158,10 @@ async fn read_parts<T: DeserializeOwned + Default>(
             name.clone(),
             filename.clone(),
         );
-        let mut upload =
-            web::block(move || Upload::begin(&store2, &lot, key.as_deref(), &n, &f, per_file))
-                .await??;
+        let mut upload = web::block(move || {
+            Upload::begin(&store2, purpose, &lot, key.as_deref(), &n, &f, per_file)
+        })
+        .await??;
         while let Some(chunk) = field.next().await {
             let chunk = match chunk {
                 Ok(c) => c,
@@ -171,7 +175,10 @@ async fn read_parts<T: DeserializeOwned + Default>(
                 let _ = web::block(move || upload.abandon()).await;
                 return Err(Error::PayloadTooLarge {
                     limit: per_bid as usize,
-                    what: Some(format!("the bid's documents (at {name}, {filename})")),
+                    what: Some(match purpose {
+                        Purpose::Bid => format!("the bid's documents (at {name}, {filename})"),
+                        Purpose::Procurement => format!("the documents (at {name}, {filename})"),
+                    }),
                 });
             }
             let (up, result) = web::block(move || {
@@ -195,4 +202,45 @@ async fn read_parts<T: DeserializeOwned + Default>(
         (None, None) => Ok((T::default(), fields)),
         (None, Some(part)) => Err(documents::bid_part_missing(part)),
     }
+}
+
+/// A stored file sent as it is, 64 KiB at a time from the blocking pool: its type, length,
+/// name (as an attachment) and SHA-256 (`x-content-sha256`) in the headers.
+pub fn download(
+    file: std::fs::File,
+    media_type: &str,
+    size_bytes: u64,
+    filename: &str,
+    sha256: &str,
+) -> actix_web::HttpResponse {
+    use actix_web::http::header;
+    let stream = futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let read = web::block(move || {
+            use std::io::Read;
+            let mut buf = vec![0u8; 64 * 1024];
+            let n = file.read(&mut buf)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((file, buf))
+        })
+        .await;
+        match read {
+            Ok(Ok((_, buf))) if buf.is_empty() => None,
+            Ok(Ok((file, buf))) => {
+                Some((Ok::<_, actix_web::Error>(web::Bytes::from(buf)), Some(file)))
+            }
+            Ok(Err(e)) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
+            Err(e) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
+        }
+    });
+    let name: String = form_urlencoded::byte_serialize(filename.as_bytes()).collect();
+    actix_web::HttpResponse::Ok()
+        .content_type(media_type)
+        .insert_header((header::CONTENT_LENGTH, size_bytes.to_string()))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename*=UTF-8''{name}"),
+        ))
+        .insert_header(("x-content-sha256", sha256.to_string()))
+        .streaming(stream)
 }

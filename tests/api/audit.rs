@@ -101,6 +101,7 @@ async fn the_lifecycle_is_logged_and_tampering_is_named() {
         actions,
         [
             "project.create",
+            "project.document.attach",
             "project.publish",
             "project.evaluated",
             "project.result"

@@ -348,3 +348,177 @@ async fn a_refused_document_names_its_part_and_leaves_nothing_behind() {
     assert_eq!(canonical["replaces"], first["bid_id"]);
     assert_eq!(store_files(&app).len(), 2);
 }
+
+/// The procurement documents (采购文件): attached to the draft, published with their hashes,
+/// obtained by a logged-in supplier byte for byte, and who obtained them disclosed to the
+/// project's staff only after the opening (the database names the firm by no id or name).
+#[actix_web::test]
+async fn procurement_documents_are_published_with_their_hashes_and_who_obtained_them_is_disclosed_after_the_opening(
+) {
+    let app = spawn_app_with(|s| s.token_ttl_minutes = 60 * 24 * 60).await;
+    let (_, agency) = app.agency_token().await;
+    let firm = app.create_firm("阿克苏小型文具有限公司", "652901", "small");
+    let supplier = app.supplier_token(&firm.1).await;
+    let res = app
+        .post(
+            "/api/v1/projects",
+            Some(&agency),
+            &crate::fixtures::project_body(),
+        )
+        .await;
+    let id = json_of(res, 201).await["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/projects/{id}/documents");
+    let tender = file_of(b"%PDF-1.4\n", 150 * 1024 + 3, 7);
+    let requirements = file_of(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A], 5000, 8);
+    let extra = file_of(b"%PDF-1.5\n", 900, 9);
+
+    // Refusals name the part and leave nothing behind.
+    let before = store_files(&app).len();
+    let res = send_multipart(
+        &app,
+        reqwest::Method::POST,
+        &path,
+        &agency,
+        &[
+            ("tender", Some("招标文件.pdf"), &tender),
+            ("technical", Some("x.pdf"), &extra),
+        ],
+    )
+    .await;
+    assert_eq!(
+        problem_fields(&problem(res, 422).await),
+        ["documents.technical"]
+    );
+    let res = send_multipart(
+        &app,
+        reqwest::Method::POST,
+        &path,
+        &agency,
+        &[(
+            "tender",
+            Some("notes.txt"),
+            b"just some text, not a document".as_slice(),
+        )],
+    )
+    .await;
+    assert_eq!(
+        problem_fields(&problem(res, 422).await),
+        ["documents.tender"]
+    );
+    let res = send_multipart(
+        &app,
+        reqwest::Method::POST,
+        &path,
+        &supplier,
+        &[("tender", Some("t.pdf"), &extra)],
+    )
+    .await;
+    assert_eq!(res.status(), 403, "only agencies attach documents");
+    assert_eq!(store_files(&app).len(), before, "nothing stays behind");
+    assert_eq!(
+        app.get(&path, None).await.status(),
+        404,
+        "a draft's documents are hidden"
+    );
+
+    let res = send_multipart(
+        &app,
+        reqwest::Method::POST,
+        &path,
+        &agency,
+        &[
+            ("tender", Some("招标文件.pdf"), &tender),
+            ("requirements", Some("采购需求.png"), &requirements),
+            ("other", Some("合同草案.pdf"), &extra),
+        ],
+    )
+    .await;
+    let listed = json_of(res, 201).await;
+    assert_eq!(listed.as_array().unwrap().len(), 3);
+    let other = listed[2]["id"].as_str().unwrap().to_string();
+    let res = app
+        .send(
+            reqwest::Method::DELETE,
+            &format!("{path}/{other}"),
+            Some(&agency),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    let published = app.publish(&id, &agency).await;
+    assert_eq!(published["state"], "published");
+    let notices = json_of(
+        app.get(&format!("/api/v1/notices?project_id={id}"), None)
+            .await,
+        200,
+    )
+    .await;
+    let notice = &notices["items"][0];
+    let docs = notice["body"]["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 2, "{notice}");
+    assert_eq!(docs[0]["sha256"], sha(&tender));
+    assert_eq!(docs[0]["kind"], "tender");
+    assert_eq!(docs[1]["sha256"], sha(&requirements));
+    assert_eq!(docs[1]["media_type"], "image/png");
+    let tender_id = docs[0]["id"].as_str().unwrap().to_string();
+
+    // Fixed once published.
+    let res = send_multipart(
+        &app,
+        reqwest::Method::POST,
+        &path,
+        &agency,
+        &[("other", Some("late.pdf"), &extra)],
+    )
+    .await;
+    assert_eq!(problem(res, 409).await["code"], "wrong_state");
+    let listed = json_of(app.get(&path, None).await, 200).await;
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+
+    // Obtaining needs a login; a supplier's download is the file, recorded once.
+    let doc_path = format!("{path}/{tender_id}");
+    assert_eq!(app.get(&doc_path, None).await.status(), 401);
+    for _ in 0..2 {
+        let res = app.get(&doc_path, Some(&supplier)).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.headers()["x-content-sha256"].to_str().unwrap(),
+            sha(&tender)
+        );
+        assert_eq!(res.bytes().await.unwrap().as_ref(), tender.as_slice());
+    }
+    let obtained_path = format!("/api/v1/projects/{id}/obtained-documents");
+    let res = app.get(&obtained_path, Some(&agency)).await;
+    assert_eq!(problem(res, 409).await["code"], "not_opened");
+    assert_eq!(app.get(&obtained_path, Some(&supplier)).await.status(), 403);
+    for (table, text) in crate::sealing::rows_by_table(&app) {
+        if [
+            "enterprises",
+            "users",
+            "declarations",
+            "products",
+            "audit_events",
+        ]
+        .contains(&table.as_str())
+        {
+            continue;
+        }
+        assert!(
+            !text.contains(&firm.0),
+            "{table} holds the firm's id before the opening"
+        );
+        assert!(
+            !text.contains("阿克苏小型文具有限公司"),
+            "{table} names the firm"
+        );
+    }
+
+    app.clock.advance(Duration::days(20));
+    app.open_lots().await;
+    let list = json_of(app.get(&obtained_path, Some(&agency)).await, 200).await;
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["credit_code"], firm.1.as_str());
+    assert_eq!(list[0]["enterprise_name"], "阿克苏小型文具有限公司");
+    assert_eq!(list[0]["document_id"], tender_id.as_str());
+}

@@ -97,6 +97,8 @@ pub struct Concluded {
     pub bid: String,
     /// A document (PDF) of `bid`.
     pub document: String,
+    /// A procurement document (the tender documents) of `project`.
+    pub project_document: String,
     pub notice: String,
     pub run: String,
     pub contract: String,
@@ -146,6 +148,19 @@ pub async fn concluded(app: &TestApp, agency: &str, supplier: &str) -> Concluded
     let draft = json_of(app.post("/api/v1/projects", Some(agency), &body).await, 201).await;
     let project = draft["id"].as_str().unwrap().to_string();
     let lot = draft["lots"][0]["id"].as_str().unwrap().to_string();
+    let tender = crate::documents::file_of(b"%PDF-1.4\n", 3000, 12);
+    let attached = crate::documents::send_multipart(
+        app,
+        reqwest::Method::POST,
+        &format!("/api/v1/projects/{project}/documents"),
+        agency,
+        &[("tender", Some("招标文件.pdf"), &tender)],
+    )
+    .await;
+    let project_document = json_of(attached, 201).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     app.publish(&project, agency).await;
     let (_, sub_code) = app.create_firm("分包小微企业", "653101", "micro");
     // The first bid with a document (the technical proposal).
@@ -278,6 +293,7 @@ pub async fn concluded(app: &TestApp, agency: &str, supplier: &str) -> Concluded
         lot,
         bid: bids[0].as_str().unwrap().to_string(),
         document,
+        project_document,
         notice: notice["id"].as_str().unwrap().to_string(),
         run: run["id"].as_str().unwrap().to_string(),
         contract: contract["id"].as_str().unwrap().to_string(),

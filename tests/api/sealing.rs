@@ -501,7 +501,7 @@ const REGISTRY: [&str; 5] = [
 ];
 
 /// Every table's rows as text (all columns cast), for SQLite and PostgreSQL alike.
-fn rows_by_table(app: &TestApp) -> Vec<(String, String)> {
+pub(crate) fn rows_by_table(app: &TestApp) -> Vec<(String, String)> {
     use diesel::prelude::*;
     #[derive(QueryableByName)]
     struct Name {

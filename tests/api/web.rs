@@ -777,3 +777,96 @@ async fn the_agency_names_the_key_holders_on_the_draft_project_page() {
         (Some(true), Some(2))
     );
 }
+
+/// The agency uploads the procurement documents on the draft's page (multipart, with its CSRF
+/// token); the published notice lists them with their hashes; the public is sent to log in to
+/// obtain one, a supplier gets the file.
+#[actix_web::test]
+async fn the_agency_attaches_procurement_documents_on_the_draft_page_and_suppliers_obtain_them() {
+    let app = spawn_app().await;
+    let (_, agency) = app.agency_token().await;
+    let draft: serde_json::Value = app
+        .post(
+            "/api/v1/projects",
+            Some(&agency),
+            &crate::fixtures::project_body(),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = draft["id"].as_str().unwrap();
+    let pdf = crate::documents::file_of(b"%PDF-1.6\n", 40_000, 3);
+    let upload = |csrf: String| {
+        let (content_type, body) = crate::documents::multipart(&[
+            ("csrf", None, csrf.as_bytes()),
+            ("tender", Some("招标文件.pdf"), &pdf),
+            ("requirements", Some(""), b"".as_slice()),
+        ]);
+        client()
+            .post(app.url(&format!("/agency/projects/{id}/documents")))
+            .header("content-type", content_type)
+            .header(
+                "cookie",
+                format!("smeproc_csrf={CSRF}; smeproc_session={agency}"),
+            )
+            .body(body)
+    };
+    // A wrong CSRF token: refused, nothing attached.
+    let res = upload("f".repeat(64)).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let listed: serde_json::Value = app
+        .get(&format!("/api/v1/projects/{id}/documents"), Some(&agency))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 0);
+    let res = upload(real_csrf(&app, Some(&agency)).await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let body = page(
+        &app,
+        "GET",
+        &format!("/agency/projects/{id}"),
+        Some(&agency),
+        "",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(body.contains("招标文件.pdf"), "{body}");
+    app.publish(id, &agency).await;
+    let notices: serde_json::Value = app
+        .get(&format!("/api/v1/notices?project_id={id}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let notice = notices["items"][0]["id"].as_str().unwrap();
+    let html = page(&app, "GET", &format!("/notices/{notice}"), None, "")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let sha = smeproc::domain::digest::hex(&<sha2::Sha256 as sha2::Digest>::digest(&pdf));
+    assert!(html.contains(&sha), "the notice shows the hash\n{html}");
+    let at = html
+        .find(&format!("/projects/{id}/documents/"))
+        .expect("a link");
+    let link = &html[at..at + html[at..].find('"').unwrap()];
+    let res = page(&app, "GET", link, None, "").await;
+    assert_eq!(res.status(), 303);
+    assert!(res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/login?next="));
+    let firm = app.create_firm("吐鲁番小型办公用品有限公司", "650402", "small");
+    let supplier = app.supplier_token(&firm.1).await;
+    let res = page(&app, "GET", link, Some(&supplier), "").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), pdf.as_slice());
+}

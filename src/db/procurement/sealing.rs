@@ -408,3 +408,95 @@ pub fn mark_document_opened(
         ))
         .execute(conn)
 }
+
+// --- procurement documents (招标文件) ----------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Insertable, serde::Serialize)]
+#[diesel(table_name = crate::db::schema::project_documents)]
+pub struct ProjectDocument {
+    pub id: String,
+    pub project_id: String,
+    pub kind: String,
+    pub filename: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub location: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Insertable)]
+#[diesel(table_name = crate::db::schema::documents_obtained)]
+pub struct DocumentObtained {
+    pub document_id: String,
+    pub bidder_tag: String,
+    pub project_id: String,
+    pub enterprise_sealed: Vec<u8>,
+    pub obtained_at: NaiveDateTime,
+}
+
+pub fn insert_project_document(conn: &mut DbConnection, row: &ProjectDocument) -> QueryResult<()> {
+    diesel::insert_into(crate::db::schema::project_documents::table)
+        .values(row.clone())
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn project_documents_of(
+    conn: &mut DbConnection,
+    project_id: &str,
+) -> QueryResult<Vec<ProjectDocument>> {
+    use crate::db::schema::project_documents as d;
+    d::table
+        .filter(d::project_id.eq(project_id))
+        .order((d::created_at.asc(), d::id.asc()))
+        .load(conn)
+}
+
+pub fn find_project_document(
+    conn: &mut DbConnection,
+    project_id: &str,
+    id: &str,
+) -> QueryResult<Option<ProjectDocument>> {
+    use crate::db::schema::project_documents as d;
+    d::table
+        .filter(d::id.eq(id))
+        .filter(d::project_id.eq(project_id))
+        .first(conn)
+        .optional()
+}
+
+pub fn delete_project_document(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    use crate::db::schema::project_documents as d;
+    diesel::delete(d::table.find(id)).execute(conn)
+}
+
+/// Whether this bidder already obtained this document.
+pub fn has_obtained(conn: &mut DbConnection, document_id: &str, tag: &str) -> QueryResult<bool> {
+    use crate::db::schema::documents_obtained as o;
+    diesel::select(diesel::dsl::exists(
+        o::table
+            .filter(o::document_id.eq(document_id))
+            .filter(o::bidder_tag.eq(tag)),
+    ))
+    .get_result(conn)
+}
+
+pub fn insert_obtained(conn: &mut DbConnection, row: &DocumentObtained) -> QueryResult<()> {
+    diesel::insert_into(crate::db::schema::documents_obtained::table)
+        .values(row.clone())
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn obtained_of_project(
+    conn: &mut DbConnection,
+    project_id: &str,
+) -> QueryResult<Vec<DocumentObtained>> {
+    use crate::db::schema::documents_obtained as o;
+    o::table
+        .filter(o::project_id.eq(project_id))
+        .order((o::obtained_at.asc(), o::document_id.asc()))
+        .load(conn)
+}

@@ -212,12 +212,20 @@ catalogue! {
     "problem.sealed_other_lot" => "此密封投标文件是为另一个采购包制作的", "this sealed bid was made for another lot";
     "field.sealed" => "密封投标文件", "sealed bid";
     "problem.unknown_document_kind" => "未知文件类别 {given}：须为技术文件、资格证明文件、开标一览表或其他", "unknown document kind {given}; expected technical, qualification, price_schedule or other";
+    "problem.unknown_procurement_document_kind" => "未知采购文件类别 {given}：须为招标文件、采购需求或其他", "unknown procurement document kind {given}; expected tender, requirements or other";
+    "problem.too_many_documents" => "一个项目最多 {max} 个采购文件", "a project has at most {max} procurement documents";
     "problem.document_type" => "{name} 的内容不是 PDF、OOXML/ODF 文档、ZIP、JPEG 或 PNG 文件", "{name} is not a PDF, OOXML/ODF document, ZIP, JPEG or PNG file (told by its content)";
     "problem.bid_part_first" => "投标内容须作为第一个部分，在文件之前提交", "the bid must come first, before the files";
     "field.documents.technical" => "技术文件", "technical documents";
     "field.documents.qualification" => "资格证明文件", "qualification documents";
     "field.documents.price_schedule" => "开标一览表", "price schedule";
     "field.documents.other" => "其他文件", "other documents";
+    "field.documents.tender" => "招标文件", "tender documents";
+    "field.documents.requirements" => "采购需求", "requirements";
+    "field.documents" => "采购文件", "documents";
+    "procurement_document.tender" => "招标文件", "tender documents";
+    "procurement_document.requirements" => "采购需求", "requirements";
+    "procurement_document.other" => "其他", "other";
     "field.bid" => "投标内容", "bid";
     "document_kind.technical" => "技术文件", "technical proposal";
     "document_kind.qualification" => "资格证明文件", "qualification papers";
@@ -280,6 +288,8 @@ catalogue! {
     "refusal.other" => "无法完成此操作", "this cannot be done";
     // Refusals with their reasons (the English is the API's `detail`, word for word).
     "refusal.edit_phase" => "不能修改项目：项目当前为{phase_zh}；只有草稿可以修改，已发布的项目请发布更正公告", "cannot edit the project: the project is {phase}; this needs a draft; publish a correction notice instead";
+    "refusal.documents_draft_only" => "采购文件只能在草稿阶段添加或删除：项目当前为{phase_zh}", "procurement documents are attached or removed only while the project is a draft; it is {phase}";
+    "refusal.obtained_before_opening" => "开标前不公开获取采购文件的供应商：项目当前为{phase_zh}", "who obtained the procurement documents is disclosed only after the opening; the project is {phase}";
     "refusal.publish_phase" => "不能发布：项目当前为{phase_zh}；只有草稿可以发布", "cannot publish: the project is {phase}; this needs a draft";
     "refusal.correction_phase" => "不能发布更正公告：项目当前为{phase_zh}；只能在项目发布后、投标截止前更正", "cannot publish a correction: the project is {phase}; this needs a published project before its bid deadline";
     "refusal.bid_phase" => "不能递交、替换或撤回投标：项目当前为{phase_zh}；只能在项目发布后、投标截止前进行{when_zh}", "cannot accept, replace or withdraw a bid: the project is {phase}; this needs a published project before its bid deadline{when}";

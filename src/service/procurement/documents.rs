@@ -9,7 +9,7 @@ use crate::db::files::{read_record, write_record, PartFile};
 use crate::db::procurement::{self as repo, DocumentRow};
 use crate::db::DbConnection;
 use crate::domain::digest::hex;
-use crate::domain::documents::{sniff, DocumentKind, SNIFF_BYTES};
+use crate::domain::documents::{sniff, DocumentKind, ProcurementDocumentKind, SNIFF_BYTES};
 use crate::error::{Error, Result};
 use crate::service::sealing::{OpeningKey, Sealer};
 use crate::wire::fields::coded;
@@ -41,10 +41,41 @@ fn doc_aad(id: &str, index: u64, last: bool) -> Vec<u8> {
     format!("doc {id} {index} {}", u8::from(last)).into_bytes()
 }
 
+/// What an upload is for: its kinds (the multipart part names) differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A bid's documents (响应文件): technical, qualification, price_schedule, other.
+    Bid,
+    /// A project's procurement documents (采购文件): tender, requirements, other.
+    Procurement,
+}
+
+impl Purpose {
+    fn kind(self, field: &str) -> Result<&'static str> {
+        let (kind, code) = match self {
+            Purpose::Bid => (
+                DocumentKind::parse(field).map(DocumentKind::as_str),
+                "problem.unknown_document_kind",
+            ),
+            Purpose::Procurement => (
+                ProcurementDocumentKind::parse(field).map(ProcurementDocumentKind::as_str),
+                "problem.unknown_procurement_document_kind",
+            ),
+        };
+        kind.ok_or_else(|| {
+            Error::Validation(vec![coded(
+                format!("documents.{field}"),
+                code,
+                vec![("given", field.to_string())],
+            )])
+        })
+    }
+}
+
 /// A document being uploaded: every call is blocking I/O (run it on the blocking pool).
 pub struct Upload {
     id: String,
-    kind: DocumentKind,
+    kind: &'static str,
     field: String,
     filename: String,
     sealer: Option<Sealer>,
@@ -76,19 +107,14 @@ impl Upload {
     /// lot's (sealed), or none for a lot published before sealing (stored in the clear).
     pub fn begin(
         store: &FileStore,
+        purpose: Purpose,
         lot_id: &str,
         public_key: Option<&str>,
         field: &str,
         filename: &str,
         limit: u64,
     ) -> Result<Upload> {
-        let kind = DocumentKind::parse(field).ok_or_else(|| {
-            Error::Validation(vec![coded(
-                format!("documents.{field}"),
-                "problem.unknown_document_kind",
-                vec![("given", field.to_string())],
-            )])
-        })?;
+        let kind = purpose.kind(field)?;
         let id = crate::db::new_id();
         let sealer = public_key
             .map(|k| crate::service::sealing::sealer(lot_id, k))
@@ -210,7 +236,7 @@ impl Upload {
         Ok(StoredDocument {
             reference: DocumentRef {
                 id: self.id.clone(),
-                kind: self.kind.as_str().into(),
+                kind: self.kind.into(),
                 filename: self.filename.clone(),
                 media_type: self.media_type.unwrap_or("application/octet-stream").into(),
                 size_bytes: self.size,
@@ -352,8 +378,13 @@ pub fn verified_file(
     row: &DocumentRow,
     reference: &DocumentRef,
 ) -> Result<std::fs::File> {
+    verified_open(store, &row.location, &reference.sha256)
+}
+
+/// A stored file in the clear, read through and checked against `sha256` before it is given out.
+pub fn verified_open(store: &FileStore, location: &str, sha256: &str) -> Result<std::fs::File> {
     use std::io::Read;
-    let mut file = store.open(&row.location).map_err(io)?;
+    let mut file = store.open(location).map_err(io)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; CHUNK];
     loop {
@@ -363,13 +394,12 @@ pub fn verified_file(
         }
         hasher.update(&buf[..n]);
     }
-    if hex(&hasher.finalize()) != reference.sha256 {
+    if hex(&hasher.finalize()) != sha256 {
         return Err(Error::Internal(anyhow::anyhow!(
-            "document {} in the store does not match its hash",
-            row.id
+            "document {location} in the store does not match its hash"
         )));
     }
-    store.open(&row.location).map_err(io)
+    store.open(location).map_err(io)
 }
 
 /// The documents of an opened bid, with their stored rows.

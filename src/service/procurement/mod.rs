@@ -12,6 +12,7 @@ pub mod evaluation;
 pub mod notices;
 pub mod ocds;
 pub mod opening;
+pub mod project_documents;
 pub mod projects;
 
 use crate::db::procurement::{self as repo, Lot, Project};

@@ -26,6 +26,7 @@ pub fn procurement_body(
     p: &Project,
     lots: &[Lot],
     keys: &[crate::db::procurement::LotKey],
+    documents: &[crate::db::procurement::ProjectDocument],
 ) -> serde_json::Value {
     let key_of = |lot: &str| {
         keys.iter()
@@ -54,6 +55,7 @@ pub fn procurement_body(
             "budget": Fen(l.budget_fen).to_string(), "reserved_for_smes": l.reserved,
             "sealing": key_of(&l.id),
         })).collect::<Vec<_>>(),
+        "documents": super::project_documents::notice_entries(documents),
     })
 }
 

@@ -14,7 +14,9 @@ use actix_web::web;
 use askama::Template;
 use serde_json::{json, Map, Value};
 
+mod documents;
 mod lots;
+pub use documents::*;
 pub use lots::*;
 
 #[derive(Template)]
@@ -205,6 +207,10 @@ struct ProjectPage {
     f: Form,
     /// Who holds the keys of its lots.
     plan: Option<crate::service::procurement::opening::KeyPlanView>,
+    /// Its procurement documents (采购文件).
+    documents: Vec<crate::service::procurement::project_documents::ProjectDocumentView>,
+    /// Who obtained them, once every lot is opened.
+    obtained: Option<Vec<crate::service::procurement::project_documents::ObtainedView>>,
 }
 
 async fn project_page(
@@ -216,12 +222,16 @@ async fn project_page(
 ) -> PageResult {
     let clock = state.clock.clone();
     let caller = b.caller();
-    let (p, plan) = state
+    let keys = state.keys.clone();
+    let (p, plan, documents, obtained) = state
         .db(move |conn| {
+            use crate::service::procurement::project_documents;
             let a = actor(&caller);
             let p = projects::show(conn, clock.as_ref(), &a, &id)?;
             let plan = crate::service::procurement::opening::key_plan(conn, &a, &id).ok();
-            Ok((p, plan))
+            let documents = project_documents::list(conn, &a, &id)?;
+            let obtained = project_documents::obtained(conn, clock.as_ref(), &keys, &a, &id).ok();
+            Ok((p, plan, documents, obtained))
         })
         .await
         .on(b)?;
@@ -243,6 +253,8 @@ async fn project_page(
             problems,
             f,
             plan,
+            documents,
+            obtained,
         },
     ))
 }

@@ -189,6 +189,8 @@ pub(super) struct NoticePage {
     opening: String,
     correction: Vec<(String, String, String)>,
     correction_text: String,
+    /// The procurement documents with their hashes, as the notice publishes them.
+    documents: Vec<Value>,
 }
 
 pub(super) fn body_time(v: &Value) -> String {
@@ -262,6 +264,7 @@ pub async fn notice(state: State, b: Base, id: web::Path<String>) -> PageResult 
         lots: if results.is_empty() { lots } else { Vec::new() },
         results,
         correction,
+        documents: body["documents"].as_array().cloned().unwrap_or_default(),
         n,
     };
     Ok(page(&b, &page_data))

@@ -60,15 +60,18 @@ struct ProjectPage {
     p: projects::ProjectView,
     notices: Vec<NoticeView>,
     bidding_open: bool,
+    documents: Vec<crate::service::procurement::project_documents::ProjectDocumentView>,
 }
 
 pub async fn project(state: State, b: Base, id: web::Path<String>) -> PageResult {
     let id = id.into_inner();
     let clock = state.clock.clone();
     let pid = id.clone();
-    let (p, notices) = state
+    let (p, notices, documents) = state
         .db(move |conn| {
             let p = projects::show(conn, clock.as_ref(), &Actor::Public, &pid)?;
+            let documents =
+                crate::service::procurement::project_documents::list(conn, &Actor::Public, &pid)?;
             let n = notices::list(
                 conn,
                 &NoticeParams {
@@ -77,7 +80,7 @@ pub async fn project(state: State, b: Base, id: web::Path<String>) -> PageResult
                     ..NoticeParams::default()
                 },
             )?;
-            Ok((p, n.items))
+            Ok((p, n.items, documents))
         })
         .await
         .on(&b)?;
@@ -89,6 +92,7 @@ pub async fn project(state: State, b: Base, id: web::Path<String>) -> PageResult
             p,
             notices,
             bidding_open,
+            documents,
         },
     ))
 }
@@ -242,4 +246,44 @@ pub async fn language(req: HttpRequest) -> HttpResponse {
         tracing::warn!("language cookie not set");
     }
     response
+}
+
+/// A procurement document from the notice or project page: a supplier's download is recorded
+/// (disclosed after the opening), the project's staff download without a record.
+pub async fn obtain_document(
+    state: State,
+    b: Base,
+    path: web::Path<(String, String)>,
+) -> Result<actix_web::HttpResponse, crate::web::PageError> {
+    let (project, doc) = path.into_inner();
+    let (clock, keys, caller) = (state.clock.clone(), state.keys.clone(), b.caller());
+    let row = state
+        .db(move |conn| {
+            crate::service::procurement::project_documents::obtain(
+                conn,
+                clock.as_ref(),
+                &keys,
+                &crate::http::actor::actor(&caller),
+                &project,
+                &doc,
+            )
+        })
+        .await
+        .on(&b)?;
+    let store = state.document_store();
+    let (location, sha) = (row.location.clone(), row.sha256.clone());
+    let file = web::block(move || {
+        crate::service::procurement::documents::verified_open(&store, &location, &sha)
+    })
+    .await
+    .map_err(|e| crate::error::Error::Internal(anyhow::anyhow!("{e}")))
+    .and_then(|r| r)
+    .on(&b)?;
+    Ok(crate::http::documents::download(
+        file,
+        &row.media_type,
+        u64::try_from(row.size_bytes).unwrap_or_default(),
+        &row.filename,
+        &row.sha256,
+    ))
 }

@@ -159,9 +159,16 @@ pub async fn bid(
             .await
             .on(&b)?;
         let multipart = actix_multipart::Multipart::new(req.headers(), payload);
-        let read = crate::http::documents::read::<()>(&state, multipart, lot_id.clone(), key, None)
-            .await
-            .on(&b)?;
+        let read = crate::http::documents::read::<()>(
+            &state,
+            multipart,
+            crate::service::procurement::documents::Purpose::Bid,
+            lot_id.clone(),
+            key,
+            None,
+        )
+        .await
+        .on(&b)?;
         let csrf = read
             .fields
             .iter()

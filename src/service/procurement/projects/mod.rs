@@ -266,6 +266,7 @@ fn publish_draft(
     repo::update_project(conn, &p)?;
     let lot_keys =
         crate::service::procurement::opening::issue_lot_keys(conn, keys, actor, &p, &lots, now)?;
+    let documents = crate::service::procurement::project_documents::of_project(conn, &p.id)?;
     audit::record(
         conn,
         clock,
@@ -279,7 +280,7 @@ fn publish_draft(
         actor.audit_id(),
         &p,
         NoticeKind::Procurement,
-        notices::procurement_body(&p, &lots, &lot_keys),
+        notices::procurement_body(&p, &lots, &lot_keys, &documents),
         None,
     )?;
     Ok(p)

@@ -1,0 +1,2 @@
+DROP TABLE documents_obtained;
+DROP TABLE project_documents;
