@@ -119,25 +119,103 @@ pub async fn give_share(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// A bidder-sealed bid with its sealed documents, as `multipart/form-data`: the part `bid`
+/// first (the JSON of `SealedBidInput`), then each sealed document (`bid seal --file` writes
+/// them) in a part named `document`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct SealedBidUpload {
+    /// The JSON of `SealedBidInput`.
+    bid: String,
+    /// A sealed document, `smeproc-sealed-doc-1` (repeat the part for more).
+    #[schema(value_type = Option<String>, format = Binary)]
+    document: Option<Vec<u8>>,
+}
+
 /// Submits a bid the bidder sealed itself (`smeproc bid seal`): stored as it came, checked at
-/// the opening. The receipt's hash is the SHA-256 of the envelope.
+/// the opening. The receipt's hash is the SHA-256 of the envelope (which holds the hashes of
+/// the documents sealed with it). JSON, or multipart with the sealed documents.
 #[utoipa::path(post, path = "/api/v1/lots/{id}/sealed-bids", tag = "bids", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = SealedBidInput,
+    params(("id" = String, Path)),
+    request_body(content((SealedBidInput = "application/json"), (SealedBidUpload = "multipart/form-data"))),
     responses((status = 201, body = Receipt),
     (status = 409, description = "past the deadline, a bid already submitted, or a lot without a key", body = crate::error::Problem),
-    (status = 422, description = "not a sealed bid, or sealed for another lot", body = crate::error::Problem)))]
+    (status = 413, description = "a document or the bid's documents over their limits", body = crate::error::Problem),
+    (status = 415, description = "neither JSON nor multipart", body = crate::error::Problem),
+    (status = 422, description = "not a sealed bid or document, or sealed for another lot", body = crate::error::Problem)))]
 pub async fn submit_sealed(
     state: web::Data<AppState>,
     caller: Caller,
     id: Id,
-    body: Json<SealedBidInput>,
+    req: actix_web::HttpRequest,
+    mut payload: web::Payload,
 ) -> Result<HttpResponse> {
     let clock = state.clock.clone();
     let keys = state.keys.clone();
+    if crate::http::documents::is_multipart(&req) {
+        let (lot, who, c) = (id.to_string(), caller.clone(), clock.clone());
+        state
+            .db(move |conn| bids::may_submit_sealed(conn, c.as_ref(), &actor(&who), &lot))
+            .await?;
+        let multipart = actix_multipart::Multipart::new(req.headers(), payload);
+        let read = crate::http::documents::read::<SealedBidInput>(
+            &state,
+            multipart,
+            crate::service::procurement::documents::Purpose::SealedByBidder,
+            id.to_string(),
+            None,
+            Some("bid"),
+        )
+        .await?;
+        let kept = read.documents.clone();
+        let receipt = state
+            .db(move |conn| {
+                bids::submit_sealed_with(
+                    conn,
+                    clock.as_ref(),
+                    &keys,
+                    &actor(&caller),
+                    &id,
+                    &read.bid,
+                    read.documents,
+                )
+            })
+            .await;
+        if receipt.is_err() {
+            crate::http::documents::discard(&state, kept).await;
+        }
+        return Ok(HttpResponse::Created().json(receipt?));
+    }
+    let body: SealedBidInput = crate::http::extract::json_body(&req, &mut payload).await?;
+    let body = Json(body);
     let receipt = state
         .db(move |conn| {
             bids::submit_sealed(conn, clock.as_ref(), &keys, &actor(&caller), &id, &body.0)
         })
         .await?;
     Ok(HttpResponse::Created().json(receipt))
+}
+
+/// Declares a lot unopenable (past its opening time, fewer than k shares given, shares lost):
+/// the lot fails with the reason, its sealed bids are treated as withdrawn without being
+/// decrypted, and the remaining shares are erased.
+#[utoipa::path(post, path = "/api/v1/lots/{id}/opening/fail", tag = "opening", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = opening::FailInput,
+    responses((status = 200, body = OpeningView),
+    (status = 409, description = "before the opening time, already opened, or a lot without a key", body = crate::error::Problem),
+    (status = 422, description = "no reason, or one over 500 characters", body = crate::error::Problem)))]
+pub async fn fail_unopened(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+    body: Json<opening::FailInput>,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let store = state.document_store();
+    let view = state
+        .db(move |conn| {
+            opening::fail_unopened(conn, clock.as_ref(), &store, &actor(&caller), &id, &body.0)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
 }

@@ -81,6 +81,7 @@ macro_rules! api_routes {
         POST "/api/v1/lots/{id}/key-share", STAFF => opening::collect_share;
         GET "/api/v1/lots/{id}/opening", AUTHENTICATED => opening::show;
         POST "/api/v1/lots/{id}/opening/shares", STAFF => opening::give_share;
+        POST "/api/v1/lots/{id}/opening/fail", MANAGERS => opening::fail_unopened;
         POST "/api/v1/lots/{id}/qualification", MANAGERS => procurement::qualify, big;
         POST "/api/v1/lots/{id}/scores", MANAGERS => procurement::enter_scores, big;
         POST "/api/v1/lots/{id}/evaluate", MANAGERS => procurement::run_evaluation;

@@ -6,6 +6,8 @@ mod audit;
 mod bid;
 mod catalogue;
 mod engine;
+mod opening;
+mod remote;
 
 use crate::config::{DatabaseUrl, LogFormat, Settings};
 use clap::{Args, Parser, Subcommand};
@@ -77,9 +79,13 @@ pub enum Command {
     /// The audit log: check its hash chain, sign and check checkpoints.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
-    /// The offline bid-preparation tool: check a bid, seal it to a lot's public key.
+    /// The offline bid-preparation tool: check a bid, seal it with its documents to a lot's
+    /// public key, submit it to the server.
     #[command(subcommand)]
     Bid(bid::BidCommand),
+    /// A key holder's side of the opening (开标): collect a lot's key share, give it back.
+    #[command(subcommand)]
+    Opening(opening::OpeningCommand),
     /// Print the OpenAPI 3.1 document of the HTTP API (what `GET /openapi.json` serves).
     #[command(after_help = "Example:\n  smeproc openapi > openapi.json")]
     Openapi,
@@ -236,6 +242,7 @@ pub fn run(cli: Cli, serve: Serve) -> ExitCode {
         Command::Policy(cmd) => engine::policy(cmd),
         Command::Audit(cmd) => settings(&cli.global).and_then(|s| audit::audit(s, cmd)),
         Command::Bid(cmd) => bid::bid(cmd),
+        Command::Opening(cmd) => opening::opening(cmd),
         Command::Openapi => out(format_args!("{}", crate::api::openapi::spec_json())),
         Command::Classify(args) => engine::classify(args),
         Command::Evaluate(args) => engine::evaluate(args),

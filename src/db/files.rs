@@ -59,15 +59,18 @@ impl FileStore {
     }
 
     /// Moves a complete file into place: `sealed/<id>` or `open/<id>`; answers its location.
+    /// Never over another file: a file already there is an `AlreadyExists` error (the link is
+    /// atomic, so two uploads of one id cannot both land).
     pub fn commit(&self, mut part: PartFile, id: &str, sealed: bool) -> std::io::Result<String> {
         let location = format!("{}/{id}", if sealed { "sealed" } else { "open" });
         if let Some(file) = part.file.as_ref() {
             file.sync_all()?;
         }
         self.dir(if sealed { "sealed" } else { "open" })?;
-        std::fs::rename(&part.path, self.root.join(&location))?;
-        // In place: nothing left for Drop to remove.
+        std::fs::hard_link(&part.path, self.root.join(&location))?;
+        // In place: the part's name goes, and nothing is left for Drop to remove.
         part.file = None;
+        std::fs::remove_file(&part.path)?;
         Ok(location)
     }
 
@@ -162,6 +165,11 @@ mod tests {
         assert!(!dir.path().join("sealed/abc-1").exists());
         let location = store.commit(part, "abc-1", true).unwrap();
         assert_eq!(location, "sealed/abc-1");
+        // Never over a file already in place.
+        let mut again = store.create("abc-1").unwrap();
+        write_record(&mut again, b"other").unwrap();
+        let e = store.commit(again, "abc-1", true).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
         let mut f = store.open(&location).unwrap();
         assert_eq!(read_record(&mut f, 64).unwrap().unwrap(), b"hello");
         assert!(read_record(&mut f, 64).unwrap().is_none());

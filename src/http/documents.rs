@@ -7,7 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::http::AppState;
-use crate::service::procurement::documents::{self, FileStore, Purpose, StoredDocument, Upload};
+use crate::service::procurement::documents::{self, FileStore, Incoming, Purpose, StoredDocument};
 use actix_web::web;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
@@ -159,7 +159,7 @@ async fn read_parts<T: DeserializeOwned + Default>(
             filename.clone(),
         );
         let mut upload = web::block(move || {
-            Upload::begin(&store2, purpose, &lot, key.as_deref(), &n, &f, per_file)
+            Incoming::begin(&store2, purpose, &lot, key.as_deref(), &n, &f, per_file)
         })
         .await??;
         while let Some(chunk) = field.next().await {
@@ -177,7 +177,9 @@ async fn read_parts<T: DeserializeOwned + Default>(
                     limit: per_bid as usize,
                     what: Some(match purpose {
                         Purpose::Bid => format!("the bid's documents (at {name}, {filename})"),
-                        Purpose::Procurement => format!("the documents (at {name}, {filename})"),
+                        Purpose::Procurement | Purpose::SealedByBidder => {
+                            format!("the documents (at {name}, {filename})")
+                        }
                     }),
                 });
             }

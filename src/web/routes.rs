@@ -1,9 +1,9 @@
 //! Every page, declared once: method, path, who may call it, handler. The router and the
 //! access table (`PAGES`) both come from this list.
 
-use super::{agency, finance, public, supplier};
+use super::{agency, finance, public, shares, supplier};
 use crate::config::Settings;
-use crate::http::access::{Access, AGENCY, AUDITORS, MANAGERS, SUPPLIER};
+use crate::http::access::{Access, AGENCY, AUDITORS, MANAGERS, STAFF, SUPPLIER};
 use crate::http::routes::{register, route_table};
 
 const PUBLIC: Access = Access::Public;
@@ -47,10 +47,14 @@ route_table! { PAGES, TABLE;
         GET "/agency/lots/{id}", MANAGERS => agency::lot;
         POST "/agency/lots/{id}/key-share", MANAGERS => agency::collect_share;
         POST "/agency/lots/{id}/opening", MANAGERS => agency::give_share;
+        POST "/agency/lots/{id}/opening/fail", MANAGERS => agency::fail_unopened;
         POST "/agency/lots/{id}/scores", MANAGERS => agency::scores;
         POST "/agency/lots/{id}/evaluate", MANAGERS => agency::evaluate;
         POST "/agency/lots/{id}/award", MANAGERS => agency::award;
         POST "/agency/lots/{id}/contract", MANAGERS => agency::contract;
+        GET "/key-shares", STAFF => shares::list;
+        POST "/key-shares/{id}/collect", STAFF => shares::collect;
+        POST "/key-shares/{id}/give", STAFF => shares::give;
         GET "/finance", AUDITORS => finance::dashboard;
         GET "/finance/ledger.csv", AUDITORS => finance::ledger_csv;
         GET "/finance/{id}/{year}", AUDITORS => finance::department;

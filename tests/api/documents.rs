@@ -65,7 +65,7 @@ pub fn file_of(magic: &[u8], len: usize, seed: u64) -> Vec<u8> {
     out
 }
 
-fn sha(bytes: &[u8]) -> String {
+pub(crate) fn sha(bytes: &[u8]) -> String {
     smeproc::domain::digest::hex(&Sha256::digest(bytes))
 }
 
@@ -89,7 +89,7 @@ fn store_files(app: &TestApp) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     out
 }
 
-fn holds_a_run_of(hay: &[u8], doc: &[u8]) -> bool {
+pub(crate) fn holds_a_run_of(hay: &[u8], doc: &[u8]) -> bool {
     // Any 32-byte run from a few places of the document.
     [9usize, doc.len() / 3, doc.len() / 2, doc.len() - 40]
         .iter()

@@ -863,3 +863,442 @@ async fn a_bidder_sealed_bid_opens_and_an_invalid_one_is_excluded_with_its_reaso
     );
     assert_eq!(opened["price"], "1888888.00");
 }
+
+/// Runs the CLI off the test's thread (it calls this test's server).
+async fn cli(
+    dir: &std::path::Path,
+    args: Vec<String>,
+    token: Option<String>,
+) -> std::process::Output {
+    let dir = dir.to_path_buf();
+    actix_web::rt::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_smeproc"));
+        cmd.args(&args).current_dir(&dir).env_remove("DATABASE_URL");
+        match token {
+            Some(t) => cmd.env("SMEPROC_TOKEN", t),
+            None => cmd.env_remove("SMEPROC_TOKEN"),
+        };
+        cmd.output().expect("run smeproc")
+    })
+    .await
+    .unwrap()
+}
+
+/// The whole offline path from the command line: the bidder seals its bid with documents
+/// (`bid seal --file`), submits them (`bid submit`), a holder gives its share (`opening give`);
+/// at the opening the documents come back byte for byte, and a bid whose sealed document was
+/// tampered with is excluded with the reason.
+#[actix_web::test]
+async fn a_bidder_sealed_bid_with_documents_is_submitted_and_opened_from_the_command_line() {
+    use crate::documents::{file_of, holds_a_run_of, send_multipart, sha};
+    let app = spawn_app_with(|s| s.token_ttl_minutes = 60 * 24 * 60).await;
+    let s = scenario(&app).await;
+    let project = s.project["id"].as_str().unwrap();
+    let notices = json_of(
+        app.get(&format!("/api/v1/notices?project_id={project}"), None)
+            .await,
+        200,
+    )
+    .await;
+    let key = notices["items"][0]["body"]["lots"][1]["sealing"]["public_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |n: &str| dir.path().join(n);
+    let pdf = file_of(b"%PDF-1.7\n", 3 * 64 * 1024 + 11, 21);
+    let png = file_of(
+        &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A],
+        64 * 1024,
+        22,
+    );
+    std::fs::write(path("技术方案.pdf"), &pdf).unwrap();
+    std::fs::write(path("schedule.png"), &png).unwrap();
+    std::fs::write(path("notes.txt"), b"plain words, not a document").unwrap();
+    std::fs::write(
+        path("small.json"),
+        json!({"price": "1888888.00"}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        path("micro.json"),
+        json!({"price": "1777777.00"}).to_string(),
+    )
+    .unwrap();
+    let seal = |code: &str, bid: &str, files: &[&str], output: &str| {
+        let mut args: Vec<String> = [
+            "bid",
+            "seal",
+            "--lot",
+            &s.open_lot,
+            "--lot-key",
+            &key,
+            "--credit-code",
+            code,
+            "--bid",
+            bid,
+            "-o",
+            output,
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        for f in files {
+            args.push("--file".into());
+            args.push(f.to_string());
+        }
+        cli(dir.path(), args, None)
+    };
+    // A file of a type not accepted: refused locally, nothing left behind.
+    let out = seal(
+        &s.small.1,
+        "small.json",
+        &["technical=技术方案.pdf", "other=notes.txt"],
+        "bad.bid",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("notes.txt"),
+        "{out:?}"
+    );
+    assert!(!path("bad.bid").exists() && !path("bad.bid.1.sealed-doc").exists());
+
+    let out = seal(
+        &s.small.1,
+        "small.json",
+        &["technical=技术方案.pdf", "price_schedule=schedule.png"],
+        "small.bid",
+    )
+    .await;
+    assert!(out.status.success(), "{out:?}");
+    for n in ["small.bid.1.sealed-doc", "small.bid.2.sealed-doc"] {
+        let sealed = std::fs::read(path(n)).unwrap();
+        assert!(sealed.starts_with(b"smeproc-sealed-doc-1\n"));
+        assert!(
+            !holds_a_run_of(&sealed, &pdf) && !holds_a_run_of(&sealed, &png),
+            "{n} is sealed"
+        );
+    }
+    let out = seal(
+        &s.micro.1,
+        "micro.json",
+        &["technical=技术方案.pdf"],
+        "micro.bid",
+    )
+    .await;
+    assert!(out.status.success(), "{out:?}");
+    // Tampered with after sealing: one byte of its last chunk.
+    let mut doc = std::fs::read(path("micro.bid.1.sealed-doc")).unwrap();
+    let last = doc.len() - 5;
+    doc[last] ^= 0x40;
+    std::fs::write(path("micro.bid.1.sealed-doc"), &doc).unwrap();
+
+    // Parts the server refuses, naming them; nothing is stored.
+    let medium = app.supplier_token(&s.medium.1).await;
+    let envelope = std::fs::read_to_string(path("small.bid")).unwrap();
+    let bid_part = json!({"sealed": envelope.trim()}).to_string();
+    let sealed_bids = format!("/api/v1/lots/{}/sealed-bids", s.open_lot);
+    let res = send_multipart(
+        &app,
+        reqwest::Method::POST,
+        &sealed_bids,
+        &medium,
+        &[
+            ("bid", None, bid_part.as_bytes()),
+            ("technical", Some("t.pdf"), &pdf),
+        ],
+    )
+    .await;
+    assert_eq!(
+        problem_fields(&problem(res, 422).await),
+        ["documents.technical"]
+    );
+    let res = send_multipart(
+        &app,
+        reqwest::Method::POST,
+        &sealed_bids,
+        &medium,
+        &[
+            ("bid", None, bid_part.as_bytes()),
+            ("document", Some("t.pdf"), &pdf),
+        ],
+    )
+    .await;
+    assert_eq!(
+        problem_fields(&problem(res, 422).await),
+        ["documents.document"]
+    );
+
+    let server = app.address.clone();
+    let submit = |token: String, file: &str| {
+        cli(
+            dir.path(),
+            [
+                "bid",
+                "submit",
+                "--server",
+                &server,
+                "--lot",
+                &s.open_lot,
+                file,
+            ]
+            .iter()
+            .map(|a| a.to_string())
+            .collect(),
+            Some(token),
+        )
+    };
+    let out = submit(app.supplier_token(&s.small.1).await, "small.bid").await;
+    assert!(out.status.success(), "{out:?}");
+    let receipt: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = submit(app.supplier_token(&s.micro.1).await, "micro.bid").await;
+    assert!(out.status.success(), "{out:?}");
+    let tampered: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Again: refused by the server, exit 2 with its words.
+    let out = submit(app.supplier_token(&s.small.1).await, "small.bid").await;
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+
+    // The opening: this lot's share from the command line, the others over the API.
+    app.clock.advance(Duration::days(19) + Duration::hours(1));
+    let mine: Vec<_> = {
+        let mut shares = app.shares.lock().unwrap();
+        let (mine, rest): (Vec<_>, Vec<_>) =
+            shares.drain(..).partition(|(lot, _, _)| *lot == s.open_lot);
+        *shares = rest;
+        mine
+    };
+    let (_, token, share) = mine.into_iter().next().unwrap();
+    std::fs::write(path("lot2.share"), &share).unwrap();
+    // A share already collected cannot be collected again; the file is not left behind.
+    let out = cli(
+        dir.path(),
+        [
+            "opening",
+            "collect",
+            "--server",
+            &server,
+            "--lot",
+            &s.open_lot,
+            "-o",
+            "again.share",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect(),
+        Some(token.clone()),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(!path("again.share").exists());
+    let out = cli(
+        dir.path(),
+        [
+            "opening",
+            "give",
+            "--server",
+            &server,
+            "--lot",
+            &s.open_lot,
+            "--share-file",
+            "lot2.share",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect(),
+        Some(token),
+    )
+    .await;
+    assert!(out.status.success(), "{out:?}");
+    let view: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(view["opened_at"].is_string(), "{view}");
+    app.open_lots().await;
+
+    let record = view["record"]["bids"].as_array().unwrap();
+    let of = |id: &Value| record.iter().find(|b| &b["bid_id"] == id).unwrap().clone();
+    assert_eq!(of(&receipt["bid_id"])["result"], "opened", "{view}");
+    let excluded = of(&tampered["bid_id"]);
+    assert_eq!(excluded["result"], "excluded");
+    assert!(
+        excluded["reason"]
+            .as_str()
+            .unwrap()
+            .contains("技术方案.pdf"),
+        "{excluded}"
+    );
+    let bid = json_of(
+        app.get(
+            &format!("/api/v1/bids/{}", receipt["bid_id"].as_str().unwrap()),
+            Some(&s.agency),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let docs = bid["content"]["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 2, "{bid}");
+    for (d, bytes) in docs.iter().zip([&pdf, &png]) {
+        assert_eq!(d["sha256"], sha(bytes));
+        let res = app
+            .get(
+                &format!(
+                    "/api/v1/bids/{}/documents/{}",
+                    receipt["bid_id"].as_str().unwrap(),
+                    d["id"].as_str().unwrap()
+                ),
+                Some(&s.agency),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.bytes().await.unwrap().as_ref(),
+            bytes.as_slice(),
+            "byte-identical"
+        );
+    }
+    assert_eq!(docs[0]["filename"], "技术方案.pdf");
+    assert_eq!(docs[1]["kind"], "price_schedule");
+}
+
+/// Fewer than k holders: from the opening time the agency declares the lot unopenable; it fails
+/// with the reason, its bids are excluded without being decrypted, its sealed documents and
+/// remaining shares are gone, and the failure notice says why.
+#[actix_web::test]
+async fn a_lot_that_cannot_be_opened_fails_with_its_reason_and_stays_sealed() {
+    use crate::documents::{file_of, send_multipart};
+    let app = spawn_app_with(|s| s.token_ttl_minutes = 60 * 24 * 60).await;
+    let s = scenario(&app).await;
+    let project = s.project["id"].as_str().unwrap().to_string();
+    let small = app.supplier_token(&s.small.1).await;
+    let micro = app.supplier_token(&s.micro.1).await;
+    let pdf = file_of(b"%PDF-1.7\n", 70_000, 31);
+    let bid_json = json!({"price": "1888888.00"}).to_string();
+    let res = send_multipart(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/lots/{}/bids", s.open_lot),
+        &small,
+        &[
+            ("bid", None, bid_json.as_bytes()),
+            ("technical", Some("t.pdf"), &pdf),
+        ],
+    )
+    .await;
+    let with_doc = json_of(res, 201).await;
+    let plain = bid(&app, &micro, &s.open_lot, json!({"price": "1777777.00"})).await;
+    let sealed_files = || {
+        std::fs::read_dir(app.settings.document_dir.join("sealed"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    assert_eq!(sealed_files(), 1);
+    let fail = |lot: String, token: String, body: Value| {
+        let app = &app;
+        async move {
+            app.post(
+                &format!("/api/v1/lots/{lot}/opening/fail"),
+                Some(&token),
+                &body,
+            )
+            .await
+        }
+    };
+    let why = json!({"reason": "两名持有人的份额遗失"});
+    let res = fail(s.open_lot.clone(), s.agency.clone(), why.clone()).await;
+    assert_eq!(
+        problem(res, 409).await["code"],
+        "wrong_state",
+        "before the opening time"
+    );
+
+    app.clock.advance(Duration::days(19) + Duration::hours(1));
+    let res = fail(s.open_lot.clone(), s.agency.clone(), json!({})).await;
+    assert_eq!(problem_fields(&problem(res, 422).await), ["reason"]);
+    let res = fail(s.open_lot.clone(), small.clone(), why.clone()).await;
+    assert_eq!(res.status(), 403);
+    let view = json_of(
+        fail(s.open_lot.clone(), s.agency.clone(), why.clone()).await,
+        200,
+    )
+    .await;
+    assert_eq!(view["record"]["outcome"], "failed");
+    assert!(view["record"]["failure_reason"]
+        .as_str()
+        .unwrap()
+        .contains("两名持有人的份额遗失"));
+    let record = view["record"]["bids"].as_array().unwrap();
+    assert_eq!(record.len(), 2);
+    for b in record {
+        assert_eq!(b["result"], "excluded");
+        assert!(
+            b["price"].is_null() && b["bidder"].is_null(),
+            "never decrypted: {b}"
+        );
+        assert!(b["reason"].as_str().unwrap().contains("视为撤回"), "{b}");
+    }
+    assert!(record.iter().any(|b| b["bid_id"] == with_doc["bid_id"]));
+    assert!(record.iter().any(|b| b["bid_id"] == plain["bid_id"]));
+    assert_eq!(sealed_files(), 0, "its sealed documents are gone");
+    // Declared once; the holder's share no longer opens it.
+    let res = fail(s.open_lot.clone(), s.agency.clone(), why.clone()).await;
+    assert_eq!(problem(res, 409).await["code"], "wrong_state");
+    let (lot, token, share) = app
+        .shares
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(l, _, _)| *l == s.open_lot)
+        .cloned()
+        .unwrap();
+    let res = give(&app, &lot, &token, &share).await;
+    assert_eq!(res.status(), 409);
+    let bids = json_of(
+        app.get(
+            &format!("/api/v1/lots/{}/bids", s.open_lot),
+            Some(&s.agency),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(bids["bids"].as_array().unwrap().len(), 0, "{bids}");
+    let shown = json_of(
+        app.get(&format!("/api/v1/projects/{project}"), None).await,
+        200,
+    )
+    .await;
+    assert_eq!(shown["lots"][1]["state"], "failed");
+
+    // The other lot too; then the failure notice names both reasons.
+    json_of(
+        fail(
+            s.reserved_lot.clone(),
+            s.agency.clone(),
+            json!({"reason": "监督人无法到场"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let notice = json_of(
+        app.post(
+            &format!("/api/v1/projects/{project}/result"),
+            Some(&s.agency),
+            &json!({}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(notice["kind"], "failure");
+    let reasons: Vec<&str> = notice["body"]["lots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["failure_reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons[0].contains("监督人无法到场") && reasons[1].contains("两名持有人的份额遗失"),
+        "{reasons:?}"
+    );
+}

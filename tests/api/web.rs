@@ -870,3 +870,119 @@ async fn the_agency_attaches_procurement_documents_on_the_draft_page_and_supplie
     assert_eq!(res.status(), 200);
     assert_eq!(res.bytes().await.unwrap().as_ref(), pdf.as_slice());
 }
+
+/// A key holder who is not agency staff (the supervisor, an auditor) collects its shares on
+/// `/key-shares` and gives them back there at the opening; the lots open.
+#[actix_web::test]
+async fn an_auditor_holder_collects_and_gives_its_shares_on_the_key_shares_page() {
+    let app = spawn_app_with(|s| s.token_ttl_minutes = 60 * 24 * 60).await;
+    let (_, agency) = app.agency_token().await;
+    let supervisor = format!("supervisor-{}", uuid::Uuid::new_v4().simple());
+    app.create_user(&supervisor, "auditor");
+    let auditor = app.token(&supervisor).await;
+    let draft: serde_json::Value = app
+        .post(
+            "/api/v1/projects",
+            Some(&agency),
+            &crate::fixtures::project_body(),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = draft["id"].as_str().unwrap();
+    let res = app
+        .put(
+            &format!("/api/v1/projects/{id}/key-holders"),
+            Some(&agency),
+            &serde_json::json!({"holders": [supervisor], "threshold": 1}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let published = json_of(
+        app.post(
+            &format!("/api/v1/projects/{id}/publish"),
+            Some(&agency),
+            &serde_json::json!({}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let lots: Vec<String> = published["lots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap().to_string())
+        .collect();
+    let listing = page(&app, "GET", "/key-shares", Some(&auditor), "")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(listing.matches("/collect\"").count(), 2, "{listing}");
+    let mut shares = Vec::new();
+    for lot in &lots {
+        let res = page(
+            &app,
+            "POST",
+            &format!("/key-shares/{lot}/collect"),
+            Some(&auditor),
+            &format!("csrf={CSRF}"),
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap();
+        let at = html
+            .find("id=\"share-text\"")
+            .expect("the share shown once");
+        let start = at + html[at..].find('>').unwrap() + 1;
+        let share = html[start..start + html[start..].find('<').unwrap()]
+            .trim()
+            .to_string();
+        assert!(share.starts_with("smeproc-share-1."), "{share}");
+        shares.push(share);
+        // Once only.
+        let res = page(
+            &app,
+            "POST",
+            &format!("/key-shares/{lot}/collect"),
+            Some(&auditor),
+            &format!("csrf={CSRF}"),
+        )
+        .await;
+        assert_eq!(res.status(), 409);
+    }
+    let give = |lot: String, share: String| {
+        let app = &app;
+        let auditor = auditor.clone();
+        async move {
+            let mut form = form_urlencoded::Serializer::new(String::new());
+            form.append_pair("csrf", CSRF).append_pair("share", &share);
+            page(
+                app,
+                "POST",
+                &format!("/key-shares/{lot}/give"),
+                Some(&auditor),
+                &form.finish(),
+            )
+            .await
+        }
+    };
+    // Before the opening time: refused on the page, nothing opens.
+    let res = give(lots[0].clone(), shares[0].clone()).await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("role=\"alert\""));
+    app.clock.advance(chrono::Duration::days(20));
+    for (lot, share) in lots.iter().zip(&shares) {
+        let res = give(lot.clone(), share.clone()).await;
+        assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+        let view = json_of(
+            app.get(&format!("/api/v1/lots/{lot}/opening"), Some(&agency))
+                .await,
+            200,
+        )
+        .await;
+        assert!(view["opened_at"].is_string(), "{view}");
+    }
+}

@@ -214,6 +214,9 @@ catalogue! {
     "problem.unknown_document_kind" => "未知文件类别 {given}：须为技术文件、资格证明文件、开标一览表或其他", "unknown document kind {given}; expected technical, qualification, price_schedule or other";
     "problem.unknown_procurement_document_kind" => "未知采购文件类别 {given}：须为招标文件、采购需求或其他", "unknown procurement document kind {given}; expected tender, requirements or other";
     "problem.too_many_documents" => "一个项目最多 {max} 个采购文件", "a project has at most {max} procurement documents";
+    "problem.sealed_document_part" => "投标人加密的文件须放在名为 {want} 的部分，而不是 {given}", "a document sealed by the bidder goes in a part named {want}, not {given}";
+    "problem.sealed_document_format" => "{name} 不是用离线投标工具（{tool}）加密的文件，或不完整", "{name} is not a document sealed with {tool}, or it is cut short";
+    "problem.sealed_document_twice" => "同一加密文件提交了两次", "the same sealed document was submitted twice";
     "problem.document_type" => "{name} 的内容不是 PDF、OOXML/ODF 文档、ZIP、JPEG 或 PNG 文件", "{name} is not a PDF, OOXML/ODF document, ZIP, JPEG or PNG file (told by its content)";
     "problem.bid_part_first" => "投标内容须作为第一个部分，在文件之前提交", "the bid must come first, before the files";
     "field.documents.technical" => "技术文件", "technical documents";
@@ -270,6 +273,7 @@ catalogue! {
     "refusal.key_plan_published" => "项目已发布，密钥持有人不能再更改", "the project is published: its key holders can no longer change";
     "refusal.share_collected" => "您已领取第 {lot} 包的密钥份额，服务器不再保存，不能再次领取", "you have collected your share of lot {lot}; the server no longer has it";
     "refusal.opening_not_yet" => "未到开标时间{when_zh}，不能提交密钥份额", "the opening time has not come{when}: shares are given from then on";
+    "refusal.fail_before_opening" => "开标时间未到，不能宣布无法开标：项目当前为{phase_zh}", "a lot can be declared unopenable only from the opening time; the project is {phase}";
     "refusal.lot_opened" => "第 {lot} 包已开标", "lot {lot} is already opened";
     "refusal.share_given" => "第 {number} 份密钥份额已经提交", "share {number} has already been given";
     "refusal.lot_without_key" => "第 {lot} 包在加密封存启用前发布，没有公钥，不接受投标人自行加密的投标", "lot {lot} was published before sealing and has no key: it takes no bidder-sealed bid";

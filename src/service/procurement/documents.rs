@@ -48,6 +48,8 @@ pub enum Purpose {
     Bid,
     /// A project's procurement documents (采购文件): tender, requirements, other.
     Procurement,
+    /// Documents the bidder sealed (`smeproc bid seal --file`), in parts named `document`.
+    SealedByBidder,
 }
 
 impl Purpose {
@@ -61,6 +63,8 @@ impl Purpose {
                 ProcurementDocumentKind::parse(field).map(ProcurementDocumentKind::as_str),
                 "problem.unknown_procurement_document_kind",
             ),
+            // Parts of sealed bids are told apart by SealedUpload.
+            Purpose::SealedByBidder => (None, "problem.sealed_document_part"),
         };
         kind.ok_or_else(|| {
             Error::Validation(vec![coded(
@@ -347,6 +351,17 @@ pub(crate) fn open_document(
                 ),
             );
         };
+        if index == 0
+            && sniff(&plain[..plain.len().min(SNIFF_BYTES)]) != Some(reference.media_type.as_str())
+        {
+            return fail(
+                part,
+                format!(
+                    "document {} is not the {} its bid names (told by its content)",
+                    reference.filename, reference.media_type
+                ),
+            );
+        }
         hasher.update(&plain);
         size += plain.len() as u64;
         part.write(&plain).map_err(io)?;
@@ -367,6 +382,8 @@ pub(crate) fn open_document(
         );
     }
     let written = part.written() as i64;
+    // A copy left by an opening whose transaction then rolled back is the same bytes: replaced.
+    store.remove(&format!("open/{clear_id}"));
     let location = store.commit(part, &clear_id, false).map_err(io)?;
     Ok(Ok((location, written)))
 }
@@ -405,4 +422,355 @@ pub fn verified_open(store: &FileStore, location: &str, sha256: &str) -> Result<
 /// The documents of an opened bid, with their stored rows.
 pub fn of_bid(conn: &mut DbConnection, bid_id: &str) -> Result<Vec<DocumentRow>> {
     Ok(repo::documents_of_bid(conn, bid_id)?)
+}
+
+// --- documents sealed by the bidder ------------------------------------------------------
+
+/// The first bytes of a document sealed by the bidder (`smeproc bid seal --file`): then the
+/// document's id (a UUID, 36 characters) and a newline, the HPKE encapsulated key (32 bytes),
+/// and the sealed chunks as the store keeps them (u32 big-endian length, ciphertext).
+pub const SEALED_DOC_MAGIC: &[u8] = b"smeproc-sealed-doc-1\n";
+const ID_LEN: usize = 36;
+const ENC_LEN: usize = 32;
+const SEALED_HEADER: usize = SEALED_DOC_MAGIC.len() + ID_LEN + 1 + ENC_LEN;
+
+/// Seals a file on the bidder's machine, chunk by chunk as the server seals documents it
+/// receives: the reference its bid lists (the plaintext's hash, size and type). Refuses a file
+/// of a type not accepted, an empty one, or one over `limit` bytes.
+pub fn seal_locally(
+    lot: &str,
+    public_key: &str,
+    kind: &str,
+    filename: &str,
+    input: &mut impl std::io::Read,
+    output: &mut impl std::io::Write,
+    limit: u64,
+) -> std::result::Result<DocumentRef, String> {
+    let kind = DocumentKind::parse(kind)
+        .ok_or_else(|| {
+            format!("unknown document kind {kind}; expected technical, qualification, price_schedule or other")
+        })?
+        .as_str();
+    let id = uuid::Uuid::now_v7().to_string();
+    let mut sealer = crate::service::sealing::sealer(lot, public_key.trim())
+        .map_err(|e| format!("--lot-key: {e}"))?;
+    let write = |out: &mut dyn std::io::Write, bytes: &[u8]| {
+        out.write_all(bytes)
+            .map_err(|e| format!("writing the sealed file: {e}"))
+    };
+    write(output, SEALED_DOC_MAGIC)?;
+    write(output, id.as_bytes())?;
+    write(output, b"\n")?;
+    write(output, sealer.encapsulated())?;
+    let read_chunk = |input: &mut dyn std::io::Read| -> std::result::Result<zeroize::Zeroizing<Vec<u8>>, String> {
+        let mut buf = zeroize::Zeroizing::new(vec![0u8; CHUNK]);
+        let mut filled = 0;
+        while filled < CHUNK {
+            match input.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("reading {filename}: {e}")),
+            }
+        }
+        buf.truncate(filled);
+        Ok(buf)
+    };
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut index = 0u64;
+    let mut current = read_chunk(input)?;
+    if current.is_empty() {
+        return Err(format!("{filename} is empty"));
+    }
+    let media_type = sniff(&current[..current.len().min(SNIFF_BYTES)]).ok_or_else(|| {
+        format!("{filename} is not a PDF, OOXML/ODF document, ZIP, JPEG or PNG file (told by its content)")
+    })?;
+    loop {
+        let next = if current.len() == CHUNK {
+            read_chunk(input)?
+        } else {
+            zeroize::Zeroizing::new(Vec::new())
+        };
+        let last = next.is_empty();
+        size += current.len() as u64;
+        if size > limit {
+            return Err(format!("{filename} is over the limit of {limit} bytes"));
+        }
+        hasher.update(&current[..]);
+        let sealed = sealer
+            .seal_next(&doc_aad(&id, index, last), &current)
+            .map_err(|e| format!("sealing {filename}: {e}"))?;
+        write(output, &(sealed.len() as u32).to_be_bytes())?;
+        write(output, &sealed)?;
+        index += 1;
+        if last {
+            break;
+        }
+        current = next;
+    }
+    Ok(DocumentRef {
+        id,
+        kind: kind.into(),
+        filename: clean_name(filename),
+        media_type: media_type.into(),
+        size_bytes: size,
+        sha256: hex(&hasher.finalize()),
+    })
+}
+
+/// Where a sealed upload is in its chunk framing.
+enum Frame {
+    /// Reading a chunk's 4-byte length.
+    Length { buf: [u8; 4], have: usize },
+    /// Inside a chunk: this many bytes left.
+    Body { left: usize },
+}
+
+/// A document the bidder sealed, arriving: the server checks its header and its chunk framing
+/// (it cannot read more) and stores it as it came. Blocking I/O, like [`Upload`].
+pub struct SealedUpload {
+    store: FileStore,
+    field: String,
+    filename: String,
+    header: Vec<u8>,
+    id: Option<String>,
+    encapsulated: Vec<u8>,
+    part: Option<PartFile>,
+    hasher: Sha256,
+    size: u64,
+    limit: u64,
+    frame: Frame,
+    chunks: u64,
+}
+
+impl SealedUpload {
+    pub fn begin(store: &FileStore, field: &str, filename: &str, limit: u64) -> Result<Self> {
+        if field != "document" {
+            return Err(Error::Validation(vec![coded(
+                format!("documents.{field}"),
+                "problem.sealed_document_part",
+                vec![("given", field.to_string()), ("want", "document".into())],
+            )]));
+        }
+        Ok(SealedUpload {
+            store: store.clone(),
+            field: format!("documents.{field}"),
+            filename: clean_name(filename),
+            header: Vec::with_capacity(SEALED_HEADER),
+            id: None,
+            encapsulated: Vec::new(),
+            part: None,
+            hasher: Sha256::new(),
+            size: 0,
+            limit,
+            frame: Frame::Length {
+                buf: [0; 4],
+                have: 0,
+            },
+            chunks: 0,
+        })
+    }
+
+    fn not_sealed(&self) -> Error {
+        Error::Validation(vec![coded(
+            self.field.clone(),
+            "problem.sealed_document_format",
+            vec![
+                ("name", self.filename.clone()),
+                ("tool", "smeproc bid seal --file".into()),
+            ],
+        )])
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub fn push(&mut self, mut bytes: &[u8]) -> Result<()> {
+        self.size += bytes.len() as u64;
+        if self.size > self.limit {
+            return Err(Error::PayloadTooLarge {
+                limit: self.limit as usize,
+                what: Some(format!("{} ({})", self.field, self.filename)),
+            });
+        }
+        self.hasher.update(bytes);
+        if self.id.is_none() {
+            let take = (SEALED_HEADER - self.header.len()).min(bytes.len());
+            self.header.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.header.len() < SEALED_HEADER {
+                if !SEALED_DOC_MAGIC
+                    .starts_with(&self.header[..self.header.len().min(SEALED_DOC_MAGIC.len())])
+                {
+                    return Err(self.not_sealed());
+                }
+                return Ok(());
+            }
+            let (magic, rest) = self.header.split_at(SEALED_DOC_MAGIC.len());
+            let (id, rest) = rest.split_at(ID_LEN);
+            let id = std::str::from_utf8(id)
+                .ok()
+                .and_then(|t| uuid::Uuid::parse_str(t).ok())
+                .map(|u| u.to_string());
+            match (magic == SEALED_DOC_MAGIC, id, rest[0] == b'\n') {
+                (true, Some(id), true) => {
+                    self.encapsulated = rest[1..].to_vec();
+                    self.part = Some(self.store.create(&id).map_err(|e| {
+                        if e.kind() == std::io::ErrorKind::AlreadyExists {
+                            Error::Validation(vec![coded(
+                                self.field.clone(),
+                                "problem.sealed_document_twice",
+                                vec![],
+                            )])
+                        } else {
+                            io(e)
+                        }
+                    })?);
+                    self.id = Some(id);
+                }
+                _ => return Err(self.not_sealed()),
+            }
+        }
+        let Some(part) = self.part.as_mut() else {
+            return Err(Error::Internal(anyhow::anyhow!(
+                "sealed upload without its file"
+            )));
+        };
+        part.write(bytes).map_err(io)?;
+        while !bytes.is_empty() {
+            match &mut self.frame {
+                Frame::Length { buf, have } => {
+                    let take = (4 - *have).min(bytes.len());
+                    buf[*have..*have + take].copy_from_slice(&bytes[..take]);
+                    *have += take;
+                    bytes = &bytes[take..];
+                    if *have == 4 {
+                        let len = u32::from_be_bytes(*buf) as usize;
+                        if !(17..=SEALED_CHUNK_MAX).contains(&len) {
+                            return Err(self.not_sealed());
+                        }
+                        self.frame = Frame::Body { left: len };
+                    }
+                }
+                Frame::Body { left } => {
+                    let take = (*left).min(bytes.len());
+                    *left -= take;
+                    bytes = &bytes[take..];
+                    if *left == 0 {
+                        self.chunks += 1;
+                        self.frame = Frame::Length {
+                            buf: [0; 4],
+                            have: 0,
+                        };
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Completes the file: whole chunks only, at least one; moved into place, sealed.
+    pub fn finish(mut self, lot_id: &str, now: NaiveDateTime) -> Result<StoredDocument> {
+        let complete = matches!(self.frame, Frame::Length { have: 0, .. }) && self.chunks > 0;
+        let (Some(id), Some(part), true) = (self.id.clone(), self.part.take(), complete) else {
+            let e = self.not_sealed();
+            self.abandon();
+            return Err(e);
+        };
+        let stored_bytes = part.written() as i64;
+        let location = self.store.commit(part, &id, true).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::Validation(vec![coded(
+                    self.field.clone(),
+                    "problem.sealed_document_twice",
+                    vec![],
+                )])
+            } else {
+                io(e)
+            }
+        })?;
+        Ok(StoredDocument {
+            // What the server knows before the opening: the sealed file's own hash and size.
+            reference: DocumentRef {
+                id: id.clone(),
+                kind: "sealed".into(),
+                filename: self.filename.clone(),
+                media_type: "application/octet-stream".into(),
+                size_bytes: self.size,
+                sha256: hex(&std::mem::take(&mut self.hasher).finalize()),
+            },
+            row: DocumentRow {
+                id,
+                bid_id: String::new(),
+                lot_id: lot_id.to_string(),
+                sealed: true,
+                encapsulated: Some(std::mem::take(&mut self.encapsulated)),
+                stored_bytes,
+                location,
+                created_at: now,
+            },
+        })
+    }
+
+    pub fn abandon(mut self) {
+        if let Some(part) = self.part.take() {
+            part.discard();
+        }
+    }
+}
+
+/// A file arriving in a multipart request: a document in the clear (sealed here, or kept clear)
+/// or one the bidder sealed.
+pub enum Incoming {
+    Clear(Upload),
+    Sealed(SealedUpload),
+}
+
+impl Incoming {
+    #[allow(clippy::too_many_arguments)]
+    pub fn begin(
+        store: &FileStore,
+        purpose: Purpose,
+        lot_id: &str,
+        public_key: Option<&str>,
+        field: &str,
+        filename: &str,
+        limit: u64,
+    ) -> Result<Self> {
+        match purpose {
+            Purpose::SealedByBidder => {
+                SealedUpload::begin(store, field, filename, limit).map(Incoming::Sealed)
+            }
+            _ => Upload::begin(store, purpose, lot_id, public_key, field, filename, limit)
+                .map(Incoming::Clear),
+        }
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) -> Result<()> {
+        match self {
+            Incoming::Clear(u) => u.push(bytes),
+            Incoming::Sealed(u) => u.push(bytes),
+        }
+    }
+
+    pub fn finish(
+        self,
+        store: &FileStore,
+        lot_id: &str,
+        now: NaiveDateTime,
+    ) -> Result<StoredDocument> {
+        match self {
+            Incoming::Clear(u) => u.finish(store, lot_id, now),
+            Incoming::Sealed(u) => u.finish(lot_id, now),
+        }
+    }
+
+    pub fn abandon(self) {
+        match self {
+            Incoming::Clear(u) => u.abandon(),
+            Incoming::Sealed(u) => u.abandon(),
+        }
+    }
 }

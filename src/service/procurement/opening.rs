@@ -884,3 +884,165 @@ fn open_one(
     };
     Ok((bid, content))
 }
+
+/// Why a lot that cannot be opened fails.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FailInput {
+    /// Why fewer than k holders can give their shares (lost, refused, unreachable): shown in
+    /// the opening record and the result notice. 1–500 characters.
+    #[schema(required = true, nullable = false)]
+    pub reason: Option<String>,
+}
+
+/// The agency gives up on opening a lot past its opening time with fewer than k shares given
+/// (shares lost, a holder gone): the lot fails with the reason, every sealed bid of it is
+/// treated as withdrawn (视为撤回, 电子招标投标办法 Art. 31) without being decrypted, the
+/// escrowed and given shares are erased so that nobody can open it later, and the opening
+/// record says so. The result notice then names the failure; the lot can be procured again
+/// (issue 16).
+#[tracing::instrument(skip_all)]
+pub fn fail_unopened(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    store: &FileStore,
+    actor: &Actor<'_>,
+    lot_id: &str,
+    input: &FailInput,
+) -> Result<OpeningView> {
+    let now = clock.now_naive();
+    let reason = input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_string();
+    if reason.is_empty() {
+        return Err(Error::Validation(vec![crate::wire::fields::required(
+            "reason",
+        )]));
+    }
+    if reason.chars().count() > 500 {
+        return Err(Error::Validation(vec![coded(
+            "reason",
+            "problem.too_long",
+            vec![("max", "500".into())],
+        )]));
+    }
+    let (view, sealed_documents) = crate::db::write(conn, |conn| {
+        let (lot, project) = find_lot(conn, lot_id)?;
+        let project = visible_project(conn, actor, &project.id)?;
+        require_manager(actor, &project)?;
+        let phase = super::phase(&project, now);
+        if phase < super::Phase::Opened {
+            return Err(super::wrong_phase("refusal.fail_before_opening", phase));
+        }
+        let key = repo::find_lot_key(conn, &lot.id)?.ok_or_else(|| {
+            crate::service::refuse(
+                Cause::WrongState,
+                "refusal.lot_without_key",
+                vec![("lot", lot.number.to_string())],
+            )
+        })?;
+        if key.opened_at.is_some() {
+            return Err(crate::service::refuse(
+                Cause::WrongState,
+                "refusal.lot_opened",
+                vec![("lot", lot.number.to_string())],
+            ));
+        }
+        let shares = repo::shares_of_lot(conn, &lot.id)?;
+        let given: Vec<i32> = shares
+            .iter()
+            .filter(|s| s.given_at.is_some())
+            .map(|s| s.number)
+            .collect();
+        let why = format!(
+            "the lot could not be opened ({} of the {} key shares needed were given: {reason}); the bid is treated as withdrawn (视为撤回)",
+            given.len(),
+            key.threshold
+        );
+        let sealed = repo::submitted_sealed_bids(conn, &lot.id)?;
+        let mut documents = Vec::new();
+        for s in &sealed {
+            documents.extend(
+                repo::documents_of_bid(conn, &s.id)?
+                    .into_iter()
+                    .filter(|d| d.sealed)
+                    .map(|d| d.location),
+            );
+        }
+        let outcomes: Vec<(String, &'static str, Option<String>)> = sealed
+            .iter()
+            .map(|s| (s.id.clone(), "excluded", Some(why.clone())))
+            .collect();
+        repo::set_opened(conn, &outcomes)?;
+        let bids: Vec<OpenedBid> = sealed
+            .iter()
+            .map(|s| OpenedBid {
+                bid_id: s.id.clone(),
+                bidder: None,
+                credit_code: None,
+                price: None,
+                receipt_sha256: s.receipt_sha256.clone(),
+                sealed_by: s.sealed_by.clone(),
+                submitted_at: utc(s.submitted_at),
+                result: "excluded".into(),
+                reason: Some(why.clone()),
+            })
+            .collect();
+        let record = serde_json::json!({
+            "lot_id": lot.id,
+            "lot_number": lot.number,
+            "project_id": project.id,
+            "project_title": project.title,
+            "opening_at": project.opening_at.map(utc),
+            "opened_at": utc(now),
+            "outcome": "failed",
+            "failure_reason": format!("the lot could not be opened: {reason}"),
+            "public_key": key.public_key,
+            "threshold": key.threshold,
+            "shares_given": given,
+            "bids": bids,
+        });
+        let text = serde_json::to_string(&record).map_err(|e| Error::Internal(e.into()))?;
+        let digest = sha256_hex(text.as_bytes());
+        // Also erases every escrowed and given share: the lot stays sealed for good.
+        if repo::record_opening(conn, &lot.id, actor.audit_id(), &text, &digest, now)? != 1 {
+            return Err(crate::service::refuse(
+                Cause::WrongState,
+                "refusal.lot_opened",
+                vec![("lot", lot.number.to_string())],
+            ));
+        }
+        repo::set_lot_state(conn, &lot.id, crate::domain::lifecycle::LotState::Failed)?;
+        let mut changes =
+            vec![Change::new(actor.audit_id(), "lot.fail_unopened", "lot", &lot.id).after(&record)];
+        // The last lot decided: the project is evaluated, as after an evaluation run.
+        let open =
+            repo::count_lots_in_state(conn, &project.id, crate::domain::lifecycle::LotState::Open)?;
+        if open == 0 && project.state == ProjectState::Published {
+            repo::set_project_state(conn, &project.id, ProjectState::Evaluated, now)?;
+            let after = super::find_project(conn, &project.id)?;
+            changes.push(
+                Change::new(
+                    actor.audit_id(),
+                    "project.evaluated",
+                    "project",
+                    &project.id,
+                )
+                .before(&project)
+                .after(&after),
+            );
+        }
+        audit::append(conn, clock, &changes)?;
+        let key = repo::find_lot_key(conn, &lot.id)?
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("lot key gone")))?;
+        Ok::<_, Error>((opening_view(conn, &lot, &project, &key, true)?, documents))
+    })?;
+    // Never to be opened: the sealed documents go once the failure is committed.
+    for location in sealed_documents {
+        store.remove(&location);
+    }
+    Ok(view)
+}

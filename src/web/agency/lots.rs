@@ -50,6 +50,8 @@ pub(super) struct LotPage {
     collected: Option<String>,
     /// The opening record's rows.
     record: Vec<OpenedRow>,
+    /// Why the lot could not be opened, when the agency declared it so.
+    unopenable: Option<String>,
 }
 
 /// A row of the opening record as the page shows it.
@@ -166,6 +168,11 @@ async fn lot_page_with(
         .unwrap_or_default();
     let status = crate::web::form_status(&problems);
     let due = p.opening_at.is_some_and(|t| t <= now);
+    let unopenable = opening
+        .as_ref()
+        .and_then(|o| o.record.as_ref())
+        .filter(|r| r["outcome"] == "failed")
+        .map(|r| r["failure_reason"].as_str().unwrap_or_default().to_string());
     let record = opening
         .as_ref()
         .and_then(|o| o.record.as_ref())
@@ -201,6 +208,7 @@ async fn lot_page_with(
             problems,
             due,
             record,
+            unopenable,
             opening,
             mine,
             collected,
@@ -255,6 +263,25 @@ pub async fn give_share(state: State, b: Base, id: web::Path<String>, f: Form) -
         f,
         move |conn, clock, actor, id| {
             opening::give_share(conn, clock, &keys, &store, actor, id, &input)
+        },
+    )
+    .await
+}
+
+/// The agency declares the lot unopenable (fewer than k holders can give their shares).
+pub async fn fail_unopened(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
+    let store = state.document_store();
+    let input = opening::FailInput {
+        reason: f.get("reason"),
+    };
+    act(
+        On::Lot,
+        state,
+        b,
+        id.into_inner(),
+        f,
+        move |conn, clock, actor, id| {
+            opening::fail_unopened(conn, clock, &store, actor, id, &input)
         },
     )
     .await

@@ -26,6 +26,10 @@ pub struct SealedBidFile {
     pub credit_code: String,
     /// The bid as `POST /api/v1/lots/{id}/bids` takes it (BidInput).
     pub bid: serde_json::Value,
+    /// The documents sealed with it (each in its own sealed file): what they are and the
+    /// SHA-256 of their plaintext, checked at the opening.
+    #[serde(default)]
+    pub documents: Vec<crate::service::procurement::documents::DocumentRef>,
 }
 
 /// The AAD of a bidder-sealed envelope: it opens only as a sealed bid of this lot.
@@ -136,6 +140,7 @@ pub fn seal_locally(
     public_key: &str,
     credit_code: &str,
     bid: &serde_json::Value,
+    documents: Vec<crate::service::procurement::documents::DocumentRef>,
 ) -> std::result::Result<String, LocalSealError> {
     check_offline(bid, credit_code)?;
     let file = SealedBidFile {
@@ -143,6 +148,7 @@ pub fn seal_locally(
         lot_id: lot.to_string(),
         credit_code: credit_code.trim().to_string(),
         bid: bid.clone(),
+        documents,
     };
     let plain = zeroize::Zeroizing::new(
         serde_json::to_vec(&file).map_err(|e| LocalSealError::Input(e.to_string()))?,
@@ -198,6 +204,44 @@ pub fn submit_sealed(
     lot_id: &str,
     input: &SealedBidInput,
 ) -> Result<Receipt> {
+    submit_sealed_with(conn, clock, keys, actor, lot_id, input, Vec::new())
+}
+
+/// Before sealed documents are streamed to the store: the caller may submit a bidder-sealed
+/// bid to this lot now (it has a key, and takes bids).
+#[tracing::instrument(skip_all)]
+pub fn may_submit_sealed(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    lot_id: &str,
+) -> Result<()> {
+    match may_submit(conn, clock, actor, lot_id)? {
+        Some(_) => Ok(()),
+        None => {
+            let (lot, _) = find_lot(conn, lot_id)?;
+            Err(crate::service::refuse(
+                Cause::WrongState,
+                "refusal.lot_without_key",
+                vec![("lot", lot.number.to_string())],
+            ))
+        }
+    }
+}
+
+/// The same with the documents the bidder sealed (already in the store, as they came): kept
+/// with the envelope, opened and checked against the sealed bid's hashes at the opening. On a
+/// refusal the caller removes them.
+#[tracing::instrument(skip_all)]
+pub fn submit_sealed_with(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    keys: &ServerKeys,
+    actor: &Actor<'_>,
+    lot_id: &str,
+    input: &SealedBidInput,
+    documents: Vec<StoredDocument>,
+) -> Result<Receipt> {
     let now = clock.now_naive();
     let bid = crate::db::write(conn, |conn| {
         let supplier = supplier_of(conn, actor)?;
@@ -229,6 +273,25 @@ pub fn submit_sealed(
             opened_reason: None,
         };
         repo::insert_sealed_bid(conn, &bid).map_err(duplicate_bid)?;
+        let rows: Vec<_> = documents
+            .iter()
+            .map(|d| crate::db::procurement::DocumentRow {
+                bid_id: bid.id.clone(),
+                ..d.row.clone()
+            })
+            .collect();
+        if rows.iter().any(|r| r.lot_id != lot.id) {
+            return Err(Error::Internal(anyhow::anyhow!("document of another lot")));
+        }
+        repo::insert_documents(conn, &rows).map_err(|e| match Error::from(e) {
+            // A document id already stored (the same sealed file sent with another bid).
+            Error::Conflict(..) => Error::Validation(vec![coded(
+                "documents",
+                "problem.sealed_document_twice",
+                vec![],
+            )]),
+            other => other,
+        })?;
         let stored = Stored::Sealed(bid);
         audit::record(
             conn,
@@ -278,6 +341,14 @@ pub(crate) fn open_bidder_sealed(
             "the sealed bid names another enterprise than the one that submitted it".into(),
         ));
     }
+    for d in &file.documents {
+        if crate::domain::documents::DocumentKind::parse(&d.kind).is_none() {
+            return Ok(Err(format!(
+                "the sealed bid lists document {} of an unknown kind {}",
+                d.filename, d.kind
+            )));
+        }
+    }
     let input: BidInput = match serde_path_to_error::deserialize(file.bid) {
         Ok(i) => i,
         Err(e) => return Ok(Err(format!("bid.{}: {}", e.path(), e.inner()))),
@@ -305,6 +376,8 @@ pub(crate) fn open_bidder_sealed(
         Err(other) => return Err(other),
     };
     content.submitted_at = utc(s.submitted_at);
+    // Opened and checked against these by the opening (open_documents).
+    content.documents = file.documents;
     let text = canonical(&content)?;
     let bid = Bid {
         id: s.id.clone(),

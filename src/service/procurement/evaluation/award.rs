@@ -126,8 +126,20 @@ fn award_in(
 
 /// One lot of the result notice.
 fn lot_result(conn: &mut DbConnection, lot: &Lot) -> Result<Value> {
-    let (run, output) = latest_output(conn, lot)?
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("decided lot without a run")))?;
+    let Some((run, output)) = latest_output(conn, lot)? else {
+        // A lot that failed without a run: it could not be opened (its opening record says why).
+        let record = repo::find_lot_key(conn, &lot.id)?
+            .and_then(|k| k.record)
+            .and_then(|r| serde_json::from_str::<Value>(&r).ok())
+            .filter(|r| r["outcome"] == "failed")
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("decided lot without a run")))?;
+        return Ok(json!({
+            "lot_id": lot.id, "number": lot.number, "title": lot.title,
+            "reserved_for_smes": lot.reserved, "reservation_lifted": lot.reservation_lifted,
+            "evaluation_run_id": Value::Null, "outcome": "failed",
+            "failure_reason": record["failure_reason"], "ranking": [], "excluded": [],
+        }));
+    };
     let bids = repo::submitted_bids(conn, &lot.id)?;
     let mut names: HashMap<&str, Value> = HashMap::with_capacity(bids.len());
     for b in &bids {
