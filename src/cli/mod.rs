@@ -133,8 +133,7 @@ fn demo(settings: &Settings, refuse_non_empty: bool) -> CliResult {
     }
     let started = std::time::Instant::now();
     let keys = crate::service::auth::keys::ServerKeys::load_or_create(&settings.secret_key_file)?;
-    let store =
-        crate::service::procurement::documents::FileStore::new(settings.document_dir.clone());
+    let store = crate::service::system::document_store(settings)?;
     let s =
         crate::service::demo::fill(&mut conn, &keys, &store, chrono::Utc::now()).map_err(|e| {
             match e {

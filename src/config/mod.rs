@@ -128,10 +128,38 @@ pub struct Settings {
     /// The document store: a folder (`SMEPROC_DOCUMENT_DIR`; default beside the SQLite file, or
     /// `data/documents` for PostgreSQL). Bid documents are kept there sealed until the opening.
     pub document_dir: PathBuf,
+    /// Where documents are kept (`SMEPROC_DOCUMENT_STORE`): the folder (default) or, with
+    /// PostgreSQL, the database (`bytea` rows, in its backups).
+    pub document_store: DocumentStore,
     /// Largest document (one file of a bid).
     pub document_max_bytes: usize,
     /// Largest total of a bid's documents.
     pub bid_documents_max_bytes: usize,
+}
+
+/// The document store's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentStore {
+    /// `SMEPROC_DOCUMENT_DIR`.
+    Folder,
+    /// The `document_chunks` table (PostgreSQL only).
+    Database,
+}
+
+impl DocumentStore {
+    /// `folder` or `database` (the latter needs PostgreSQL).
+    pub fn parse(text: &str, database: &DatabaseUrl) -> Result<Self, String> {
+        match (text.trim(), database) {
+            ("folder", _) => Ok(DocumentStore::Folder),
+            ("database", DatabaseUrl::Postgres(_)) => Ok(DocumentStore::Database),
+            ("database", DatabaseUrl::Sqlite(_)) => Err(
+                "SMEPROC_DOCUMENT_STORE=database needs PostgreSQL; with SQLite documents are kept in the folder beside the database file".into(),
+            ),
+            (other, _) => Err(format!(
+                "SMEPROC_DOCUMENT_STORE {other:?} must be folder or database"
+            )),
+        }
+    }
 }
 
 /// Where documents live by default: `<name>.documents/` beside the SQLite file, or
@@ -257,6 +285,10 @@ impl Settings {
                 Some(v) if !v.is_empty() => PathBuf::from(v),
                 _ => d.document_dir.clone(),
             },
+            document_store: match std::env::var("SMEPROC_DOCUMENT_STORE") {
+                Ok(v) if !v.trim().is_empty() => DocumentStore::parse(&v, &d.database)?,
+                _ => d.document_store,
+            },
             document_max_bytes: env_number("SMEPROC_DOCUMENT_MAX_BYTES", d.document_max_bytes)?
                 .max(1),
             bid_documents_max_bytes: env_number(
@@ -273,6 +305,7 @@ impl Settings {
         Settings {
             secret_key_file: default_secret_key_file(&database),
             document_dir: default_document_dir(&database),
+            document_store: DocumentStore::Folder,
             document_max_bytes: 50 * 1024 * 1024,
             bid_documents_max_bytes: 200 * 1024 * 1024,
             database,
@@ -296,6 +329,18 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_database_document_store_needs_postgresql() {
+        let pg = DatabaseUrl::Postgres("postgres://h/db".into());
+        let lite = DatabaseUrl::Sqlite("data/x.db".into());
+        assert_eq!(DocumentStore::parse("database", &pg), Ok(DocumentStore::Database));
+        assert_eq!(DocumentStore::parse(" folder ", &lite), Ok(DocumentStore::Folder));
+        let e = DocumentStore::parse("database", &lite).unwrap_err();
+        assert!(e.contains("needs PostgreSQL"), "{e}");
+        let e = DocumentStore::parse("s3", &pg).unwrap_err();
+        assert!(e.contains("SMEPROC_DOCUMENT_STORE") && e.contains("folder or database"), "{e}");
+    }
 
     #[test]
     fn schemes_are_chosen_explicitly() {

@@ -269,6 +269,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    document_chunks (location, seq) {
+        location -> Text,
+        seq -> Integer,
+        bytes -> Binary,
+    }
+}
+
+diesel::table! {
     documents_obtained (document_id, bidder_tag) {
         document_id -> Text,
         bidder_tag -> Text,
@@ -434,6 +442,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents,
     project_documents,
     documents_obtained,
+    document_chunks,
     scores,
     evaluation_runs,
     contracts,

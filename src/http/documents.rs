@@ -209,7 +209,7 @@ async fn read_parts<T: DeserializeOwned + Default>(
 /// A stored file sent as it is, 64 KiB at a time from the blocking pool: its type, length,
 /// name (as an attachment) and SHA-256 (`x-content-sha256`) in the headers.
 pub fn download(
-    file: std::fs::File,
+    file: documents::StoredFile,
     media_type: &str,
     size_bytes: u64,
     filename: &str,

@@ -21,7 +21,7 @@ pub struct AppState {
 impl AppState {
     /// The document store the settings name.
     pub fn document_store(&self) -> crate::service::procurement::documents::FileStore {
-        crate::service::procurement::documents::FileStore::new(self.settings.document_dir.clone())
+        crate::service::procurement::documents::FileStore::of(&self.settings, &self.pool)
     }
 
     /// Runs blocking database work on the blocking pool, never on an actix worker.

@@ -10,6 +10,19 @@ pub fn open(settings: &Settings) -> anyhow::Result<Conn> {
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", settings.database))
 }
 
+/// The document store the settings name (the database store opens a small pool of its own).
+pub fn document_store(
+    settings: &Settings,
+) -> anyhow::Result<crate::service::procurement::documents::FileStore> {
+    use crate::service::procurement::documents::FileStore;
+    Ok(match settings.document_store {
+        crate::config::DocumentStore::Folder => FileStore::new(settings.document_dir.clone()),
+        crate::config::DocumentStore::Database => {
+            FileStore::database(crate::db::connection::pool(&settings.database, 2)?)
+        }
+    })
+}
+
 /// Applies pending migrations; the versions applied.
 pub fn migrate(conn: &mut Conn) -> anyhow::Result<Vec<String>> {
     crate::db::connection::run_migrations(conn)

@@ -69,8 +69,9 @@ pub(crate) fn sha(bytes: &[u8]) -> String {
     smeproc::domain::digest::hex(&Sha256::digest(bytes))
 }
 
-/// Every file under the document store, read whole.
-fn store_files(app: &TestApp) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+/// Every file in the document store, read whole: (location, bytes), from the folder or from the
+/// database's `document_chunks`.
+pub(crate) fn store_files(app: &TestApp) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     fn walk(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
@@ -85,7 +86,24 @@ fn store_files(app: &TestApp) -> Vec<(std::path::PathBuf, Vec<u8>)> {
         }
     }
     let mut out = Vec::new();
-    walk(&app.settings.document_dir, &mut out);
+    match app.settings.document_store {
+        smeproc::config::DocumentStore::Folder => walk(&app.settings.document_dir, &mut out),
+        smeproc::config::DocumentStore::Database => {
+            use diesel::prelude::*;
+            use smeproc::db::schema::document_chunks as c;
+            let mut conn = app.pool.get().unwrap();
+            let rows: Vec<(String, i32, Vec<u8>)> = c::table
+                .order((c::location.asc(), c::seq.asc()))
+                .load(&mut conn)
+                .unwrap();
+            for (location, _, bytes) in rows {
+                match out.last_mut() {
+                    Some((l, b)) if l.as_os_str() == location.as_str() => b.extend(bytes),
+                    _ => out.push((location.into(), bytes)),
+                }
+            }
+        }
+    }
     out
 }
 

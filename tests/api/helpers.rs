@@ -58,6 +58,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings::defaults(url);
     settings.secret_key_file = dir.path().join("smeproc.key");
     settings.document_dir = dir.path().join("documents");
+    // The folder store is tested on SQLite, the database store on PostgreSQL.
+    if matches!(settings.database, DatabaseUrl::Postgres(_)) {
+        settings.document_store = smeproc::config::DocumentStore::Database;
+    }
     settings.pool_size = 4;
     settings
         .limits

@@ -4,7 +4,7 @@
 //! plaintext is never written anywhere. At the opening each is opened, checked against the hash
 //! in the bid, and written back in the clear; downloads check the hash on the way out.
 
-pub use crate::db::files::FileStore;
+pub use crate::db::files::{FileStore, StoredFile};
 use crate::db::files::{read_record, write_record, PartFile};
 use crate::db::procurement::{self as repo, DocumentRow};
 use crate::db::DbConnection;
@@ -394,12 +394,12 @@ pub fn verified_file(
     store: &FileStore,
     row: &DocumentRow,
     reference: &DocumentRef,
-) -> Result<std::fs::File> {
+) -> Result<StoredFile> {
     verified_open(store, &row.location, &reference.sha256)
 }
 
 /// A stored file in the clear, read through and checked against `sha256` before it is given out.
-pub fn verified_open(store: &FileStore, location: &str, sha256: &str) -> Result<std::fs::File> {
+pub fn verified_open(store: &FileStore, location: &str, sha256: &str) -> Result<StoredFile> {
     use std::io::Read;
     let mut file = store.open(location).map_err(io)?;
     let mut hasher = Sha256::new();
