@@ -43,6 +43,7 @@ impl Application {
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
         let pool = prepare_database(&settings)?;
+        crate::service::sealing::ahead::set_per_lot(settings.seal_ahead);
         let keys = Arc::new(crate::service::auth::keys::ServerKeys::load_or_create(
             &settings.secret_key_file,
         )?);

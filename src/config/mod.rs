@@ -131,6 +131,9 @@ pub struct Settings {
     /// Where documents are kept (`SMEPROC_DOCUMENT_STORE`): the folder (default) or, with
     /// PostgreSQL, the database (`bytea` rows, in its backups).
     pub document_store: DocumentStore,
+    /// Encapsulations prepared per lot at publication (`SMEPROC_SEAL_AHEAD`, 0: none), so that
+    /// a deadline rush does not wait for X25519 (service::sealing::ahead).
+    pub seal_ahead: usize,
     /// Largest document (one file of a bid).
     pub document_max_bytes: usize,
     /// Largest total of a bid's documents.
@@ -291,6 +294,7 @@ impl Settings {
             },
             document_max_bytes: env_number("SMEPROC_DOCUMENT_MAX_BYTES", d.document_max_bytes)?
                 .max(1),
+            seal_ahead: env_number("SMEPROC_SEAL_AHEAD", d.seal_ahead)?,
             bid_documents_max_bytes: env_number(
                 "SMEPROC_BID_DOCUMENTS_MAX_BYTES",
                 d.bid_documents_max_bytes,
@@ -306,6 +310,7 @@ impl Settings {
             secret_key_file: default_secret_key_file(&database),
             document_dir: default_document_dir(&database),
             document_store: DocumentStore::Folder,
+            seal_ahead: 10_000,
             document_max_bytes: 50 * 1024 * 1024,
             bid_documents_max_bytes: 200 * 1024 * 1024,
             database,
@@ -334,12 +339,21 @@ mod tests {
     fn the_database_document_store_needs_postgresql() {
         let pg = DatabaseUrl::Postgres("postgres://h/db".into());
         let lite = DatabaseUrl::Sqlite("data/x.db".into());
-        assert_eq!(DocumentStore::parse("database", &pg), Ok(DocumentStore::Database));
-        assert_eq!(DocumentStore::parse(" folder ", &lite), Ok(DocumentStore::Folder));
+        assert_eq!(
+            DocumentStore::parse("database", &pg),
+            Ok(DocumentStore::Database)
+        );
+        assert_eq!(
+            DocumentStore::parse(" folder ", &lite),
+            Ok(DocumentStore::Folder)
+        );
         let e = DocumentStore::parse("database", &lite).unwrap_err();
         assert!(e.contains("needs PostgreSQL"), "{e}");
         let e = DocumentStore::parse("s3", &pg).unwrap_err();
-        assert!(e.contains("SMEPROC_DOCUMENT_STORE") && e.contains("folder or database"), "{e}");
+        assert!(
+            e.contains("SMEPROC_DOCUMENT_STORE") && e.contains("folder or database"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -63,6 +63,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         settings.document_store = smeproc::config::DocumentStore::Database;
     }
     settings.pool_size = 4;
+    // A few encapsulations ahead per lot: the tests publish hundreds of lots.
+    settings.seal_ahead = 4;
     settings
         .limits
         .apply("login_address=1000/900")

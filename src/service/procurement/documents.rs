@@ -4,8 +4,8 @@
 //! plaintext is never written anywhere. At the opening each is opened, checked against the hash
 //! in the bid, and written back in the clear; downloads check the hash on the way out.
 
-pub use crate::db::files::{FileStore, StoredFile};
 use crate::db::files::{read_record, write_record, PartFile};
+pub use crate::db::files::{FileStore, StoredFile};
 use crate::db::procurement::{self as repo, DocumentRow};
 use crate::db::DbConnection;
 use crate::domain::digest::hex;
@@ -121,7 +121,7 @@ impl Upload {
         let kind = purpose.kind(field)?;
         let id = crate::db::new_id();
         let sealer = public_key
-            .map(|k| crate::service::sealing::sealer(lot_id, k))
+            .map(|k| crate::service::sealing::ahead::take(lot_id, k))
             .transpose()
             .map_err(|e| Error::Internal(anyhow::anyhow!("sealing a document: {e}")))?;
         let part = store.create(&id).map_err(io)?;

@@ -540,6 +540,7 @@ pub fn give_share(
     });
     // The sealed copies of documents opened into the clear, once the opening is committed.
     if let Ok(sealed) = &outcome {
+        crate::service::sealing::ahead::forget(lot_id);
         for location in sealed {
             store.remove(location);
         }
@@ -1040,6 +1041,7 @@ pub fn fail_unopened(
             .ok_or_else(|| Error::Internal(anyhow::anyhow!("lot key gone")))?;
         Ok::<_, Error>((opening_view(conn, &lot, &project, &key, true)?, documents))
     })?;
+    crate::service::sealing::ahead::forget(lot_id);
     // Never to be opened: the sealed documents go once the failure is committed.
     for location in sealed_documents {
         store.remove(&location);

@@ -323,5 +323,7 @@ impl OpeningKey {
     }
 }
 
+pub mod ahead;
+
 #[cfg(test)]
 mod tests;

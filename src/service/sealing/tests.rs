@@ -149,3 +149,36 @@ fn a_stream_opens_in_order_and_not_reordered_or_cut() {
     let mut opener = opening.stream(&enc).unwrap();
     assert!(opener.open_next(&[9], &chunks[0]).is_err());
 }
+
+#[test]
+fn a_prepared_encapsulation_seals_like_a_fresh_one_and_serves_one_bid_only() {
+    let lot = format!("lot-ahead-{}", uuid::Uuid::new_v4());
+    let (key, public) = key_from_seed(&lot, &[9u8; 32]);
+    super::ahead::set_per_lot(super::ahead::per_lot().max(4));
+    super::ahead::prepare(&lot, &public);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while super::ahead::ready(&lot) < 4 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(super::ahead::ready(&lot) >= 4, "prepared in the background");
+    let before = super::ahead::ready(&lot);
+    let a = super::ahead::take(&lot, &public).unwrap();
+    let b = super::ahead::take(&lot, &public).unwrap();
+    assert_eq!(super::ahead::ready(&lot), before - 2, "each taken once");
+    assert_ne!(
+        a.encapsulated(),
+        b.encapsulated(),
+        "never the same context twice"
+    );
+    let envelope = a.seal(b"bid 1", b"price 100").unwrap();
+    assert_eq!(
+        key.open(b"bid 1", &envelope).unwrap().as_slice(),
+        b"price 100"
+    );
+    // Another key for the same lot id: never a context prepared for the old one.
+    let (_, other) = key_from_seed(&lot, &[7u8; 32]);
+    let c = super::ahead::take(&lot, &other).unwrap();
+    assert!(key.open(b"x", &c.seal(b"x", b"y").unwrap()).is_err());
+    super::ahead::forget(&lot);
+    assert_eq!(super::ahead::ready(&lot), 0);
+}

@@ -409,7 +409,7 @@ fn prepare_sealer(
 ) -> Result<Option<crate::service::sealing::Sealer>> {
     repo::find_lot_key(conn, lot_id)?
         .map(|k| {
-            crate::service::sealing::sealer(&k.lot_id, &k.public_key)
+            crate::service::sealing::ahead::take(&k.lot_id, &k.public_key)
                 .map_err(|e| Error::Internal(anyhow::anyhow!("sealing bid: {e}")))
         })
         .transpose()

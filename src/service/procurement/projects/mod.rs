@@ -219,6 +219,12 @@ pub fn publish(
     let p = crate::db::write(conn, |conn| {
         publish_draft(conn, clock, keys, actor, id, now)
     })?;
+    // Published: its lots' encapsulations are prepared for the bids to come.
+    let lots = repo::lots_of(conn, &p.id)?;
+    let ids: Vec<&str> = lots.iter().map(|l| l.id.as_str()).collect();
+    for key in repo::lot_keys_of(conn, &ids)? {
+        crate::service::sealing::ahead::prepare(&key.lot_id, &key.public_key);
+    }
     view(conn, actor, p, now)
 }
 
