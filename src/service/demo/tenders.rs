@@ -90,6 +90,26 @@ impl Loader<'_> {
         let clock = ManualClock::new(start);
         let p = projects::create(self.conn, &clock, &actor, &draft)?;
         self.summary.projects += 1;
+        // The tender documents (招标文件), attached to the draft: a one-page PDF.
+        let pdf = tender_pdf(&p.id);
+        let mut upload = crate::service::procurement::documents::Upload::begin(
+            self.store,
+            crate::service::procurement::documents::Purpose::Procurement,
+            "",
+            None,
+            "tender",
+            "招标文件.pdf",
+            pdf.len() as u64,
+        )?;
+        upload.push(&pdf)?;
+        let doc = upload.finish(self.store, "", start.naive_utc())?;
+        crate::service::procurement::project_documents::attach(
+            self.conn,
+            &clock,
+            &actor,
+            &p.id,
+            &[doc],
+        )?;
         if d.stage == Stage::Draft {
             return Ok(());
         }
@@ -298,4 +318,32 @@ impl Loader<'_> {
         }
         Ok(())
     }
+}
+
+/// A small valid PDF of one page saying which project's tender documents it stands for.
+fn tender_pdf(project_id: &str) -> Vec<u8> {
+    let text = format!("BT /F1 14 Tf 60 760 Td (Tender documents of project {project_id} - demo) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for at in offsets {
+        out.extend_from_slice(format!("{at:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1)
+            .as_bytes(),
+    );
+    out
 }

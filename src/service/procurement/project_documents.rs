@@ -224,6 +224,12 @@ pub fn obtain(
         return Ok(row);
     }
     let Some(enterprise_id) = actor.enterprise_id() else {
+        if actor.user_id().is_some() {
+            return Err(Error::Forbidden(
+                "the procurement documents are obtained by suppliers and the project's staff"
+                    .into(),
+            ));
+        }
         return Err(Error::Unauthorized(
             "log in as a supplier to obtain the procurement documents (who obtained them is recorded)"
                 .into(),
