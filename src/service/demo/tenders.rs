@@ -322,7 +322,8 @@ impl Loader<'_> {
 
 /// A small valid PDF of one page saying which project's tender documents it stands for.
 fn tender_pdf(project_id: &str) -> Vec<u8> {
-    let text = format!("BT /F1 14 Tf 60 760 Td (Tender documents of project {project_id} - demo) Tj ET");
+    let text =
+        format!("BT /F1 14 Tf 60 760 Td (Tender documents of project {project_id} - demo) Tj ET");
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
@@ -337,13 +338,18 @@ fn tender_pdf(project_id: &str) -> Vec<u8> {
         out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for at in offsets {
         out.extend_from_slice(format!("{at:010} 00000 n \n").as_bytes());
     }
     out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1)
-            .as_bytes(),
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
     );
     out
 }
