@@ -3,6 +3,7 @@
 //! `web::block` via [`AppState::db`]), map to a response.
 
 pub mod audit;
+pub mod calendar;
 pub mod catalogue;
 pub mod documents;
 pub mod engine;

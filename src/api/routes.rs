@@ -2,7 +2,8 @@
 //! router, the access table (`ROUTES`) and the OpenAPI paths all come from this list.
 
 use super::{
-    audit, catalogue, documents, engine, enterprises, finance, openapi, opening, orgs, procurement,
+    audit, calendar, catalogue, documents, engine, enterprises, finance, openapi, opening, orgs,
+    procurement,
 };
 use super::{session, system, users};
 use crate::config::Settings;
@@ -108,6 +109,8 @@ macro_rules! api_routes {
         GET "/api/v1/audit/checkpoints", PUBLIC => audit::checkpoints;
         POST "/api/v1/audit/checkpoints", ADMIN => audit::sign_checkpoint;
         GET "/api/v1/audit/checkpoints.atom", PUBLIC => audit::checkpoints_atom;
+        GET "/api/v1/calendar/{year}", PUBLIC => calendar::show;
+        PUT "/api/v1/calendar/{year}", ADMIN => calendar::import;
         GET "/api/v1/policies", PUBLIC => engine::list_policies;
         GET "/api/v1/policies/{id}", PUBLIC => engine::show_policy;
         POST "/api/v1/classify", PUBLIC => engine::classify;

@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod bid;
+mod calendar;
 mod catalogue;
 mod engine;
 mod opening;
@@ -86,6 +87,9 @@ pub enum Command {
     /// A key holder's side of the opening (开标): collect a lot's key share, give it back.
     #[command(subcommand)]
     Opening(opening::OpeningCommand),
+    /// The working-day calendar (工作日): import a year's holidays and make-up working days, show one.
+    #[command(subcommand)]
+    Calendar(calendar::CalendarCommand),
     /// Print the OpenAPI 3.1 document of the HTTP API (what `GET /openapi.json` serves).
     #[command(after_help = "Example:\n  smeproc openapi > openapi.json")]
     Openapi,
@@ -240,6 +244,7 @@ pub fn run(cli: Cli, serve: Serve) -> ExitCode {
         Command::Catalogue(cmd) => settings(&cli.global).and_then(|s| catalogue::catalogue(s, cmd)),
         Command::Policy(cmd) => engine::policy(cmd),
         Command::Audit(cmd) => settings(&cli.global).and_then(|s| audit::audit(s, cmd)),
+        Command::Calendar(cmd) => settings(&cli.global).and_then(|s| calendar::calendar(s, cmd)),
         Command::Bid(cmd) => bid::bid(cmd),
         Command::Opening(cmd) => opening::opening(cmd),
         Command::Openapi => out(format_args!("{}", crate::api::openapi::spec_json())),

@@ -2,6 +2,7 @@
 //! Everything here is synchronous; HTTP handlers call it inside `web::block`.
 
 pub mod audit;
+pub mod calendar;
 pub mod connection;
 pub mod enterprises;
 pub mod files;

@@ -269,6 +269,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    calendar_years (year) {
+        year -> Integer,
+        source -> Text,
+        body -> Text,
+        imported_by -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     document_chunks (location, seq) {
         location -> Text,
         seq -> Integer,
@@ -443,6 +453,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     project_documents,
     documents_obtained,
     document_chunks,
+    calendar_years,
     scores,
     evaluation_runs,
     contracts,

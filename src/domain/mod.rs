@@ -2,6 +2,7 @@
 
 pub mod beijing;
 pub mod bidding;
+pub mod calendar;
 pub mod category;
 pub mod classify;
 pub mod credit_code;

@@ -5,6 +5,7 @@ pub mod accounts;
 mod actor;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod catalogue;
 pub mod demo;
 pub mod finance;

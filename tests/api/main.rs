@@ -10,6 +10,7 @@ mod helpers;
 mod access;
 mod audit;
 mod auth;
+mod calendar;
 mod catalogue;
 mod concurrency;
 mod documents;

@@ -217,6 +217,14 @@ catalogue! {
     "problem.sealed_document_part" => "投标人加密的文件须放在名为 {want} 的部分，而不是 {given}", "a document sealed by the bidder goes in a part named {want}, not {given}";
     "problem.sealed_document_format" => "{name} 不是用离线投标工具（{tool}）加密的文件，或不完整", "{name} is not a document sealed with {tool}, or it is cut short";
     "problem.sealed_document_twice" => "同一加密文件提交了两次", "the same sealed document was submitted twice";
+    "problem.calendar_year" => "年份 {year} 超出范围（2000–2100）", "the year {year} is out of range (2000–2100)";
+    "problem.calendar_source" => "须写明依据的国务院办公厅通知", "name the notice of the State Council General Office (国务院办公厅) the year comes from";
+    "problem.calendar_outside_year" => "{name} 不在 {year} 年内", "{name} is not in {year}";
+    "problem.calendar_order" => "{name} 的结束日期早于开始日期", "{name} ends before it begins";
+    "problem.calendar_overlap" => "{day} 同时属于两个节假日", "{day} is in two holidays";
+    "problem.calendar_weekday" => "{day} 是工作日；调休上班日只能是周六或周日", "{day} is a weekday; make-up working days are Saturdays or Sundays";
+    "problem.calendar_workday_holiday" => "{day} 同时被列为放假日", "{day} is also a holiday";
+    "problem.calendar_path_year" => "文件中的年份 {given} 与地址中的年份 {year} 不一致", "the file's year {given} is not the year {year} of the address";
     "problem.document_type" => "{name} 的内容不是 PDF、OOXML/ODF 文档、ZIP、JPEG 或 PNG 文件", "{name} is not a PDF, OOXML/ODF document, ZIP, JPEG or PNG file (told by its content)";
     "problem.bid_part_first" => "投标内容须作为第一个部分，在文件之前提交", "the bid must come first, before the files";
     "field.documents.technical" => "技术文件", "technical documents";
