@@ -254,6 +254,7 @@ fn main() {
             credit_code: None,
             region: Some("653101".into()),
             parent_id: None,
+            ..Default::default()
         },
     )
     .unwrap();

@@ -150,6 +150,7 @@ fn fixture(conn: &mut DbConnection, clock: &ManualClock, keys: &ServerKeys, n: u
             credit_code: None,
             region: Some("653101".into()),
             parent_id: None,
+            ..Default::default()
         },
     )
     .unwrap();

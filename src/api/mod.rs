@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod opening;
 pub mod orgs;
 pub mod procurement;
+pub mod remedies;
 pub mod routes;
 pub mod session;
 pub mod system;

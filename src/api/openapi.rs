@@ -29,6 +29,8 @@ use utoipa::{Modify, OpenApi};
         (name = "opening", description = "Key holders, key shares and the opening (开标): bids sealed to a lot key only k of n holders open"),
         (name = "evaluation", description = "Qualification, scores, evaluation runs, awards and contracts"),
         (name = "finance", description = "Budget plans, the reserved-share ledger, the annual report, subcontract payments, contract checks for banks"),
+        (name = "remedies", description = "Challenges (质疑), complaints (投诉) and rulings, their files, debarments (不良行为记录)"),
+        (name = "calendar", description = "The working-day calendar (工作日) the legal clocks count on"),
         (name = "audit", description = "The hash-chained audit log: verify the chain, query events"),
         (name = "rules", description = "Policy profiles, classification (划型) and evaluation (评标)"),
     )

@@ -158,6 +158,57 @@ pub async fn publish_result(
     Ok(HttpResponse::Created().json(notice))
 }
 
+/// Ends a project, or some of its lots (终止), with its reason; publishes the termination
+/// notice. Ended lots fail and may be procured again in a new round.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/terminate", tag = "procurement", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = crate::service::procurement::termination::TerminationInput,
+    responses((status = 201, body = NoticeView),
+    (status = 409, description = "a draft, a lot already failed or contracted, or suspended by a complaint", body = crate::error::Problem),
+    (status = 422, body = crate::error::Problem)))]
+pub async fn terminate_project(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+    body: Json<crate::service::procurement::termination::TerminationInput>,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let notice = state
+        .db(move |conn| {
+            crate::service::procurement::termination::terminate(
+                conn,
+                clock.as_ref(),
+                &actor(&caller),
+                &id,
+                &body.0,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(notice))
+}
+
+/// Drafts a new round (重新采购) of the project's failed lots: a draft linked to them, its
+/// reservation as the profile says (a reserved lot failed for too few bids runs unreserved
+/// under 财库〔2020〕46号).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/rounds", tag = "procurement", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body(content = projects::RoundInput, description = "optional"),
+    responses((status = 201, body = ProjectView),
+    (status = 409, description = "no failed lot, a lot not failed, or one procured again already", body = crate::error::Problem),
+    (status = 422, body = crate::error::Problem)))]
+pub async fn new_round(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: Id,
+    mut payload: web::Payload,
+) -> Result<HttpResponse> {
+    let input: projects::RoundInput = optional_body(&req, &mut payload).await?;
+    let clock = state.clock.clone();
+    let view = state
+        .db(move |conn| projects::new_round(conn, clock.as_ref(), &actor(&caller), &id, &input))
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
 /// The project's contracts, with their SME credits.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/contracts", tag = "procurement",
     params(("id" = String, Path)), responses((status = 200, body = Vec<ContractView>)))]
@@ -542,6 +593,27 @@ pub async fn award(
     let clock = state.clock.clone();
     let lot = state
         .db(move |conn| evaluation::award(conn, clock.as_ref(), &actor(&caller), &id, &input))
+        .await?;
+    Ok(HttpResponse::Ok().json(lot))
+}
+
+/// The award passes to the next ranked bid (政府采购法实施条例 Art. 49): the winner declined,
+/// did not sign within 30 days of the result, or was found ineligible. A new result notice
+/// follows once the result was out.
+#[utoipa::path(post, path = "/api/v1/lots/{id}/award/next", tag = "evaluation", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = crate::service::procurement::evaluation::NextAwardInput,
+    responses((status = 200, body = LotView),
+    (status = 409, description = "not awarded, contracted, suspended, still within the signing period, or no ranked bid left", body = crate::error::Problem),
+    (status = 422, body = crate::error::Problem)))]
+pub async fn award_next(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: Id,
+    body: Json<crate::service::procurement::evaluation::NextAwardInput>,
+) -> Result<HttpResponse> {
+    let clock = state.clock.clone();
+    let lot = state
+        .db(move |conn| evaluation::award_next(conn, clock.as_ref(), &actor(&caller), &id, &body.0))
         .await?;
     Ok(HttpResponse::Ok().json(lot))
 }

@@ -3,13 +3,14 @@
 
 use super::{
     audit, calendar, catalogue, documents, engine, enterprises, finance, openapi, opening, orgs,
-    procurement,
+    procurement, remedies,
 };
 use super::{session, system, users};
 use crate::config::Settings;
 use crate::error::Error;
 use crate::http::access::{
-    Access, ADMIN, AGENCY, AUDITORS, BID_READERS, MANAGERS, STAFF, SUPPLIER, SUPPLIERS,
+    Access, ADMIN, AGENCY, AUDITORS, BID_READERS, FINANCE, MANAGERS, PLANNERS, STAFF, SUPPLIER,
+    SUPPLIERS,
 };
 use crate::http::extract::BodyLimit;
 use crate::http::routes::{register, route_table};
@@ -66,6 +67,9 @@ macro_rules! api_routes {
         POST "/api/v1/projects/{id}/publish", MANAGERS => procurement::publish_project;
         POST "/api/v1/projects/{id}/corrections", MANAGERS => procurement::correct_project;
         POST "/api/v1/projects/{id}/result", MANAGERS => procurement::publish_result;
+        POST "/api/v1/projects/{id}/terminate", MANAGERS => procurement::terminate_project;
+        POST "/api/v1/projects/{id}/rounds", MANAGERS => procurement::new_round;
+        POST "/api/v1/projects/{id}/challenges", SUPPLIER => remedies::file_challenge;
         GET "/api/v1/projects/{id}/contracts", PUBLIC => procurement::project_contracts;
         GET "/api/v1/projects/{id}/ocds", PUBLIC => procurement::project_ocds;
         GET "/api/v1/ocds/releases", PUBLIC => procurement::ocds_releases;
@@ -90,12 +94,13 @@ macro_rules! api_routes {
         GET "/api/v1/evaluations/{id}", STAFF => procurement::show_run;
         GET "/api/v1/evaluations/{id}/replay", STAFF => procurement::replay_run;
         POST "/api/v1/lots/{id}/award", MANAGERS => procurement::award;
+        POST "/api/v1/lots/{id}/award/next", MANAGERS => procurement::award_next;
         POST "/api/v1/lots/{id}/contract", MANAGERS => procurement::record_contract;
         GET "/api/v1/contracts/verify", PUBLIC => finance::verify_contract;
         GET "/api/v1/contracts/{id}", PUBLIC => procurement::show_contract;
         GET "/api/v1/contracts/{id}/subcontracts", BID_READERS => finance::subcontracts;
         GET "/api/v1/budget-plans/{id}/{year}", STAFF => finance::get_plan;
-        PUT "/api/v1/budget-plans/{id}/{year}", ADMIN => finance::put_plan;
+        PUT "/api/v1/budget-plans/{id}/{year}", PLANNERS => finance::put_plan;
         GET "/api/v1/ledger", AUDITORS => finance::ledger;
         GET "/api/v1/ledger.csv", AUDITORS => finance::ledger_csv;
         GET "/api/v1/ledger/{id}/{year}/contracts", AUDITORS => finance::ledger_contracts;
@@ -109,6 +114,23 @@ macro_rules! api_routes {
         GET "/api/v1/audit/checkpoints", PUBLIC => audit::checkpoints;
         POST "/api/v1/audit/checkpoints", ADMIN => audit::sign_checkpoint;
         GET "/api/v1/audit/checkpoints.atom", PUBLIC => audit::checkpoints_atom;
+        GET "/api/v1/challenges", AUTHENTICATED => remedies::list_challenges;
+        GET "/api/v1/challenges/{id}", AUTHENTICATED => remedies::show_challenge;
+        POST "/api/v1/challenges/{id}/answer", MANAGERS => remedies::answer_challenge;
+        POST "/api/v1/challenges/{id}/withdraw", SUPPLIER => remedies::withdraw_challenge;
+        POST "/api/v1/challenges/{id}/complaint", SUPPLIER => remedies::file_complaint;
+        GET "/api/v1/complaints", AUTHENTICATED => remedies::list_complaints;
+        GET "/api/v1/complaints/{id}", AUTHENTICATED => remedies::show_complaint;
+        POST "/api/v1/complaints/{id}/accept", FINANCE => remedies::accept_complaint;
+        POST "/api/v1/complaints/{id}/reject", FINANCE => remedies::reject_complaint;
+        POST "/api/v1/complaints/{id}/suspend", FINANCE => remedies::suspend_complaint;
+        POST "/api/v1/complaints/{id}/resume", FINANCE => remedies::resume_complaint;
+        POST "/api/v1/complaints/{id}/ruling", FINANCE => remedies::rule_complaint;
+        GET "/api/v1/remedy-documents/{id}", AUTHENTICATED => remedies::remedy_document;
+        GET "/api/v1/debarments", PUBLIC => remedies::list_debarments;
+        POST "/api/v1/debarments", FINANCE => remedies::record_debarment;
+        GET "/api/v1/debarments/{id}", PUBLIC => remedies::show_debarment;
+        POST "/api/v1/debarments/{id}/lift", FINANCE => remedies::lift_debarment;
         GET "/api/v1/calendar/{year}", PUBLIC => calendar::show;
         PUT "/api/v1/calendar/{year}", ADMIN => calendar::import;
         GET "/api/v1/policies", PUBLIC => engine::list_policies;

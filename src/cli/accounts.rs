@@ -47,7 +47,7 @@ pub enum UserCommand {
 pub enum OrgCommand {
     /// Create an agency or a department.
     #[command(
-        after_help = "Examples:\n  smeproc org create --kind agency --name 乌鲁木齐市政府采购中心 --region 650100\n  smeproc org create --kind department --name 自治区教育厅\n  smeproc org create --kind department --name 新疆大学 --parent 自治区教育厅"
+        after_help = "Examples:\n  smeproc org create --kind agency --name 乌鲁木齐市政府采购中心 --region 650100 --address '乌鲁木齐市天山区' --contact-name 王芳 --contact-phone 0991-1234567\n  smeproc org create --kind department --name 自治区教育厅\n  smeproc org create --kind department --name 新疆大学 --parent 自治区教育厅"
     )]
     Create {
         /// agency | department
@@ -62,6 +62,15 @@ pub enum OrgCommand {
         /// Departments: the 主管预算单位 (id or exact name).
         #[arg(long)]
         parent: Option<String>,
+        /// 地址, as notices name it.
+        #[arg(long)]
+        address: Option<String>,
+        /// 联系人.
+        #[arg(long)]
+        contact_name: Option<String>,
+        /// 联系电话.
+        #[arg(long)]
+        contact_phone: Option<String>,
     },
     /// List organisations.
     #[command(after_help = "Example:\n  smeproc org list --kind department")]
@@ -283,6 +292,9 @@ pub fn org(settings: Settings, cmd: OrgCommand) -> CliResult {
             credit_code,
             region,
             parent,
+            address,
+            contact_name,
+            contact_phone,
         } => {
             let req = CreateOrgRequest {
                 kind,
@@ -290,6 +302,9 @@ pub fn org(settings: Settings, cmd: OrgCommand) -> CliResult {
                 credit_code,
                 region,
                 parent_id: parent,
+                address,
+                contact_name,
+                contact_phone,
             };
             let org = accounts::create_org(&mut conn, &SystemClock, audit::CLI, &req)
                 .map_err(cli_error)?;

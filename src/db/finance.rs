@@ -128,8 +128,9 @@ pub struct DepartmentTotals {
     pub small_micro_fen: i64,
 }
 
-/// Sums of contracts signed in [from, until) per department of the buying project; one
-/// statement, bound parameters, the same SQL on both backends.
+/// Sums of contracts signed in [from, until) per department of the buying project (a contract
+/// voided by a ruling counts for nothing); one statement, bound parameters, the same SQL on
+/// both backends.
 pub fn department_totals(
     conn: &mut DbConnection,
     from: NaiveDate,
@@ -142,6 +143,7 @@ pub fn department_totals(
          CAST(SUM(c.small_micro_credit_fen) AS BIGINT) AS small_micro_fen \
          FROM contracts c JOIN projects p ON p.id = c.project_id \
          WHERE c.signed_on >= $1 AND c.signed_on < $2 AND p.department_id IS NOT NULL \
+         AND c.status <> 'void' \
          GROUP BY p.department_id ORDER BY p.department_id",
     )
     .bind::<Date, _>(from)
@@ -149,7 +151,8 @@ pub fn department_totals(
     .load(conn)
 }
 
-/// The budgets of reserved lots in projects published in [from, until), per department.
+/// The budgets of reserved lots in projects published in [from, until), per department; a lot
+/// procured again in a new round counts once, as its latest round.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ReservedTotals {
     #[diesel(sql_type = Text)]
@@ -167,7 +170,9 @@ pub fn reserved_totals(
         "SELECT p.department_id AS department_id, CAST(SUM(l.budget_fen) AS BIGINT) AS reserved_fen \
          FROM lots l JOIN projects p ON p.id = l.project_id \
          WHERE (l.reserved OR l.reservation_lifted) AND p.published_at >= $1 AND p.published_at < $2 \
-         AND p.department_id IS NOT NULL GROUP BY p.department_id",
+         AND p.department_id IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM lots n WHERE n.round_of = l.id) \
+         GROUP BY p.department_id",
     )
     .bind::<diesel::sql_types::Timestamp, _>(from)
     .bind::<diesel::sql_types::Timestamp, _>(until)
@@ -188,12 +193,18 @@ pub fn reserved_lots_of(
     until: NaiveDateTime,
 ) -> QueryResult<Vec<ReservedLotRow>> {
     use super::schema::{lots, projects};
+    let next_round = diesel::alias!(lots as next_round);
     lots::table
         .inner_join(projects::table)
         .filter(projects::department_id.eq(department_id))
         .filter(projects::published_at.ge(from))
         .filter(projects::published_at.lt(until))
         .filter(lots::reserved.or(lots::reservation_lifted))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            next_round
+                .filter(next_round.field(lots::round_of).eq(lots::id.nullable()))
+                .select(next_round.field(lots::id)),
+        )))
         .select((
             projects::id,
             projects::title,
@@ -231,6 +242,7 @@ pub fn contracts_of_department(
         .filter(projects::department_id.eq(department_id))
         .filter(contracts::signed_on.ge(from))
         .filter(contracts::signed_on.lt(until))
+        .filter(contracts::status.ne(crate::domain::lifecycle::ContractStatus::Void.as_str()))
         .select(contracts::all_columns)
         .order(contracts::signed_on.asc())
         .load(conn)

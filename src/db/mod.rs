@@ -11,6 +11,7 @@ pub mod limits;
 pub mod orgs;
 pub mod procurement;
 pub mod products;
+pub mod remedies;
 pub mod schema;
 pub mod sessions;
 pub mod users;

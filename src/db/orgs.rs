@@ -17,6 +17,10 @@ pub struct Organisation {
     pub region: Option<String>,
     pub parent_id: Option<String>,
     pub created_at: NaiveDateTime,
+    /// Contacts the notices name (地址、联系人、电话).
+    pub address: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -29,6 +33,9 @@ pub struct NewOrganisation<'a> {
     pub region: Option<&'a str>,
     pub parent_id: Option<&'a str>,
     pub created_at: NaiveDateTime,
+    pub address: Option<&'a str>,
+    pub contact_name: Option<&'a str>,
+    pub contact_phone: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConnection, org: &NewOrganisation<'_>) -> QueryResult<usize> {

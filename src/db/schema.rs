@@ -10,6 +10,9 @@ diesel::table! {
         region -> Nullable<Text>,
         parent_id -> Nullable<Text>,
         created_at -> Timestamp,
+        address -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
     }
 }
 
@@ -127,6 +130,15 @@ diesel::table! {
         published_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        number -> Nullable<Text>,
+        category_name -> Nullable<Text>,
+        requirements -> Nullable<Text>,
+        qualification -> Nullable<Text>,
+        contract_period -> Nullable<Text>,
+        opening_place -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        round_of -> Nullable<Text>,
     }
 }
 
@@ -142,6 +154,10 @@ diesel::table! {
         state -> Text,
         awarded_bid_id -> Nullable<Text>,
         awarded_at -> Nullable<Timestamp>,
+        max_price_fen -> Nullable<BigInt>,
+        round_of -> Nullable<Text>,
+        termination_reason -> Nullable<Text>,
+        terminated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -339,6 +355,114 @@ diesel::table! {
         credit_basis -> Text,
         status -> Text,
         created_at -> Timestamp,
+        void_reason -> Nullable<Text>,
+        voided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    challenges (id) {
+        id -> Text,
+        project_id -> Text,
+        lot_id -> Nullable<Text>,
+        enterprise_id -> Text,
+        filed_by -> Text,
+        kind -> Text,
+        step -> Nullable<Text>,
+        facts -> Text,
+        grounds -> Text,
+        requests -> Text,
+        known_on -> Date,
+        known_basis -> Text,
+        deadline -> Date,
+        filed_at -> Timestamp,
+        answer_due -> Date,
+        state -> Text,
+        outcome -> Nullable<Text>,
+        answer -> Nullable<Text>,
+        answered_by -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    complaints (id) {
+        id -> Text,
+        challenge_id -> Text,
+        project_id -> Text,
+        lot_id -> Nullable<Text>,
+        enterprise_id -> Text,
+        filed_by -> Text,
+        facts -> Text,
+        grounds -> Text,
+        requests -> Text,
+        deadline -> Date,
+        filed_at -> Timestamp,
+        acceptance_due -> Date,
+        ruling_due -> Date,
+        state -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_reason -> Nullable<Text>,
+        suspended_from -> Nullable<Date>,
+        suspended_until -> Nullable<Date>,
+        suspension_lifted_at -> Nullable<Timestamp>,
+        ruling -> Nullable<Text>,
+        remedy -> Nullable<Text>,
+        ruling_text -> Nullable<Text>,
+        ruled_by -> Nullable<Text>,
+        ruled_at -> Nullable<Timestamp>,
+        notice_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    remedy_documents (id) {
+        id -> Text,
+        owner -> Text,
+        owner_id -> Text,
+        project_id -> Text,
+        filename -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        location -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    award_changes (id) {
+        id -> Text,
+        lot_id -> Text,
+        from_bid_id -> Text,
+        to_bid_id -> Nullable<Text>,
+        reason -> Text,
+        text -> Text,
+        actor -> Text,
+        at -> Timestamp,
+        notice_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    debarments (id) {
+        id -> Text,
+        enterprise_id -> Text,
+        reason -> Text,
+        text -> Text,
+        from_on -> Date,
+        until_on -> Date,
+        years -> Integer,
+        project_id -> Nullable<Text>,
+        complaint_id -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+        lifted_at -> Nullable<Timestamp>,
+        lifted_by -> Nullable<Text>,
+        lift_reason -> Nullable<Text>,
     }
 }
 
@@ -454,6 +578,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents_obtained,
     document_chunks,
     calendar_years,
+    challenges,
+    complaints,
+    remedy_documents,
+    award_changes,
+    debarments,
     scores,
     evaluation_runs,
     contracts,

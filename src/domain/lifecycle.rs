@@ -45,18 +45,18 @@ macro_rules! text_enum {
         }
 
         impl std::str::FromStr for $name {
-            type Err = UnknownValue;
-            fn from_str(s: &str) -> Result<Self, UnknownValue> {
+            type Err = $crate::domain::lifecycle::UnknownValue;
+            fn from_str(s: &str) -> Result<Self, $crate::domain::lifecycle::UnknownValue> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(UnknownValue { kind: $kind, value: s.to_string() }),
+                    _ => Err($crate::domain::lifecycle::UnknownValue { kind: $kind, value: s.to_string() }),
                 }
             }
         }
 
         impl TryFrom<String> for $name {
-            type Error = UnknownValue;
-            fn try_from(s: String) -> Result<Self, UnknownValue> {
+            type Error = $crate::domain::lifecycle::UnknownValue;
+            fn try_from(s: String) -> Result<Self, $crate::domain::lifecycle::UnknownValue> {
                 s.parse()
             }
         }
@@ -81,6 +81,7 @@ macro_rules! text_enum {
         }
     };
 }
+pub(crate) use text_enum;
 
 text_enum!(
     /// A project as stored; `closed` and `opened` are phases, not states (see [`Phase`]).
@@ -136,8 +137,12 @@ text_enum!(
         Correction = "correction",
         /// 中标（成交）结果公告
         Result = "result",
-        /// 废标（终止）公告
+        /// 废标公告
         Failure = "failure",
+        /// 终止公告: the agency ended the project or some of its lots.
+        Termination = "termination",
+        /// 投诉处理结果公告: the finance department's ruling on a complaint.
+        ComplaintRuling = "complaint_ruling",
     }
 );
 
@@ -154,6 +159,8 @@ text_enum!(
     /// A contract's state.
     ContractStatus, "contract status" {
         Signed = "signed",
+        /// Voided with the award it rested on (a complaint's ruling): no credit, no financing.
+        Void = "void",
     }
 );
 

@@ -17,6 +17,7 @@ pub mod messages;
 pub mod payments;
 pub mod policy;
 pub mod region;
+pub mod remedies;
 pub mod reservation;
 pub mod role;
 pub mod scale;

@@ -47,6 +47,38 @@ impl fmt::Display for RegionCode {
     }
 }
 
+/// The names smeproc knows: the provinces, and every prefecture and county of Xinjiang.
+const NAMES: &str = include_str!("region/names.csv");
+
+fn name_of_code(code: &str) -> Option<&'static str> {
+    NAMES.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
+        l.split_once(',')
+            .filter(|(c, _)| *c == code)
+            .map(|(_, n)| n)
+    })
+}
+
+/// A region's name for people: the county's (with its prefecture when both are known), else
+/// the prefecture's or the province's with the code (`喀什地区喀什市`, `北京市（110105）`).
+pub fn name(code: &str) -> String {
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return code.to_string();
+    }
+    let prefecture = format!("{}00", &code[..4]);
+    let province = format!("{}0000", &code[..2]);
+    match (
+        name_of_code(code),
+        name_of_code(&prefecture).filter(|_| prefecture != code),
+        name_of_code(&province),
+    ) {
+        (Some(n), Some(p), _) => format!("{p}{n}"),
+        (Some(n), None, _) => n.to_string(),
+        (None, Some(p), _) => format!("{p}（{code}）"),
+        (None, None, Some(p)) => format!("{p}（{code}）"),
+        (None, None, None) => code.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +91,16 @@ mod tests {
         for bad in ["65310", "6531011", "65310a", "", "000000", "６５３１０１"] {
             assert!(bad.parse::<RegionCode>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn regions_are_named_as_people_read_them() {
+        assert_eq!(name("650000"), "新疆维吾尔自治区");
+        assert_eq!(name("653100"), "喀什地区");
+        assert_eq!(name("653101"), "喀什地区喀什市");
+        assert_eq!(name("650102"), "乌鲁木齐市天山区");
+        assert_eq!(name("110105"), "北京市（110105）");
+        assert_eq!(name("999999"), "999999");
+        assert_eq!(name("abc"), "abc");
     }
 }

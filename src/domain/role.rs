@@ -1,4 +1,5 @@
-//! Who may do what: the four roles of DESIGN.md (anonymous callers have none).
+//! Who may do what: the roles of DESIGN.md, with the finance department (财政部门) beside the
+//! auditors (anonymous callers have none).
 
 use std::fmt;
 use std::str::FromStr;
@@ -11,12 +12,21 @@ pub enum Role {
     Agency,
     /// 供应商: bound to one enterprise.
     Supplier,
-    /// 财政 (finance): reads everything, changes nothing.
+    /// 审计/财政监督: reads everything, changes nothing.
     Auditor,
+    /// 财政部门 (the finance department): budget plans, complaint rulings, debarments, payment
+    /// oversight; reads what auditors read.
+    Finance,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Agency, Role::Supplier, Role::Auditor];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Agency,
+        Role::Supplier,
+        Role::Auditor,
+        Role::Finance,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -24,6 +34,7 @@ impl Role {
             Role::Agency => "agency",
             Role::Supplier => "supplier",
             Role::Auditor => "auditor",
+            Role::Finance => "finance",
         }
     }
 }
@@ -41,7 +52,7 @@ impl FromStr for Role {
             .into_iter()
             .find(|r| r.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown role {s:?}; expected admin, agency, supplier or auditor")
+                format!("unknown role {s:?}; expected admin, agency, supplier, auditor or finance")
             })
     }
 }

@@ -27,6 +27,12 @@ pub enum Cause {
     DatabaseNotEmpty,
     /// The audit log has nothing to sign yet.
     AuditLogEmpty,
+    /// A legal clock reaches a year the working-day calendar does not know (an admin imports it).
+    CalendarMissing,
+    /// A legal period (质疑, 投诉) has ended: the refusal names its last day.
+    PeriodOver,
+    /// A pending challenge or a complaint's suspension holds this step of the procurement.
+    Suspended,
 }
 
 impl Cause {
@@ -43,6 +49,9 @@ impl Cause {
         Cause::LastAdmin,
         Cause::DatabaseNotEmpty,
         Cause::AuditLogEmpty,
+        Cause::CalendarMissing,
+        Cause::PeriodOver,
+        Cause::Suspended,
     ];
 
     /// Stable snake_case code, the problem's `code`.
@@ -59,6 +68,9 @@ impl Cause {
             Cause::LastAdmin => "last_active_admin",
             Cause::DatabaseNotEmpty => "database_not_empty",
             Cause::AuditLogEmpty => "audit_log_empty",
+            Cause::CalendarMissing => "calendar_missing",
+            Cause::PeriodOver => "period_over",
+            Cause::Suspended => "suspended",
         }
     }
 
@@ -76,6 +88,9 @@ impl Cause {
             Cause::LastAdmin => "Last active admin",
             Cause::DatabaseNotEmpty => "Database not empty",
             Cause::AuditLogEmpty => "Audit log empty",
+            Cause::CalendarMissing => "Working-day calendar missing",
+            Cause::PeriodOver => "Period over",
+            Cause::Suspended => "Suspended",
         }
     }
 }

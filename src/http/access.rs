@@ -82,16 +82,26 @@ pub struct RouteSpec {
 pub const ADMIN: Access = Access::Roles(&[Role::Admin]);
 /// Suppliers (their own enterprise's records) and admins (anyone's).
 pub const SUPPLIERS: Access = Access::Roles(&[Role::Admin, Role::Supplier]);
-pub const STAFF: Access = Access::Roles(&[Role::Admin, Role::Agency, Role::Auditor]);
-/// Auditors (财政/审计) and admins.
-pub const AUDITORS: Access = Access::Roles(&[Role::Admin, Role::Auditor]);
+/// Everyone who works on procurement rather than bidding: admins, agencies, auditors, finance.
+pub const STAFF: Access = Access::Roles(&[Role::Admin, Role::Agency, Role::Auditor, Role::Finance]);
+/// Oversight (审计, 财政) and admins: read-only views of the ledger, the audit log, payments.
+pub const AUDITORS: Access = Access::Roles(&[Role::Admin, Role::Auditor, Role::Finance]);
+/// The finance department (财政部门) alone: complaint decisions, debarments.
+pub const FINANCE: Access = Access::Roles(&[Role::Finance]);
+/// The finance department and admins: budget plans.
+pub const PLANNERS: Access = Access::Roles(&[Role::Admin, Role::Finance]);
 /// Agencies (their own projects) and admins (any).
 pub const MANAGERS: Access = Access::Roles(&[Role::Admin, Role::Agency]);
 pub const AGENCY: Access = Access::Roles(&[Role::Agency]);
 pub const SUPPLIER: Access = Access::Roles(&[Role::Supplier]);
 /// Staff, and suppliers (their own bids: a receipt until the opening).
-pub const BID_READERS: Access =
-    Access::Roles(&[Role::Admin, Role::Agency, Role::Auditor, Role::Supplier]);
+pub const BID_READERS: Access = Access::Roles(&[
+    Role::Admin,
+    Role::Agency,
+    Role::Auditor,
+    Role::Finance,
+    Role::Supplier,
+]);
 
 static TABLES: std::sync::OnceLock<(&'static [RouteSpec], &'static [RouteSpec])> =
     std::sync::OnceLock::new();

@@ -16,6 +16,9 @@ pub fn actor(caller: &Caller) -> Actor<'_> {
         Role::Auditor => Actor::Auditor {
             user_id: &u.user.id,
         },
+        Role::Finance => Actor::Finance {
+            user_id: &u.user.id,
+        },
         Role::Agency => match u.user.agency_id.as_deref() {
             Some(agency_id) => Actor::Agency {
                 agency_id,

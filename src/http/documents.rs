@@ -177,7 +177,7 @@ async fn read_parts<T: DeserializeOwned + Default>(
                     limit: per_bid as usize,
                     what: Some(match purpose {
                         Purpose::Bid => format!("the bid's documents (at {name}, {filename})"),
-                        Purpose::Procurement | Purpose::SealedByBidder => {
+                        Purpose::Procurement | Purpose::SealedByBidder | Purpose::Remedy => {
                             format!("the documents (at {name}, {filename})")
                         }
                     }),

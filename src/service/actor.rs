@@ -17,6 +17,11 @@ pub enum Actor<'a> {
     Auditor {
         user_id: &'a str,
     },
+    /// 财政部门: reads what auditors read; rules on complaints, records debarments, keeps the
+    /// budget plans (may hold a key share too).
+    Finance {
+        user_id: &'a str,
+    },
     /// An agency user: its own agency's projects.
     Agency {
         agency_id: &'a str,
@@ -38,7 +43,9 @@ impl<'a> Actor<'a> {
     /// May read this project's non-public records (drafts, bids after opening, runs)?
     pub fn is_staff_of(&self, project: &Project) -> bool {
         match self {
-            Actor::Admin { .. } | Actor::Cli | Actor::Auditor { .. } => true,
+            Actor::Admin { .. } | Actor::Cli | Actor::Auditor { .. } | Actor::Finance { .. } => {
+                true
+            }
             Actor::Agency { agency_id, .. } => *agency_id == project.agency_id,
             Actor::Public | Actor::Supplier { .. } => false,
         }
@@ -51,6 +58,11 @@ impl<'a> Actor<'a> {
             Actor::Agency { agency_id, .. } => *agency_id == project.agency_id,
             _ => false,
         }
+    }
+
+    /// The finance department (or the command line, which may do anything).
+    pub fn is_finance(&self) -> bool {
+        matches!(self, Actor::Finance { .. } | Actor::Cli)
     }
 
     /// The supplier's enterprise, for a supplier.
@@ -75,6 +87,7 @@ impl<'a> Actor<'a> {
         match self {
             Actor::Admin { user_id }
             | Actor::Auditor { user_id }
+            | Actor::Finance { user_id }
             | Actor::Agency { user_id, .. }
             | Actor::Supplier { user_id, .. } => Some(user_id),
             _ => None,

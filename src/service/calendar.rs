@@ -6,7 +6,7 @@ use crate::clock::Clock;
 use crate::db::calendar::{self as repo, CalendarYear};
 use crate::db::DbConnection;
 pub use crate::domain::calendar::{Calendar, CalendarError, Holiday, YearFile};
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
 use crate::service::Actor;
 use crate::wire::fields::coded;
@@ -204,4 +204,21 @@ pub fn import_toml(
         workdays: file.workdays,
     };
     import(conn, clock, actor, file.year, &input)
+}
+
+/// Today in Beijing: the day the legal clocks count.
+pub fn today(clock: &dyn Clock) -> NaiveDate {
+    crate::domain::beijing::day_of(clock.now_naive())
+}
+
+/// A clock that reaches a year the calendar does not know: 409 naming the year.
+pub fn refusal(e: CalendarError) -> Error {
+    match e {
+        CalendarError::UnknownYear(year) => crate::service::refuse(
+            Cause::CalendarMissing,
+            "refusal.calendar_year_missing",
+            vec![("year", year.to_string())],
+        ),
+        other => Error::Internal(anyhow::anyhow!("calendar: {other}")),
+    }
 }

@@ -12,6 +12,7 @@ pub mod finance;
 pub mod imports;
 pub mod procurement;
 pub mod registry;
+pub mod remedies;
 pub mod sealing;
 pub mod system;
 

@@ -70,6 +70,67 @@ async fn every_route_admits_exactly_its_roles() {
     };
     let done =
         crate::fixtures::concluded(&app, &token_of(Role::Agency), &token_of(Role::Supplier)).await;
+    // Remedies of that project: the supplier caller's challenge to the result with its
+    // evidence, answered, then its complaint; a debarment of another firm.
+    let challenge =
+        json!({"kind": "result", "lot_id": done.lot, "facts": "事实", "grounds": "依据",
+                           "requests": "请求"})
+        .to_string();
+    let evidence = crate::documents::file_of(b"%PDF-1.4\n", 2000, 5);
+    let filed = json_of(
+        crate::documents::send_multipart(
+            &app,
+            Method::POST,
+            &format!("/api/v1/projects/{}/challenges", done.project),
+            &token_of(Role::Supplier),
+            &[
+                ("challenge", None, challenge.as_bytes()),
+                ("evidence", Some("证据.pdf"), &evidence),
+            ],
+        )
+        .await,
+        201,
+    )
+    .await;
+    let challenge_id = filed["id"].as_str().unwrap().to_string();
+    let remedy_document = filed["documents"][0]["id"].as_str().unwrap().to_string();
+    json_of(
+        app.post(
+            &format!("/api/v1/challenges/{challenge_id}/answer"),
+            Some(&token_of(Role::Agency)),
+            &json!({"finding": "dismissed", "text": "不成立"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let complaint_id = json_of(
+        app.post(
+            &format!("/api/v1/challenges/{challenge_id}/complaint"),
+            Some(&token_of(Role::Supplier)),
+            &json!({"facts": "事实", "grounds": "依据", "requests": "请求"}),
+        )
+        .await,
+        201,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, barred) = app.create_firm("被列入不良行为记录的企业", "653101", "small");
+    let debarment_id = json_of(
+        app.post(
+            "/api/v1/debarments",
+            Some(&token_of(Role::Finance)),
+            &json!({"credit_code": barred, "reason": "collusion", "years": 1, "text": "串通投标"}),
+        )
+        .await,
+        201,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut checked = 0;
     for route in ROUTES {
         let id = match route.path {
@@ -86,6 +147,10 @@ async fn every_route_admits_exactly_its_roles() {
             p if p.contains("/budget-plans/") || p.contains("/ledger/") => done.department.as_str(),
             p if p.contains("/subcontracts/") => done.subcontract.as_str(),
             p if p.contains("/payments/") => done.payment.as_str(),
+            p if p.contains("/challenges/") => challenge_id.as_str(),
+            p if p.contains("/complaints/") => complaint_id.as_str(),
+            p if p.contains("/debarments/") => debarment_id.as_str(),
+            p if p.contains("/remedy-documents/") => remedy_document.as_str(),
             _ => "xinjiang-2011",
         };
         let document = if route.path.starts_with("/api/v1/projects/") {
@@ -142,7 +207,7 @@ async fn every_route_admits_exactly_its_roles() {
             checked += 1;
         }
     }
-    assert_eq!(checked, ROUTES.len() * 5);
+    assert_eq!(checked, ROUTES.len() * (Role::ALL.len() + 1));
 }
 
 #[actix_web::test]

@@ -42,6 +42,7 @@ fn org(app: &TestApp, kind: &str, name: &str, parent: Option<&str>) -> String {
         credit_code: None,
         region: Some("650100".into()),
         parent_id: parent.map(Into::into),
+        ..Default::default()
     };
     smeproc::service::accounts::create_org(
         &mut conn,

@@ -115,6 +115,7 @@ pub async fn concluded(app: &TestApp, agency: &str, supplier: &str) -> Concluded
             credit_code: None,
             region: Some("650100".into()),
             parent_id: None,
+            ..Default::default()
         };
         let dept = smeproc::service::accounts::create_org(
             &mut conn,

@@ -646,6 +646,7 @@ async fn every_department_has_a_finance_page() {
             credit_code: None,
             region: Some("650100".into()),
             parent_id: parent.map(Into::into),
+            ..Default::default()
         };
         smeproc::service::accounts::create_org(
             &mut conn,

@@ -220,6 +220,7 @@ impl TestApp {
             credit_code: None,
             region: Some("650100".into()),
             parent_id: None,
+            ..Default::default()
         };
         accounts::create_org(&mut conn, &self.clock, smeproc::service::audit::CLI, &req)
             .expect("create agency")

@@ -23,6 +23,7 @@ mod logs;
 mod ocds;
 mod procurement;
 mod registry;
+mod remedies;
 mod sealing;
 mod system;
 mod web;

@@ -230,3 +230,13 @@ pub fn close_bid(
 pub fn scores_of_bid(conn: &mut DbConnection, bid_id: &str) -> QueryResult<Vec<Score>> {
     scores::table.filter(scores::bid_id.eq(bid_id)).load(conn)
 }
+
+/// Whether an enterprise has a bid of any state on this lot (in the clear or opened).
+pub fn has_bid(conn: &mut DbConnection, lot_id: &str, supplier_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        bids::table
+            .filter(bids::lot_id.eq(lot_id))
+            .filter(bids::supplier_id.eq(supplier_id)),
+    ))
+    .get_result(conn)
+}

@@ -40,6 +40,9 @@ pub struct Contract {
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub status: ContractStatus,
     pub created_at: NaiveDateTime,
+    /// Why a complaint's ruling voided it, and when.
+    pub void_reason: Option<String>,
+    pub voided_at: Option<NaiveDateTime>,
 }
 
 pub fn runs_of(conn: &mut DbConnection, lot_id: &str) -> QueryResult<Vec<EvaluationRun>> {
@@ -82,4 +85,28 @@ pub fn insert_contract(conn: &mut DbConnection, c: &Contract) -> QueryResult<usi
     diesel::insert_into(contracts::table)
         .values(c.clone())
         .execute(conn)
+}
+
+/// Voids the signed contract(s) of a lot (a complaint's ruling): they stay on record with the
+/// reason; answers them as they were.
+pub fn void_signed_contracts(
+    conn: &mut DbConnection,
+    lot_id: &str,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<Contract>> {
+    let signed: Vec<Contract> = contracts::table
+        .filter(contracts::lot_id.eq(lot_id))
+        .filter(contracts::status.eq(ContractStatus::Signed.as_str()))
+        .load(conn)?;
+    for c in &signed {
+        diesel::update(contracts::table.find(&c.id))
+            .set((
+                contracts::status.eq(ContractStatus::Void.as_str()),
+                contracts::void_reason.eq(Some(reason)),
+                contracts::voided_at.eq(Some(now)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(signed)
 }

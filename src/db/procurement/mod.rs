@@ -44,6 +44,23 @@ pub struct Project {
     pub published_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// 项目编号: given by the agency, or numbered at publication.
+    pub number: Option<String>,
+    /// 品目名称, as the agency names it (the code's top level when not).
+    pub category_name: Option<String>,
+    /// 采购需求概况.
+    pub requirements: Option<String>,
+    /// 本项目的特定资格要求.
+    pub qualification: Option<String>,
+    /// 合同履行期限.
+    pub contract_period: Option<String>,
+    /// 开标地点.
+    pub opening_place: Option<String>,
+    /// 项目联系人 and telephone.
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    /// A new round (重新采购) of this project's failed lots.
+    pub round_of: Option<String>,
 }
 
 #[derive(
@@ -62,6 +79,13 @@ pub struct Lot {
     pub state: LotState,
     pub awarded_bid_id: Option<String>,
     pub awarded_at: Option<NaiveDateTime>,
+    /// 最高限价 (fen), when set.
+    pub max_price_fen: Option<i64>,
+    /// The failed lot this one procures again (a new round).
+    pub round_of: Option<String>,
+    /// Why the lot was terminated (终止) or failed by a ruling; its time.
+    pub termination_reason: Option<String>,
+    pub terminated_at: Option<NaiveDateTime>,
 }
 
 pub fn find_project(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Project>> {
@@ -208,6 +232,68 @@ pub fn award_lot(
             lots::awarded_at.eq(Some(now)),
         ))
         .execute(conn)
+}
+
+/// A lot's outcome changed after the fact: its state, no award, and when it ended (终止 or a
+/// ruling) its reason and time.
+pub fn set_lot_outcome(
+    conn: &mut DbConnection,
+    id: &str,
+    state: LotState,
+    ended: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(lots::table.find(id))
+        .set((
+            lots::state.eq(state.as_str()),
+            lots::awarded_bid_id.eq(None::<String>),
+            lots::awarded_at.eq(None::<NaiveDateTime>),
+            lots::termination_reason.eq(ended),
+            lots::terminated_at.eq(ended.map(|_| now)),
+        ))
+        .execute(conn)
+}
+
+/// Projects whose number starts with `prefix`.
+pub fn count_numbered(conn: &mut DbConnection, prefix: &str) -> QueryResult<i64> {
+    projects::table
+        .filter(projects::number.like(format!("{prefix}%")))
+        .count()
+        .get_result(conn)
+}
+
+/// Whether another project than `id` has this number.
+pub fn number_taken_by_other(conn: &mut DbConnection, number: &str, id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        projects::table
+            .filter(projects::number.eq(number))
+            .filter(projects::id.ne(id)),
+    ))
+    .get_result(conn)
+}
+
+pub fn number_taken(conn: &mut DbConnection, number: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        projects::table.filter(projects::number.eq(number)),
+    ))
+    .get_result(conn)
+}
+
+/// The lot of a later round that procures this one again.
+pub fn next_round_of_lot(conn: &mut DbConnection, lot_id: &str) -> QueryResult<Option<Lot>> {
+    lots::table
+        .filter(lots::round_of.eq(lot_id))
+        .first(conn)
+        .optional()
+}
+
+/// The projects that procure this one's failed lots again, oldest first.
+pub fn rounds_of_project(conn: &mut DbConnection, project_id: &str) -> QueryResult<Vec<String>> {
+    projects::table
+        .filter(projects::round_of.eq(project_id))
+        .order(projects::created_at.asc())
+        .select(projects::id)
+        .load(conn)
 }
 
 /// Lots of a project in one state.

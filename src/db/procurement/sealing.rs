@@ -239,6 +239,16 @@ pub fn record_opening(
     Ok(n)
 }
 
+/// Erases every escrowed and given share of a lot that will never be opened (terminated).
+pub fn erase_shares(conn: &mut DbConnection, lot_id: &str) -> QueryResult<usize> {
+    diesel::update(key_shares::table.filter(key_shares::lot_id.eq(lot_id)))
+        .set((
+            key_shares::given.eq(None::<Vec<u8>>),
+            key_shares::escrow.eq(None::<Vec<u8>>),
+        ))
+        .execute(conn)
+}
+
 // --- sealed bids --------------------------------------------------------------------------
 
 pub fn insert_sealed_bid(conn: &mut DbConnection, b: &SealedBid) -> QueryResult<usize> {
@@ -499,4 +509,29 @@ pub fn obtained_of_project(
         .filter(o::project_id.eq(project_id))
         .order((o::obtained_at.asc(), o::document_id.asc()))
         .load(conn)
+}
+
+/// When a bidder (by its tag) first obtained any of a project's documents.
+pub fn first_obtained(
+    conn: &mut DbConnection,
+    project_id: &str,
+    tag: &str,
+) -> QueryResult<Option<NaiveDateTime>> {
+    use crate::db::schema::documents_obtained as o;
+    o::table
+        .filter(o::project_id.eq(project_id))
+        .filter(o::bidder_tag.eq(tag))
+        .select(diesel::dsl::min(o::obtained_at))
+        .first(conn)
+}
+
+/// Whether a bidder (by its tag) sealed a bid of any state to this lot.
+pub fn has_sealed_bid(conn: &mut DbConnection, lot_id: &str, tag: &str) -> QueryResult<bool> {
+    use crate::db::schema::sealed_bids as s;
+    diesel::select(diesel::dsl::exists(
+        s::table
+            .filter(s::lot_id.eq(lot_id))
+            .filter(s::bidder_tag.eq(tag)),
+    ))
+    .get_result(conn)
 }

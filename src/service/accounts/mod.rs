@@ -29,7 +29,10 @@ pub struct CreateUserRequest {
     #[validate(length(min = 1, max = 200))]
     pub display_name: Option<String>,
     /// admin | agency | supplier | auditor
-    #[schema(example = "agency", pattern = "^(admin|agency|supplier|auditor)$")]
+    #[schema(
+        example = "agency",
+        pattern = "^(admin|agency|supplier|auditor|finance)$"
+    )]
     pub role: String,
     /// At least 12 characters.
     #[validate(length(min = 12, max = 256))]

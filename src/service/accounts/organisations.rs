@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 /// Body of `POST /api/v1/orgs` (and `smeproc org create`).
-#[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Validate, utoipa::ToSchema)]
 pub struct CreateOrgRequest {
     /// agency (采购人/代理机构) | department (预算单位)
     #[schema(example = "department", pattern = "^(agency|department)$")]
@@ -26,6 +26,18 @@ pub struct CreateOrgRequest {
     pub region: Option<String>,
     /// Departments only: id of the 主管预算单位 (a department) this unit reports to.
     pub parent_id: Option<String>,
+    /// 地址, as notices name it.
+    #[validate(length(max = 200))]
+    #[serde(default)]
+    pub address: Option<String>,
+    /// 联系人.
+    #[validate(length(max = 50))]
+    #[serde(default)]
+    pub contact_name: Option<String>,
+    /// 联系电话: digits, spaces, `+`, `-`, parentheses.
+    #[validate(length(max = 30))]
+    #[serde(default)]
+    pub contact_phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -37,6 +49,9 @@ pub struct OrgView {
     pub region: Option<String>,
     pub parent_id: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub address: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
 }
 
 impl From<orgs::Organisation> for OrgView {
@@ -49,6 +64,9 @@ impl From<orgs::Organisation> for OrgView {
             region: o.region,
             parent_id: o.parent_id,
             created_at: o.created_at.and_utc(),
+            address: o.address,
+            contact_name: o.contact_name,
+            contact_phone: o.contact_phone,
         }
     }
 }
@@ -104,10 +122,46 @@ pub fn create_org(
             }
         }
     }
+    for (field, value) in [
+        ("address", &req.address),
+        ("contact_name", &req.contact_name),
+        ("contact_phone", &req.contact_phone),
+    ] {
+        let value = value.as_deref().unwrap_or_default();
+        if value.chars().any(char::is_control) {
+            problems.push(coded(field, "problem.control_characters", vec![]));
+        } else if let Some(c) = crate::domain::text::invisible(value) {
+            problems.push(crate::wire::fields::invisible_in(field, c));
+        }
+    }
+    if let Some(p) = req
+        .contact_phone
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+    {
+        if !p
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')'))
+            || !p.chars().any(|c| c.is_ascii_digit())
+        {
+            problems.push(coded("contact_phone", "problem.phone", vec![]));
+        }
+    }
     if !problems.is_empty() {
         return Err(Error::Validation(problems));
     }
     let id = db::new_id();
+    let trimmed = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    };
+    let (address, contact_name, contact_phone) = (
+        trimmed(&req.address),
+        trimmed(&req.contact_name),
+        trimmed(&req.contact_phone),
+    );
     let new = orgs::NewOrganisation {
         id: &id,
         kind: &req.kind,
@@ -116,6 +170,9 @@ pub fn create_org(
         region: req.region.as_deref(),
         parent_id: parent_id.as_deref(),
         created_at: clock.now_naive(),
+        address: address.as_deref(),
+        contact_name: contact_name.as_deref(),
+        contact_phone: contact_phone.as_deref(),
     };
     crate::db::write(conn, |conn| {
         orgs::insert(conn, &new).map_err(|e| match Error::from(e) {

@@ -199,6 +199,7 @@ impl Loader<'_> {
                 credit_code: None,
                 region: Some(region.into()),
                 parent_id: parent.map(str::to_string),
+                ..CreateOrgRequest::default()
             },
         )?;
         Ok(o.id)

@@ -50,6 +50,9 @@ pub enum Purpose {
     Procurement,
     /// Documents the bidder sealed (`smeproc bid seal --file`), in parts named `document`.
     SealedByBidder,
+    /// Evidence and attachments of remedies (质疑, 投诉, answers, rulings): parts named
+    /// `evidence`.
+    Remedy,
 }
 
 impl Purpose {
@@ -65,12 +68,19 @@ impl Purpose {
             ),
             // Parts of sealed bids are told apart by SealedUpload.
             Purpose::SealedByBidder => (None, "problem.sealed_document_part"),
+            Purpose::Remedy => (
+                (field == "evidence").then_some("evidence"),
+                "problem.unknown_evidence_part",
+            ),
         };
         kind.ok_or_else(|| {
             Error::Validation(vec![coded(
                 format!("documents.{field}"),
                 code,
-                vec![("given", field.to_string())],
+                vec![
+                    ("given", field.to_string()),
+                    ("want", "evidence".to_string()),
+                ],
             )])
         })
     }

@@ -9,11 +9,15 @@
 pub mod bids;
 pub mod documents;
 pub mod evaluation;
+pub mod holds;
+pub mod notice_format;
 pub mod notices;
 pub mod ocds;
 pub mod opening;
+pub mod outcomes;
 pub mod project_documents;
 pub mod projects;
+pub mod termination;
 
 use crate::db::procurement::{self as repo, Lot, Project};
 use crate::db::DbConnection;

@@ -18,6 +18,8 @@ fn kind_zh(kind: NoticeKind) -> &'static str {
         NoticeKind::Correction => "更正公告",
         NoticeKind::Result => "中标(成交)结果公告",
         NoticeKind::Failure => "废标公告",
+        NoticeKind::Termination => "终止公告",
+        NoticeKind::ComplaintRuling => "投诉处理结果公告",
     }
 }
 
@@ -81,6 +83,17 @@ pub fn publish(
     corrects_id: Option<String>,
 ) -> Result<Notice> {
     let now = clock.now_naive();
+    let mut body = body;
+    let cal = crate::service::calendar::current(conn)?;
+    let lots = repo::lots_of(conn, &p.id)?;
+    body["national"] = super::notice_format::national(
+        conn,
+        &cal,
+        p,
+        &lots,
+        kind,
+        crate::domain::beijing::day_of(now),
+    )?;
     let body = serde_json::to_string(&body).map_err(|e| Error::Internal(e.into()))?;
     let reserved = p.reservation != "none";
     let notice = Notice {
@@ -112,7 +125,7 @@ pub fn publish(
 pub struct NoticeView {
     pub id: String,
     pub project_id: String,
-    /// procurement | correction | result | failure
+    /// procurement | correction | result | failure | termination | complaint_ruling
     pub kind: String,
     pub title: String,
     /// The notice this one corrects (correction notices).
@@ -128,11 +141,108 @@ pub struct NoticeView {
     pub sha256: String,
     #[schema(value_type = Object)]
     pub body: serde_json::Value,
+    /// The region by name (喀什地区喀什市).
+    pub region_name: String,
+    /// The 品目 by name, as the notice names it.
+    pub category_name: String,
+    /// Later notices that change this one: correction notices after a procurement or correction
+    /// notice, result notices after a result (the last one is in force). A notice is never
+    /// edited; this list, and `in_force`, are how a reader learns it changed.
+    pub changed_by: Vec<NoticeRef>,
+    /// For a procurement or correction notice: the deadline and opening time in force now.
+    pub in_force: Option<InForce>,
+    /// New rounds (projects) that procure this project's failed lots again.
+    pub next_rounds: Vec<String>,
+    /// The project whose failed lots this project procures again.
+    pub round_of: Option<String>,
+}
+
+/// Another notice, by id.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NoticeRef {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub published_at: DateTime<Utc>,
+}
+
+/// The project's timeline as it stands after every correction.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct InForce {
+    pub bid_deadline: Option<DateTime<Utc>>,
+    pub opening_at: Option<DateTime<Utc>>,
+    /// Moved since this notice was published.
+    pub changed: bool,
+}
+
+/// A notice with what changed it since (later corrections or results, the timeline in force,
+/// new rounds): what `show` and `list` answer.
+fn view_linked(conn: &mut DbConnection, n: Notice) -> Result<NoticeView> {
+    let project = repo::find_project(conn, &n.project_id)?;
+    let later: Vec<NoticeRef> = repo::notices_of(conn, &n.project_id)?
+        .into_iter()
+        .filter(|o| (o.published_at, &o.id) > (n.published_at, &n.id))
+        .filter(|o| match n.kind {
+            NoticeKind::Procurement | NoticeKind::Correction => o.kind == NoticeKind::Correction,
+            NoticeKind::Result | NoticeKind::Failure => {
+                matches!(o.kind, NoticeKind::Result | NoticeKind::Failure)
+            }
+            _ => false,
+        })
+        .map(|o| NoticeRef {
+            id: o.id,
+            kind: o.kind.to_string(),
+            title: o.title,
+            published_at: utc(o.published_at),
+        })
+        .collect();
+    let mut v = view(n);
+    if let Some(p) = project {
+        if matches!(v.kind.as_str(), "procurement" | "correction") {
+            let deadline = p.bid_deadline.map(utc);
+            let opening = p.opening_at.map(utc);
+            // What this notice stated: the procurement notice's times, a correction's `after`.
+            let stated = |k: &str| {
+                v.body[k]
+                    .as_str()
+                    .or_else(|| v.body[k]["after"].as_str())
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.with_timezone(&Utc))
+            };
+            let changed = stated("bid_deadline") != deadline || stated("opening_at") != opening;
+            v.in_force = Some(InForce {
+                bid_deadline: deadline,
+                opening_at: opening,
+                changed,
+            });
+        }
+        v.next_rounds = repo::rounds_of_project(conn, &p.id)?;
+        v.round_of = p.round_of;
+    }
+    v.changed_by = later;
+    Ok(v)
 }
 
 pub fn view(n: Notice) -> NoticeView {
+    let body: serde_json::Value = serde_json::from_str(&n.body).unwrap_or_default();
+    let category_name = body["national"]["category"]["name"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            crate::domain::messages::label(
+                crate::domain::messages::Lang::Zh,
+                "category",
+                &n.category,
+            )
+        });
     NoticeView {
-        body: serde_json::from_str(&n.body).unwrap_or_default(),
+        region_name: crate::domain::region::name(&n.region),
+        category_name,
+        changed_by: Vec::new(),
+        in_force: None,
+        next_rounds: Vec::new(),
+        round_of: None,
+        body,
         id: n.id,
         project_id: n.project_id,
         kind: n.kind.to_string(),
@@ -162,8 +272,8 @@ pub struct NoticeParams {
     pub category_code: Option<String>,
     pub agency_id: Option<String>,
     pub project_id: Option<String>,
-    /// procurement | correction | result | failure
-    #[param(pattern = "^(procurement|correction|result|failure)$")]
+    /// procurement | correction | result | failure | termination | complaint_ruling
+    #[param(pattern = "^(procurement|correction|result|failure|termination|complaint_ruling)$")]
     pub kind: Option<String>,
     /// Published on or after this day (YYYY-MM-DD, Beijing time).
     pub from: Option<NaiveDate>,
@@ -193,7 +303,7 @@ fn beijing_day_start(day: NaiveDate) -> NaiveDateTime {
 fn filter(params: &NoticeParams) -> Result<NoticeFilter> {
     let mut problems = Vec::new();
     if let Some(k) = params.kind.as_deref() {
-        if !matches!(k, "procurement" | "correction" | "result" | "failure") {
+        if k.parse::<NoticeKind>().is_err() {
             problems.push(coded(
                 "kind",
                 "problem.unknown_notice_kind",
@@ -276,17 +386,18 @@ pub fn list(conn: &mut DbConnection, params: &NoticeParams) -> Result<NoticePage
     let more = rows.len() as i64 > limit;
     let rows: Vec<Notice> = rows.into_iter().take(limit as usize).collect();
     let next_cursor = more.then(|| rows.last().map(cursor_of)).flatten();
-    Ok(NoticePage {
-        items: rows.into_iter().map(view).collect(),
-        next_cursor,
-    })
+    let mut items = Vec::with_capacity(rows.len());
+    for n in rows {
+        items.push(view_linked(conn, n)?);
+    }
+    Ok(NoticePage { items, next_cursor })
 }
 
 #[tracing::instrument(skip_all)]
 pub fn show(conn: &mut DbConnection, id: &str) -> Result<NoticeView> {
-    repo::find_notice(conn, id)?
-        .map(view)
-        .ok_or_else(|| Error::NotFound(format!("no notice with id {id}")))
+    let n = repo::find_notice(conn, id)?
+        .ok_or_else(|| Error::NotFound(format!("no notice with id {id}")))?;
+    view_linked(conn, n)
 }
 
 fn xml_escape(text: &str, out: &mut String) {

@@ -208,7 +208,8 @@ pub fn release(conn: &mut DbConnection, p: &Project, now: NaiveDateTime) -> Resu
                 "id": c.id,
                 "awardID": format!("{}-award", c.lot_id),
                 "title": c.number,
-                "status": "active",
+                // A contract voided by a complaint's ruling.
+                "status": if c.status == crate::domain::lifecycle::ContractStatus::Void { "cancelled" } else { "active" },
                 "value": amount(c.amount_fen),
                 "dateSigned": format!("{}T00:00:00+08:00", c.signed_on),
             })
@@ -241,7 +242,37 @@ pub fn release(conn: &mut DbConnection, p: &Project, now: NaiveDateTime) -> Resu
     if !contracts.is_empty() {
         release["contracts"] = Value::Array(contracts);
     }
+    // New rounds of failed lots (重新采购), both ways: the new round follows an unsuccessful
+    // process, the old one is replaced by it (OCDS relatedProcess codelist, as we read it).
+    let mut related = Vec::new();
+    if let Some(prior) = p
+        .round_of
+        .as_deref()
+        .and_then(|id| repo::find_project(conn, id).ok().flatten())
+    {
+        related.push(related_process(&prior, "unsuccessfulProcess"));
+    }
+    for id in repo::rounds_of_project(conn, &p.id)? {
+        if let Some(next) =
+            repo::find_project(conn, &id)?.filter(|n| n.state != ProjectState::Draft)
+        {
+            related.push(related_process(&next, "replacementProcess"));
+        }
+    }
+    if !related.is_empty() {
+        release["relatedProcesses"] = Value::Array(related);
+    }
     Ok(release)
+}
+
+fn related_process(p: &Project, relationship: &str) -> Value {
+    json!({
+        "id": format!("{relationship}-{}", p.id),
+        "relationship": [relationship],
+        "title": p.title,
+        "scheme": "ocid",
+        "identifier": format!("{OCID_PREFIX}-{}", p.id),
+    })
 }
 
 fn package(uri: String, releases: Vec<Value>, now: NaiveDateTime) -> Value {

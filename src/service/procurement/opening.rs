@@ -600,6 +600,17 @@ fn give_in(
             vec![("lot", lot.number.to_string())],
         ));
     }
+    if let Some(reason) = lot.termination_reason.as_deref() {
+        // Terminated before its opening: its bids stay sealed for good.
+        return Err(crate::service::refuse(
+            Cause::WrongState,
+            "refusal.lot_terminated",
+            vec![
+                ("lot", lot.number.to_string()),
+                ("reason", reason.to_string()),
+            ],
+        ));
+    }
     let text = match input.share.as_deref().map(str::trim) {
         None | Some("") => {
             return Err(Error::Validation(vec![crate::wire::fields::required(

@@ -35,7 +35,7 @@ pub(super) fn home_of(role: &str) -> &'static str {
     match role {
         "supplier" => "/supplier",
         "agency" => "/agency",
-        "auditor" => "/finance",
+        "auditor" | "finance" => "/finance",
         _ => "/",
     }
 }

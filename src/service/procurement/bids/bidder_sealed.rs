@@ -249,7 +249,7 @@ pub fn submit_sealed_with(
         if project.state == ProjectState::Draft {
             return Err(Error::NotFound(format!("no lot with id {lot_id}")));
         }
-        open_for_bids(&project, now)?;
+        open_for_bids(&project, Some(&lot), now)?;
         if repo::find_lot_key(conn, &lot.id)?.is_none() {
             return Err(crate::service::refuse(
                 Cause::WrongState,

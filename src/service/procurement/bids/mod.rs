@@ -263,8 +263,23 @@ fn supplier_of(conn: &mut DbConnection, actor: &Actor<'_>) -> Result<Enterprise>
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("supplier enterprise missing")))
 }
 
-fn open_for_bids(project: &Project, now: NaiveDateTime) -> Result<()> {
+pub(super) fn open_for_bids(
+    project: &Project,
+    lot: Option<&Lot>,
+    now: NaiveDateTime,
+) -> Result<()> {
     let phase = crate::service::procurement::phase(project, now);
+    if let Some(reason) = lot.and_then(|l| l.termination_reason.as_deref()) {
+        // A lot terminated (终止) takes no more bids.
+        return Err(crate::service::refuse(
+            Cause::WrongState,
+            "refusal.lot_terminated_bids",
+            vec![
+                ("lot", lot.map(|l| l.number).unwrap_or_default().to_string()),
+                ("reason", reason.to_string()),
+            ],
+        ));
+    }
     if phase == Phase::Published {
         return Ok(());
     }
@@ -356,7 +371,7 @@ pub fn may_submit(
     if project.state == ProjectState::Draft {
         return Err(Error::NotFound(format!("no lot with id {lot_id}")));
     }
-    open_for_bids(&project, clock.now_naive())?;
+    open_for_bids(&project, Some(&lot), clock.now_naive())?;
     Ok(repo::find_lot_key(conn, &lot.id)?.map(|k| k.public_key))
 }
 
@@ -371,7 +386,7 @@ pub fn may_replace(
     id: &str,
 ) -> Result<(String, Option<String>)> {
     let (_, lot, project, _) = own_bid(conn, keys, actor, id)?;
-    open_for_bids(&project, clock.now_naive())?;
+    open_for_bids(&project, Some(&lot), clock.now_naive())?;
     let key = repo::find_lot_key(conn, &lot.id)?.map(|k| k.public_key);
     Ok((lot.id, key))
 }
@@ -469,7 +484,7 @@ pub fn submit_with(
         if project.state == ProjectState::Draft {
             return Err(Error::NotFound(format!("no lot with id {lot_id}")));
         }
-        open_for_bids(&project, now)?;
+        open_for_bids(&project, Some(&lot), now)?;
         let id = db::new_id();
         let (mut content, price) = check(conn, &project, &lot, &supplier, input, &id, None, now)?;
         content.salt = salt()?;
@@ -646,7 +661,7 @@ pub fn replace_with(
     };
     let (bid, text) = crate::db::write(conn, |conn| {
         let (old, lot, project, supplier) = own_bid(conn, keys, actor, id)?;
-        open_for_bids(&project, now)?;
+        open_for_bids(&project, Some(&lot), now)?;
         if old.state() != BidState::Submitted {
             return Err(crate::service::refuse(
                 Cause::WrongState,
@@ -722,7 +737,7 @@ pub fn withdraw(
     let now = clock.now_naive();
     let bid = crate::db::write(conn, |conn| {
         let (old, _, project, _) = own_bid(conn, keys, actor, id)?;
-        open_for_bids(&project, now)?;
+        open_for_bids(&project, None, now)?;
         close(conn, &old, BidState::Withdrawn, now)?;
         let bid = find_stored(conn, id)?.ok_or_else(|| Error::NotFound(format!("no bid {id}")))?;
         audit::record(

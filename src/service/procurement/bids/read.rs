@@ -234,7 +234,14 @@ pub(crate) fn reviewable(
             crate::service::procurement::lot_said(lot),
         ));
     }
-    Ok(())
+    // A complaint's suspension holds the review too.
+    crate::service::procurement::holds::check_hold(
+        conn,
+        project,
+        Some(lot),
+        crate::service::procurement::holds::Step::Review,
+        crate::domain::beijing::day_of(now),
+    )
 }
 
 /// A document of an opened bid, for those who may read the bid (its staff, its supplier): the

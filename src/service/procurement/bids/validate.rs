@@ -260,6 +260,33 @@ pub(super) fn check(
             ],
         )),
     }
+    // 不良行为记录: a firm barred on the bid day takes no part, in any role.
+    let mut parties = vec![(
+        if consortium.is_some() {
+            "consortium".to_string()
+        } else {
+            "bidder".to_string()
+        },
+        supplier.id.clone(),
+        supplier.name.clone(),
+    )];
+    for (field, list) in [
+        ("consortium", consortium.as_deref().unwrap_or_default()),
+        ("subcontracts", subcontracts.as_slice()),
+    ] {
+        for (i, p) in list.iter().enumerate() {
+            if p.firm.enterprise_id != supplier.id || field == "subcontracts" {
+                parties.push((
+                    format!("{field}[{i}].credit_code"),
+                    p.firm.enterprise_id.clone(),
+                    p.firm.name.clone(),
+                ));
+            }
+        }
+    }
+    problems.extend(crate::service::procurement::holds::barred(
+        conn, &parties, day,
+    )?);
     let Some(price) = price.filter(|_| problems.is_empty()) else {
         return Err(Error::Validation(problems));
     };

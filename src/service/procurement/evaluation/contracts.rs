@@ -125,6 +125,13 @@ fn contract_in(
             crate::service::procurement::lot_said(&lot),
         ));
     }
+    crate::service::procurement::holds::check_hold(
+        conn,
+        &project,
+        Some(&lot),
+        crate::service::procurement::holds::Step::Contract,
+        crate::domain::beijing::day_of(now),
+    )?;
     let bid_id = lot.awarded_bid_id.clone().unwrap_or_default();
     let bid = repo::find_bid(conn, &bid_id)?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("awarded bid missing")))?;
@@ -243,6 +250,8 @@ fn contract_in(
         credit_basis: basis.to_string(),
         status: ContractStatus::Signed,
         created_at: now,
+        void_reason: None,
+        voided_at: None,
     };
     {
         repo::insert_contract(conn, &row).map_err(|e| match Error::from(e) {

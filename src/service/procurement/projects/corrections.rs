@@ -85,9 +85,16 @@ fn correct_in(
         .into_iter()
         .rfind(|n| matches!(n.kind.as_str(), "procurement" | "correction"))
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("published project without a notice")))?;
+    let first = repo::notices_of(conn, &p.id)?
+        .into_iter()
+        .find(|n| n.kind == NoticeKind::Procurement)
+        .map(|n| crate::domain::beijing::day_of(n.published_at));
     let body = serde_json::json!({
         "project_id": p.id,
+        "number": p.number,
         "title": p.title,
+        "first_published": first,
+        "corrected_on": crate::domain::beijing::day_of(now),
         "text": text,
         "corrects": previous.id,
         "bid_deadline": {"before": p.bid_deadline.map(utc), "after": new_deadline.map(utc)},

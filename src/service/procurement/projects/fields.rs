@@ -255,6 +255,19 @@ pub(super) fn lots(
                     problems,
                 );
                 let budget = money(&l.budget, &at("budget"), problems);
+                let max_price = match &l.max_price {
+                    None | Some(serde_json::Value::Null) => None,
+                    some => money(some, &at("max_price"), problems),
+                };
+                if let (Some(m), Some(b)) = (max_price, budget) {
+                    if m.0 > b.0 {
+                        problems.push(coded(
+                            at("max_price"),
+                            "problem.max_price_over_budget",
+                            vec![("budget", b.to_string())],
+                        ));
+                    }
+                }
                 let reserved = match (reservation, l.reserved) {
                     (Some("whole"), Some(false)) => {
                         problems.push(coded(at("reserved"), "problem.lot_reserved_whole", vec![]));
@@ -281,6 +294,10 @@ pub(super) fn lots(
                             state: LotState::Open,
                             awarded_bid_id: None,
                             awarded_at: None,
+                            max_price_fen: max_price.map(|m| m.0),
+                            round_of: None,
+                            termination_reason: None,
+                            terminated_at: None,
                         });
                     }
                     _ => all_ok = false,
@@ -301,4 +318,67 @@ pub(super) fn lots(
         }
     }
     lots
+}
+
+/// What the notice says beyond the terms (财办库〔2020〕50号), each optional and checked.
+#[derive(Debug, Default)]
+pub(super) struct NoticeFields {
+    pub(super) number: Option<String>,
+    pub(super) category_name: Option<String>,
+    pub(super) requirements: Option<String>,
+    pub(super) qualification: Option<String>,
+    pub(super) contract_period: Option<String>,
+    pub(super) opening_place: Option<String>,
+    pub(super) contact_name: Option<String>,
+    pub(super) contact_phone: Option<String>,
+}
+
+pub(super) fn notice_fields(
+    input: &ProjectDraft,
+    problems: &mut Vec<FieldProblem>,
+) -> NoticeFields {
+    use crate::wire::fields::{text, Text};
+    let mut optional = |value: &Option<String>, field: &str, rule: Text| {
+        text(value.as_deref(), field, rule, problems).filter(|t| !t.is_empty())
+    };
+    let fields = NoticeFields {
+        number: optional(&input.number, "number", Text::optional(50)),
+        category_name: optional(&input.category_name, "category_name", Text::optional(100)),
+        requirements: optional(
+            &input.requirements,
+            "requirements",
+            Text::optional(5000).with_lines(),
+        ),
+        qualification: optional(
+            &input.qualification,
+            "qualification",
+            Text::optional(2000).with_lines(),
+        ),
+        contract_period: optional(
+            &input.contract_period,
+            "contract_period",
+            Text::optional(200),
+        ),
+        opening_place: optional(&input.opening_place, "opening_place", Text::optional(200)),
+        contact_name: optional(&input.contact_name, "contact_name", Text::optional(50)),
+        contact_phone: optional(&input.contact_phone, "contact_phone", Text::optional(30)),
+    };
+    if let Some(n) = &fields.number {
+        if !n
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'))
+        {
+            problems.push(coded("number", "problem.project_number", vec![]));
+        }
+    }
+    if let Some(p) = &fields.contact_phone {
+        if !p
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')'))
+            || !p.chars().any(|c| c.is_ascii_digit())
+        {
+            problems.push(coded("contact_phone", "problem.phone", vec![]));
+        }
+    }
+    fields
 }

@@ -3,6 +3,7 @@
 
 mod fields;
 mod read;
+mod rounds;
 mod validate;
 
 use super::notices;
@@ -22,6 +23,7 @@ use crate::wire::fields::coded;
 use chrono::NaiveDateTime;
 pub use corrections::{correct, CorrectionInput};
 pub use read::*;
+pub use rounds::{new_round, RoundInput};
 use serde::{Deserialize, Serialize};
 pub use validate::*;
 
@@ -82,6 +84,9 @@ pub struct LotInput {
     pub budget: Option<serde_json::Value>,
     /// Reserved for SMEs (专门面向中小企业); with `reservation: whole` every lot is.
     pub reserved: Option<bool>,
+    /// 最高限价 in yuan (decimal string), at most the lot's budget; optional.
+    #[schema(value_type = Option<String>, example = "950000.00")]
+    pub max_price: Option<serde_json::Value>,
 }
 
 /// A project as an agency drafts it. Publication needs the timeline as well.
@@ -130,6 +135,30 @@ pub struct ProjectDraft {
     pub opening_at: Option<String>,
     #[schema(required = true, nullable = false, min_items = 1, max_items = 200)]
     pub lots: Option<Vec<LotInput>>,
+    /// 项目编号 (letters, digits, `-`, `_`, `/`, `.`; unique); numbered at publication when left out.
+    #[schema(max_length = 50, example = "XJKS-2026-018")]
+    pub number: Option<String>,
+    /// 品目名称 as in the 政府采购品目分类目录 (the code's top level is shown when left out).
+    #[schema(max_length = 100, example = "台式计算机")]
+    pub category_name: Option<String>,
+    /// 采购需求概况: what is bought, in a few lines.
+    #[schema(max_length = 5000)]
+    pub requirements: Option<String>,
+    /// 本项目的特定资格要求 (besides 政府采购法 Art. 22 and the SME policy, which the notice states).
+    #[schema(max_length = 2000)]
+    pub qualification: Option<String>,
+    /// 合同履行期限, e.g. `合同签订后 30 日内交货`.
+    #[schema(max_length = 200)]
+    pub contract_period: Option<String>,
+    /// 开标地点; default: online on this system.
+    #[schema(max_length = 200)]
+    pub opening_place: Option<String>,
+    /// 项目联系人.
+    #[schema(max_length = 50)]
+    pub contact_name: Option<String>,
+    /// Its telephone: digits, spaces, `+`, `-`, parentheses.
+    #[schema(max_length = 30, example = "0998-2812345")]
+    pub contact_phone: Option<String>,
 }
 
 /// Drafts a project (an agency user, for its agency).
@@ -188,6 +217,22 @@ pub fn replace(
             current.created_at,
         )?;
         let current_lots = repo::lots_of(conn, &current.id)?;
+        let mut checked = checked;
+        if current.round_of.is_some() {
+            // A new round keeps the failed lots it procures again, one for one.
+            if checked.lots.len() != current_lots.len() {
+                return Err(crate::wire::fields::invalid(
+                    "lots",
+                    "problem.round_lots_fixed",
+                    vec![("count", current_lots.len().to_string())],
+                ));
+            }
+            checked.project.round_of = current.round_of.clone();
+            for (new, old) in checked.lots.iter_mut().zip(&current_lots) {
+                new.round_of = old.round_of.clone();
+                new.reservation_lifted = old.reservation_lifted;
+            }
+        }
         repo::delete_lots_of(conn, &current.id)?;
         repo::update_project(conn, &checked.project)?;
         for lot in &checked.lots {
@@ -264,6 +309,9 @@ fn publish_draft(
     let profile = policy::profile(&p.policy_id)
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("profile {} missing", p.policy_id)))?;
     p.policy_version = Some(profile.version.clone());
+    if p.number.is_none() {
+        p.number = Some(next_number(conn, &p, now)?);
+    }
     p.state = ProjectState::Published;
     p.published_at = Some(now);
     p.updated_at = now;
@@ -280,16 +328,54 @@ fn publish_draft(
             .before(&before)
             .after(&p),
     )?;
+    let mut body = notices::procurement_body(&p, &lots, &lot_keys, &documents);
+    if let Some(prior) = &p.round_of {
+        // A new round says what it procures again, and where that failed.
+        let ended: Vec<String> = repo::notices_of(conn, prior)?
+            .into_iter()
+            .filter(|n| {
+                matches!(
+                    n.kind,
+                    NoticeKind::Failure | NoticeKind::Termination | NoticeKind::Result
+                )
+            })
+            .map(|n| n.id)
+            .collect();
+        body["round_of"] = serde_json::json!({
+            "project_id": prior,
+            "lots": lots.iter().map(|l| serde_json::json!({"lot_id": l.id, "number": l.number, "procures_again": l.round_of})).collect::<Vec<_>>(),
+            "notices": ended,
+        });
+    }
     notices::publish(
         conn,
         clock,
         actor.audit_id(),
         &p,
         NoticeKind::Procurement,
-        notices::procurement_body(&p, &lots, &lot_keys, &documents),
+        body,
         None,
     )?;
     Ok(p)
+}
+
+/// A project number for a project published without one: `<region>-<year>-<NNNN>`, the next
+/// free of that region and year (the write lock is held, so no two publications race for it).
+fn next_number(conn: &mut DbConnection, p: &Project, now: NaiveDateTime) -> Result<String> {
+    use chrono::Datelike;
+    let prefix = format!(
+        "{}-{}-",
+        p.region,
+        crate::domain::beijing::day_of(now).year()
+    );
+    let mut n = repo::count_numbered(conn, &prefix)? + 1;
+    loop {
+        let number = format!("{prefix}{n:04}");
+        if !repo::number_taken(conn, &number)? {
+            return Ok(number);
+        }
+        n += 1;
+    }
 }
 
 /// The engine's category from the stored text.

@@ -27,6 +27,27 @@ pub struct LotView {
     /// the opening, everyone.
     pub bid_count: Option<i64>,
     pub awarded_bid_id: Option<String>,
+    /// 最高限价 (yuan), when set.
+    #[schema(value_type = Option<String>)]
+    pub max_price: Option<String>,
+    /// The failed lot this one procures again (a new round).
+    pub round_of: Option<String>,
+    /// The lot of the new round that procures this one again, and its project.
+    pub next_round: Option<RoundRef>,
+    /// Why the lot was terminated (终止) or ended by a complaint's ruling.
+    pub termination_reason: Option<String>,
+    pub terminated_at: Option<DateTime<Utc>>,
+    /// Awarded with the result out: the last day to sign (30 days, 政府采购法 Art. 46) and
+    /// whether it has passed.
+    pub signing_due: Option<chrono::NaiveDate>,
+    pub signing_overdue: bool,
+}
+
+/// A lot of another round.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RoundRef {
+    pub project_id: String,
+    pub lot_id: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -57,6 +78,24 @@ pub struct ProjectView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub lots: Vec<LotView>,
+    /// 项目编号.
+    pub number: Option<String>,
+    /// 品目名称 (as the agency named it).
+    pub category_name: Option<String>,
+    /// 采购需求概况.
+    pub requirements: Option<String>,
+    /// 特定资格要求.
+    pub qualification: Option<String>,
+    /// 合同履行期限.
+    pub contract_period: Option<String>,
+    /// 开标地点.
+    pub opening_place: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    /// The project whose failed lots this one procures again.
+    pub round_of: Option<String>,
+    /// The projects that procure this one's failed lots again.
+    pub next_rounds: Vec<String>,
 }
 
 impl LotView {
@@ -78,6 +117,13 @@ pub fn lot_view(l: &Lot, bid_count: Option<i64>) -> LotView {
         state: l.state.to_string(),
         bid_count,
         awarded_bid_id: l.awarded_bid_id.clone(),
+        max_price: l.max_price_fen.map(|f| Fen(f).to_string()),
+        round_of: l.round_of.clone(),
+        next_round: None,
+        termination_reason: l.termination_reason.clone(),
+        terminated_at: l.terminated_at.map(utc),
+        signing_due: None,
+        signing_overdue: false,
     }
 }
 
@@ -106,9 +152,42 @@ pub fn view(
             .as_ref()
             .map(|c| c.iter().find(|(l, _)| l == id).map_or(0, |(_, n)| *n))
     };
+    let signing_from = if matches!(p.state, ProjectState::Awarded | ProjectState::Contracted) {
+        repo::notices_of(conn, &p.id)?
+            .into_iter()
+            .rfind(|n| n.kind == crate::domain::lifecycle::NoticeKind::Result)
+            .map(|n| crate::domain::beijing::day_of(n.published_at))
+    } else {
+        None
+    };
+    let today = crate::domain::beijing::day_of(now);
+    let mut lot_views = Vec::with_capacity(lots.len());
+    for l in &lots {
+        let mut v = lot_view(l, count(&l.id));
+        v.next_round = repo::next_round_of_lot(conn, &l.id)?.map(|n| RoundRef {
+            project_id: n.project_id,
+            lot_id: n.id,
+        });
+        if l.state == crate::domain::lifecycle::LotState::Awarded {
+            v.signing_due = signing_from.map(crate::domain::remedies::signing_due);
+            v.signing_overdue = v.signing_due.is_some_and(|d| today > d);
+        }
+        lot_views.push(v);
+    }
+    let next_rounds = repo::rounds_of_project(conn, &p.id)?;
     Ok(ProjectView {
         state: crate::service::procurement::phase(&p, now).as_str(),
-        lots: lots.iter().map(|l| lot_view(l, count(&l.id))).collect(),
+        lots: lot_views,
+        next_rounds,
+        number: p.number,
+        category_name: p.category_name,
+        requirements: p.requirements,
+        qualification: p.qualification,
+        contract_period: p.contract_period,
+        opening_place: p.opening_place,
+        contact_name: p.contact_name,
+        contact_phone: p.contact_phone,
+        round_of: p.round_of,
         procurement_method_zh: method_zh(&p.procurement_method),
         evaluation: serde_json::from_str(&p.terms).unwrap_or_default(),
         budget: Fen(p.budget_fen).to_string(),
@@ -175,10 +254,10 @@ pub fn list(
     }
     let agency = match actor {
         Actor::Agency { agency_id, .. } => Some(*agency_id),
-        Actor::Admin { .. } | Actor::Cli | Actor::Auditor { .. } => None,
+        Actor::Admin { .. } | Actor::Cli | Actor::Auditor { .. } | Actor::Finance { .. } => None,
         _ => {
             return Err(Error::Forbidden(
-                "the project workspace is for agencies, admins and auditors".into(),
+                "the project workspace is for agencies, admins, auditors and finance".into(),
             ))
         }
     };

@@ -37,7 +37,7 @@ pub(crate) fn money(
     None
 }
 
-pub(super) fn time(
+pub(crate) fn time(
     value: &Option<String>,
     field: &str,
     problems: &mut Vec<FieldProblem>,
@@ -134,6 +134,16 @@ pub(super) fn check(
     let opening_at = time(&input.opening_at, "opening_at", &mut problems);
     check_timeline(bid_deadline, opening_at, None, &mut problems);
     let lots = lots(input, &id, reservation.as_deref(), budget, &mut problems);
+    let notice = notice_fields(input, &mut problems);
+    if let Some(n) = &notice.number {
+        if crate::db::procurement::number_taken_by_other(conn, n, &id)? {
+            problems.push(coded(
+                "number",
+                "problem.project_number_taken",
+                vec![("number", n.clone())],
+            ));
+        }
+    }
     let (
         Some(title),
         Some(category),
@@ -184,6 +194,15 @@ pub(super) fn check(
             published_at: None,
             created_at,
             updated_at: now,
+            number: notice.number,
+            category_name: notice.category_name,
+            requirements: notice.requirements,
+            qualification: notice.qualification,
+            contract_period: notice.contract_period,
+            opening_place: notice.opening_place,
+            contact_name: notice.contact_name,
+            contact_phone: notice.contact_phone,
+            round_of: None,
         },
         lots,
     })
