@@ -10,6 +10,7 @@ pub mod agency;
 pub mod finance;
 pub mod format;
 pub mod public;
+pub mod remedies;
 pub mod shares;
 pub mod supplier;
 

@@ -1,9 +1,9 @@
 //! Every page, declared once: method, path, who may call it, handler. The router and the
 //! access table (`PAGES`) both come from this list.
 
-use super::{agency, finance, public, shares, supplier};
+use super::{agency, finance, public, remedies, shares, supplier};
 use crate::config::Settings;
-use crate::http::access::{Access, AGENCY, AUDITORS, MANAGERS, STAFF, SUPPLIER};
+use crate::http::access::{Access, AGENCY, AUDITORS, FINANCE, MANAGERS, STAFF, SUPPLIER};
 use crate::http::routes::{register, route_table};
 
 const PUBLIC: Access = Access::Public;
@@ -17,6 +17,23 @@ route_table! { PAGES, TABLE;
         GET "/notices/{id}", PUBLIC => public::notice;
         GET "/projects/{id}", PUBLIC => public::project;
         GET "/projects/{id}/documents/{document}", AUTHENTICATED => public::obtain_document;
+        GET "/projects/{id}/challenge", SUPPLIER => remedies::challenge_form;
+        POST "/projects/{id}/challenge", SUPPLIER => remedies::file_challenge;
+        GET "/challenges", AUTHENTICATED => remedies::list;
+        GET "/challenges/{id}", AUTHENTICATED => remedies::challenge;
+        POST "/challenges/{id}/answer", MANAGERS => remedies::answer;
+        POST "/challenges/{id}/withdraw", SUPPLIER => remedies::withdraw;
+        POST "/challenges/{id}/complaint", SUPPLIER => remedies::complain;
+        GET "/complaints/{id}", AUTHENTICATED => remedies::complaint;
+        POST "/complaints/{id}/accept", FINANCE => remedies::accept;
+        POST "/complaints/{id}/reject", FINANCE => remedies::reject;
+        POST "/complaints/{id}/suspend", FINANCE => remedies::suspend;
+        POST "/complaints/{id}/resume", FINANCE => remedies::resume;
+        POST "/complaints/{id}/ruling", FINANCE => remedies::rule;
+        GET "/remedy-documents/{id}", AUTHENTICATED => remedies::document;
+        GET "/debarments", PUBLIC => remedies::debarment_list;
+        POST "/debarments", FINANCE => remedies::record_debarment;
+        POST "/debarments/{id}/lift", FINANCE => remedies::lift_debarment;
         GET "/catalogue", PUBLIC => public::catalogue;
         GET "/enterprises/{id}", PUBLIC => public::enterprise;
         GET "/login", PUBLIC => public::login_form;
@@ -44,6 +61,8 @@ route_table! { PAGES, TABLE;
         POST "/agency/projects/{id}/publish", MANAGERS => agency::publish;
         POST "/agency/projects/{id}/correction", MANAGERS => agency::correct;
         POST "/agency/projects/{id}/result", MANAGERS => agency::result;
+        POST "/agency/projects/{id}/terminate", MANAGERS => agency::terminate;
+        POST "/agency/projects/{id}/rounds", MANAGERS => agency::new_round;
         GET "/agency/lots/{id}", MANAGERS => agency::lot;
         POST "/agency/lots/{id}/key-share", MANAGERS => agency::collect_share;
         POST "/agency/lots/{id}/opening", MANAGERS => agency::give_share;
@@ -51,6 +70,7 @@ route_table! { PAGES, TABLE;
         POST "/agency/lots/{id}/scores", MANAGERS => agency::scores;
         POST "/agency/lots/{id}/evaluate", MANAGERS => agency::evaluate;
         POST "/agency/lots/{id}/award", MANAGERS => agency::award;
+        POST "/agency/lots/{id}/award/next", MANAGERS => agency::award_next;
         POST "/agency/lots/{id}/contract", MANAGERS => agency::contract;
         GET "/key-shares", STAFF => shares::list;
         POST "/key-shares/{id}/collect", STAFF => shares::collect;

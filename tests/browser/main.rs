@@ -31,7 +31,8 @@ async fn demo_app() -> TestApp {
     let keys =
         smeproc::service::auth::keys::ServerKeys::load_or_create(&app.settings.secret_key_file)
             .unwrap();
-    let store = smeproc::db::files::FileStore::new(app.settings.document_dir.clone());
+    // The store the app reads (a folder on SQLite, database rows on PostgreSQL).
+    let store = smeproc::db::files::FileStore::of(&app.settings, &app.pool);
     let summary = smeproc::service::demo::fill(&mut conn, &keys, &store, app.clock.now()).unwrap();
     assert!(
         summary.contracts >= 3 && summary.payments >= 2,
@@ -635,5 +636,98 @@ async fn a_form_names_its_problems_in_the_visitors_language() {
         "{en}"
     );
     assert!(!smeproc::domain::messages::has_cjk(&en), "{en}");
+    b.close().await;
+}
+
+#[actix_web::test]
+async fn a_supplier_files_a_challenge_with_a_document_and_reads_the_agencys_answer() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let app = demo_app().await;
+    let driver = Driver::start().await;
+    let b = Browser::open(&driver).await;
+    // The supplier obtains the tender documents of the open printer project, then challenges
+    // them with its evidence.
+    login(&b, &app, "supplier4").await;
+    b.goto(&app.url("/notices?kind=procurement&reserved=true"))
+        .await;
+    click_link(&b, "自治区教育厅激光打印机采购").await;
+    click_link(&b, "项目详情").await;
+    let project_page = b.url().await;
+    let doc = b
+        .script("return document.querySelector('#documents a').getAttribute('href')")
+        .await;
+    let session = webdriver_cookie(&b, &driver, "smeproc_session").await;
+    let got = app
+        .client
+        .get(app.url(doc.as_str().unwrap()))
+        .header("cookie", format!("smeproc_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200, "the supplier obtains the documents");
+    b.goto(&project_page).await;
+    b.click_through("#challenge-link").await;
+    b.click("#ch-kind option[value=documents]").await;
+    b.fill("#ch-facts", "采购需求中的打印速度指标指向单一品牌。")
+        .await;
+    b.fill("#ch-grounds", "《政府采购法实施条例》第二十条")
+        .await;
+    b.fill("#ch-requests", "请修改采购需求并顺延投标截止时间。")
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("市场调研.pdf");
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.extend((0..20_000u32).map(|i| (i * 13 % 251) as u8));
+    std::fs::write(&evidence, &pdf).unwrap();
+    b.attach("#ch-evidence", &evidence).await;
+    b.screenshot("14-challenge-form").await;
+    b.click_through("form.stack button[type=submit]").await;
+    let challenge_url = b.url().await;
+    assert!(challenge_url.contains("/challenges/"), "{}", b.text().await);
+    let text = b.text().await;
+    assert!(
+        text.contains("待答复") && text.contains("市场调研.pdf"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&smeproc::domain::digest::sha256_hex(&pdf)),
+        "the evidence listed with its hash: {text}"
+    );
+    b.screenshot("15-challenge-filed").await;
+    b.close().await;
+
+    // The agency answers on the same page.
+    let b = Browser::open(&driver).await;
+    login(&b, &app, "agency").await;
+    b.goto(&challenge_url).await;
+    b.click("#a-finding option[value=upheld]").await;
+    b.fill(
+        "#a-text",
+        "质疑成立：已修改打印速度指标，另行发布更正公告并顺延截止时间。",
+    )
+    .await;
+    b.click_through("#answer-form button[type=submit]").await;
+    assert!(b.text().await.contains("已答复"), "{}", b.text().await);
+    b.close().await;
+
+    // The supplier reads the answer.
+    let b = Browser::open(&driver).await;
+    login(&b, &app, "supplier4").await;
+    b.goto(&app.url("/challenges")).await;
+    let list = b.text().await;
+    assert!(
+        list.contains("自治区教育厅激光打印机采购") && list.contains("已答复"),
+        "{list}"
+    );
+    b.goto(&challenge_url).await;
+    let answer = b
+        .script("return document.getElementById('answer-text').textContent")
+        .await;
+    assert!(
+        answer.as_str().unwrap_or_default().contains("质疑成立"),
+        "{answer}"
+    );
+    assert!(b.text().await.contains("成立"));
+    b.screenshot("16-challenge-answered").await;
     b.close().await;
 }

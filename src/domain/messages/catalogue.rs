@@ -30,10 +30,14 @@ catalogue! {
     "state.verified" => "已核实", "verified";
     "state.rejected" => "已驳回", "rejected";
     "state.void" => "已作废", "void";
-    "state.answered" => "已答复", "answered";
-    "state.filed" => "已提交·待审查", "filed";
-    "state.accepted" => "已受理", "accepted";
-    "state.ruled" => "已作出处理决定", "ruled";
+    "challenge_state.pending" => "待答复", "pending";
+    "challenge_state.answered" => "已答复", "answered";
+    "challenge_state.withdrawn" => "已撤回", "withdrawn";
+    "complaint_state.filed" => "已提交·待审查", "filed";
+    "complaint_state.accepted" => "已受理", "accepted";
+    "complaint_state.rejected" => "不予受理", "rejected";
+    "complaint_state.ruled" => "已作出处理决定", "ruled";
+    "complaint_state.withdrawn" => "已撤回", "withdrawn";
     // Remedies: why a challenge's clock starts where it does, kinds, findings, remedies.
     "known.obtained" => "获取采购文件之日", "the day the documents were obtained";
     "known.notice_period_end" => "采购文件公告期限届满之日", "the last day of the documents' notice period";

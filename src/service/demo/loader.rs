@@ -181,12 +181,14 @@ impl Loader<'_> {
         self.user(&username, "中标供应商", "supplier", None, Some(index))
     }
 
+    /// An organisation with its contacts for the notices (地址、联系人、电话).
     pub(super) fn org(
         &mut self,
         kind: &str,
         name: &str,
         region: &str,
         parent: Option<&str>,
+        (address, contact, phone): (&str, &str, &str),
     ) -> Result<String> {
         let clock = self.clock(200);
         let o = accounts::create_org(
@@ -199,7 +201,9 @@ impl Loader<'_> {
                 credit_code: None,
                 region: Some(region.into()),
                 parent_id: parent.map(str::to_string),
-                ..CreateOrgRequest::default()
+                address: Some(address.into()),
+                contact_name: Some(contact.into()),
+                contact_phone: Some(phone.into()),
             },
         )?;
         Ok(o.id)

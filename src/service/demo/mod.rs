@@ -9,6 +9,7 @@
 
 mod data;
 mod loader;
+mod remedies;
 mod tenders;
 
 use data::*;
@@ -78,20 +79,64 @@ pub fn fill(
 }
 
 fn load(l: &mut Loader<'_>) -> Result<()> {
+    l.calendar_years()?;
     // Organisations: two agencies, departments under two supervising units.
-    let xj_centre = l.org("agency", "新疆维吾尔自治区政府采购中心", "650102", None)?;
-    let ks_centre = l.org("agency", "喀什地区公共资源交易中心", "653101", None)?;
-    let edu = l.org("department", "自治区教育厅", "650102", None)?;
-    let health = l.org("department", "自治区卫生健康委员会", "650102", None)?;
-    let ks_edu = l.org("department", "喀什地区教育局", "653101", Some(&edu))?;
-    let ht_edu = l.org("department", "和田地区教育局", "653201", Some(&edu))?;
+    let xj_centre = l.org(
+        "agency",
+        "新疆维吾尔自治区政府采购中心",
+        "650102",
+        None,
+        ("乌鲁木齐市天山区光明路 9 号", "王磊", "0991-2811001"),
+    )?;
+    let ks_centre = l.org(
+        "agency",
+        "喀什地区公共资源交易中心",
+        "653101",
+        None,
+        ("喀什市人民东路 2 号", "阿依古丽", "0998-2652002"),
+    )?;
+    let edu = l.org(
+        "department",
+        "自治区教育厅",
+        "650102",
+        None,
+        ("乌鲁木齐市天山区解放南路 30 号", "财务处", "0991-2821003"),
+    )?;
+    let health = l.org(
+        "department",
+        "自治区卫生健康委员会",
+        "650102",
+        None,
+        ("乌鲁木齐市天山区龙泉街 48 号", "规划财务处", "0991-2831004"),
+    )?;
+    let ks_edu = l.org(
+        "department",
+        "喀什地区教育局",
+        "653101",
+        Some(&edu),
+        ("喀什市克孜都维路 11 号", "计财科", "0998-2841005"),
+    )?;
+    let ht_edu = l.org(
+        "department",
+        "和田地区教育局",
+        "653201",
+        Some(&edu),
+        ("和田市北京西路 3 号", "计财科", "0903-2851006"),
+    )?;
     let ks_hosp = l.org(
         "department",
         "喀什地区第一人民医院",
         "653101",
         Some(&health),
+        ("喀什市迎宾大道 120 号", "设备处", "0998-2861007"),
     )?;
-    let urumqi_fin = l.org("department", "乌鲁木齐市机关事务管理局", "650102", None)?;
+    let urumqi_fin = l.org(
+        "department",
+        "乌鲁木齐市机关事务管理局",
+        "650102",
+        None,
+        ("乌鲁木齐市天山区人民路 2 号", "综合处", "0991-2871008"),
+    )?;
 
     // Enterprises: about 300 of every scale across the regions.
     for i in 0..300usize {
@@ -128,6 +173,13 @@ fn load(l: &mut Loader<'_>) -> Result<()> {
     // People.
     l.user("admin", "系统管理员", "admin", None, None)?;
     l.user("auditor", "自治区财政厅监督检查局", "auditor", None, None)?;
+    l.user(
+        "finance",
+        "自治区财政厅政府采购监督管理处",
+        "finance",
+        None,
+        None,
+    )?;
     let agent = l.user(
         "agency",
         "区采购中心 王磊",
@@ -162,6 +214,13 @@ fn load(l: &mut Loader<'_>) -> Result<()> {
         "supplier",
         None,
         Some(ht_small),
+    )?;
+    let challenger = l.user(
+        "supplier4",
+        "喀什小型企业 热依拉",
+        "supplier",
+        None,
+        Some(ks_small),
     )?;
 
     // Declaration letters (中小企业声明函) of the demo suppliers' firms.
@@ -368,8 +427,21 @@ fn load(l: &mut Loader<'_>) -> Result<()> {
             bids: vec![],
         },
     ];
+    let mut made = Vec::new();
     for p in projects {
-        l.project(p)?;
+        made.push(l.project(p)?);
     }
+    // Remedies: a challenge to a result answered and complained about (accepted by the finance
+    // department, to rule), a challenge to an evaluation left unanswered past its deadline,
+    // and a firm debarred for refusing to sign.
+    let furniture = made[3].clone();
+    let projectors = made[5].clone();
+    l.remedies(
+        &furniture,
+        &projectors,
+        (ks_small, &challenger),
+        (&agent, &xj_centre),
+        ur_large2,
+    )?;
     Ok(())
 }

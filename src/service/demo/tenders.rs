@@ -49,7 +49,8 @@ pub(super) struct DemoProject<'a> {
 }
 
 impl Loader<'_> {
-    pub(super) fn project(&mut self, d: DemoProject<'_>) -> Result<()> {
+    /// A project taken to its stage; answers it as drafted (ids of the project and its lots).
+    pub(super) fn project(&mut self, d: DemoProject<'_>) -> Result<projects::ProjectView> {
         let actor = Actor::Agency {
             agency_id: d.agency,
             user_id: d.agency_user,
@@ -82,6 +83,11 @@ impl Loader<'_> {
             "reservation": if reserved_any { "lots" } else { "none" },
             "reservation_reason": if reserved_any { None } else { Some("采购标的专业性强，中小企业无法提供（财库〔2020〕46号第六条）") },
             "region": d.region,
+            "category_name": d.lots[0].0,
+            "requirements": format!("{}，详见采购文件。", d.lots.iter().map(|(t, b, _)| format!("{t}（预算 {b} 元）")).collect::<Vec<_>>().join("、")),
+            "contract_period": "合同签订后 30 日内交货并安装调试完毕",
+            "contact_name": "项目经办人",
+            "contact_phone": "0991-2800000",
             "bid_deadline": beijing_rfc3339(deadline),
             "opening_at": beijing_rfc3339(opening),
             "lots": d.lots.iter().map(|(t, b, r)| json!({"title": t, "budget": format!("{b}.00"), "reserved": r})).collect::<Vec<_>>(),
@@ -111,7 +117,7 @@ impl Loader<'_> {
             &[doc],
         )?;
         if d.stage == Stage::Draft {
-            return Ok(());
+            return Ok(p.clone());
         }
         let clock = ManualClock::new(start + Duration::hours(2));
         projects::publish(self.conn, &clock, self.keys, &actor, &p.id)?;
@@ -184,7 +190,7 @@ impl Loader<'_> {
             )?;
         }
         if d.stage < Stage::Opened {
-            return Ok(());
+            return Ok(p.clone());
         }
         // The opening: the holder gives its share of every lot.
         let at = ManualClock::new(opening + Duration::minutes(5));
@@ -203,7 +209,7 @@ impl Loader<'_> {
             )?;
         }
         if d.stage == Stage::Opened {
-            return Ok(());
+            return Ok(p.clone());
         }
         // Evaluation day: qualification, three evaluators' sheets, the run.
         let day = ManualClock::new(opening + Duration::hours(2));
@@ -232,19 +238,19 @@ impl Loader<'_> {
             evaluation::run(self.conn, &day, &actor, &other.id, &RunInput::default())?;
         }
         if d.stage <= Stage::Evaluated {
-            return Ok(());
+            return Ok(p.clone());
         }
         if run.outcome != "ranked" {
             // Every lot failed: the failure notice (废标公告) goes out.
             let day = ManualClock::new(opening + Duration::days(2));
             evaluation::publish_result(self.conn, &day, &actor, &p.id)?;
-            return Ok(());
+            return Ok(p.clone());
         }
         let day = ManualClock::new(opening + Duration::days(2));
         let awarded = evaluation::award(self.conn, &day, &actor, &lot, &AwardInput::default())?;
         evaluation::publish_result(self.conn, &day, &actor, &p.id)?;
         if d.stage <= Stage::Awarded {
-            return Ok(());
+            return Ok(p.clone());
         }
         let winner = awarded
             .awarded_bid_id
@@ -316,7 +322,7 @@ impl Loader<'_> {
                 self.summary.payments += 1;
             }
         }
-        Ok(())
+        Ok(p)
     }
 }
 

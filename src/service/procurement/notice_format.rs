@@ -62,6 +62,10 @@ pub fn sme_policy(p: &Project, lots: &[Lot]) -> String {
     let head = match p.reservation.as_str() {
         "whole" => "本项目整体专门面向中小企业采购，供应商须为中小企业（以《中小企业声明函》为准）"
             .to_string(),
+        "lots" if reserved.len() == lots.len() => format!(
+            "第 {} 包专门面向中小企业采购，供应商须为中小企业（以《中小企业声明函》为准）",
+            reserved.join("、")
+        ),
         "lots" => format!(
             "第 {} 包专门面向中小企业采购；其余采购包{deduction}",
             reserved.join("、")

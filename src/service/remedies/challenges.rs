@@ -573,12 +573,12 @@ pub fn withdraw(
 
 fn state_said(state: ChallengeState) -> Vec<(&'static str, String)> {
     vec![
-        ("state", state.as_str().to_string()),
+        ("challenge_state", state.as_str().to_string()),
         (
             "state_zh",
             crate::domain::messages::label(
                 crate::domain::messages::Lang::Zh,
-                "state",
+                "challenge_state",
                 state.as_str(),
             ),
         ),

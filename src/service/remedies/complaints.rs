@@ -157,12 +157,12 @@ fn wrong_state(c: &Complaint, code: &'static str) -> Error {
         Cause::WrongState,
         code,
         vec![
-            ("state", c.state.as_str().to_string()),
+            ("complaint_state", c.state.as_str().to_string()),
             (
                 "state_zh",
                 crate::domain::messages::label(
                     crate::domain::messages::Lang::Zh,
-                    "state",
+                    "complaint_state",
                     c.state.as_str(),
                 ),
             ),

@@ -367,6 +367,25 @@ pub async fn award(state: State, b: Base, id: web::Path<String>, f: Form) -> Pag
     .await
 }
 
+/// The award passes to the next ranked bid (the winner declined, did not sign, or is
+/// ineligible).
+pub async fn award_next(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
+    let input = evaluation::NextAwardInput {
+        reason: f.get("reason"),
+        text: f.get("text"),
+        bid_id: f.get("bid_id"),
+    };
+    act(
+        On::Lot,
+        state,
+        b,
+        id.into_inner(),
+        f,
+        move |conn, clock, actor, id| evaluation::award_next(conn, clock, actor, id, &input),
+    )
+    .await
+}
+
 pub async fn contract(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
     let input = ContractInput {
         number: f.get("number"),

@@ -377,6 +377,47 @@ pub async fn correct(state: State, b: Base, id: web::Path<String>, f: Form) -> P
     .await
 }
 
+/// Ends the project, or the lots ticked, with its reason (终止公告).
+pub async fn terminate(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
+    let lots = f.all("lot");
+    let input = crate::service::procurement::termination::TerminationInput {
+        reason: f.get("reason"),
+        lots: (!lots.is_empty()).then_some(lots),
+    };
+    act(
+        On::Project,
+        state,
+        b,
+        id.into_inner(),
+        f,
+        move |conn, clock, actor, id| {
+            crate::service::procurement::termination::terminate(conn, clock, actor, id, &input)
+        },
+    )
+    .await
+}
+
+/// Drafts the new round of the failed lots; on to the new draft's page.
+pub async fn new_round(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
+    let input = projects::RoundInput {
+        lots: None,
+        bid_deadline: beijing_input(f.get("bid_deadline")),
+        opening_at: beijing_input(f.get("opening_at")),
+    };
+    let id = id.into_inner();
+    let (clock, caller, pid) = (state.clock.clone(), b.caller(), id.clone());
+    let result = state
+        .db(move |conn| projects::new_round(conn, clock.as_ref(), &actor(&caller), &pid, &input))
+        .await;
+    super::done_or_again(
+        &b,
+        result,
+        |p| format!("/agency/projects/{}", p.id),
+        |problems| project_page(&state, &b, id, f, problems),
+    )
+    .await
+}
+
 pub async fn result(state: State, b: Base, id: web::Path<String>, f: Form) -> PageResult {
     act(
         On::Project,

@@ -176,9 +176,129 @@ pub(super) struct ResultLot {
     excluded: Vec<(String, String)>,
 }
 
+/// What the national format (财办库〔2020〕50号) adds to a notice, as lines to show.
+#[derive(Default)]
+pub(super) struct National {
+    number: String,
+    /// (label, name, address, contact, phone) of the purchaser and the agency.
+    parties: Vec<(String, String, String, String, String)>,
+    project_contact: String,
+    period: String,
+    challenge: String,
+    requirements: String,
+    contract_period: String,
+    law: String,
+    sme_policy: String,
+    specific: String,
+    documents: String,
+    opening_place: String,
+    /// A termination notice: its reason and the lots it ends.
+    termination: Option<(String, String)>,
+    /// A complaint ruling: its finding, remedy and text.
+    ruling: Option<(String, String, String)>,
+    /// A result notice that changed the award: from, to, why.
+    change: Option<(String, String, String)>,
+}
+
+fn national(n: &NoticeView, b: &Base) -> National {
+    let body = &n.body;
+    let nat = &body["national"];
+    let party = |label: &str, v: &Value| {
+        (!v.is_null()).then(|| {
+            (
+                label.to_string(),
+                text(&v["name"]),
+                text(&v["address"]),
+                text(&v["contact_name"]),
+                text(&v["contact_phone"]),
+            )
+        })
+    };
+    let period = if nat["notice_period"].is_null() {
+        String::new()
+    } else {
+        format!(
+            "{} {}（{} – {}）",
+            text(&nat["notice_period"]["working_days"]),
+            b.t("个工作日", "working days"),
+            text(&nat["notice_period"]["from"]),
+            text(&nat["notice_period"]["until"])
+        )
+    };
+    let lots_of = |v: &Value| {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .map(|l| format!("{}{}", b.t("第 ", "lot "), text(&l["number"])))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    National {
+        number: text(&nat["project_number"]),
+        parties: [
+            party(b.t("采购人", "Purchaser"), &nat["purchaser"]),
+            party(b.t("采购代理机构", "Agency"), &nat["agency"]),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        project_contact: format!(
+            "{} {}",
+            text(&nat["project_contact"]["name"]),
+            text(&nat["project_contact"]["phone"])
+        )
+        .trim()
+        .to_string(),
+        period,
+        challenge: text(&nat["challenge"]["channel"]),
+        requirements: text(&nat["requirements"]),
+        contract_period: text(&nat["contract_period"]),
+        law: text(&nat["qualification"]["law"]),
+        sme_policy: text(&nat["qualification"]["sme_policy"]),
+        specific: text(&nat["qualification"]["specific"]),
+        documents: if nat["documents"].is_null() {
+            String::new()
+        } else {
+            format!(
+                "{} – {}；{}",
+                body_time(&nat["documents"]["from"]),
+                body_time(&nat["documents"]["until"]),
+                text(&nat["documents"]["how"])
+            )
+        },
+        opening_place: text(&nat["opening"]["place"]),
+        termination: (n.kind == "termination")
+            .then(|| (text(&body["reason"]), lots_of(&body["lots"]))),
+        ruling: (n.kind == "complaint_ruling").then(|| {
+            (
+                b.label("finding", &text(&body["ruling"])),
+                if body["remedy"].is_null() {
+                    String::new()
+                } else {
+                    b.label("remedy", &text(&body["remedy"]))
+                },
+                text(&body["text"]),
+            )
+        }),
+        change: (!body["change"].is_null()).then(|| {
+            let c = &body["change"];
+            (
+                text(&c["from"]["supplier"]),
+                text(&c["to"]["supplier"]),
+                format!(
+                    "{}：{}",
+                    b.label("award_end", &text(&c["reason"])),
+                    text(&c["text"])
+                ),
+            )
+        }),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "notice.html")]
 pub(super) struct NoticePage {
+    national: National,
     b: Base,
     n: NoticeView,
     lots: Vec<Value>,
@@ -255,6 +375,7 @@ pub async fn notice(state: State, b: Base, id: web::Path<String>) -> PageResult 
         Vec::new()
     };
     let page_data = NoticePage {
+        national: national(&n, &b),
         method: text(&body["procurement_method_zh"]),
         correction_text: text(&body["text"]),
         budget: text(&body["budget"]),

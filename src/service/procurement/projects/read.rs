@@ -98,6 +98,15 @@ pub struct ProjectView {
     pub next_rounds: Vec<String>,
 }
 
+impl ProjectView {
+    /// A failed lot not yet procured again (the agency may draft a new round).
+    pub fn has_lot_to_procure_again(&self) -> bool {
+        self.lots
+            .iter()
+            .any(|l| l.state == "failed" && l.next_round.is_none())
+    }
+}
+
 impl LotView {
     /// The count as a page shows it: a dash while it is not to be disclosed.
     pub fn bid_count_text(&self) -> String {
