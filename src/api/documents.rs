@@ -104,19 +104,15 @@ pub async fn obtain(
             project_documents::obtain(conn, clock.as_ref(), &keys, &actor(&caller), &project, &doc)
         })
         .await?;
-    let store = state.document_store();
-    let (location, sha) = (row.location.clone(), row.sha256.clone());
-    let file = web::block(move || {
-        crate::service::procurement::documents::verified_open(&store, &location, &sha)
-    })
-    .await??;
-    Ok(crate::http::documents::download(
-        file,
-        &row.media_type,
-        u64::try_from(row.size_bytes).unwrap_or_default(),
-        &row.filename,
+    crate::http::documents::send_verified(
+        &state,
+        &row.location,
         &row.sha256,
-    ))
+        &row.media_type,
+        row.size_bytes,
+        &row.filename,
+    )
+    .await
 }
 
 /// Removes a document from a draft project (its agency).

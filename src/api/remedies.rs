@@ -63,10 +63,12 @@ async fn keeping<R: Send + 'static>(
 }
 
 /// A challenge (质疑函) with its evidence, as `multipart/form-data`.
-#[derive(utoipa::ToSchema)]
+#[derive(utoipa::ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ChallengeUpload {
     /// The challenge (the JSON of `ChallengeInput`).
+    #[schema(min_length = 2)]
     challenge: String,
     /// Evidence: PDF, OOXML/ODF, ZIP, JPEG or PNG (several parts allowed).
     #[schema(value_type = Option<String>, format = Binary)]
@@ -139,10 +141,12 @@ pub async fn show_challenge(
 }
 
 /// An answer with its attachments, as `multipart/form-data`.
-#[derive(utoipa::ToSchema)]
+#[derive(utoipa::ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct AnswerUpload {
     /// The answer (the JSON of `AnswerInput`).
+    #[schema(min_length = 2)]
     answer: String,
     #[schema(value_type = Option<String>, format = Binary)]
     evidence: Option<Vec<u8>>,
@@ -187,10 +191,12 @@ pub async fn withdraw_challenge(
 }
 
 /// A complaint (投诉书) with its evidence, as `multipart/form-data`.
-#[derive(utoipa::ToSchema)]
+#[derive(utoipa::ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ComplaintUpload {
     /// The complaint (the JSON of `ComplaintInput`).
+    #[schema(min_length = 2)]
     complaint: String,
     #[schema(value_type = Option<String>, format = Binary)]
     evidence: Option<Vec<u8>>,
@@ -326,10 +332,12 @@ pub async fn resume_complaint(
 }
 
 /// A ruling with its attachments, as `multipart/form-data`.
-#[derive(utoipa::ToSchema)]
+#[derive(utoipa::ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct RulingUpload {
     /// The ruling (the JSON of `RulingInput`).
+    #[schema(min_length = 2)]
     ruling: String,
     #[schema(value_type = Option<String>, format = Binary)]
     evidence: Option<Vec<u8>>,
@@ -371,19 +379,15 @@ pub async fn remedy_document(
     let row = state
         .db(move |conn| crate::service::remedies::document(conn, &keys, &actor(&caller), &id))
         .await?;
-    let store = state.document_store();
-    let (location, sha) = (row.location.clone(), row.sha256.clone());
-    let file = web::block(move || {
-        crate::service::procurement::documents::verified_open(&store, &location, &sha)
-    })
-    .await??;
-    Ok(crate::http::documents::download(
-        file,
-        &row.media_type,
-        u64::try_from(row.size_bytes).unwrap_or_default(),
-        &row.filename,
+    crate::http::documents::send_verified(
+        &state,
+        &row.location,
         &row.sha256,
-    ))
+        &row.media_type,
+        row.size_bytes,
+        &row.filename,
+    )
+    .await
 }
 
 /// The public list of debarments (不良行为记录): in force today, or every record with `all`.

@@ -155,15 +155,19 @@ pub struct Calendar {
 }
 
 impl Calendar {
-    /// The years shipped with the code (2025, 2026).
+    /// The years shipped with the code (2025, 2026), read once.
     pub fn embedded() -> Calendar {
-        let mut c = Calendar::default();
-        for text in EMBEDDED {
-            let file = parse(text).unwrap_or_else(|e| panic!("an embedded calendar year: {e}"));
-            c.add(&file)
-                .unwrap_or_else(|e| panic!("an embedded calendar year: {e}"));
-        }
-        c
+        static SHIPPED: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
+        SHIPPED
+            .get_or_init(|| {
+                let mut c = Calendar::default();
+                for file in shipped() {
+                    c.add(&file)
+                        .unwrap_or_else(|e| panic!("an embedded calendar year: {e}"));
+                }
+                c
+            })
+            .clone()
     }
 
     /// Adds (or replaces) a year.

@@ -122,6 +122,12 @@ async fn read_parts<T: DeserializeOwned + Default>(
             if Some(name.as_str()) == bid_part {
                 let parsed = crate::http::extract::parse_json::<T>(&value).map_err(|p| {
                     match crate::http::extract::json_error(p) {
+                        // A part is a form field: one that is not JSON is a bad field, named.
+                        Error::MalformedJson {
+                            line,
+                            column,
+                            message,
+                        } => documents::part_not_json(&name, line, column, message),
                         Error::Validation(problems) => Error::Validation(
                             problems
                                 .into_iter()
@@ -204,6 +210,30 @@ async fn read_parts<T: DeserializeOwned + Default>(
         (None, None) => Ok((T::default(), fields)),
         (None, Some(part)) => Err(documents::bid_part_missing(part)),
     }
+}
+
+/// A file stored in the clear, opened with its SHA-256 checked (on the blocking pool) and sent
+/// as [`download`] sends it: what the downloads of procurement and remedy documents share.
+pub async fn send_verified(
+    state: &AppState,
+    location: &str,
+    sha256: &str,
+    media_type: &str,
+    size_bytes: i64,
+    filename: &str,
+) -> Result<actix_web::HttpResponse> {
+    let store = state.document_store();
+    let (location, sha) = (location.to_string(), sha256.to_string());
+    let file = web::block(move || documents::verified_open(&store, &location, &sha))
+        .await
+        .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))??;
+    Ok(download(
+        file,
+        media_type,
+        u64::try_from(size_bytes).unwrap_or_default(),
+        filename,
+        sha256,
+    ))
 }
 
 /// A stored file sent as it is, 64 KiB at a time from the blocking pool: its type, length,

@@ -3,6 +3,7 @@
 
 use crate::helpers::*;
 use serde_json::{json, Value};
+use smeproc::clock::Clock;
 
 /// 16 clients change the prices of 8 products 20 times each while others search: every update
 /// succeeds and every price change is in the history, exactly once.
@@ -144,4 +145,110 @@ async fn a_deadline_rush_of_bids_loses_and_duplicates_nothing() {
         .filter(|b| b["content"]["replaces"].is_string())
         .count();
     assert_eq!(replaced, 12);
+}
+
+/// The last day to challenge: 20 suppliers of an evaluated lot challenge its result at once,
+/// each twice in parallel. None answers 5xx; each supplier's step is challenged exactly once
+/// (the second is 409 `duplicate`), and every challenge holds the award until answered.
+#[actix_web::test]
+async fn a_rush_of_challenges_on_the_last_day_loses_none_and_duplicates_none() {
+    let app = spawn_app_with(|s| {
+        s.pool_size = 8;
+        s.token_ttl_minutes = 60 * 24 * 60;
+    })
+    .await;
+    let (_, agency) = app.agency_token().await;
+    let now = app.clock.now();
+    let mut body = crate::fixtures::project_body();
+    body["bid_deadline"] = json!((now + chrono::Duration::hours(1)).to_rfc3339());
+    body["opening_at"] = json!((now + chrono::Duration::hours(2)).to_rfc3339());
+    body["budget"] = json!("1000000");
+    body["reservation"] = json!("none");
+    body["reservation_reason"] = json!("测试");
+    body["lots"] = json!([{"title": "台式计算机", "budget": "1000000"}]);
+    let draft = json_of(
+        app.post("/api/v1/projects", Some(&agency), &body).await,
+        201,
+    )
+    .await;
+    let project = draft["id"].as_str().unwrap().to_string();
+    let lot = draft["lots"][0]["id"].as_str().unwrap().to_string();
+    app.publish(&project, &agency).await;
+    let mut suppliers = Vec::new();
+    for i in 0..20 {
+        let (_, code) = app.create_firm(&format!("质疑供应商{i}"), "653101", "small");
+        let token = app.supplier_token(&code).await;
+        crate::fixtures::bid(
+            &app,
+            &token,
+            &lot,
+            json!({"price": format!("{}", 900_000 + i)}),
+        )
+        .await;
+        suppliers.push(token);
+    }
+    app.clock.advance(chrono::Duration::hours(3));
+    app.open_lots().await;
+    let bids = json_of(
+        app.get(&format!("/api/v1/lots/{lot}/bids"), Some(&agency))
+            .await,
+        200,
+    )
+    .await;
+    let ids: Vec<Value> = bids["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].clone())
+        .collect();
+    crate::fixtures::review_and_evaluate(&app, &agency, &lot, &ids).await;
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for token in suppliers {
+        for _ in 0..2 {
+            let (app, token, project, lot) =
+                (app.clone(), token.clone(), project.clone(), lot.clone());
+            tasks.push(actix_web::rt::spawn(async move {
+                app.post(
+                    &format!("/api/v1/projects/{project}/challenges"),
+                    Some(&token),
+                    &json!({"kind": "process", "step": "evaluation", "lot_id": lot,
+                            "facts": "评分有误", "grounds": "87号令", "requests": "复核"}),
+                )
+                .await
+                .status()
+                .as_u16()
+            }));
+        }
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let created = statuses.iter().filter(|s| **s == 201).count();
+    let duplicates = statuses.iter().filter(|s| **s == 409).count();
+    assert_eq!((created, duplicates), (20, 20), "{statuses:?}");
+    let (_, finance) = app.user_with_token("finance").await;
+    let listed = json_of(
+        app.get(
+            &format!("/api/v1/challenges?project_id={project}"),
+            Some(&finance),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        20,
+        "every challenge kept, once"
+    );
+    let held = app
+        .post(
+            &format!("/api/v1/lots/{lot}/award"),
+            Some(&agency),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(held.status(), 409);
 }

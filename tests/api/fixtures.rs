@@ -198,44 +198,7 @@ pub async fn concluded(app: &TestApp, agency: &str, supplier: &str) -> Concluded
     }
     app.clock.advance(Duration::hours(3));
     app.open_lots().await;
-    let results: Vec<Value> = bids
-        .iter()
-        .map(|b| json!({"bid_id": b, "qualified": true}))
-        .collect();
-    json_of(
-        app.post(
-            &format!("/api/v1/lots/{lot}/qualification"),
-            Some(agency),
-            &json!({"results": results}),
-        )
-        .await,
-        200,
-    )
-    .await;
-    let scores: Vec<Value> = bids
-        .iter()
-        .map(|b| json!({"bid_id": b, "technical": 40, "commercial": 15}))
-        .collect();
-    json_of(
-        app.post(
-            &format!("/api/v1/lots/{lot}/scores"),
-            Some(agency),
-            &json!({"evaluator": "专家A", "scores": scores}),
-        )
-        .await,
-        200,
-    )
-    .await;
-    let run = json_of(
-        app.post(
-            &format!("/api/v1/lots/{lot}/evaluate"),
-            Some(agency),
-            &json!({}),
-        )
-        .await,
-        201,
-    )
-    .await;
+    let run = review_and_evaluate(app, agency, &lot, &bids).await;
     json_of(
         app.post(
             &format!("/api/v1/lots/{lot}/award"),
@@ -299,6 +262,49 @@ pub async fn concluded(app: &TestApp, agency: &str, supplier: &str) -> Concluded
         run: run["id"].as_str().unwrap().to_string(),
         contract: contract["id"].as_str().unwrap().to_string(),
     }
+}
+
+/// After the opening: every bid of `lot` qualified, one evaluator's scores (technical 40,
+/// commercial 15 each), and the evaluation run, which it answers.
+pub async fn review_and_evaluate(app: &TestApp, agency: &str, lot: &str, bids: &[Value]) -> Value {
+    let results: Vec<Value> = bids
+        .iter()
+        .map(|b| json!({"bid_id": b, "qualified": true}))
+        .collect();
+    json_of(
+        app.post(
+            &format!("/api/v1/lots/{lot}/qualification"),
+            Some(agency),
+            &json!({"results": results}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let scores: Vec<Value> = bids
+        .iter()
+        .map(|b| json!({"bid_id": b, "technical": 40, "commercial": 15}))
+        .collect();
+    json_of(
+        app.post(
+            &format!("/api/v1/lots/{lot}/scores"),
+            Some(agency),
+            &json!({"evaluator": "专家A", "scores": scores}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    json_of(
+        app.post(
+            &format!("/api/v1/lots/{lot}/evaluate"),
+            Some(agency),
+            &json!({}),
+        )
+        .await,
+        201,
+    )
+    .await
 }
 
 /// A published project with six sealed bids (three per lot) and the small firm's bid replaced

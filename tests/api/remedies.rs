@@ -839,47 +839,19 @@ async fn a_failed_reserved_lot_is_procured_again_unreserved_under_national_2020(
     }
     app.clock.advance(chrono::Duration::hours(3));
     app.open_lots().await;
-    let results: Vec<Value> = bids
-        .iter()
-        .map(|b| json!({"bid_id": b, "qualified": true}))
-        .collect();
-    json_of(
+    let run = crate::fixtures::review_and_evaluate(&app, &agency, &lot1, &bids).await;
+    assert_eq!(run["outcome"], "failed", "two bids: one short of three");
+    let run = json_of(
         app.post(
-            &format!("/api/v1/lots/{lot1}/qualification"),
+            &format!("/api/v1/lots/{lot2}/evaluate"),
             Some(&agency),
-            &json!({"results": results}),
+            &json!({}),
         )
         .await,
-        200,
+        201,
     )
     .await;
-    let scores: Vec<Value> = bids
-        .iter()
-        .map(|b| json!({"bid_id": b, "technical": 40, "commercial": 15}))
-        .collect();
-    json_of(
-        app.post(
-            &format!("/api/v1/lots/{lot1}/scores"),
-            Some(&agency),
-            &json!({"evaluator": "专家A", "scores": scores}),
-        )
-        .await,
-        200,
-    )
-    .await;
-    for lot in [&lot1, &lot2] {
-        let run = json_of(
-            app.post(
-                &format!("/api/v1/lots/{lot}/evaluate"),
-                Some(&agency),
-                &json!({}),
-            )
-            .await,
-            201,
-        )
-        .await;
-        assert_eq!(run["outcome"], "failed");
-    }
+    assert_eq!(run["outcome"], "failed", "no bids");
     let failure = json_of(
         app.post(
             &format!("/api/v1/projects/{project}/result"),

@@ -830,3 +830,41 @@ fn serve_logs_plain_text_and_keeps_warn_for_the_servers_faults() {
     assert!(!log.contains("WARN") && !log.contains("ERROR"), "{log}");
     assert!(log.contains("smeproc listening"), "{log}");
 }
+
+#[test]
+fn a_calendar_year_is_imported_from_its_file_and_a_bad_one_is_refused_naming_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = smeproc(dir.path(), &["calendar", "show", "2026"], None);
+    assert_eq!(shipped.status.code(), Some(0), "{}", text(&shipped.stderr));
+    assert!(text(&shipped.stdout).contains("248 working days"));
+    let unknown = smeproc(dir.path(), &["calendar", "show", "2027"], None);
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown.stderr));
+    assert!(text(&unknown.stderr).contains("2027"));
+    let bad = "year = 2027\nsource = \"国务院办公厅关于2027年部分节假日安排的通知\"\nholidays = [{ name = \"元旦\", from = \"2027-01-01\", to = \"2027-01-01\" }]\nworkdays = [\"2027-01-04\"]\n";
+    std::fs::write(dir.path().join("bad.toml"), bad).unwrap();
+    let out = smeproc(dir.path(), &["calendar", "import", "bad.toml"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("workdays[0]"),
+        "{}",
+        text(&out.stderr)
+    );
+    let still = smeproc(dir.path(), &["calendar", "show", "2027"], None);
+    assert_eq!(still.status.code(), Some(2), "nothing imported");
+    let good = bad.replace("workdays = [\"2027-01-04\"]", "workdays = []");
+    let out = smeproc(dir.path(), &["calendar", "import", "-"], Some(&good));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("imported"),
+        "{}",
+        text(&out.stdout)
+    );
+    let shown = smeproc(dir.path(), &["calendar", "show", "2027"], None);
+    assert_eq!(shown.status.code(), Some(0));
+    // 2027: 261 weekdays less New Year's Day (a Friday).
+    assert!(
+        text(&shown.stdout).contains("260 working days"),
+        "{}",
+        text(&shown.stdout)
+    );
+}

@@ -290,6 +290,7 @@ catalogue! {
     "problem.calendar_weekday" => "{day} 是工作日；调休上班日只能是周六或周日", "{day} is a weekday; make-up working days are Saturdays or Sundays";
     "problem.calendar_workday_holiday" => "{day} 同时被列为放假日", "{day} is also a holiday";
     "problem.calendar_path_year" => "文件中的年份 {given} 与地址中的年份 {year} 不一致", "the file's year {given} is not the year {year} of the address";
+    "problem.part_json" => "此部分须为 JSON（第 {line} 行第 {column} 列：{reason}）", "must be JSON (line {line}, column {column}: {reason})";
     "problem.unknown_evidence_part" => "文件须放在名为 {want} 的部分，而不是 {given}", "files go in parts named {want}, not {given}";
     "problem.document_type" => "{name} 的内容不是 PDF、OOXML/ODF 文档、ZIP、JPEG 或 PNG 文件", "{name} is not a PDF, OOXML/ODF document, ZIP, JPEG or PNG file (told by its content)";
     "problem.bid_part_first" => "投标内容须作为第一个部分，在文件之前提交", "the bid must come first, before the files";

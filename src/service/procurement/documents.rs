@@ -295,6 +295,19 @@ pub fn bid_part_first(part: &str) -> Error {
     Error::Validation(vec![coded(part, "problem.bid_part_first", vec![])])
 }
 
+/// The refusal of a multipart request whose JSON part is not JSON: a form field, named.
+pub fn part_not_json(part: &str, line: usize, column: usize, reason: String) -> Error {
+    Error::Validation(vec![coded(
+        part,
+        "problem.part_json",
+        vec![
+            ("line", line.to_string()),
+            ("column", column.to_string()),
+            ("reason", reason),
+        ],
+    )])
+}
+
 /// The refusal of a multipart bid without its bid part.
 pub fn bid_part_missing(part: &str) -> Error {
     Error::Validation(vec![crate::wire::fields::required(part)])

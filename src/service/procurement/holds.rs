@@ -24,6 +24,8 @@ pub enum Step {
     Contract,
     /// A new round of failed lots.
     Round,
+    /// Ending the project or lots (终止).
+    Terminate,
 }
 
 impl Step {
@@ -34,6 +36,7 @@ impl Step {
             Step::Result => ("publish the result", "发布结果公告"),
             Step::Contract => ("sign the contract", "签订合同"),
             Step::Round => ("procure again", "重新采购"),
+            Step::Terminate => ("terminate", "终止"),
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::db::procurement::{self as repo, Lot, Project};
 use crate::db::remedies::{self as remedies_repo, AwardChange};
 use crate::db::DbConnection;
 use crate::domain::lifecycle::{ContractStatus, LotState, ProjectState};
-use crate::domain::remedies::AwardEnd;
+use crate::domain::remedies::{AwardEnd, Remedy};
 use crate::error::{Error, Result};
 use crate::service::audit::Change;
 use chrono::NaiveDateTime;
@@ -89,39 +89,25 @@ pub(crate) fn end_award(
     Ok(Some(change))
 }
 
-/// Reopens a lot for a new review and evaluation (a ruling's 重新评审): its award ends, its
-/// contract is voided, its runs stay on record.
-pub(crate) fn reopen(
+/// A ruling's remedy on one lot (94号令 Art. 31–32): re-evaluation reopens it (its award ends
+/// without passing the bid over, its runs stay on record); award void ends the award for good
+/// and leaves the ranking, for the next ranked bid or a new procurement; re-procurement ends the
+/// lot. A signed contract is voided in each case.
+pub(crate) fn apply_remedy(
     conn: &mut DbConnection,
     clock: &dyn crate::clock::Clock,
     actor: &str,
     lot: &Lot,
+    remedy: Remedy,
     text: &str,
 ) -> Result<()> {
-    end_award(
-        conn,
-        clock,
-        actor,
-        lot,
-        AwardEnd::Reevaluation,
-        text,
-        None,
-        None,
-    )?;
-    set_outcome(conn, clock, actor, lot, LotState::Open, None)
-}
-
-/// Voids a lot's award (a ruling's 中标结果无效): the ranking stands, the next ranked bid may be
-/// awarded or the lot procured again.
-pub(crate) fn void_award(
-    conn: &mut DbConnection,
-    clock: &dyn crate::clock::Clock,
-    actor: &str,
-    lot: &Lot,
-    text: &str,
-) -> Result<()> {
-    end_award(conn, clock, actor, lot, AwardEnd::Remedy, text, None, None)?;
-    set_outcome(conn, clock, actor, lot, LotState::Evaluated, None)
+    let (end, state) = match remedy {
+        Remedy::ReProcurement => return end_lot(conn, clock, actor, lot, text),
+        Remedy::ReEvaluation => (AwardEnd::Reevaluation, LotState::Open),
+        Remedy::AwardVoid => (AwardEnd::Remedy, LotState::Evaluated),
+    };
+    end_award(conn, clock, actor, lot, end, text, None, None)?;
+    set_outcome(conn, clock, actor, lot, state, None)
 }
 
 /// Ends a lot (终止, or a ruling's 重新开展采购活动): it fails with the reason and may be procured

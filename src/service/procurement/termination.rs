@@ -56,7 +56,7 @@ pub fn terminate(
             conn,
             &project,
             None,
-            Step::Review,
+            Step::Terminate,
             crate::domain::beijing::day_of(now),
         )?;
         let all = repo::lots_of(conn, &project.id)?;

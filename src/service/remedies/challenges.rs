@@ -467,7 +467,8 @@ pub fn file(
         )?;
         Ok::<_, Error>(c)
     })?;
-    view(conn, clock, &challenge, Seen::Own)
+    let cal = crate::service::calendar::current(conn)?;
+    view(conn, clock, &cal, &challenge, Seen::Own)
 }
 
 /// The agency answers a pending challenge in writing (late answers are taken, and marked).
@@ -531,7 +532,8 @@ pub fn answer(
         )?;
         Ok::<_, Error>(c)
     })?;
-    view(conn, clock, &c, Seen::Staff)
+    let cal = crate::service::calendar::current(conn)?;
+    view(conn, clock, &cal, &c, Seen::Staff)
 }
 
 /// The challenger withdraws a pending challenge.
@@ -568,7 +570,8 @@ pub fn withdraw(
         )?;
         Ok::<_, Error>(c)
     })?;
-    view(conn, clock, &c, Seen::Own)
+    let cal = crate::service::calendar::current(conn)?;
+    view(conn, clock, &cal, &c, Seen::Own)
 }
 
 fn state_said(state: ChallengeState) -> Vec<(&'static str, String)> {
@@ -656,7 +659,8 @@ pub fn show_view(
     let c = find(conn, id)?;
     let seen = seen_by(conn, keys, actor, &c)?
         .ok_or_else(|| Error::NotFound(format!("no challenge with id {id}")))?;
-    view(conn, clock, &c, seen)
+    let cal = crate::service::calendar::current(conn)?;
+    view(conn, clock, &cal, &c, seen)
 }
 
 /// The challenges a caller may see: a supplier its own and the answered ones of projects it
@@ -686,6 +690,7 @@ pub fn list(
         due_before: params.overdue.filter(|o| *o).map(|_| today(clock)),
         ..ChallengeFilter::default()
     };
+    let cal = crate::service::calendar::current(conn)?;
     let mut out = Vec::new();
     match actor {
         Actor::Supplier { enterprise_id, .. } => {
@@ -694,7 +699,7 @@ pub fn list(
                 ..base.clone()
             };
             for c in repo::list_challenges(conn, &own, LIMIT)? {
-                out.push(view(conn, clock, &c, Seen::Own)?);
+                out.push(view(conn, clock, &cal, &c, Seen::Own)?);
             }
             let concerned = ChallengeFilter {
                 project_ids: Some(projects_of(conn, keys, enterprise_id)?),
@@ -704,7 +709,7 @@ pub fn list(
             if state.is_none_or(|s| s == ChallengeState::Answered) && params.overdue != Some(true) {
                 for c in repo::list_challenges(conn, &concerned, LIMIT)? {
                     if c.enterprise_id != *enterprise_id {
-                        out.push(view(conn, clock, &c, Seen::Concerned)?);
+                        out.push(view(conn, clock, &cal, &c, Seen::Concerned)?);
                     }
                 }
             }
@@ -715,12 +720,12 @@ pub fn list(
                 ..base
             };
             for c in repo::list_challenges(conn, &f, LIMIT)? {
-                out.push(view(conn, clock, &c, Seen::Staff)?);
+                out.push(view(conn, clock, &cal, &c, Seen::Staff)?);
             }
         }
         Actor::Admin { .. } | Actor::Cli | Actor::Auditor { .. } | Actor::Finance { .. } => {
             for c in repo::list_challenges(conn, &base, LIMIT)? {
-                out.push(view(conn, clock, &c, Seen::Staff)?);
+                out.push(view(conn, clock, &cal, &c, Seen::Staff)?);
             }
         }
         Actor::Public => {
@@ -733,6 +738,7 @@ pub fn list(
 fn view(
     conn: &mut DbConnection,
     clock: &dyn Clock,
+    cal: &crate::domain::calendar::Calendar,
     c: &Challenge,
     seen: Seen,
 ) -> Result<ChallengeView> {
@@ -767,13 +773,11 @@ fn view(
     let pending = c.state == ChallengeState::Pending;
     let overdue = pending && rules::overdue(c.answer_due, today);
     let may_complain = seen != Seen::Concerned && (c.state == ChallengeState::Answered || overdue);
-    let complaint_deadline = if may_complain {
-        crate::service::calendar::current(conn)
-            .ok()
-            .and_then(|cal| rules::complaint_deadline(&cal, c.answer_due).ok())
-    } else {
-        None
-    };
+    // A deadline in a year the calendar does not know yet is not shown (the complaint itself
+    // would be refused naming the year).
+    let complaint_deadline = may_complain
+        .then(|| rules::complaint_deadline(cal, c.answer_due).ok())
+        .flatten();
     let known = &rules::rules().challenge.known;
     let known_rule = match c.kind.as_str() {
         "documents" => &known.documents,

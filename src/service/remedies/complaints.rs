@@ -525,24 +525,19 @@ pub fn rule(
         let why = format!("投诉处理决定（{}）：{text}", c.id);
         let who = actor.audit_id();
         for lot in &lots {
+            let Some(remedy) = remedy else { break };
             match remedy {
-                None => {}
-                Some(Remedy::ReEvaluation) => {
-                    if lot.state == LotState::Open {
-                        return Err(lot_refusal(lot, "refusal.remedy_lot_open"));
-                    }
-                    outcomes::reopen(conn, clock, who, lot, &why)?;
+                Remedy::ReEvaluation if lot.state == LotState::Open => {
+                    return Err(lot_refusal(lot, "refusal.remedy_lot_open"));
                 }
-                Some(Remedy::AwardVoid) => {
-                    if !lot.state.has_winner() {
-                        return Err(lot_refusal(lot, "refusal.remedy_no_award"));
-                    }
-                    outcomes::void_award(conn, clock, who, lot, &why)?;
+                Remedy::AwardVoid if !lot.state.has_winner() => {
+                    return Err(lot_refusal(lot, "refusal.remedy_no_award"));
                 }
                 // Ended already (terminated): nothing more to end.
-                Some(Remedy::ReProcurement) if lot.termination_reason.is_some() => {}
-                Some(Remedy::ReProcurement) => outcomes::end_lot(conn, clock, who, lot, &why)?,
+                Remedy::ReProcurement if lot.termination_reason.is_some() => continue,
+                _ => {}
             }
+            outcomes::apply_remedy(conn, clock, who, lot, remedy, &why)?;
         }
         let project = outcomes::settle(conn, clock, who, &project)?;
         let before = c.clone();

@@ -270,20 +270,14 @@ pub async fn obtain_document(
         })
         .await
         .on(&b)?;
-    let store = state.document_store();
-    let (location, sha) = (row.location.clone(), row.sha256.clone());
-    let file = web::block(move || {
-        crate::service::procurement::documents::verified_open(&store, &location, &sha)
-    })
-    .await
-    .map_err(|e| crate::error::Error::Internal(anyhow::anyhow!("{e}")))
-    .and_then(|r| r)
-    .on(&b)?;
-    Ok(crate::http::documents::download(
-        file,
-        &row.media_type,
-        u64::try_from(row.size_bytes).unwrap_or_default(),
-        &row.filename,
+    crate::http::documents::send_verified(
+        &state,
+        &row.location,
         &row.sha256,
-    ))
+        &row.media_type,
+        row.size_bytes,
+        &row.filename,
+    )
+    .await
+    .on(&b)
 }
