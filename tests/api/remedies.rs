@@ -957,6 +957,10 @@ async fn a_failed_reserved_lot_is_procured_again_unreserved_under_national_2020(
     )
     .await;
     crate::ocds::assert_valid_package(&old_ocds);
+    assert_eq!(
+        old_ocds["releases"][0]["tender"]["lots"][0]["status"], "unsuccessful",
+        "failed for want of bids, not ended by the agency"
+    );
     let related = &old_ocds["releases"][0]["relatedProcesses"][0];
     assert_eq!(related["relationship"], json!(["replacementProcess"]));
     assert_eq!(related["identifier"], format!("ocds-smeproc-{round_id}"));
@@ -1068,6 +1072,18 @@ async fn the_agency_terminates_a_lot_then_the_project_and_a_terminated_lot_stays
     )
     .await;
     assert_eq!(view["state"], "failed");
+    // OCDS: ended by the agency is "cancelled", not "unsuccessful".
+    let ocds = json_of(
+        app.get(&format!("/api/v1/projects/{project}/ocds"), None)
+            .await,
+        200,
+    )
+    .await;
+    crate::ocds::assert_valid_package(&ocds);
+    let tender = &ocds["releases"][0]["tender"];
+    assert_eq!(tender["status"], "cancelled");
+    assert_eq!(tender["lots"][0]["status"], "cancelled");
+    assert_eq!(tender["lots"][1]["status"], "cancelled");
     assert_eq!(
         problem(terminate(json!({"reason": "又一次"})).await, 409).await["code"],
         "wrong_state"

@@ -9,7 +9,7 @@
 use super::bids::content_of;
 use super::{utc, Phase};
 use crate::db::orgs;
-use crate::db::procurement::{self as repo, Project};
+use crate::db::procurement::{self as repo, Lot, Project};
 use crate::db::DbConnection;
 use crate::domain::lifecycle::{LotState, ProjectState};
 use crate::error::{Error, Result};
@@ -157,6 +157,10 @@ pub fn release(conn: &mut DbConnection, p: &Project, now: NaiveDateTime) -> Resu
     let status = match phase {
         Phase::Draft => "planning",
         Phase::Published | Phase::Closed | Phase::Opened | Phase::Evaluated => "active",
+        // Every lot ended by the agency (终止): the tender was cancelled, not unsuccessful.
+        Phase::Failed if !lots.is_empty() && lots.iter().all(|l| l.terminated_at.is_some()) => {
+            "cancelled"
+        }
         Phase::Failed => "unsuccessful",
         Phase::Awarded | Phase::Contracted => "complete",
     };
@@ -172,7 +176,7 @@ pub fn release(conn: &mut DbConnection, p: &Project, now: NaiveDateTime) -> Resu
         "awardCriteriaDetails": p.evaluation_method,
         "items": [{"id": "1", "description": p.title, "classification": {"scheme": "CN-GPCC", "id": p.category_code}}],
         "lots": lots.iter().map(|l| {
-            let mut lot = json!({"id": l.id, "title": l.title, "value": amount(l.budget_fen), "status": if l.state == LotState::Failed { "unsuccessful" } else if l.state.has_winner() { "complete" } else { "active" }});
+            let mut lot = json!({"id": l.id, "title": l.title, "value": amount(l.budget_fen), "status": lot_status(l)});
             if l.reserved {
                 lot["suitability"] = json!({"sme": true});
             }
@@ -263,6 +267,20 @@ pub fn release(conn: &mut DbConnection, p: &Project, now: NaiveDateTime) -> Resu
         release["relatedProcesses"] = Value::Array(related);
     }
     Ok(release)
+}
+
+/// The OCDS tender status codelist for a lot: ended by the agency (终止) or voided by a ruling
+/// → cancelled; failed for want of bids → unsuccessful.
+fn lot_status(l: &Lot) -> &'static str {
+    if l.state == LotState::Failed && l.terminated_at.is_some() {
+        "cancelled"
+    } else if l.state == LotState::Failed {
+        "unsuccessful"
+    } else if l.state.has_winner() {
+        "complete"
+    } else {
+        "active"
+    }
 }
 
 fn related_process(p: &Project, relationship: &str) -> Value {
