@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! smeproc: SME-preference government procurement. See `docs/architecture.md` for the layers.
 
 pub mod api;

@@ -115,8 +115,9 @@ pub async fn annual_report(
     query: Query<YearParams>,
 ) -> Result<HttpResponse> {
     let y = year(&query.0)?;
+    let clock = state.clock.clone();
     let report = state
-        .db(move |conn| finance::annual_report(conn, y))
+        .db(move |conn| finance::annual_report(conn, clock.as_ref(), y))
         .await?;
     Ok(HttpResponse::Ok().json(report))
 }

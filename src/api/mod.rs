@@ -12,6 +12,7 @@ pub mod finance;
 pub mod openapi;
 pub mod opening;
 pub mod orgs;
+pub mod payments;
 pub mod procurement;
 pub mod remedies;
 pub mod routes;

@@ -25,7 +25,7 @@ pub use crate::http::actor::actor;
 type Id = web::Path<String>;
 
 /// A remedy's JSON and its files: multipart (`part` first, then `evidence` files) or JSON.
-async fn body_and_files<T: DeserializeOwned + Default>(
+pub(super) async fn body_and_files<T: DeserializeOwned + Default>(
     state: &AppState,
     req: &HttpRequest,
     mut payload: web::Payload,
@@ -49,7 +49,7 @@ async fn body_and_files<T: DeserializeOwned + Default>(
 }
 
 /// Runs a use case that keeps files; removes them when it refuses.
-async fn keeping<R: Send + 'static>(
+pub(super) async fn keeping<R: Send + 'static>(
     state: &web::Data<AppState>,
     files: Vec<StoredDocument>,
     f: impl FnOnce(&mut crate::service::Conn, &[StoredDocument]) -> Result<R> + Send + 'static,

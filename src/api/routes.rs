@@ -3,14 +3,14 @@
 
 use super::{
     audit, calendar, catalogue, documents, engine, enterprises, finance, openapi, opening, orgs,
-    procurement, remedies,
+    payments, procurement, remedies,
 };
 use super::{session, system, users};
 use crate::config::Settings;
 use crate::error::Error;
 use crate::http::access::{
-    Access, ADMIN, AGENCY, AUDITORS, BID_READERS, FINANCE, MANAGERS, PLANNERS, STAFF, SUPPLIER,
-    SUPPLIERS,
+    Access, ADMIN, AGENCY, AUDITORS, BID_READERS, FINANCE, MANAGERS, PAYERS, PLANNERS, STAFF,
+    SUPPLIER, SUPPLIERS,
 };
 use crate::http::extract::BodyLimit;
 use crate::http::routes::{register, route_table};
@@ -109,6 +109,28 @@ macro_rules! api_routes {
         POST "/api/v1/payments/{id}/paid", SUPPLIER => finance::mark_paid;
         POST "/api/v1/payments/{id}/confirm", SUPPLIER => finance::confirm_payment;
         GET "/api/v1/payments/flagged", AUDITORS => finance::flagged;
+        GET "/api/v1/payments/overdue", AUDITORS => payments::overdue;
+        GET "/api/v1/payments/overdue.csv", AUDITORS => payments::overdue_csv;
+        GET "/api/v1/payments/overdue/summary", AUDITORS => payments::overdue_summary;
+        GET "/api/v1/payment-terms", PUBLIC => payments::terms;
+        GET "/api/v1/contracts/{id}/schedule", BID_READERS => payments::contract_schedule;
+        PUT "/api/v1/contracts/{id}/schedule", MANAGERS => payments::set_contract_schedule;
+        GET "/api/v1/subcontracts/{id}/schedule", BID_READERS => payments::subcontract_schedule;
+        PUT "/api/v1/subcontracts/{id}/schedule", SUPPLIER => payments::set_subcontract_schedule;
+        GET "/api/v1/instalments/{id}", BID_READERS => payments::show_instalment;
+        POST "/api/v1/instalments/{id}/delivery", PAYERS => payments::record_delivery;
+        POST "/api/v1/instalments/{id}/acceptance", PAYERS => payments::record_acceptance;
+        POST "/api/v1/instalments/{id}/confirm", SUPPLIER => payments::confirm_instalment;
+        POST "/api/v1/instalments/{id}/dispute", SUPPLIER => payments::dispute_instalment;
+        POST "/api/v1/instalments/{id}/dispute/withdraw", SUPPLIER => payments::withdraw_dispute;
+        POST "/api/v1/instalments/{id}/payments", PAYERS => payments::record_payment;
+        POST "/api/v1/instalments/{id}/reports", SUPPLIER => payments::file_report;
+        POST "/api/v1/instalment-payments/{id}/confirm", SUPPLIER => payments::confirm_payment;
+        GET "/api/v1/payment-reports", BID_READERS => payments::list_reports;
+        GET "/api/v1/payment-reports/{id}", BID_READERS => payments::show_report;
+        POST "/api/v1/payment-reports/{id}/close", FINANCE => payments::close_report;
+        GET "/api/v1/payment-documents/{id}", BID_READERS => payments::document;
+        GET "/api/v1/receivables", SUPPLIER => payments::receivables;
         GET "/api/v1/audit/verify", AUDITORS => audit::verify;
         GET "/api/v1/audit/events", AUDITORS => audit::events;
         GET "/api/v1/audit/checkpoints", PUBLIC => audit::checkpoints;

@@ -149,7 +149,7 @@ fn demo(settings: &Settings, refuse_non_empty: bool) -> CliResult {
         })?;
     out(format_args!(
         "demo data loaded in {:.1} s: {} enterprises, {} products ({} price changes), {} projects, \
-         {} bids, {} contracts, {} subcontract payments",
+         {} bids, {} contracts, {} payments ({} instalments left overdue)",
         started.elapsed().as_secs_f64(),
         s.enterprises,
         s.products,
@@ -157,7 +157,8 @@ fn demo(settings: &Settings, refuse_non_empty: bool) -> CliResult {
         s.projects,
         s.bids,
         s.contracts,
-        s.payments
+        s.payments,
+        s.late_payments
     ))?;
     out(format_args!(
         "logins (password for all: {}):",

@@ -1,7 +1,7 @@
-//! Finance records: budget plans, subcontracts carried into contracts, subcontract payments, and
-//! the ledger's aggregate query.
+//! Finance records: budget plans, subcontracts carried into contracts, and the ledger's
+//! aggregate query. Payments are in `payments`.
 
-use super::schema::{budget_plans, payments, subcontracts};
+use super::schema::{budget_plans, subcontracts};
 use super::DbConnection;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -37,22 +37,6 @@ pub struct Subcontract {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(
-    Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable, AsChangeset, serde::Serialize,
-)]
-#[diesel(table_name = payments, treat_none_as_null = true)]
-pub struct Payment {
-    pub id: String,
-    pub subcontract_id: String,
-    pub amount_fen: i64,
-    pub due_on: NaiveDate,
-    pub paid_on: Option<NaiveDate>,
-    pub reported_by: String,
-    pub reported_at: NaiveDateTime,
-    pub confirmed_by: Option<String>,
-    pub confirmed_at: Option<NaiveDateTime>,
-}
-
 pub fn find_plan(
     conn: &mut DbConnection,
     department_id: &str,
@@ -84,33 +68,6 @@ pub fn subcontracts_of(
 
 pub fn find_subcontract(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Subcontract>> {
     subcontracts::table.find(id).first(conn).optional()
-}
-
-pub fn find_payment(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Payment>> {
-    payments::table.find(id).first(conn).optional()
-}
-
-pub fn payments_of(conn: &mut DbConnection, subcontract_id: &str) -> QueryResult<Vec<Payment>> {
-    payments::table
-        .filter(payments::subcontract_id.eq(subcontract_id))
-        .order((payments::due_on.asc(), payments::id.asc()))
-        .load(conn)
-}
-
-/// Payments overdue on `day` (due before it, not paid), or reported paid but not yet
-/// confirmed by the SME.
-pub fn flagged_payments(conn: &mut DbConnection, day: NaiveDate) -> QueryResult<Vec<Payment>> {
-    payments::table
-        .filter(
-            payments::due_on
-                .lt(day)
-                .and(payments::paid_on.is_null())
-                .or(payments::paid_on
-                    .is_not_null()
-                    .and(payments::confirmed_at.is_null())),
-        )
-        .order((payments::due_on.asc(), payments::id.asc()))
-        .load(conn)
 }
 
 /// One department's contracts in a year, summed (the ledger's core).
@@ -266,16 +223,6 @@ pub fn reserved_projects_published(
 pub fn insert_subcontract(conn: &mut DbConnection, s: &Subcontract) -> QueryResult<usize> {
     diesel::insert_into(subcontracts::table)
         .values(s)
-        .execute(conn)
-}
-
-pub fn insert_payment(conn: &mut DbConnection, p: &Payment) -> QueryResult<usize> {
-    diesel::insert_into(payments::table).values(p).execute(conn)
-}
-
-pub fn update_payment(conn: &mut DbConnection, p: &Payment) -> QueryResult<usize> {
-    diesel::update(payments::table.find(&p.id))
-        .set(p)
         .execute(conn)
 }
 

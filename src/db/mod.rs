@@ -9,6 +9,7 @@ pub mod files;
 pub mod finance;
 pub mod limits;
 pub mod orgs;
+pub mod payments;
 pub mod procurement;
 pub mod products;
 pub mod remedies;

@@ -517,16 +517,93 @@ diesel::table! {
 }
 
 diesel::table! {
-    payments (id) {
+    payment_schedules (id) {
         id -> Text,
-        subcontract_id -> Text,
+        contract_id -> Text,
+        subcontract_id -> Nullable<Text>,
+        payable_id -> Text,
+        payer -> Text,
+        payee_id -> Text,
+        payee_scale -> Text,
+        regime -> Nullable<Text>,
+        interest_basis -> Text,
+        interest_rate_e4 -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    instalments (id) {
+        id -> Text,
+        schedule_id -> Text,
+        number -> Integer,
+        kind -> Text,
+        description -> Text,
         amount_fen -> BigInt,
-        due_on -> Date,
-        paid_on -> Nullable<Date>,
-        reported_by -> Text,
-        reported_at -> Timestamp,
+        runs_from -> Text,
+        term_days -> Nullable<Integer>,
+        acceptance_days -> Nullable<Integer>,
+        warranty_days -> Nullable<Integer>,
+        fixed_due_on -> Nullable<Date>,
+        delivered_on -> Nullable<Date>,
+        accepted_on -> Nullable<Date>,
+        acceptance_result -> Nullable<Text>,
+        milestone_note -> Nullable<Text>,
+        milestone_by -> Nullable<Text>,
+        milestone_at -> Nullable<Timestamp>,
         confirmed_by -> Nullable<Text>,
         confirmed_at -> Nullable<Timestamp>,
+        disputed_by -> Nullable<Text>,
+        disputed_at -> Nullable<Timestamp>,
+        dispute_reason -> Nullable<Text>,
+        due_on -> Nullable<Date>,
+        settled_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    instalment_payments (id) {
+        id -> Text,
+        instalment_id -> Text,
+        amount_fen -> BigInt,
+        paid_on -> Date,
+        reference -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+        confirmed_by -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    payment_reports (id) {
+        id -> Text,
+        instalment_id -> Text,
+        enterprise_id -> Text,
+        body -> Text,
+        filed_by -> Text,
+        filed_at -> Timestamp,
+        closed_by -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        closing_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    payment_documents (id) {
+        id -> Text,
+        owner -> Text,
+        owner_id -> Text,
+        contract_id -> Text,
+        filename -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        location -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -592,10 +669,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_counters,
     budget_plans,
     subcontracts,
-    payments
+    payment_schedules,
+    instalments,
+    instalment_payments,
+    payment_reports,
+    payment_documents
 );
 diesel::joinable!(subcontracts -> contracts (contract_id));
-diesel::joinable!(payments -> subcontracts (subcontract_id));
+diesel::joinable!(payment_schedules -> contracts (contract_id));
+diesel::joinable!(instalments -> payment_schedules (schedule_id));
+diesel::joinable!(instalment_payments -> instalments (instalment_id));
+diesel::joinable!(payment_reports -> instalments (instalment_id));
 diesel::joinable!(lots -> projects (project_id));
 diesel::joinable!(bids -> lots (lot_id));
 diesel::joinable!(sealed_bids -> lots (lot_id));

@@ -142,6 +142,28 @@ impl FromStr for Hundredths {
     }
 }
 
+/// A rate in percent with four decimals: `E4(34500)` is 3.45 %. Shown with at least two
+/// decimals and no trailing zeros beyond them (`3.45`, `0.05`, `3.125`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct E4(pub i64);
+
+impl fmt::Display for E4 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let full = format!("{}", Scaled(self.0, 4));
+        let trimmed = full.trim_end_matches('0');
+        let keep = full.find('.').map_or(full.len(), |dot| dot + 3);
+        f.write_str(&full[..trimmed.len().max(keep)])
+    }
+}
+
+struct Scaled(i64, u32);
+
+impl fmt::Display for Scaled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        format_scaled(self.0, self.1, f)
+    }
+}
+
 impl fmt::Display for Hundredths {
     /// Always two decimals: `87.50`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -259,6 +281,19 @@ impl serde::Serialize for Hundredths {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_show_at_least_two_decimals_and_no_more_zeros() {
+        for (v, text) in [
+            (34500, "3.45"),
+            (500, "0.05"),
+            (31250, "3.125"),
+            (30000, "3.00"),
+            (1, "0.0001"),
+        ] {
+            assert_eq!(E4(v).to_string(), text);
+        }
+    }
 
     #[test]
     fn parses_yuan_with_up_to_two_decimals() {

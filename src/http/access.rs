@@ -94,6 +94,8 @@ pub const PLANNERS: Access = Access::Roles(&[Role::Admin, Role::Finance]);
 pub const MANAGERS: Access = Access::Roles(&[Role::Admin, Role::Agency]);
 pub const AGENCY: Access = Access::Roles(&[Role::Agency]);
 pub const SUPPLIER: Access = Access::Roles(&[Role::Supplier]);
+/// Who pays: an agency (or an admin for it) its suppliers, a supplier its subcontractors.
+pub const PAYERS: Access = Access::Roles(&[Role::Admin, Role::Agency, Role::Supplier]);
 /// Staff, and suppliers (their own bids: a receipt until the opening).
 pub const BID_READERS: Access = Access::Roles(&[
     Role::Admin,

@@ -14,5 +14,7 @@ pub mod spool;
 pub mod state;
 
 pub use access::method_not_allowed;
-pub use respond::{ledger_csv_download, page_refusal, see_other, PageRenderer, SESSION_COOKIE};
+pub use respond::{
+    csv_download, ledger_csv_download, page_refusal, see_other, PageRenderer, SESSION_COOKIE,
+};
 pub use state::{base_url, client_address, AppState};

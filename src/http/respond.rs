@@ -31,11 +31,16 @@ pub fn page_refusal(
 
 /// The ledger CSV as a download (the API's and the finance page's).
 pub fn ledger_csv_download(bytes: Vec<u8>, year: i32) -> actix_web::HttpResponse {
+    csv_download(bytes, &format!("ledger-{year}.csv"))
+}
+
+/// A CSV file as a download under `filename` (ASCII, chosen by us).
+pub fn csv_download(bytes: Vec<u8>, filename: &str) -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             actix_web::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"ledger-{year}.csv\""),
+            format!("attachment; filename=\"{filename}\""),
         ))
         .body(bytes)
 }

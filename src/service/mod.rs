@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod demo;
 pub mod finance;
 pub mod imports;
+pub mod payments;
 pub mod procurement;
 pub mod registry;
 pub mod remedies;

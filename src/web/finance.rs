@@ -4,8 +4,11 @@
 
 use super::{page, Base, PageResult, State, WithBase};
 use crate::error::Error;
+use crate::http::actor::actor;
 use crate::service::audit::{self, Verification};
-use crate::service::finance::{self, LedgerLine, PaymentView};
+use crate::service::finance::{self, LedgerLine};
+use crate::service::payments::oversight::{self, OverdueGroup, OverdueLine, OverdueSummary};
+use crate::service::payments::reports::{self, ReportParams, ReportView};
 use crate::service::procurement::evaluation::ContractView;
 use actix_web::{web, HttpRequest};
 use askama::Template;
@@ -132,6 +135,93 @@ pub fn share_chart(en: bool, lines: &[LedgerLine]) -> String {
     svg
 }
 
+/// A horizontal bar per department and per large prime: what it owes SMEs overdue today
+/// (yuan), with the count and the longest delay. Server-made SVG like the share chart.
+pub fn overdue_chart(en: bool, s: &OverdueSummary) -> String {
+    let (dept_word, prime_word) = if en {
+        ("department", "large firm")
+    } else {
+        ("预算单位", "大型企业")
+    };
+    let groups: Vec<(&str, &OverdueGroup)> = s
+        .by_department
+        .iter()
+        .map(|g| (dept_word, g))
+        .chain(s.by_prime.iter().map(|g| (prime_word, g)))
+        .collect();
+    let row = 30;
+    let label_w = 260;
+    let bar_w = 400;
+    let height = 40 + row * groups.len().max(1);
+    let max = groups
+        .iter()
+        .map(|(_, g)| g.outstanding_fen)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let title = if en {
+        "Overdue payments to SMEs by payer (yuan)"
+    } else {
+        "拖欠中小企业款项（按付款方，元）"
+    };
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{height}" viewBox="0 0 {w} {height}" role="img" aria-labelledby="overdue-title" id="overdue-chart"><title id="overdue-title">{title}</title>"##,
+        w = label_w + bar_w + 220,
+    );
+    if groups.is_empty() {
+        let _ = write!(
+            svg,
+            r##"<text x="10" y="30" fill="#5b6475">{}</text>"##,
+            if en {
+                "Nothing overdue."
+            } else {
+                "没有逾期款项。"
+            }
+        );
+    }
+    for (i, (kind, g)) in groups.iter().enumerate() {
+        let y = 16 + row * i;
+        let width =
+            i64::try_from(i128::from(g.outstanding_fen) * i128::from(bar_w) / i128::from(max))
+                .unwrap_or(0)
+                .max(1);
+        let name = escape(&g.name);
+        let days = if en {
+            "days at most"
+        } else {
+            "日（最长）"
+        };
+        let _ = write!(
+            svg,
+            r##"<g class="payer" data-kind="{kind}"><text x="{tx}" y="{ty}" text-anchor="end">{name}</text><rect x="{label_w}" y="{y}" width="{width}" height="18" fill="#a3201c"><title>{name} ({kind}): {amount}, {count} × , {max_days} {days}</title></rect><text x="{vx}" y="{ty}" fill="#1d2330">{amount} · {count} · {max_days} {days}</text></g>"##,
+            tx = label_w - 8,
+            ty = y + 14,
+            amount = g.outstanding,
+            count = g.count,
+            max_days = g.days_late_max,
+            vx = label_w + width + 8,
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Today's overdue instalments as CSV (the API's `payments/overdue.csv`).
+pub async fn overdue_csv(state: State, b: Base) -> PageResult {
+    let clock = state.clock.clone();
+    let (csv, on) = state
+        .db(move |conn| {
+            let on = crate::service::payments::today(clock.as_ref());
+            let lines = oversight::overdue(conn, clock.as_ref(), Some(on))?;
+            Ok((oversight::overdue_csv(&lines, on)?, on))
+        })
+        .await
+        .on(&b)?;
+    Ok(crate::http::csv_download(csv, &format!("overdue-{on}.csv")))
+}
+
 #[derive(Template)]
 #[template(path = "finance.html")]
 struct Dashboard {
@@ -140,7 +230,12 @@ struct Dashboard {
     lines: Vec<LedgerLine>,
     rollup: Vec<LedgerLine>,
     chart: String,
-    flagged: Vec<(PaymentView, String, String)>,
+    /// Payments to SMEs overdue today: the figures, the chart, the instalments.
+    overdue: OverdueSummary,
+    overdue_chart: String,
+    overdue_lines: Vec<OverdueLine>,
+    /// The SMEs' reports of unpaid instalments not yet closed.
+    reports: Vec<ReportView>,
     verification: Option<Verification>,
 }
 
@@ -164,26 +259,25 @@ fn year_of(req: &HttpRequest, clock: &dyn crate::clock::Clock) -> Result<i32, Er
 pub async fn dashboard(state: State, b: Base, req: HttpRequest) -> PageResult {
     let year = year_of(&req, state.clock.as_ref()).on(&b)?;
     let verify = super::public::query(&req).get("verify").is_some();
-    let clock = state.clock.clone();
-    let (ledger, flagged, verification) = state
+    let (clock, caller) = (state.clock.clone(), b.caller());
+    let (ledger, overdue, overdue_lines, reports, verification) = state
         .db(move |conn| {
             let ledger = finance::ledger(conn, year)?;
-            let flagged = finance::flagged(conn, clock.as_ref())?;
-            let mut named = Vec::with_capacity(flagged.len());
-            for p in flagged {
-                let (prime, sub) = finance::payment_parties(conn, &p.subcontract_id)?;
-                named.push((p, prime, sub));
-            }
+            let summary = oversight::summary(conn, clock.as_ref(), None)?;
+            let lines = oversight::overdue(conn, clock.as_ref(), Some(summary.on))?;
+            let open = ReportParams { open: Some(true) };
+            let reports = reports::list(conn, clock.as_ref(), &actor(&caller), &open)?;
             let verification = if verify {
                 Some(audit::verify(conn)?)
             } else {
                 None
             };
-            Ok((ledger, named, verification))
+            Ok((ledger, summary, lines, reports, verification))
         })
         .await
         .on(&b)?;
     let chart = share_chart(b.en, &ledger.departments);
+    let overdue_chart = overdue_chart(b.en, &overdue);
     Ok(page(
         &b,
         &Dashboard {
@@ -192,7 +286,10 @@ pub async fn dashboard(state: State, b: Base, req: HttpRequest) -> PageResult {
             lines: ledger.departments,
             rollup: ledger.rollup,
             chart,
-            flagged,
+            overdue,
+            overdue_chart,
+            overdue_lines,
+            reports,
             verification,
         },
     ))

@@ -9,6 +9,7 @@
 pub mod agency;
 pub mod finance;
 pub mod format;
+pub mod payments;
 pub mod public;
 pub mod remedies;
 pub mod shares;

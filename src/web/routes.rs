@@ -1,9 +1,9 @@
 //! Every page, declared once: method, path, who may call it, handler. The router and the
 //! access table (`PAGES`) both come from this list.
 
-use super::{agency, finance, public, remedies, shares, supplier};
+use super::{agency, finance, payments, public, remedies, shares, supplier};
 use crate::config::Settings;
-use crate::http::access::{Access, AGENCY, AUDITORS, FINANCE, MANAGERS, STAFF, SUPPLIER};
+use crate::http::access::{Access, AGENCY, AUDITORS, FINANCE, MANAGERS, PAYERS, STAFF, SUPPLIER};
 use crate::http::routes::{register, route_table};
 
 const PUBLIC: Access = Access::Public;
@@ -78,6 +78,23 @@ route_table! { PAGES, TABLE;
         GET "/finance", AUDITORS => finance::dashboard;
         GET "/finance/ledger.csv", AUDITORS => finance::ledger_csv;
         GET "/finance/{id}/{year}", AUDITORS => finance::department;
+        GET "/contracts/{id}/payments", AUTHENTICATED => payments::contract;
+        POST "/contracts/{id}/payments", MANAGERS => payments::set_contract_schedule;
+        GET "/subcontracts/{id}/payments", AUTHENTICATED => payments::subcontract;
+        POST "/subcontracts/{id}/payments", SUPPLIER => payments::set_subcontract_schedule;
+        GET "/payment-schedules/{id}", AUTHENTICATED => payments::schedule;
+        POST "/instalments/{id}/delivery", PAYERS => payments::delivery;
+        POST "/instalments/{id}/acceptance", PAYERS => payments::acceptance;
+        POST "/instalments/{id}/confirm", SUPPLIER => payments::confirm;
+        POST "/instalments/{id}/dispute", SUPPLIER => payments::dispute;
+        POST "/instalments/{id}/dispute/withdraw", SUPPLIER => payments::withdraw_dispute;
+        POST "/instalments/{id}/payments", PAYERS => payments::pay;
+        POST "/instalments/{id}/reports", SUPPLIER => payments::report;
+        POST "/instalment-payments/{id}/confirm", SUPPLIER => payments::confirm_payment;
+        GET "/payment-documents/{id}", AUTHENTICATED => payments::document;
+        POST "/payment-reports/{id}/close", FINANCE => payments::close_report;
+        GET "/supplier/receivables", SUPPLIER => payments::receivables;
+        GET "/finance/overdue.csv", AUDITORS => finance::overdue_csv;
 }
 
 /// Registers every page of the table.

@@ -131,6 +131,77 @@ async fn every_route_admits_exactly_its_roles() {
         .as_str()
         .unwrap()
         .to_string();
+    // Payments of the contract: a schedule of two instalments; the first delivered (with a
+    // file) and paid, the second reported unpaid by the supplier.
+    let schedule = json_of(
+        app.send(
+            Method::PUT,
+            &format!("/api/v1/contracts/{}/schedule", done.contract),
+            Some(&token_of(Role::Agency)),
+            Some(&json!({"instalments": [
+                {"kind": "progress", "amount": "450000", "runs_from": "delivery"},
+                {"kind": "final", "amount": "450000", "runs_from": "acceptance", "acceptance_days": 10}
+            ]})),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let instalment = schedule["instalments"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = schedule["instalments"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let delivered = json_of(
+        crate::documents::send_multipart(
+            &app,
+            Method::POST,
+            &format!("/api/v1/instalments/{instalment}/delivery"),
+            &token_of(Role::Agency),
+            &[
+                (
+                    "delivery",
+                    None,
+                    br#"{"delivered_on": "2026-03-01"}"#.as_slice(),
+                ),
+                ("evidence", Some("交货单.pdf"), &evidence),
+            ],
+        )
+        .await,
+        200,
+    )
+    .await;
+    let payment_document = delivered["milestone_documents"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let paid = json_of(
+        app.post(
+            &format!("/api/v1/instalments/{instalment}/payments"),
+            Some(&token_of(Role::Agency)),
+            &json!({"amount": "450000", "paid_on": "2026-03-01", "reference": "ZF-1"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let instalment_payment = paid["payments"][0]["id"].as_str().unwrap().to_string();
+    let report = json_of(
+        app.post(
+            &format!("/api/v1/instalments/{second}/reports"),
+            Some(&token_of(Role::Supplier)),
+            &json!({"text": "尚未验收"}),
+        )
+        .await,
+        201,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut checked = 0;
     for route in ROUTES {
         let id = match route.path {
@@ -151,6 +222,10 @@ async fn every_route_admits_exactly_its_roles() {
             p if p.contains("/complaints/") => complaint_id.as_str(),
             p if p.contains("/debarments/") => debarment_id.as_str(),
             p if p.contains("/remedy-documents/") => remedy_document.as_str(),
+            p if p.contains("/instalments/") => instalment.as_str(),
+            p if p.contains("/instalment-payments/") => instalment_payment.as_str(),
+            p if p.contains("/payment-reports/") => report.as_str(),
+            p if p.contains("/payment-documents/") => payment_document.as_str(),
             _ => "xinjiang-2011",
         };
         let document = if route.path.starts_with("/api/v1/projects/") {

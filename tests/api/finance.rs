@@ -34,7 +34,7 @@ async fn ok(res: reqwest::Response, status: u16) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-fn org(app: &TestApp, kind: &str, name: &str, parent: Option<&str>) -> String {
+pub(crate) fn org(app: &TestApp, kind: &str, name: &str, parent: Option<&str>) -> String {
     let mut conn = app.pool.get().unwrap();
     let req = smeproc::service::accounts::CreateOrgRequest {
         kind: kind.into(),

@@ -221,7 +221,7 @@ pub async fn concluded(app: &TestApp, agency: &str, supplier: &str) -> Concluded
     .await;
     let contract = json_of(
         app.post(&format!("/api/v1/lots/{lot}/contract"), Some(agency),
-                 &json!({"number": format!("HT-{project}"), "amount": "900000", "signed_on": "2026-03-02"})).await,
+                 &json!({"number": format!("HT-{project}"), "amount": "900000", "signed_on": "2026-03-01"})).await,
         201,
     )
     .await;

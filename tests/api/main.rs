@@ -21,6 +21,7 @@ mod fixtures;
 mod hardening;
 mod logs;
 mod ocds;
+mod payments;
 mod procurement;
 mod registry;
 mod remedies;

@@ -17,7 +17,7 @@ fn client() -> Client {
 
 /// The visitor cookie these tests send. Forms written with `csrf={CSRF}` get the token the
 /// server gives that visitor (or, logged in, that session) in its place.
-const CSRF: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+pub(crate) const CSRF: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 /// The CSRF token the server puts in the forms of this visitor or session.
 pub async fn real_csrf(app: &TestApp, token: Option<&str>) -> String {
@@ -40,7 +40,7 @@ pub async fn real_csrf(app: &TestApp, token: Option<&str>) -> String {
     html[at..at + 64].to_string()
 }
 
-async fn page(
+pub(crate) async fn page(
     app: &TestApp,
     method: &str,
     path: &str,

@@ -407,8 +407,31 @@ async fn an_auditor_sees_the_share_chart_and_a_late_payment() {
     );
     let text = b.text().await;
     assert!(text.contains("逾期未付"), "{text}");
-    assert!(b.count("tr.flagged").await >= 1);
+    assert!(b.count("#overdue tr.flagged").await >= 1);
+    // The demo's agencies owe SMEs: a bar per department that does, and one per large prime.
+    assert!(
+        b.count("svg#overdue-chart g.payer[data-kind='预算单位'] rect")
+            .await
+            >= 1,
+        "{text}"
+    );
     b.screenshot("08-finance-dashboard").await;
+    // An overdue instalment on its schedule: the acceptance, the due date, the interest.
+    b.mark_page().await;
+    let opened = b
+        .script("const a = document.querySelector('#overdue tr.flagged a'); a.click(); return a.textContent;")
+        .await;
+    b.wait_for_new_page().await;
+    let text = b.text().await;
+    assert!(
+        text.contains(opened.as_str().unwrap())
+            && text.contains("验收合格")
+            && text.contains("逾期利息"),
+        "{text}"
+    );
+    assert!(b.count("tr.instalment[data-status='overdue']").await >= 1);
+    b.screenshot("08b-payment-schedule").await;
+    b.goto(&app.url("/finance")).await;
     click_link(&b, "立即核验审计链").await;
     let status = b
         .script("return document.getElementById('audit-status').textContent")

@@ -38,6 +38,8 @@ pub struct Summary {
     pub bids: usize,
     pub contracts: usize,
     pub payments: usize,
+    /// Agency instalments left unpaid past their due date.
+    pub late_payments: usize,
 }
 
 /// Is the database empty of people, organisations, enterprises and projects?

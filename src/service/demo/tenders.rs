@@ -283,9 +283,13 @@ impl Loader<'_> {
             },
         )?;
         self.summary.contracts += 1;
+        let today = crate::domain::beijing::day_of_instant(self.now);
+        let signed_day = crate::domain::beijing::day_of_instant(signed);
+        self.agency_payments(&actor, &contract.id, &contract.amount, signed_day, today)?;
         // Subcontract payments: the first falls due 30 days after signing and is paid on time;
         // a second, due 45 days after, is paid only where that day has not yet come — so one
-        // subcontractor waits past its due day (flagged late).
+        // subcontractor waits past its due day (flagged late). Recorded as of today.
+        let now = ManualClock::new(self.now);
         let subs = finance::contract_subcontracts(self.conn, &day, None, &contract.id)?;
         let reporter = if subs.is_empty() {
             String::new()
@@ -295,8 +299,6 @@ impl Loader<'_> {
         for s in subs {
             let amount: rust_decimal::Decimal = s.amount.parse().unwrap_or_default();
             let half = (amount / rust_decimal::Decimal::from(2)).round_dp(2);
-            let today = crate::domain::beijing::day_of_instant(self.now);
-            let signed_day = crate::domain::beijing::day_of_instant(signed);
             let first_due = signed_day + Duration::days(30);
             let second_due = signed_day + Duration::days(45);
             for (due, pay, part) in [
@@ -309,7 +311,7 @@ impl Loader<'_> {
             ] {
                 finance::report_payment(
                     self.conn,
-                    &day,
+                    &now,
                     &reporter,
                     &contract.supplier_id,
                     &s.id,
@@ -323,6 +325,81 @@ impl Loader<'_> {
             }
         }
         Ok(p)
+    }
+}
+
+impl Loader<'_> {
+    /// The agency's payment schedule of a contract (保障中小企业款项支付条例): 30 % advance
+    /// within 10 days of signing, 70 % within 30 days of acceptance (accepted within 15 days of
+    /// delivery), delivery 20 days after signing and acceptance 10 days later. Each step is
+    /// written on its day, none after today; the final payment of the first two SMEs whose day
+    /// has passed is left unpaid, so the dashboard shows them overdue.
+    fn agency_payments(
+        &mut self,
+        agency: &Actor<'_>,
+        contract_id: &str,
+        amount: &str,
+        signed: chrono::NaiveDate,
+        today: chrono::NaiveDate,
+    ) -> Result<()> {
+        use crate::service::payments::{milestones, record, schedules};
+        let total: rust_decimal::Decimal = amount.parse().unwrap_or_default();
+        let advance = (total * rust_decimal::Decimal::new(3, 1)).round_dp(2);
+        let input = serde_json::from_value(json!({
+            "instalments": [
+                {"kind": "advance", "description": "合同签订后支付", "amount": format!("{advance:.2}"),
+                 "runs_from": "signing", "term_days": 10},
+                {"kind": "final", "description": "验收合格后支付", "amount": format!("{:.2}", total - advance),
+                 "runs_from": "acceptance", "term_days": 30, "acceptance_days": 15},
+            ]
+        }))
+        .map_err(|e| Error::Internal(e.into()))?;
+        let at = |d: chrono::NaiveDate| {
+            ManualClock::new(crate::domain::beijing::start_of(d).and_utc() + Duration::hours(10))
+        };
+        let view =
+            schedules::set_for_contract(self.conn, &at(signed), agency, contract_id, &input)?;
+        let (first, last) = (&view.instalments[0], &view.instalments[1]);
+        let pay = |conn: &mut crate::db::DbConnection, id: &str, amount: &str, on| {
+            let input = record::PaymentInput {
+                amount: Some(json!(amount)),
+                paid_on: Some(on),
+                reference: Some(format!("GK{}", on.format("%Y%m%d"))),
+            };
+            record::record_payment(conn, &at(on), agency, id, &input)
+        };
+        let advance_paid = signed + Duration::days(7);
+        if advance_paid <= today {
+            pay(self.conn, &first.id, &first.amount, advance_paid)?;
+            self.summary.payments += 1;
+        }
+        let (delivered, accepted) = (signed + Duration::days(20), signed + Duration::days(30));
+        if delivered <= today {
+            let input = milestones::DeliveryInput {
+                delivered_on: Some(delivered),
+                note: Some("货物已全部交付".into()),
+            };
+            milestones::record_delivery(self.conn, &at(delivered), agency, &last.id, &input, &[])?;
+        }
+        if accepted <= today {
+            let input = milestones::AcceptanceInput {
+                accepted_on: Some(accepted),
+                result: Some("passed".into()),
+                note: Some("验收合格".into()),
+            };
+            milestones::record_acceptance(self.conn, &at(accepted), agency, &last.id, &input, &[])?;
+        }
+        let final_paid = accepted + Duration::days(25);
+        if final_paid > today {
+            return Ok(());
+        }
+        if view.payee_scale != "large" && self.summary.late_payments < 2 {
+            self.summary.late_payments += 1;
+        } else {
+            pay(self.conn, &last.id, &last.amount, final_paid)?;
+            self.summary.payments += 1;
+        }
+        Ok(())
     }
 }
 

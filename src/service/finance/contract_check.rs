@@ -1,10 +1,8 @@
 //! The contract check banks make before lending against a government contract (政府采购合同融资).
 
-use super::*;
 use crate::clock::Clock;
 use crate::db::finance::{self as repo};
 use crate::db::DbConnection;
-use crate::domain::payments;
 use crate::domain::Fen;
 use crate::error::{Error, Result};
 use crate::wire::fields::coded;
@@ -12,7 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// What a bank may learn about a contract: that it exists for this supplier, its amount, its
-/// status and whether the supplier's subcontract payments are in order — nothing more.
+/// status and whether the payments on it are on time — nothing more.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContractCheck {
     pub exists: bool,
@@ -20,7 +18,8 @@ pub struct ContractCheck {
     pub amount: Option<String>,
     pub status: Option<String>,
     pub signed_on: Option<NaiveDate>,
-    /// none (no subcontracts) | on_time | late (a payment to a subcontractor is overdue)
+    /// none (no payment schedule yet) | on_time | late: an instalment of the contract (the
+    /// agency's to the supplier) or of its subcontracts (the supplier's to its SMEs) is overdue.
     pub payment_status: Option<&'static str>,
 }
 
@@ -93,23 +92,12 @@ pub fn check_contract(
             payment_status: None,
         });
     };
-    let day = today(clock);
-    let subs = repo::subcontracts_of(conn, &c.id)?;
-    let mut late = false;
-    for s in &subs {
-        late |= repo::payments_of(conn, &s.id)?
-            .iter()
-            .any(|p| payments::standing(p.due_on, p.paid_on, p.confirmed_at.is_some(), day).late);
-    }
+    let payment_status = super::late_status(conn, clock, &c.id)?;
     Ok(ContractCheck {
         exists: true,
         amount: Some(Fen(c.amount_fen).to_string()),
         status: Some(c.status.to_string()),
         signed_on: Some(c.signed_on),
-        payment_status: Some(match (subs.is_empty(), late) {
-            (true, _) => "none",
-            (false, true) => "late",
-            (false, false) => "on_time",
-        }),
+        payment_status: Some(payment_status),
     })
 }

@@ -1,6 +1,7 @@
 //! What finance departments (财政) use: budget plans with the reserved share, the ledger of
 //! SME-credited contract amounts per department and year (rolled up to the 主管预算单位), the
-//! annual public report (46号 Art. 18), subcontract payments with late flags (seed 四.(十六)7),
+//! annual public report (46号 Art. 18), the first release's subcontract payment routes (now on
+//! the payment schedules of `service::payments`),
 //! and the contract check banks make before lending (政府采购合同融资).
 
 mod contract_check;
@@ -305,9 +306,4 @@ pub fn get_plan(conn: &mut DbConnection, department_id: &str, year: i32) -> Resu
     let mut view = plan_view(&plan);
     view.reserved_lots = reserved_lots(conn, department_id, year)?;
     Ok(view)
-}
-
-/// Today in Beijing, the day every due date and window is counted in.
-pub(super) fn today(clock: &dyn Clock) -> NaiveDate {
-    crate::domain::beijing::day_of_instant(clock.now())
 }

@@ -30,6 +30,19 @@ pub struct AnnualUnit {
     pub reasons: Vec<String>,
     /// The reserved projects of its units published that year.
     pub projects: Vec<ReportProject>,
+    /// Payments to SMEs its units had not made by their due dates, at the end of the year (or
+    /// today, for the year under way): 保障中小企业款项支付条例 asks each 机关、事业单位 to
+    /// publish them.
+    pub overdue_to_smes: OverdueToSmes,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OverdueToSmes {
+    /// The day the figures are taken on.
+    pub on: chrono::NaiveDate,
+    pub contracts: i64,
+    #[schema(value_type = String)]
+    pub amount: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -43,8 +56,17 @@ pub struct ReportProject {
 }
 
 #[tracing::instrument(skip_all)]
-pub fn annual_report(conn: &mut DbConnection, year: i32) -> Result<AnnualReport> {
+pub fn annual_report(
+    conn: &mut DbConnection,
+    clock: &dyn crate::clock::Clock,
+    year: i32,
+) -> Result<AnnualReport> {
     let ledger = ledger(conn, year)?;
+    let year_end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| {
+        crate::wire::fields::invalid("year", "problem.required_year_query", vec![])
+    })?;
+    let on = year_end.min(crate::service::calendar::today(clock));
+    let owed = crate::service::payments::oversight::owed_at(conn, on)?;
     let YearBounds {
         from_utc: from,
         until_utc: until,
@@ -82,6 +104,26 @@ pub fn annual_report(conn: &mut DbConnection, year: i32) -> Result<AnnualReport>
                     budget: Fen(p.budget_fen).to_string(),
                 })
                 .collect(),
+            overdue_to_smes: {
+                let mut contracts = std::collections::BTreeSet::new();
+                let mut fen = 0;
+                for (d, o) in &owed {
+                    let in_unit = d == &u.department_id
+                        || ledger
+                            .departments
+                            .iter()
+                            .any(|l| &l.department_id == d && l.parent_id == u.department_id);
+                    if in_unit {
+                        contracts.extend(o.contracts.iter().cloned());
+                        fen += o.fen;
+                    }
+                }
+                OverdueToSmes {
+                    on,
+                    contracts: i64::try_from(contracts.len()).unwrap_or(i64::MAX),
+                    amount: Fen(fen).to_string(),
+                }
+            },
         })
         .collect();
     Ok(AnnualReport { year, units })

@@ -50,8 +50,8 @@ pub enum Purpose {
     Procurement,
     /// Documents the bidder sealed (`smeproc bid seal --file`), in parts named `document`.
     SealedByBidder,
-    /// Evidence and attachments of remedies (质疑, 投诉, answers, rulings): parts named
-    /// `evidence`.
+    /// Evidence and attachments of remedies (质疑, 投诉, answers, rulings) and of payments
+    /// (delivery and acceptance records, reports of unpaid instalments): parts named `evidence`.
     Remedy,
 }
 

@@ -40,6 +40,8 @@ pub(super) struct LotPage {
     winner_price: String,
     f: Form,
     problems: Vec<String>,
+    /// The lot's contracts (id, number), newest first: each leads to its payment schedule.
+    contracts: Vec<(String, String)>,
     /// The lot's opening (lots with a key): holders, shares given, the record once opened.
     opening: Option<OpeningView>,
     /// The caller's own share of this lot, if it holds one.
@@ -86,12 +88,13 @@ async fn lot_page_with(
     let keys = state.keys.clone();
     let caller = b.caller();
     let now = clock.now();
-    let (p, list, run, opening, mine): (
+    let (p, list, run, opening, mine, contracts): (
         projects::ProjectView,
         LotBids,
         Option<RunView>,
         Option<OpeningView>,
         Option<ShareSlot>,
+        Vec<(String, String)>,
     ) = state
         .db(move |conn| {
             let a = actor(&caller);
@@ -109,7 +112,9 @@ async fn lot_page_with(
                 .unwrap_or_default()
                 .into_iter()
                 .find(|s| s.lot_id == lot_id);
-            Ok((p, list, run, view, mine))
+            let contracts =
+                crate::service::payments::schedules::contracts_of_lot(conn, &project.id, &lot_id)?;
+            Ok((p, list, run, view, mine, contracts))
         })
         .await
         .on(b)?;
@@ -195,6 +200,7 @@ async fn lot_page_with(
             p,
             lot,
             sealed: list.sealed,
+            contracts,
             count: list
                 .count
                 .map_or_else(|| "—".to_string(), |n| n.to_string()),

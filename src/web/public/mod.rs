@@ -39,7 +39,7 @@ fn parse_bool(q: &Form, name: &str) -> Result<Option<bool>, Error> {
     }
 }
 
-fn parse_date(q: &Form, name: &str) -> Result<Option<chrono::NaiveDate>, Error> {
+pub(crate) fn parse_date(q: &Form, name: &str) -> Result<Option<chrono::NaiveDate>, Error> {
     q.get(name)
         .map(|d| {
             d.parse().map_err(|_| {

@@ -25,7 +25,7 @@ type Id = web::Path<String>;
 
 /// A form sent as `multipart/form-data` with `evidence` files (or urlencoded without): its
 /// fields (CSRF checked) and the files, in the store. A bad token leaves no file behind.
-async fn form_and_files(
+pub(super) async fn form_and_files(
     state: &State,
     b: &Base,
     req: &HttpRequest,
@@ -66,7 +66,7 @@ async fn form_and_files(
 }
 
 /// Runs a use case that keeps files; the files go when it refuses.
-async fn keeping<T: Send + 'static>(
+pub(super) async fn keeping<T: Send + 'static>(
     state: &State,
     files: Vec<StoredDocument>,
     f: impl FnOnce(&mut crate::service::Conn, &[StoredDocument]) -> crate::error::Result<T>
