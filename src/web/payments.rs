@@ -109,6 +109,11 @@ async fn schedule_page(
         }
         _ => None,
     };
+    // Replacing a schedule starts from the one in force.
+    let f = match &s {
+        Some(s) if set_action.is_some() && f.0.is_empty() => prefilled(s),
+        _ => f,
+    };
     Ok(html(
         crate::web::form_status(&problems),
         b,
@@ -123,6 +128,31 @@ async fn schedule_page(
             problems,
         },
     ))
+}
+
+/// The schedule form filled with a schedule's instalments.
+fn prefilled(s: &ScheduleView) -> Form {
+    let mut fields = Vec::new();
+    for (row, i) in s.instalments.iter().take(FORM_ROWS).enumerate() {
+        let row = row + 1;
+        let mut put = |name: &str, value: Option<String>| {
+            if let Some(v) = value {
+                fields.push((format!("{name}{row}"), v));
+            }
+        };
+        put("kind", Some(i.kind.clone()));
+        put("description", Some(i.description.clone()));
+        put("amount", Some(i.amount.clone()));
+        put("runs_from", Some(i.runs_from.clone()));
+        put("term_days", i.term_days.map(|d| d.to_string()));
+        put("acceptance_days", i.acceptance_days.map(|d| d.to_string()));
+        put("warranty_days", i.warranty_days.map(|d| d.to_string()));
+        put("due_on", i.fixed_due_on.map(|d| d.to_string()));
+    }
+    if s.interest_basis == "agreed" {
+        fields.push(("interest_annual_pct".into(), s.interest_rate.clone()));
+    }
+    Form(fields)
 }
 
 fn no_milestone(s: &ScheduleView) -> bool {

@@ -1077,6 +1077,17 @@ async fn the_agency_and_the_sme_do_every_payment_step_on_the_pages() {
     )
     .await;
     assert_eq!(s["instalments"][0]["kind"], "advance");
+    // Until a milestone, the agency may replace it, starting from the one in force.
+    let html = page(&app, "GET", &schedule_page, Some(&agency), "")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("schedule-form")
+            && html.contains("name=\"amount2\" size=\"12\" value=\"400000.00\""),
+        "{html}"
+    );
     let last = s["instalments"][1]["id"].as_str().unwrap().to_string();
     let day = today(&app).to_string();
     for (step, form) in [
@@ -1101,6 +1112,15 @@ async fn the_agency_and_the_sme_do_every_payment_step_on_the_pages() {
         let to = res.headers()["location"].to_str().unwrap().to_string();
         assert!(to.starts_with("/payment-schedules/"), "{to}");
     }
+    let html = page(&app, "GET", &schedule_page, Some(&agency), "")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !html.contains("schedule-form"),
+        "fixed once delivered: {html}"
+    );
     // A supplier may not record the payer's steps.
     let res = page(
         &app,
