@@ -277,19 +277,16 @@ pub fn subcontract_instalments_to_flag(
         .load(conn)
 }
 
-/// Instalments of a payee (its receivables), newest schedules first.
-pub fn instalments_of_payee(
+/// The schedules that pay `enterprise_id` (its receivables), newest first.
+pub fn schedules_of_payee(
     conn: &mut DbConnection,
     enterprise_id: &str,
-) -> QueryResult<Vec<(Instalment, Schedule)>> {
-    instalments::table
-        .inner_join(payment_schedules::table)
+) -> QueryResult<Vec<Schedule>> {
+    payment_schedules::table
         .filter(payment_schedules::payee_id.eq(enterprise_id))
-        .select((instalments::all_columns, payment_schedules::all_columns))
         .order((
             payment_schedules::created_at.desc(),
             payment_schedules::id.asc(),
-            instalments::number.asc(),
         ))
         .load(conn)
 }

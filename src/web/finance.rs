@@ -263,8 +263,9 @@ pub async fn dashboard(state: State, b: Base, req: HttpRequest) -> PageResult {
     let (ledger, overdue, overdue_lines, reports, verification) = state
         .db(move |conn| {
             let ledger = finance::ledger(conn, year)?;
-            let summary = oversight::summary(conn, clock.as_ref(), None)?;
-            let lines = oversight::overdue(conn, clock.as_ref(), Some(summary.on))?;
+            let day = crate::service::payments::today(clock.as_ref());
+            let lines = oversight::overdue_on(conn, day)?;
+            let summary = oversight::summary_of(conn, day, &lines)?;
             let open = ReportParams { open: Some(true) };
             let reports = reports::list(conn, clock.as_ref(), &actor(&caller), &open)?;
             let verification = if verify {

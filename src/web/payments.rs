@@ -270,13 +270,26 @@ async fn step(
     let result = state
         .db(move |conn| action(conn, clock.as_ref(), &actor(&caller), &iid))
         .await;
-    let schedule_id = schedule_of(&state, &b, instalment_id).await?;
-    done_or_again(
-        &b,
-        result,
-        |i| format!("/payment-schedules/{}#i-{}", i.schedule_id, i.id),
-        |problems| schedule_page(&state, &b, Payable::Schedule(schedule_id), f, problems),
-    )
+    after_step(&state, &b, instalment_id, f, result, |i| {
+        format!("/payment-schedules/{}#i-{}", i.schedule_id, i.id)
+    })
+    .await
+}
+
+/// After a step on an instalment: on to `target`, or its schedule's page again with the
+/// problems and what was typed.
+async fn after_step<T>(
+    state: &State,
+    b: &Base,
+    instalment_id: String,
+    f: Form,
+    result: crate::error::Result<T>,
+    target: impl FnOnce(T) -> String,
+) -> PageResult {
+    done_or_again(b, result, target, |problems| async move {
+        let schedule_id = schedule_of(state, b, instalment_id).await?;
+        schedule_page(state, b, Payable::Schedule(schedule_id), f, problems).await
+    })
     .await
 }
 
@@ -328,13 +341,9 @@ pub async fn acceptance(
         milestones::record_acceptance(conn, clock.as_ref(), &actor(&caller), &iid, &input?, docs)
     })
     .await;
-    let schedule_id = schedule_of(&state, &b, id).await?;
-    done_or_again(
-        &b,
-        result,
-        |i| format!("/payment-schedules/{}#i-{}", i.schedule_id, i.id),
-        |problems| schedule_page(&state, &b, Payable::Schedule(schedule_id), f, problems),
-    )
+    after_step(&state, &b, id, f, result, |i| {
+        format!("/payment-schedules/{}#i-{}", i.schedule_id, i.id)
+    })
     .await
 }
 
@@ -404,14 +413,9 @@ pub async fn report(
         reports::file(conn, clock.as_ref(), &actor(&caller), &iid, &input, docs)
     })
     .await;
-    let schedule_id = schedule_of(&state, &b, id).await?;
-    let target = schedule_id.clone();
-    done_or_again(
-        &b,
-        result,
-        |r| format!("/payment-schedules/{target}#report-{}", r.id),
-        |problems| schedule_page(&state, &b, Payable::Schedule(schedule_id), f, problems),
-    )
+    after_step(&state, &b, id, f, result, |r| {
+        format!("/payment-schedules/{}#i-{}", r.schedule_id, r.instalment_id)
+    })
     .await
 }
 

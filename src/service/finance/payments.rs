@@ -13,7 +13,9 @@ use crate::domain::{Fen, Hundredths};
 use crate::error::{Cause, Error, Result};
 use crate::service::audit::{self, Change};
 use crate::service::payments::record::{record_in, PaymentInput as NewPayment, Reference};
-use crate::service::payments::{refresh, standing_of, today, Context};
+use crate::service::payments::{
+    by_instalment, instalments_with_payments, refresh, standing_of, today, Context,
+};
 use crate::service::Actor;
 use crate::wire::fields::{coded, invalid};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -93,19 +95,9 @@ fn payments_of(
         return Ok((None, Vec::new()));
     };
     let ctx = Context::load(conn, schedule)?;
-    let rows = pay_repo::instalments_of(conn, &ctx.schedule.id)?;
-    let ids: Vec<String> = rows.iter().map(|i| i.id.clone()).collect();
-    let payments = pay_repo::payments_of(conn, &ids)?;
-    let mut views: Vec<PaymentView> = rows
+    let mut views: Vec<PaymentView> = instalments_with_payments(conn, &ctx.schedule.id)?
         .iter()
-        .map(|i| {
-            let own: Vec<InstalmentPayment> = payments
-                .iter()
-                .filter(|p| p.instalment_id == i.id)
-                .cloned()
-                .collect();
-            payment_view(&ctx, i, &own, day)
-        })
+        .map(|(i, own)| payment_view(&ctx, i, own, day))
         .collect();
     views.sort_by(|a, b| a.due_on.cmp(&b.due_on).then(a.id.cmp(&b.id)));
     Ok((Some(ctx.schedule.id.clone()), views))
@@ -472,10 +464,13 @@ pub fn confirm_payment(
 pub fn flagged(conn: &mut DbConnection, clock: &dyn Clock) -> Result<Vec<PaymentView>> {
     let day = today(clock);
     let mut out = Vec::new();
-    for (i, s) in pay_repo::subcontract_instalments_to_flag(conn, day)? {
+    let rows = pay_repo::subcontract_instalments_to_flag(conn, day)?;
+    let ids: Vec<String> = rows.iter().map(|(i, _)| i.id.clone()).collect();
+    let mut payments = by_instalment(pay_repo::payments_of(conn, &ids)?);
+    for (i, s) in rows {
         let ctx = Context::load(conn, s)?;
-        let payments = pay_repo::payments_of(conn, std::slice::from_ref(&i.id))?;
-        let v = payment_view(&ctx, &i, &payments, day);
+        let own = payments.remove(&i.id).unwrap_or_default();
+        let v = payment_view(&ctx, &i, &own, day);
         if v.late || v.unconfirmed {
             out.push(v);
         }

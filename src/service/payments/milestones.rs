@@ -236,23 +236,12 @@ pub fn record_acceptance(
                 day,
                 &mut problems,
             );
-            let result = match input.result.as_deref().map(str::trim) {
-                None | Some("") => {
-                    problems.push(crate::wire::fields::required("result"));
-                    None
-                }
-                Some(r) => match r.parse::<AcceptanceResult>() {
-                    Ok(r) => Some(r),
-                    Err(_) => {
-                        problems.push(coded(
-                            "result",
-                            "problem.one_of",
-                            vec![("known", "passed, failed".into())],
-                        ));
-                        None
-                    }
-                },
-            };
+            let result = super::one_of(
+                input.result.as_deref(),
+                "result",
+                AcceptanceResult::ALL,
+                &mut problems,
+            );
             let note = note(input.note.as_deref(), &mut problems);
             let (Some(accepted), Some(result), true) = (accepted, result, problems.is_empty())
             else {

@@ -147,6 +147,62 @@ pub fn terms_of(i: &Instalment) -> InstalmentTerms {
     }
 }
 
+/// Payments grouped by their instalment.
+pub fn by_instalment(
+    payments: Vec<InstalmentPayment>,
+) -> std::collections::HashMap<String, Vec<InstalmentPayment>> {
+    let mut out: std::collections::HashMap<String, Vec<InstalmentPayment>> =
+        std::collections::HashMap::new();
+    for p in payments {
+        out.entry(p.instalment_id.clone()).or_default().push(p);
+    }
+    out
+}
+
+/// A schedule's instalments in number order, each with its own payments.
+pub fn instalments_with_payments(
+    conn: &mut DbConnection,
+    schedule_id: &str,
+) -> Result<Vec<(Instalment, Vec<InstalmentPayment>)>> {
+    let rows = repo::instalments_of(conn, schedule_id)?;
+    let ids: Vec<String> = rows.iter().map(|i| i.id.clone()).collect();
+    let mut payments = by_instalment(repo::payments_of(conn, &ids)?);
+    Ok(rows
+        .into_iter()
+        .map(|i| {
+            let own = payments.remove(&i.id).unwrap_or_default();
+            (i, own)
+        })
+        .collect())
+}
+
+/// A required code of an input, one of `all`: the problem of `field` when missing or unknown.
+pub(crate) fn one_of<T>(
+    value: Option<&str>,
+    field: &str,
+    all: &[T],
+    problems: &mut Vec<crate::wire::FieldProblem>,
+) -> Option<T>
+where
+    T: std::str::FromStr + std::fmt::Display,
+{
+    let value = value.map(str::trim).filter(|v| !v.is_empty());
+    let Some(v) = value else {
+        problems.push(crate::wire::fields::required(field));
+        return None;
+    };
+    let parsed = v.parse::<T>().ok();
+    if parsed.is_none() {
+        let known: Vec<String> = all.iter().map(ToString::to_string).collect();
+        problems.push(crate::wire::fields::coded(
+            field,
+            "problem.one_of",
+            vec![("known", known.join(", "))],
+        ));
+    }
+    parsed
+}
+
 fn dated(payments: &[InstalmentPayment]) -> Vec<(NaiveDate, i64)> {
     payments.iter().map(|p| (p.paid_on, p.amount_fen)).collect()
 }
@@ -341,6 +397,7 @@ pub struct InstalmentView {
     pub payments: Vec<PaymentLineView>,
 }
 
+/// An instalment with its own payments, as it stands on `day`.
 pub fn instalment_view(
     conn: &mut DbConnection,
     ctx: &Context,
@@ -349,6 +406,16 @@ pub fn instalment_view(
     day: NaiveDate,
 ) -> Result<InstalmentView> {
     let s = standing_of(ctx, i, payments, day);
+    view_of(conn, ctx, i, payments, &s)
+}
+
+fn view_of(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    i: &Instalment,
+    payments: &[InstalmentPayment],
+    s: &Standing,
+) -> Result<InstalmentView> {
     let documents = repo::documents_of(conn, "milestone", &i.id)?
         .iter()
         .map(document_view)
@@ -383,7 +450,6 @@ pub fn instalment_view(
         paid_late: s.paid_late,
         payments: payments
             .iter()
-            .filter(|p| p.instalment_id == i.id)
             .map(|p| PaymentLineView {
                 id: p.id.clone(),
                 amount: Fen(p.amount_fen).to_string(),
@@ -449,10 +515,15 @@ pub fn payer_name(conn: &mut DbConnection, ctx: &Context) -> Result<String> {
             .department_id
             .clone()
             .unwrap_or_else(|| ctx.project.agency_id.clone());
-        Ok(crate::db::orgs::find_by_id(conn, &id)?.map_or(id, |o| o.name))
+        org_name(conn, &id)
     } else {
         Ok(crate::service::registry::find(conn, &ctx.contract.supplier_id)?.name)
     }
+}
+
+/// An organisation's name, or its id for one no longer known.
+pub fn org_name(conn: &mut DbConnection, id: &str) -> Result<String> {
+    Ok(crate::db::orgs::find_by_id(conn, id)?.map_or_else(|| id.to_string(), |o| o.name))
 }
 
 pub fn schedule_view(
@@ -460,25 +531,18 @@ pub fn schedule_view(
     ctx: &Context,
     day: NaiveDate,
 ) -> Result<ScheduleView> {
-    let rows = repo::instalments_of(conn, &ctx.schedule.id)?;
-    let ids: Vec<String> = rows.iter().map(|i| i.id.clone()).collect();
-    let payments = repo::payments_of(conn, &ids)?;
+    let rows = instalments_with_payments(conn, &ctx.schedule.id)?;
     let mut instalments = Vec::with_capacity(rows.len());
     let (mut paid, mut outstanding, mut overdue, mut interest) = (0i64, 0i64, 0i64, 0i64);
-    for i in &rows {
-        let own: Vec<InstalmentPayment> = payments
-            .iter()
-            .filter(|p| p.instalment_id == i.id)
-            .cloned()
-            .collect();
-        let s = standing_of(ctx, i, &own, day);
+    for (i, own) in &rows {
+        let s = standing_of(ctx, i, own, day);
         paid += s.paid_fen;
         outstanding += s.outstanding_fen;
         interest += s.interest_fen;
         if s.status == rules::Status::Overdue {
             overdue += s.outstanding_fen;
         }
-        instalments.push(instalment_view(conn, ctx, i, &own, day)?);
+        instalments.push(view_of(conn, ctx, i, own, &s)?);
     }
     let basis: InterestBasis = ctx
         .schedule
@@ -509,7 +573,7 @@ pub fn schedule_view(
         regime,
         interest_basis: basis.to_string(),
         interest_rate: crate::domain::decimal::E4(ctx.schedule.interest_rate_e4).to_string(),
-        amount: Fen(rows.iter().map(|i| i.amount_fen).sum()).to_string(),
+        amount: Fen(rows.iter().map(|(i, _)| i.amount_fen).sum()).to_string(),
         paid: Fen(paid).to_string(),
         outstanding: Fen(outstanding).to_string(),
         overdue: Fen(overdue).to_string(),

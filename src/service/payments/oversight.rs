@@ -5,7 +5,7 @@
 
 use super::{standing_of, today, Context, ScheduleView};
 use crate::clock::Clock;
-use crate::db::payments::{self as repo, InstalmentPayment, Located};
+use crate::db::payments::{self as repo, Located};
 use crate::db::DbConnection;
 use crate::domain::payments::Status;
 use crate::domain::Fen;
@@ -90,10 +90,6 @@ pub struct OverdueSummary {
     pub by_prime: Vec<OverdueGroup>,
 }
 
-fn org_name(conn: &mut DbConnection, id: &str) -> Result<String> {
-    Ok(crate::db::orgs::find_by_id(conn, id)?.map_or_else(|| id.to_string(), |o| o.name))
-}
-
 /// The instalments overdue on `on` (default today), oldest due first.
 #[tracing::instrument(skip_all)]
 pub fn overdue(
@@ -108,7 +104,7 @@ pub fn overdue(
 pub fn overdue_on(conn: &mut DbConnection, day: NaiveDate) -> Result<Vec<OverdueLine>> {
     let rows = repo::overdue_on(conn, day)?;
     let ids: Vec<String> = rows.iter().map(|r| r.instalment.id.clone()).collect();
-    let payments = repo::payments_of(conn, &ids)?;
+    let mut payments = super::by_instalment(repo::payments_of(conn, &ids)?);
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for Located {
@@ -121,11 +117,7 @@ pub fn overdue_on(conn: &mut DbConnection, day: NaiveDate) -> Result<Vec<Overdue
     } in rows
     {
         let ctx = Context::load(conn, schedule)?;
-        let own: Vec<InstalmentPayment> = payments
-            .iter()
-            .filter(|p| p.instalment_id == i.id)
-            .cloned()
-            .collect();
+        let own = payments.remove(&i.id).unwrap_or_default();
         let s = standing_of(&ctx, &i, &own, day);
         if s.status != Status::Overdue {
             continue;
@@ -229,12 +221,21 @@ pub fn summary(
     on: Option<NaiveDate>,
 ) -> Result<OverdueSummary> {
     let day = on.unwrap_or_else(|| today(clock));
-    let lines = overdue(conn, clock, Some(day))?;
+    let lines = overdue_on(conn, day)?;
+    summary_of(conn, day, &lines)
+}
+
+/// The figures of the instalments overdue on `day` (`overdue_on`'s lines).
+pub fn summary_of(
+    conn: &mut DbConnection,
+    day: NaiveDate,
+    lines: &[OverdueLine],
+) -> Result<OverdueSummary> {
     let mut org_names: BTreeMap<String, String> = BTreeMap::new();
-    for l in &lines {
+    for l in lines {
         for id in l.department_id.iter().chain(std::iter::once(&l.agency_id)) {
             if !org_names.contains_key(id) {
-                let n = org_name(conn, id)?;
+                let n = super::org_name(conn, id)?;
                 org_names.insert(id.clone(), n);
             }
         }
@@ -332,16 +333,8 @@ pub fn on_time(
     }
     for s in schedules {
         let ctx = Context::load(conn, s)?;
-        let rows = repo::instalments_of(conn, &ctx.schedule.id)?;
-        let ids: Vec<String> = rows.iter().map(|i| i.id.clone()).collect();
-        let payments = repo::payments_of(conn, &ids)?;
-        for i in &rows {
-            let own: Vec<InstalmentPayment> = payments
-                .iter()
-                .filter(|p| p.instalment_id == i.id)
-                .cloned()
-                .collect();
-            if standing_of(&ctx, i, &own, day).status == Status::Overdue {
+        for (i, own) in super::instalments_with_payments(conn, &ctx.schedule.id)? {
+            if standing_of(&ctx, &i, &own, day).status == Status::Overdue {
                 return Ok(Some(false));
             }
         }
@@ -359,16 +352,11 @@ pub fn receivables(
     let Some(enterprise) = actor.enterprise_id() else {
         return Err(Error::Forbidden("receivables are a supplier's own".into()));
     };
-    let rows = repo::instalments_of_payee(conn, enterprise)?;
-    let mut seen = Vec::new();
+    let day = today(clock);
     let mut out = Vec::new();
-    for (_, s) in rows {
-        if seen.contains(&s.id) {
-            continue;
-        }
-        seen.push(s.id.clone());
+    for s in repo::schedules_of_payee(conn, enterprise)? {
         let ctx = Context::load(conn, s)?;
-        out.push(super::schedule_view(conn, &ctx, today(clock))?);
+        out.push(super::schedule_view(conn, &ctx, day)?);
     }
     Ok(out)
 }

@@ -114,13 +114,10 @@ pub fn show(
     actor: &Actor<'_>,
     payable_id: &str,
 ) -> Result<ScheduleView> {
-    let not_found = || Error::NotFound(format!("no payment schedule for {payable_id}"));
-    let s = repo::schedule_of(conn, payable_id)?.ok_or_else(not_found)?;
-    let ctx = Context::load(conn, s)?;
-    if !ctx.readable_by(actor) {
-        return Err(not_found());
-    }
-    schedule_view(conn, &ctx, super::today(clock))
+    let row = repo::schedule_of(conn, payable_id)?;
+    readable_view(conn, clock, actor, row, || {
+        format!("no payment schedule for {payable_id}")
+    })
 }
 
 /// A schedule by its own id, for its parties and the staff (the pages' address of it).
@@ -131,11 +128,26 @@ pub fn show_by_id(
     actor: &Actor<'_>,
     schedule_id: &str,
 ) -> Result<ScheduleView> {
-    let not_found = || Error::NotFound(format!("no payment schedule with id {schedule_id}"));
-    let s = repo::find_schedule(conn, schedule_id)?.ok_or_else(not_found)?;
-    let ctx = Context::load(conn, s)?;
+    let row = repo::find_schedule(conn, schedule_id)?;
+    readable_view(conn, clock, actor, row, || {
+        format!("no payment schedule with id {schedule_id}")
+    })
+}
+
+/// A schedule's view for a reader who may see it; 404 (`missing`) for anyone else.
+fn readable_view(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    row: Option<Schedule>,
+    missing: impl Fn() -> String,
+) -> Result<ScheduleView> {
+    let ctx = match row {
+        Some(s) => Context::load(conn, s)?,
+        None => return Err(Error::NotFound(missing())),
+    };
     if !ctx.readable_by(actor) {
-        return Err(not_found());
+        return Err(Error::NotFound(missing()));
     }
     schedule_view(conn, &ctx, super::today(clock))
 }
@@ -437,13 +449,6 @@ fn problems(list: Vec<rules::Problem>) -> Error {
     )
 }
 
-fn known<T: std::fmt::Display>(all: &[T]) -> String {
-    all.iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The instalments as drafts for the domain's check, with their descriptions; every problem
 /// of the input named by its field.
 fn parse(
@@ -467,44 +472,20 @@ fn parse(
     let mut descriptions = Vec::with_capacity(list.len());
     for (i, item) in list.iter().enumerate() {
         let field = |name: &str| format!("instalments[{i}].{name}");
-        let kind = match item.kind.as_deref().map(str::trim) {
-            None | Some("") => {
-                problems.push(crate::wire::fields::required(&field("kind")));
-                None
-            }
-            Some(k) => match k.parse::<InstalmentKind>() {
-                Ok(k) => Some(k),
-                Err(_) => {
-                    problems.push(coded(
-                        field("kind"),
-                        "problem.one_of",
-                        vec![("known", known(InstalmentKind::ALL))],
-                    ));
-                    None
-                }
-            },
-        };
-        let trigger = match item.runs_from.as_deref().map(str::trim) {
-            None | Some("") => {
-                problems.push(crate::wire::fields::required(&field("runs_from")));
-                None
-            }
+        let kind = super::one_of(
+            item.kind.as_deref(),
+            &field("kind"),
+            InstalmentKind::ALL,
+            &mut problems,
+        );
+        let runs_from = item.runs_from.as_deref().map(str::trim);
+        let trigger = match runs_from {
             Some(t) if BACK_TO_BACK_TRIGGERS.contains(&t) => {
                 let p = rules::back_to_back(ctx, i);
                 problems.push(coded(p.field, p.code, p.args));
                 None
             }
-            Some(t) => match t.parse::<Trigger>() {
-                Ok(t) => Some(t),
-                Err(_) => {
-                    problems.push(coded(
-                        field("runs_from"),
-                        "problem.one_of",
-                        vec![("known", known(Trigger::ALL))],
-                    ));
-                    None
-                }
-            },
+            _ => super::one_of(runs_from, &field("runs_from"), Trigger::ALL, &mut problems),
         };
         let amount = crate::service::procurement::projects::money(
             &item.amount,
