@@ -88,20 +88,25 @@ async fn schedule_page(
                 }
                 Payable::Schedule(id) => schedules::show_by_id(conn, clock.as_ref(), &a, id),
             };
-            match shown {
-                Ok(s) => {
+            let (id, subcontract) = match (&shown, &key) {
+                (Ok(s), _) => {
                     let side = schedules::side_on(conn, &a, &s.id)?;
-                    Ok((Some(s), side))
+                    return Ok((shown.ok(), side));
                 }
-                // No schedule yet: the payer may set one (the service decides who may).
-                Err(Error::NotFound(_)) if !matches!(key, Payable::Schedule(_)) => Ok((None, None)),
-                Err(e) => Err(e),
-            }
+                (Err(Error::NotFound(_)), Payable::Contract(id)) => (id, false),
+                (Err(Error::NotFound(_)), Payable::Subcontract(id)) => (id, true),
+                _ => return shown.map(|_| (None, None)),
+            };
+            // No schedule yet: its payer may set one; another reader only sees that.
+            let payer = schedules::may_set(conn, clock.as_ref(), &a, id, subcontract)?;
+            Ok((None, payer.then_some(Side::Payer)))
         })
         .await
         .on(b)?;
     let set_action = match (&s, &what) {
-        (None, Payable::Contract(_) | Payable::Subcontract(_)) => Some(what.form_action()),
+        (None, Payable::Contract(_) | Payable::Subcontract(_)) if side == Some(Side::Payer) => {
+            Some(what.form_action())
+        }
         (Some(s), Payable::Contract(_) | Payable::Subcontract(_))
             if side == Some(Side::Payer) && s.paid == "0.00" && no_milestone(s) =>
         {

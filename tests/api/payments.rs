@@ -1048,6 +1048,20 @@ async fn the_agency_and_the_sme_do_every_payment_step_on_the_pages() {
         html.contains("no-schedule") && html.contains("schedule-form"),
         "{html}"
     );
+    // The SME sees there is none yet, without the payer's form; a stranger sees nothing.
+    let html = page(&app, "GET", &schedule_page, Some(&t_micro), "")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("no-schedule") && !html.contains("schedule-form"),
+        "{html}"
+    );
+    let (_, stranger) = app.create_firm("无关企业", "653101", "small");
+    let t_stranger = app.supplier_token(&stranger).await;
+    let res = page(&app, "GET", &schedule_page, Some(&t_stranger), "").await;
+    assert_eq!(res.status(), 404);
     // 61 days after acceptance: refused naming the regulation's 60, nothing kept.
     let form = format!(
         "csrf={CSRF}&kind1=final&amount1=500000&runs_from1=acceptance&term_days1=61&acceptance_days1=15"

@@ -152,6 +152,30 @@ fn readable_view(
     schedule_view(conn, &ctx, super::today(clock))
 }
 
+/// Whether the caller may set the first schedule of a contract (`subcontract` false) or a
+/// subcontract: its payer may; another reader may not; anyone else gets a 404, as for an
+/// unknown one.
+pub fn may_set(
+    conn: &mut DbConnection,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    id: &str,
+    subcontract: bool,
+) -> Result<bool> {
+    let payable = if subcontract {
+        Payable::Subcontract(id.to_string())
+    } else {
+        Payable::Contract(id.to_string())
+    };
+    let parties = Parties::of(conn, &payable)?;
+    let category = category_of(conn, &parties.contract)?;
+    let ctx = Context::load(conn, parties.blank(actor, category, clock.now_naive()))?;
+    if !ctx.readable_by(actor) {
+        return Err(Error::NotFound(format!("no payable with id {id}")));
+    }
+    Ok(ctx.side(actor) == Some(Side::Payer))
+}
+
 /// The side the caller is on in a schedule, if any.
 pub fn side_on(
     conn: &mut DbConnection,
