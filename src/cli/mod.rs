@@ -149,7 +149,7 @@ fn demo(settings: &Settings, refuse_non_empty: bool) -> CliResult {
         })?;
     out(format_args!(
         "demo data loaded in {:.1} s: {} enterprises, {} products ({} price changes), {} projects, \
-         {} bids, {} contracts, {} payments ({} instalments left overdue)",
+         {} bids, {} contracts, {} payments; overdue instalments: {}",
         started.elapsed().as_secs_f64(),
         s.enterprises,
         s.products,
