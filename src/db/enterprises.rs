@@ -71,9 +71,11 @@ pub fn find_by_credit_code(conn: &mut DbConnection, code: &str) -> QueryResult<O
 }
 
 pub fn find_many(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<Vec<Enterprise>> {
-    enterprises::table
-        .filter(enterprises::id.eq_any(ids))
-        .load(conn)
+    crate::db::in_chunks(ids, |chunk| {
+        enterprises::table
+            .filter(enterprises::id.eq_any(chunk))
+            .load(&mut *conn)
+    })
 }
 
 /// A page in credit-code order (keyset: `after` is the last code of the previous page).

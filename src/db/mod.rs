@@ -25,3 +25,16 @@ pub type QueryError = diesel::result::Error;
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
+
+/// Runs a lookup by ids over chunks of at most 500 ids and joins the rows: one query per chunk,
+/// never past SQLite's limit on bound parameters however many ids a report asks for.
+pub(crate) fn in_chunks<T>(
+    ids: &[&str],
+    mut query: impl FnMut(&[&str]) -> diesel::QueryResult<Vec<T>>,
+) -> diesel::QueryResult<Vec<T>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(query(chunk)?);
+    }
+    Ok(out)
+}

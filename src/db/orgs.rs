@@ -48,6 +48,15 @@ pub fn find_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Organ
     organisations::table.find(id).first(conn).optional()
 }
 
+/// The organisations with these ids (in no particular order; unknown ids are left out).
+pub fn find_many(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<Vec<Organisation>> {
+    crate::db::in_chunks(ids, |chunk| {
+        organisations::table
+            .filter(organisations::id.eq_any(chunk))
+            .load(&mut *conn)
+    })
+}
+
 /// By id, or else by exact name (CLI convenience).
 pub fn find_by_id_or_name(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Organisation>> {
     if let Some(org) = find_by_id(conn, key)? {

@@ -415,6 +415,19 @@ async fn a_payment_due_thirty_days_after_acceptance_is_flagged_on_day_31_with_in
     );
     assert_eq!(line["payee_id"], micro_id.as_str());
     assert_eq!(line["payer"], "agency");
+    // Named: the department pays, the micro firm is owed.
+    assert_eq!(
+        (
+            line["payer_id"].as_str(),
+            line["payer_name"].as_str(),
+            line["payee_name"].as_str()
+        ),
+        (
+            Some(dept.as_str()),
+            Some("喀什地区卫生健康委员会"),
+            Some("喀什微型医疗器械公司")
+        )
+    );
     // The dashboard's figures and the CSV say the same.
     let summary = json_of(
         app.get("/api/v1/payments/overdue/summary", Some(&finance))
@@ -799,6 +812,10 @@ async fn a_large_primes_late_payment_to_its_sme_subcontractor_is_flagged_the_sam
             line["interest"].as_str()
         ),
         (Some("large_firm"), Some(1), Some("60.00"))
+    );
+    assert_eq!(
+        (line["payer_name"].as_str(), line["payee_name"].as_str()),
+        (Some("大型总承包集团"), Some("微型分包公司"))
     );
     let summary = json_of(
         app.get("/api/v1/payments/overdue/summary", Some(&finance))

@@ -75,6 +75,15 @@ pub fn find_contract(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Co
     contracts::table.find(id).first(conn).optional()
 }
 
+/// The contracts with these ids (in no particular order; unknown ids are left out).
+pub fn find_contracts(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<Vec<Contract>> {
+    crate::db::in_chunks(ids, |chunk| {
+        contracts::table
+            .filter(contracts::id.eq_any(chunk))
+            .load(&mut *conn)
+    })
+}
+
 pub fn insert_run(conn: &mut DbConnection, r: &EvaluationRun) -> QueryResult<usize> {
     diesel::insert_into(evaluation_runs::table)
         .values(r)

@@ -92,6 +92,15 @@ pub fn find_project(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Pro
     projects::table.find(id).first(conn).optional()
 }
 
+/// The projects with these ids (in no particular order; unknown ids are left out).
+pub fn find_projects(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<Vec<Project>> {
+    crate::db::in_chunks(ids, |chunk| {
+        projects::table
+            .filter(projects::id.eq_any(chunk))
+            .load(&mut *conn)
+    })
+}
+
 pub fn lots_of(conn: &mut DbConnection, project_id: &str) -> QueryResult<Vec<Lot>> {
     lots::table
         .filter(lots::project_id.eq(project_id))

@@ -6,6 +6,7 @@
 use super::{standing_of, today, Context, ScheduleView};
 use crate::clock::Clock;
 use crate::db::payments::{self as repo, Located};
+use crate::db::procurement::{self as procurement_repo, Contract, Project};
 use crate::db::DbConnection;
 use crate::domain::payments::Status;
 use crate::domain::Fen;
@@ -100,46 +101,90 @@ pub fn overdue(
     overdue_on(conn, on.unwrap_or_else(|| today(clock)))
 }
 
-/// The instalments overdue on `day`, oldest due first.
+/// The instalments overdue on `day`, oldest due first. A fixed number of queries however many
+/// lines: the instalments with their schedules, then their payments, contracts, projects and
+/// names, each read at once.
 pub fn overdue_on(conn: &mut DbConnection, day: NaiveDate) -> Result<Vec<OverdueLine>> {
     let rows = repo::overdue_on(conn, day)?;
     let ids: Vec<String> = rows.iter().map(|r| r.instalment.id.clone()).collect();
     let mut payments = super::by_instalment(repo::payments_of(conn, &ids)?);
-    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let contract_ids = distinct(rows.iter().map(|r| r.schedule.contract_id.as_str()));
+    let contracts: BTreeMap<String, Contract> =
+        procurement_repo::find_contracts(conn, &contract_ids)?
+            .into_iter()
+            .map(|c| (c.id.clone(), c))
+            .collect();
+    let project_ids = distinct(rows.iter().map(|r| r.project_id.as_str()));
+    let projects: BTreeMap<String, Project> = procurement_repo::find_projects(conn, &project_ids)?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    // Who pays: the department (or the agency) for a contract, the prime for a subcontract.
+    let payer_id = |r: &Located| match r.schedule.subcontract_id {
+        None => Some(
+            r.department_id
+                .clone()
+                .unwrap_or_else(|| r.agency_id.clone()),
+        ),
+        Some(_) => contracts
+            .get(&r.schedule.contract_id)
+            .map(|c| c.supplier_id.clone()),
+    };
+    let payers: Vec<Option<String>> = rows.iter().map(payer_id).collect();
+    let org_ids = distinct(
+        rows.iter()
+            .zip(&payers)
+            .filter(|(r, _)| r.schedule.subcontract_id.is_none())
+            .filter_map(|(_, p)| p.as_deref()),
+    );
+    let enterprise_ids = distinct(
+        rows.iter().map(|r| r.schedule.payee_id.as_str()).chain(
+            rows.iter()
+                .zip(&payers)
+                .filter(|(r, _)| r.schedule.subcontract_id.is_some())
+                .filter_map(|(_, p)| p.as_deref()),
+        ),
+    );
+    let names: BTreeMap<String, String> = crate::db::orgs::find_many(conn, &org_ids)?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .chain(
+            crate::db::enterprises::find_many(conn, &enterprise_ids)?
+                .into_iter()
+                .map(|e| (e.id, e.name)),
+        )
+        .collect();
+    let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
     let mut out = Vec::with_capacity(rows.len());
-    for Located {
-        instalment: i,
-        schedule,
-        contract_number,
-        project_id,
-        department_id,
-        agency_id,
-    } in rows
-    {
-        let ctx = Context::load(conn, schedule)?;
+    for (row, payer_id) in rows.into_iter().zip(payers) {
+        let Located {
+            instalment: i,
+            schedule,
+            contract_number,
+            project_id,
+            department_id,
+            agency_id,
+        } = row;
+        let (Some(contract), Some(project), Some(payer_id)) = (
+            contracts.get(&schedule.contract_id),
+            projects.get(&project_id),
+            payer_id,
+        ) else {
+            return Err(Error::Internal(anyhow::anyhow!(
+                "schedule {} without its contract or project",
+                schedule.id
+            )));
+        };
+        let ctx = Context {
+            schedule,
+            contract: contract.clone(),
+            project: project.clone(),
+        };
         let own = payments.remove(&i.id).unwrap_or_default();
         let s = standing_of(&ctx, &i, &own, day);
         if s.status != Status::Overdue {
             continue;
         }
-        let payer_key = format!("payer:{}", ctx.schedule.payable_id);
-        let payer_name = match names.get(&payer_key) {
-            Some(n) => n.clone(),
-            None => {
-                let n = super::payer_name(conn, &ctx)?;
-                names.insert(payer_key, n.clone());
-                n
-            }
-        };
-        let payee_key = format!("enterprise:{}", ctx.schedule.payee_id);
-        let payee_name = match names.get(&payee_key) {
-            Some(n) => n.clone(),
-            None => {
-                let n = crate::service::registry::find(conn, &ctx.schedule.payee_id)?.name;
-                names.insert(payee_key, n.clone());
-                n
-            }
-        };
         out.push(OverdueLine {
             instalment_id: i.id.clone(),
             number: i.number,
@@ -149,16 +194,12 @@ pub fn overdue_on(conn: &mut DbConnection, day: NaiveDate) -> Result<Vec<Overdue
             contract_number,
             project_id,
             payer: ctx.schedule.payer.clone(),
-            payer_id: if ctx.agency_pays() {
-                department_id.clone().unwrap_or_else(|| agency_id.clone())
-            } else {
-                ctx.contract.supplier_id.clone()
-            },
-            payer_name,
+            payer_name: name(&payer_id),
+            payer_id,
             department_id,
             agency_id,
+            payee_name: name(&ctx.schedule.payee_id),
             payee_id: ctx.schedule.payee_id.clone(),
-            payee_name,
             payee_scale: ctx.schedule.payee_scale.clone(),
             amount: Fen(i.amount_fen).to_string(),
             outstanding: Fen(s.outstanding_fen).to_string(),
@@ -170,6 +211,12 @@ pub fn overdue_on(conn: &mut DbConnection, day: NaiveDate) -> Result<Vec<Overdue
         });
     }
     Ok(out)
+}
+
+/// Each id once, in the order first seen.
+fn distinct<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen = std::collections::BTreeSet::new();
+    ids.filter(|id| seen.insert(*id)).collect()
 }
 
 fn group(
@@ -231,15 +278,16 @@ pub fn summary_of(
     day: NaiveDate,
     lines: &[OverdueLine],
 ) -> Result<OverdueSummary> {
-    let mut org_names: BTreeMap<String, String> = BTreeMap::new();
-    for l in lines {
-        for id in l.department_id.iter().chain(std::iter::once(&l.agency_id)) {
-            if !org_names.contains_key(id) {
-                let n = super::org_name(conn, id)?;
-                org_names.insert(id.clone(), n);
-            }
-        }
-    }
+    let ids = distinct(
+        lines
+            .iter()
+            .flat_map(|l| l.department_id.iter().chain(std::iter::once(&l.agency_id)))
+            .map(String::as_str),
+    );
+    let org_names: BTreeMap<String, String> = crate::db::orgs::find_many(conn, &ids)?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
     let agencies: Vec<&OverdueLine> = lines.iter().filter(|l| l.payer == "agency").collect();
     let primes: Vec<&OverdueLine> = lines.iter().filter(|l| l.payer != "agency").collect();
     let name = |id: &str| org_names.get(id).cloned().unwrap_or_else(|| id.to_string());
