@@ -198,6 +198,15 @@ fn main() {
         assert!(csv.len() > late_lines * 50);
     }
     assert_eq!(late_lines, overdue);
+    // Every payment found its instalment, across the chunks the lookups are read in.
+    let expected: i64 = (0..overdue as i64)
+        .map(|i| 100_000_000 + (i % 997) * 1000 - if i % 3 == 0 { 30_000_000 } else { 0 })
+        .sum();
+    let owed = smeproc::service::payments::oversight::overdue_on(&mut conn, day).unwrap();
+    assert_eq!(
+        owed.iter().map(|l| l.outstanding_fen).sum::<i64>(),
+        expected
+    );
     let late_raw_sql = format!(
         "SELECT i.id, s.payee_id, e.name, c.number, p.department_id, o.name, i.amount_fen - COALESCE(
            (SELECT SUM(x.amount_fen) FROM instalment_payments x WHERE x.instalment_id = i.id), 0),

@@ -181,22 +181,19 @@ pub fn update_instalment(conn: &mut DbConnection, i: &Instalment) -> QueryResult
         .execute(conn)
 }
 
-/// The payments of these instalments, oldest first.
+/// The payments of these instalments, oldest first (by 500 instalments a query).
 pub fn payments_of(
     conn: &mut DbConnection,
     instalment_ids: &[String],
 ) -> QueryResult<Vec<InstalmentPayment>> {
-    if instalment_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    instalment_payments::table
-        .filter(instalment_payments::instalment_id.eq_any(instalment_ids))
-        .order((
-            instalment_payments::paid_on.asc(),
-            instalment_payments::recorded_at.asc(),
-            instalment_payments::id.asc(),
-        ))
-        .load(conn)
+    let ids: Vec<&str> = instalment_ids.iter().map(String::as_str).collect();
+    let mut out = super::in_chunks(&ids, |chunk| {
+        instalment_payments::table
+            .filter(instalment_payments::instalment_id.eq_any(chunk))
+            .load::<InstalmentPayment>(&mut *conn)
+    })?;
+    out.sort_by(|a, b| (a.paid_on, a.recorded_at, &a.id).cmp(&(b.paid_on, b.recorded_at, &b.id)));
+    Ok(out)
 }
 
 pub fn find_payment(conn: &mut DbConnection, id: &str) -> QueryResult<Option<InstalmentPayment>> {
