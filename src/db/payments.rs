@@ -305,14 +305,36 @@ pub fn find_report(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Paym
 }
 
 /// Reports, open ones first then newest; of one enterprise when given.
+/// Whose payment reports to read.
+#[derive(Debug, Clone, Copy)]
+pub enum ReportsOf<'a> {
+    All,
+    /// Filed by this SME (the payee).
+    Payee(&'a str),
+    /// Against this prime: reports on its subcontracts' instalments.
+    Prime(&'a str),
+}
+
+/// Payment reports, open ones first, newest first (at most 500).
 pub fn reports(
     conn: &mut DbConnection,
-    enterprise_id: Option<&str>,
+    of: ReportsOf<'_>,
     open_only: bool,
 ) -> QueryResult<Vec<PaymentReport>> {
-    let mut q = payment_reports::table.into_boxed();
-    if let Some(e) = enterprise_id {
-        q = q.filter(payment_reports::enterprise_id.eq(e.to_string()));
+    use super::schema::contracts;
+    let mut q = payment_reports::table
+        .inner_join(instalments::table.inner_join(payment_schedules::table))
+        .inner_join(contracts::table.on(contracts::id.eq(payment_schedules::contract_id)))
+        .select(payment_reports::all_columns)
+        .into_boxed();
+    match of {
+        ReportsOf::All => {}
+        ReportsOf::Payee(e) => q = q.filter(payment_reports::enterprise_id.eq(e.to_string())),
+        ReportsOf::Prime(e) => {
+            q = q
+                .filter(payment_schedules::subcontract_id.is_not_null())
+                .filter(contracts::supplier_id.eq(e.to_string()));
+        }
     }
     if open_only {
         q = q.filter(payment_reports::closed_at.is_null());
@@ -346,19 +368,20 @@ pub fn insert_documents(conn: &mut DbConnection, rows: &[PaymentDocument]) -> Qu
     Ok(n)
 }
 
+/// The documents of these owners (`milestone` instalments or `report`s), oldest first.
 pub fn documents_of(
     conn: &mut DbConnection,
     owner: &str,
-    owner_id: &str,
+    owner_ids: &[&str],
 ) -> QueryResult<Vec<PaymentDocument>> {
-    payment_documents::table
-        .filter(payment_documents::owner.eq(owner))
-        .filter(payment_documents::owner_id.eq(owner_id))
-        .order((
-            payment_documents::created_at.asc(),
-            payment_documents::id.asc(),
-        ))
-        .load(conn)
+    let mut out = super::in_chunks(owner_ids, |chunk| {
+        payment_documents::table
+            .filter(payment_documents::owner.eq(owner))
+            .filter(payment_documents::owner_id.eq_any(chunk))
+            .load::<PaymentDocument>(&mut *conn)
+    })?;
+    out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    Ok(out)
 }
 
 pub fn find_document(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PaymentDocument>> {

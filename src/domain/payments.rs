@@ -400,6 +400,27 @@ pub enum Due {
     Rejected,
 }
 
+impl Due {
+    /// The due date, once known.
+    pub fn date(self) -> Option<NaiveDate> {
+        match self {
+            Due::On(d) => Some(d),
+            Due::Pending | Due::Rejected => None,
+        }
+    }
+}
+
+/// The day payments (paid on, fen) first add up to `amount_fen`, if they do.
+pub fn settled_on(amount_fen: i64, payments: &[(NaiveDate, i64)]) -> Option<NaiveDate> {
+    let mut sorted = payments.to_vec();
+    sorted.sort();
+    let mut sum = 0;
+    sorted.into_iter().find_map(|(d, f)| {
+        sum += f;
+        (sum >= amount_fen).then_some(d)
+    })
+}
+
 fn add(day: NaiveDate, days: Option<u32>) -> Option<NaiveDate> {
     day.checked_add_days(Days::new(u64::from(days.unwrap_or(0))))
 }
@@ -471,20 +492,8 @@ pub fn standing(
         .collect();
     let paid_fen: i64 = counted.iter().map(|(_, f)| f).sum();
     let outstanding_fen = (amount_fen - paid_fen).max(0);
-    let due_on = match due {
-        Due::On(d) => Some(d),
-        _ => None,
-    };
-    // The day the amount was paid in full, if it was.
-    let settled_on = {
-        let mut sorted = counted.clone();
-        sorted.sort();
-        let mut sum = 0;
-        sorted.iter().find_map(|(d, f)| {
-            sum += f;
-            (sum >= amount_fen).then_some(*d)
-        })
-    };
+    let due_on = due.date();
+    let settled_on = settled_on(amount_fen, &counted);
     let mut s = Standing {
         status: Status::Scheduled,
         due_on,

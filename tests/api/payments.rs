@@ -110,6 +110,31 @@ async fn signed(
     .await
 }
 
+/// The payee reports an unpaid instalment with `text` and these files (201).
+async fn file_report(
+    app: &TestApp,
+    instalment: &str,
+    token: &str,
+    text: &str,
+    files: &[(&str, Option<&str>, &[u8])],
+) -> Value {
+    let body = json!({ "text": text }).to_string();
+    let mut parts = vec![("report", None, body.as_bytes())];
+    parts.extend_from_slice(files);
+    json_of(
+        crate::documents::send_multipart(
+            app,
+            reqwest::Method::POST,
+            &format!("/api/v1/instalments/{instalment}/reports"),
+            token,
+            &parts,
+        )
+        .await,
+        201,
+    )
+    .await
+}
+
 async fn put_schedule(app: &TestApp, path: &str, token: &str, body: &Value) -> reqwest::Response {
     app.put(path, Some(token), body).await
 }
@@ -838,6 +863,29 @@ async fn a_large_primes_late_payment_to_its_sme_subcontractor_is_flagged_the_sam
         keys,
         ["amount", "exists", "payment_status", "signed_on", "status"]
     );
+    // The SME reports it; the prime reads the report against it, another firm does not.
+    let report = file_report(&app, &id, &t_micro, "分包款逾期未付。", &[]).await;
+    let reports_of = |token: String| {
+        let app = &app;
+        async move {
+            json_of(app.get("/api/v1/payment-reports", Some(&token)).await, 200)
+                .await
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    let report_id = report["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        reports_of(t_large.clone()).await,
+        std::slice::from_ref(&report_id)
+    );
+    assert_eq!(reports_of(t_micro.clone()).await, [report_id]);
+    let (_, other) = app.create_firm("无关企业", "650102", "small");
+    let t_other = app.supplier_token(&other).await;
+    assert!(reports_of(t_other).await.is_empty());
     // The old flagged list sees it too.
     let flagged = json_of(
         app.get("/api/v1/payments/flagged", Some(&finance)).await,
@@ -915,20 +963,12 @@ async fn an_sme_reports_an_unpaid_instalment_and_the_finance_department_closes_i
     .await;
     app.clock.advance(Duration::days(45));
     let evidence = crate::documents::file_of(b"%PDF-1.4\n", 3000, 9);
-    let text = json!({"text": "货物已于45天前交付，至今未付款。"}).to_string();
-    let report = json_of(
-        crate::documents::send_multipart(
-            &app,
-            reqwest::Method::POST,
-            &format!("/api/v1/instalments/{id}/reports"),
-            &t_micro,
-            &[
-                ("report", None, text.as_bytes()),
-                ("evidence", Some("催款函.pdf"), &evidence),
-            ],
-        )
-        .await,
-        201,
+    let report = file_report(
+        &app,
+        &id,
+        &t_micro,
+        "货物已于45天前交付，至今未付款。",
+        &[("evidence", Some("催款函.pdf"), &evidence)],
     )
     .await;
     assert_eq!(report["status"], "overdue");

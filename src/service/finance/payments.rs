@@ -196,16 +196,6 @@ pub fn contract_subcontracts(
         .collect()
 }
 
-/// Who owes a schedule's payments and who is owed: ("payer · contract number", payee), for
-/// the pages that list late payments.
-#[tracing::instrument(skip_all)]
-pub fn payment_parties(conn: &mut DbConnection, instalment_id: &str) -> Result<(String, String)> {
-    let (ctx, _) = Context::of_instalment(conn, instalment_id)?;
-    let payer = crate::service::payments::payer_name(conn, &ctx)?;
-    let payee = crate::service::registry::find(conn, &ctx.schedule.payee_id)?;
-    Ok((format!("{payer} · {}", ctx.contract.number), payee.name))
-}
-
 /// Body of `POST /api/v1/subcontracts/{id}/payments` (the prime reports a payment).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -53,10 +53,10 @@ pub struct DisputeInput {
 }
 
 /// A date of a record: not after today, not before `not_before` (named by `after`).
-fn record_date(
+pub(super) fn record_date(
     value: Option<NaiveDate>,
     field: &str,
-    not_before: (NaiveDate, &'static str),
+    not_before: Option<(NaiveDate, &'static str)>,
     today: NaiveDate,
     problems: &mut Vec<FieldProblem>,
 ) -> Option<NaiveDate> {
@@ -72,12 +72,8 @@ fn record_date(
         ));
         return None;
     }
-    if d < not_before.0 {
-        problems.push(coded(
-            field,
-            not_before.1,
-            vec![("day", not_before.0.to_string())],
-        ));
+    if let Some((first, code)) = not_before.filter(|(first, _)| d < *first) {
+        problems.push(coded(field, code, vec![("day", first.to_string())]));
         return None;
     }
     Some(d)
@@ -158,7 +154,7 @@ pub fn record_delivery(
             let delivered = record_date(
                 input.delivered_on,
                 "delivered_on",
-                (ctx.contract.signed_on, "problem.before_signing"),
+                Some((ctx.contract.signed_on, "problem.before_signing")),
                 day,
                 &mut problems,
             );
@@ -232,7 +228,7 @@ pub fn record_acceptance(
             let accepted = record_date(
                 input.accepted_on,
                 "accepted_on",
-                (delivered, "problem.before_delivery"),
+                Some((delivered, "problem.before_delivery")),
                 day,
                 &mut problems,
             );

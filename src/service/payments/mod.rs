@@ -18,7 +18,7 @@ use crate::db::payments::{self as repo, Instalment, InstalmentPayment, PaymentDo
 use crate::db::procurement::{self as procurement_repo, Contract, Project};
 use crate::db::DbConnection;
 use crate::domain::payments::{
-    self as rules, AcceptanceResult, DailyRate, Due, InstalmentTerms, InterestBasis, Milestones,
+    self as rules, AcceptanceResult, DailyRate, InstalmentTerms, InterestBasis, Milestones,
     Standing,
 };
 use crate::domain::Fen;
@@ -111,13 +111,16 @@ impl Context {
         Err(Error::Forbidden(format!("only {who} {what}").into()))
     }
 
-    pub fn rate(&self) -> DailyRate {
-        let basis = self
-            .schedule
+    /// How late interest is counted (none for a value no longer known).
+    pub fn basis(&self) -> InterestBasis {
+        self.schedule
             .interest_basis
             .parse()
-            .unwrap_or(InterestBasis::None);
-        DailyRate::of(basis, self.schedule.interest_rate_e4)
+            .unwrap_or(InterestBasis::None)
+    }
+
+    pub fn rate(&self) -> DailyRate {
+        DailyRate::of(self.basis(), self.schedule.interest_rate_e4)
     }
 
     pub fn milestones(&self, i: &Instalment) -> Milestones {
@@ -233,15 +236,8 @@ pub(crate) fn refresh(
     i: &mut Instalment,
 ) -> Result<Vec<InstalmentPayment>> {
     let payments = repo::payments_of(conn, std::slice::from_ref(&i.id))?;
-    i.due_on = match rules::due(&terms_of(i), &ctx.milestones(i)) {
-        Due::On(d) => Some(d),
-        Due::Pending | Due::Rejected => None,
-    };
-    let mut sum = 0;
-    i.settled_on = payments.iter().find_map(|p| {
-        sum += p.amount_fen;
-        (sum >= i.amount_fen).then_some(p.paid_on)
-    });
+    i.due_on = rules::due(&terms_of(i), &ctx.milestones(i)).date();
+    i.settled_on = rules::settled_on(i.amount_fen, &dated(&payments));
     repo::update_instalment(conn, i)?;
     Ok(payments)
 }
@@ -406,21 +402,25 @@ pub fn instalment_view(
     day: NaiveDate,
 ) -> Result<InstalmentView> {
     let s = standing_of(ctx, i, payments, day);
-    view_of(conn, ctx, i, payments, &s)
+    let documents = repo::documents_of(conn, "milestone", &[i.id.as_str()])?;
+    Ok(view_of(ctx, i, payments, &s, &documents))
 }
 
+/// An instalment's view from its standing and its milestone documents (`documents` may hold
+/// other instalments' too: only its own are listed).
 fn view_of(
-    conn: &mut DbConnection,
     ctx: &Context,
     i: &Instalment,
     payments: &[InstalmentPayment],
     s: &Standing,
-) -> Result<InstalmentView> {
-    let documents = repo::documents_of(conn, "milestone", &i.id)?
+    documents: &[PaymentDocument],
+) -> InstalmentView {
+    let documents = documents
         .iter()
+        .filter(|d| d.owner_id == i.id)
         .map(document_view)
         .collect();
-    Ok(InstalmentView {
+    InstalmentView {
         id: i.id.clone(),
         schedule_id: i.schedule_id.clone(),
         contract_id: ctx.contract.id.clone(),
@@ -459,7 +459,7 @@ fn view_of(
                 confirmed_at: p.confirmed_at.map(|t| t.and_utc()),
             })
             .collect(),
-    })
+    }
 }
 
 /// The text of the regulation a schedule follows.
@@ -532,6 +532,8 @@ pub fn schedule_view(
     day: NaiveDate,
 ) -> Result<ScheduleView> {
     let rows = instalments_with_payments(conn, &ctx.schedule.id)?;
+    let ids: Vec<&str> = rows.iter().map(|(i, _)| i.id.as_str()).collect();
+    let documents = repo::documents_of(conn, "milestone", &ids)?;
     let mut instalments = Vec::with_capacity(rows.len());
     let (mut paid, mut outstanding, mut overdue, mut interest) = (0i64, 0i64, 0i64, 0i64);
     for (i, own) in &rows {
@@ -542,13 +544,8 @@ pub fn schedule_view(
         if s.status == rules::Status::Overdue {
             overdue += s.outstanding_fen;
         }
-        instalments.push(view_of(conn, ctx, i, own, &s)?);
+        instalments.push(view_of(ctx, i, own, &s, &documents));
     }
-    let basis: InterestBasis = ctx
-        .schedule
-        .interest_basis
-        .parse()
-        .unwrap_or(InterestBasis::None);
     let regime = ctx
         .schedule
         .regime
@@ -571,7 +568,7 @@ pub fn schedule_view(
         payee_name,
         payee_scale: ctx.schedule.payee_scale.clone(),
         regime,
-        interest_basis: basis.to_string(),
+        interest_basis: ctx.basis().to_string(),
         interest_rate: crate::domain::decimal::E4(ctx.schedule.interest_rate_e4).to_string(),
         amount: Fen(rows.iter().map(|(i, _)| i.amount_fen).sum()).to_string(),
         paid: Fen(paid).to_string(),

@@ -65,29 +65,11 @@ pub(crate) fn record_in(
     let mut problems = Vec::new();
     let amount =
         crate::service::procurement::projects::money(&input.amount, "amount", &mut problems);
-    let paid_on = match input.paid_on {
-        None => {
-            problems.push(coded("paid_on", "problem.required_ymd", vec![]));
-            None
-        }
-        Some(d) if d > day => {
-            problems.push(coded(
-                "paid_on",
-                "problem.date_after_today",
-                vec![("today", day.to_string())],
-            ));
-            None
-        }
-        Some(d) if d < ctx.contract.signed_on && reference == Reference::Required => {
-            problems.push(coded(
-                "paid_on",
-                "problem.before_signing",
-                vec![("day", ctx.contract.signed_on.to_string())],
-            ));
-            None
-        }
-        Some(d) => Some(d),
-    };
+    // The old subcontract routes (reference optional) never checked the signing day.
+    let not_before = (reference == Reference::Required)
+        .then_some((ctx.contract.signed_on, "problem.before_signing"));
+    let paid_on =
+        super::milestones::record_date(input.paid_on, "paid_on", not_before, day, &mut problems);
     let rule = match reference {
         Reference::Required => Text::required(100),
         Reference::Optional => Text::optional(100),

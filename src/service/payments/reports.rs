@@ -5,7 +5,7 @@ use super::{
     document_view, keep_documents, standing_of, today, Context, PaymentDocumentView, Side,
 };
 use crate::clock::Clock;
-use crate::db::payments::{self as repo, PaymentReport};
+use crate::db::payments::{self as repo, Instalment, PaymentReport, ReportsOf};
 use crate::db::{self, DbConnection};
 use crate::domain::payments::Status;
 use crate::domain::Fen;
@@ -75,12 +75,11 @@ fn view(
     clock: &dyn Clock,
     r: &PaymentReport,
     ctx: &Context,
+    i: &Instalment,
 ) -> Result<ReportView> {
-    let i = repo::find_instalment(conn, &r.instalment_id)?
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("report without an instalment")))?;
     let payments = repo::payments_of(conn, std::slice::from_ref(&i.id))?;
-    let s = standing_of(ctx, &i, &payments, today(clock));
-    let documents = repo::documents_of(conn, "report", &r.id)?
+    let s = standing_of(ctx, i, &payments, today(clock));
+    let documents = repo::documents_of(conn, "report", &[r.id.as_str()])?
         .iter()
         .map(document_view)
         .collect();
@@ -171,14 +170,8 @@ pub fn file(
             )
             .after(&r),
         )?;
-        view(conn, clock, &r, &ctx)
+        view(conn, clock, &r, &ctx, &i)
     })
-}
-
-/// Who may read a report: the finance department, auditors and admins; the payee; the payer;
-/// the project's agency.
-fn readable(actor: &Actor<'_>, ctx: &Context) -> bool {
-    ctx.readable_by(actor)
 }
 
 /// Reports the caller may read, open ones first.
@@ -189,24 +182,25 @@ pub fn list(
     actor: &Actor<'_>,
     params: &ReportParams,
 ) -> Result<Vec<ReportView>> {
-    let rows = repo::reports(conn, actor.enterprise_id(), params.open.unwrap_or(false))?;
-    let mut out = Vec::new();
-    for r in &rows {
-        let (ctx, _) = Context::of_instalment(conn, &r.instalment_id)?;
-        if readable(actor, &ctx) {
-            out.push(view(conn, clock, r, &ctx)?);
+    let open = params.open.unwrap_or(false);
+    let rows = match actor.enterprise_id() {
+        None => repo::reports(conn, ReportsOf::All, open)?,
+        // A prime's supplier users read the reports against it as well as their own.
+        Some(e) => {
+            let mut own = repo::reports(conn, ReportsOf::Payee(e), open)?;
+            own.extend(
+                repo::reports(conn, ReportsOf::Prime(e), open)?
+                    .into_iter()
+                    .filter(|r| r.enterprise_id != e),
+            );
+            own
         }
-    }
-    // A prime's supplier users read the reports against it as well as their own.
-    if let Some(e) = actor.enterprise_id() {
-        for r in repo::reports(conn, None, params.open.unwrap_or(false))? {
-            if r.enterprise_id == e {
-                continue;
-            }
-            let (ctx, _) = Context::of_instalment(conn, &r.instalment_id)?;
-            if ctx.side(actor) == Some(Side::Payer) {
-                out.push(view(conn, clock, &r, &ctx)?);
-            }
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let (ctx, i) = Context::of_instalment(conn, &r.instalment_id)?;
+        if ctx.readable_by(actor) {
+            out.push(view(conn, clock, r, &ctx, &i)?);
         }
     }
     Ok(out)
@@ -221,11 +215,11 @@ pub fn show(
 ) -> Result<ReportView> {
     let not_found = || Error::NotFound(format!("no payment report with id {id}"));
     let r = repo::find_report(conn, id)?.ok_or_else(not_found)?;
-    let (ctx, _) = Context::of_instalment(conn, &r.instalment_id)?;
-    if !readable(actor, &ctx) {
+    let (ctx, i) = Context::of_instalment(conn, &r.instalment_id)?;
+    if !ctx.readable_by(actor) {
         return Err(not_found());
     }
-    view(conn, clock, &r, &ctx)
+    view(conn, clock, &r, &ctx, &i)
 }
 
 /// The finance department closes a report with what it did.
@@ -279,7 +273,7 @@ pub fn close(
             .before(&before)
             .after(&r),
         )?;
-        let (ctx, _) = Context::of_instalment(conn, &r.instalment_id)?;
-        view(conn, clock, &r, &ctx)
+        let (ctx, i) = Context::of_instalment(conn, &r.instalment_id)?;
+        view(conn, clock, &r, &ctx, &i)
     })
 }

@@ -168,8 +168,7 @@ pub fn may_set(
         Payable::Contract(id.to_string())
     };
     let parties = Parties::of(conn, &payable)?;
-    let category = category_of(conn, &parties.contract)?;
-    let ctx = Context::load(conn, parties.blank(actor, category, clock.now_naive()))?;
+    let ctx = parties.with(parties.blank(actor, clock.now_naive()));
     if !ctx.readable_by(actor) {
         return Err(Error::NotFound(format!("no payable with id {id}")));
     }
@@ -222,6 +221,7 @@ fn winner_scale_at_signing(
 /// Who pays whom and how much, as of the signing.
 struct Parties {
     contract: procurement_repo::Contract,
+    project: procurement_repo::Project,
     subcontract_id: Option<String>,
     payer: Payer,
     payee_id: String,
@@ -250,6 +250,8 @@ impl Parties {
                 (c, Some(s.id), s.enterprise_id, scale, s.amount_fen)
             }
         };
+        let project = procurement_repo::find_project(conn, &contract.project_id)?
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("contract without a project")))?;
         let payer = match &subcontract_id {
             None => Payer::Agency,
             Some(_) if winner_scale_at_signing(conn, &contract)? == Scale::Large => {
@@ -259,6 +261,7 @@ impl Parties {
         };
         Ok(Parties {
             contract,
+            project,
             subcontract_id,
             payer,
             payee_id,
@@ -273,11 +276,21 @@ impl Parties {
             .unwrap_or_else(|| self.contract.id.clone())
     }
 
-    fn context<'a>(&self, category: char) -> ScheduleContext<'a> {
+    /// A schedule of these parties, with the contract and project read once.
+    fn with(&self, schedule: Schedule) -> Context {
+        Context {
+            schedule,
+            contract: self.contract.clone(),
+            project: self.project.clone(),
+        }
+    }
+
+    fn context<'a>(&self) -> ScheduleContext<'a> {
         ScheduleContext {
             payer: self.payer,
             payee_sme: self.payee_scale.is_sme(),
-            category,
+            // The 品目's top level: A goods, B works, C services.
+            category: self.project.category_code.chars().next().unwrap_or('A'),
             total_fen: self.total,
             signed_on: self.contract.signed_on,
             terms: rules::terms(),
@@ -285,8 +298,8 @@ impl Parties {
     }
 
     /// A schedule without instalments, on the regulation's terms.
-    fn blank(&self, actor: &Actor<'_>, category: char, now: chrono::NaiveDateTime) -> Schedule {
-        let ctx = self.context(category);
+    fn blank(&self, actor: &Actor<'_>, now: chrono::NaiveDateTime) -> Schedule {
+        let ctx = self.context();
         let (basis, rate) =
             rules::interest_terms(&ctx, None).unwrap_or((rules::InterestBasis::None, 0));
         Schedule {
@@ -307,12 +320,6 @@ impl Parties {
     }
 }
 
-fn category_of(conn: &mut DbConnection, c: &procurement_repo::Contract) -> Result<char> {
-    let p = procurement_repo::find_project(conn, &c.project_id)?
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("contract without a project")))?;
-    Ok(p.category_code.chars().next().unwrap_or('A'))
-}
-
 /// A subcontract's schedule, made empty on the regulation's terms when it has none (the old
 /// subcontract payment routes add instalments to it one by one). Inside the caller's
 /// transaction; the caller checked the prime.
@@ -326,8 +333,7 @@ pub(crate) fn ensure_subcontract_schedule(
         return Ok(existing);
     }
     let parties = Parties::of(conn, &Payable::Subcontract(s.id.clone()))?;
-    let category = category_of(conn, &parties.contract)?;
-    let schedule = parties.blank(actor, category, clock.now_naive());
+    let schedule = parties.blank(actor, clock.now_naive());
     repo::insert_schedule(conn, &schedule)?;
     audit::record(
         conn,
@@ -353,15 +359,13 @@ fn set(
     let now = clock.now_naive();
     let ctx = crate::db::write(conn, |conn| {
         let parties = Parties::of(conn, &payable)?;
-        let category = category_of(conn, &parties.contract)?;
         let existing = repo::schedule_of(conn, &parties.payable_id())?;
         let schedule = existing
             .clone()
-            .unwrap_or_else(|| parties.blank(actor, category, now));
-        let contract = parties.contract.clone();
-        let ctx = Context::load(conn, schedule)?;
+            .unwrap_or_else(|| parties.blank(actor, now));
+        let ctx = parties.with(schedule);
         ctx.require(actor, Side::Payer, "sets the payment schedule")?;
-        if contract.status == ContractStatus::Void {
+        if ctx.contract.status == ContractStatus::Void {
             return Err(crate::service::refuse(
                 Cause::WrongState,
                 "refusal.contract_void",
@@ -387,7 +391,7 @@ fn set(
             }
             None => None,
         };
-        let sctx = parties.context(category);
+        let sctx = parties.context();
         let (drafts, descriptions) = parse(&sctx, input)?;
         let fixed = rules::check_schedule(&sctx, &drafts).map_err(problems)?;
         let agreed = match input.interest_annual_pct.as_deref().map(str::trim) {
@@ -442,10 +446,7 @@ fn set(
                 due_on: None,
                 settled_on: None,
             };
-            row.due_on = match rules::due(terms, &ctx.milestones(&row)) {
-                rules::Due::On(d) => Some(d),
-                _ => None,
-            };
+            row.due_on = rules::due(terms, &ctx.milestones(&row)).date();
             rows.push(row);
         }
         repo::insert_instalments(conn, &rows)?;
