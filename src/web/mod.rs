@@ -327,3 +327,48 @@ pub fn session_cookie(token: String, secure: bool, max_age_minutes: i64) -> Cook
 
 /// The state and clock, for handlers.
 pub type State = web::Data<AppState>;
+
+/// A service call on one record by its id, as the page's caller: what the pages' forms run.
+pub trait Action<T>:
+    FnOnce(
+        &mut crate::service::Conn,
+        &dyn crate::clock::Clock,
+        &crate::service::Actor<'_>,
+        &str,
+    ) -> crate::error::Result<T>
+    + Send
+    + 'static
+{
+}
+
+impl<T, F> Action<T> for F where
+    F: FnOnce(
+            &mut crate::service::Conn,
+            &dyn crate::clock::Clock,
+            &crate::service::Actor<'_>,
+            &str,
+        ) -> crate::error::Result<T>
+        + Send
+        + 'static
+{
+}
+
+/// Runs `action` on the record `id` as the caller, on the database's threads.
+pub async fn run_action<T: Send + 'static>(
+    state: &State,
+    b: &Base,
+    id: String,
+    action: impl Action<T>,
+) -> crate::error::Result<T> {
+    let (clock, caller) = (state.clock.clone(), b.caller());
+    state
+        .db(move |conn| {
+            action(
+                conn,
+                clock.as_ref(),
+                &crate::http::actor::actor(&caller),
+                &id,
+            )
+        })
+        .await
+}

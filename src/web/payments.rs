@@ -14,7 +14,6 @@ use crate::service::payments::record::{self, PaymentInput};
 use crate::service::payments::reports::{self, CloseInput, ReportInput};
 use crate::service::payments::schedules::{self, InstalmentInput, ScheduleInput};
 use crate::service::payments::{oversight, InstalmentView, ScheduleView, Side};
-use crate::service::Actor;
 use actix_web::{web, HttpRequest};
 use askama::Template;
 
@@ -262,19 +261,9 @@ async fn step(
     b: Base,
     instalment_id: String,
     f: Form,
-    action: impl FnOnce(
-            &mut crate::service::Conn,
-            &dyn crate::clock::Clock,
-            &Actor<'_>,
-            &str,
-        ) -> crate::error::Result<InstalmentView>
-        + Send
-        + 'static,
+    action: impl super::Action<InstalmentView>,
 ) -> PageResult {
-    let (clock, caller, iid) = (state.clock.clone(), b.caller(), instalment_id.clone());
-    let result = state
-        .db(move |conn| action(conn, clock.as_ref(), &actor(&caller), &iid))
-        .await;
+    let result = super::run_action(&state, &b, instalment_id.clone(), action).await;
     after_step(&state, &b, instalment_id, f, result, |i| {
         format!("/payment-schedules/{}#i-{}", i.schedule_id, i.id)
     })

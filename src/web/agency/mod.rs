@@ -278,21 +278,9 @@ async fn act<T: Send + 'static>(
     b: Base,
     id: String,
     f: Form,
-    action: impl FnOnce(
-            &mut crate::service::Conn,
-            &dyn crate::clock::Clock,
-            &crate::service::Actor<'_>,
-            &str,
-        ) -> Result<T, Error>
-        + Send
-        + 'static,
+    action: impl super::Action<T>,
 ) -> PageResult {
-    let clock = state.clock.clone();
-    let caller = b.caller();
-    let target = id.clone();
-    let result = state
-        .db(move |conn| action(conn, clock.as_ref(), &actor(&caller), &target))
-        .await;
+    let result = super::run_action(&state, &b, id.clone(), action).await;
     let target = match on {
         On::Project => format!("/agency/projects/{id}"),
         On::Lot => format!("/agency/lots/{id}"),

@@ -47,19 +47,9 @@ async fn decide(
     b: Base,
     id: String,
     f: Form,
-    action: impl FnOnce(
-            &mut crate::service::Conn,
-            &dyn crate::clock::Clock,
-            &Actor<'_>,
-            &str,
-        ) -> crate::error::Result<ComplaintView>
-        + Send
-        + 'static,
+    action: impl crate::web::Action<ComplaintView>,
 ) -> PageResult {
-    let (clock, caller, cid) = (state.clock.clone(), b.caller(), id.clone());
-    let result = state
-        .db(move |conn| action(conn, clock.as_ref(), &actor(&caller), &cid))
-        .await;
+    let result = crate::web::run_action(&state, &b, id.clone(), action).await;
     done_or_again(
         &b,
         result,
